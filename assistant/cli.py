@@ -1,0 +1,25 @@
+"""The ``servicepilot`` command line. Every command has ``--help``; most take ``--json``."""
+
+from __future__ import annotations
+
+import click
+
+from assistant.commands import builtin_commands
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="servicepilot")
+def main() -> None:
+    """ServicePilot: certified service KPIs, bilingual questions, similar complaints.
+
+    Start with `servicepilot demo-data` to build a demo warehouse, or `servicepilot import`
+    to load your own tickets.
+    """
+
+
+for _command in builtin_commands():
+    main.add_command(_command)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,22 @@
+"""Built-in CLI commands, registered through the same registry extensions use."""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+# Each module exposes ``command`` (a click command or group). Order = order in --help.
+BUILTIN_COMMAND_MODULES = (
+    "assistant.commands.demo_data",
+    "assistant.commands.import_data",
+    "assistant.commands.warehouse",
+)
+
+
+def builtin_commands() -> list[click.Command]:
+    commands = []
+    for module_name in BUILTIN_COMMAND_MODULES:
+        module = importlib.import_module(module_name)
+        commands.append(module.command)
+    return commands

@@ -1,0 +1,46 @@
+"""Errors raised by the tools layer.
+
+Every user-recoverable error says what is wrong, where (file, row, column or field), and how
+to fix it, because both people and the agent read these messages to correct themselves.
+"""
+
+from __future__ import annotations
+
+
+class ServicePilotError(Exception):
+    """Base class for errors a user can act on; the CLI prints them without a traceback."""
+
+    exit_code = 1
+
+
+class ConfigError(ServicePilotError):
+    """The settings (environment, TOML file or flags) are invalid."""
+
+    exit_code = 2
+
+
+class WarehouseError(ServicePilotError):
+    """The warehouse cannot be reached or does not have the expected shape."""
+
+    exit_code = 3
+
+
+class ImportValidationError(ServicePilotError):
+    """An import file has bad values; nothing was written."""
+
+    exit_code = 4
+
+    def __init__(self, problems: list[str], *, total: int | None = None) -> None:
+        self.problems = problems
+        self.total = total if total is not None else len(problems)
+        shown = "\n".join(f"  - {p}" for p in problems[:50])
+        more = f"\n  ... and {self.total - 50} more" if self.total > 50 else ""
+        super().__init__(
+            f"Import refused: {self.total} problem(s) found, no rows were written.\n{shown}{more}"
+        )
+
+
+class MappingError(ServicePilotError):
+    """A column-mapping YAML file is invalid."""
+
+    exit_code = 2

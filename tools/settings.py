@@ -1,0 +1,90 @@
+"""One place for configuration.
+
+Precedence (highest first): explicit arguments (CLI flags such as ``--db``), environment
+variables ``SERVICEPILOT_*``, a TOML file (``SERVICEPILOT_CONFIG`` or ``./servicepilot.toml``),
+then defaults. Later parts add their own fields here (embedding model dir, LLM endpoint).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from tools.errors import ConfigError
+
+DEFAULT_CONFIG_FILE = "servicepilot.toml"
+
+
+def _config_file() -> Path:
+    return Path(os.environ.get("SERVICEPILOT_CONFIG", DEFAULT_CONFIG_FILE))
+
+
+class Settings(BaseSettings):
+    """ServicePilot settings; every field can be set as ``SERVICEPILOT_<FIELD>``."""
+
+    model_config = SettingsConfigDict(env_prefix="SERVICEPILOT_", extra="forbid", frozen=True)
+
+    data_dir: Path = Field(Path("data"), description="Directory for the warehouse and indexes.")
+    warehouse_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the warehouse; default: DuckDB file <data_dir>/warehouse.duckdb.",
+    )
+    timezone: str = Field("Asia/Shanghai", description="Business time zone of naive timestamps.")
+    query_timeout_s: float = Field(30.0, gt=0, description="Statement time limit for queries.")
+    max_result_rows: int = Field(50_000, gt=0, description="Row limit for query results.")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=_config_file())
+        return (init_settings, env_settings, toml)
+
+    @property
+    def resolved_warehouse_url(self) -> str:
+        if self.warehouse_url:
+            return self.warehouse_url
+        return f"duckdb:///{(self.data_dir / 'warehouse.duckdb').resolve()}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Load settings, turning pydantic and TOML errors into a ConfigError that says where."""
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            field = ".".join(str(p) for p in err["loc"]) or "(settings)"
+            lines.append(f"  - {field}: {err['msg']}")
+        raise ConfigError(
+            "Invalid settings (from flags, SERVICEPILOT_* environment variables or "
+            f"{_config_file()}):\n" + "\n".join(lines)
+            + f"\nValid fields: {', '.join(Settings.model_fields)}."
+        ) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{_config_file()}: not valid TOML: {exc}") from exc
+
+
+def warehouse_url_from(db: str | None, settings: Settings | None = None) -> str:
+    """Turn a ``--db PATH_OR_URL`` value into a SQLAlchemy URL (a bare path means DuckDB)."""
+    if db is None:
+        return (settings or load_settings()).resolved_warehouse_url
+    if "://" in db:
+        return db
+    return f"duckdb:///{Path(db).expanduser().resolve()}"

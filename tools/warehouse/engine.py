@@ -1,0 +1,126 @@
+"""Connecting to the warehouse and writing to it, the same way on DuckDB and PostgreSQL.
+
+DuckDB is the default (an embedded file); any SQLAlchemy URL works. Bulk writes take a fast
+path per dialect (DuckDB: Arrow scan of a DataFrame; PostgreSQL: COPY) inside the caller's
+transaction, so a failed import or generation leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from tools.errors import WarehouseError
+from tools.warehouse.schema import CONTRACT_COLUMNS, metadata
+
+
+def is_duckdb(url_or_engine: str | Engine | Connection) -> bool:
+    if isinstance(url_or_engine, str):
+        return url_or_engine.startswith("duckdb:")
+    return url_or_engine.dialect.name == "duckdb"
+
+
+def duckdb_path(url: str) -> Path | None:
+    """The file behind a ``duckdb:///path`` URL (None for in-memory)."""
+    path = sa.make_url(url).database
+    return Path(path) if path and path != ":memory:" else None
+
+
+def make_engine(url: str, *, read_only: bool = False, create_dir: bool = True) -> Engine:
+    """Create an engine; ``read_only`` opens DuckDB files read-only (other engines: use a
+    read-only database role, see docs)."""
+    connect_args: dict[str, object] = {}
+    if is_duckdb(url):
+        path = duckdb_path(url)
+        if path is not None:
+            if read_only and not path.exists():
+                raise WarehouseError(
+                    f"Warehouse file {path} does not exist. Build it with "
+                    f"`servicepilot demo-data --db {path}` or import data with "
+                    f"`servicepilot import ... --db {path}`."
+                )
+            if create_dir:
+                path.parent.mkdir(parents=True, exist_ok=True)
+        if read_only:
+            connect_args["read_only"] = True
+    try:
+        return sa.create_engine(url, connect_args=connect_args)
+    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
+        raise WarehouseError(
+            f"Cannot use warehouse URL {url!r}: {exc}. Use a path to a DuckDB file or a "
+            "SQLAlchemy URL such as postgresql+psycopg://user@host/db."
+        ) from exc
+
+
+def create_schema(engine: Engine) -> None:
+    """Create every contract and bookkeeping table that does not exist yet."""
+    metadata.create_all(engine)
+
+
+def missing_contract_columns(engine: Engine) -> dict[str, list[str]]:
+    """Columns of the DESIGN.md contract that the live warehouse lacks, per table."""
+    inspector = sa.inspect(engine)
+    existing_tables = set(inspector.get_table_names())
+    missing: dict[str, list[str]] = {}
+    for table, columns in CONTRACT_COLUMNS.items():
+        if table not in existing_tables:
+            missing[table] = list(columns)
+            continue
+        have = {c["name"] for c in inspector.get_columns(table)}
+        lacking = [c for c in columns if c not in have]
+        if lacking:
+            missing[table] = lacking
+    return missing
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Connection]:
+    """One all-or-nothing transaction (commit on success, rollback on any exception)."""
+    with engine.begin() as conn:
+        yield conn
+
+
+def write_frame(conn: Connection, table: str, frame: pd.DataFrame) -> int:
+    """Append ``frame`` (columns named as in the table) to ``table`` inside ``conn``'s
+    transaction. Returns the number of rows written."""
+    if frame.empty:
+        return 0
+    columns = list(frame.columns)
+    known = metadata.tables.get(table)
+    if known is None or not set(columns) <= set(known.columns.keys()):
+        # Identifiers below are interpolated, so only the schema's own names may reach them.
+        raise WarehouseError(f"write_frame: {table}({', '.join(columns)}) is not in the schema.")
+    if conn.dialect.name == "duckdb":
+        raw = conn.connection.driver_connection
+        view = f"_sp_frame_{table}"
+        raw.register(view, frame)
+        try:
+            column_list = ", ".join(f'"{c}"' for c in columns)
+            raw.execute(f'INSERT INTO "{table}" ({column_list}) SELECT {column_list} FROM {view}')
+        finally:
+            raw.unregister(view)
+    elif conn.dialect.name == "postgresql":
+        _copy_postgres(conn, table, frame)
+    else:
+        records = frame.astype(object).where(frame.notna(), None).to_dict("records")
+        conn.execute(metadata.tables[table].insert(), records)
+    return len(frame)
+
+
+def _copy_postgres(conn: Connection, table: str, frame: pd.DataFrame) -> None:
+    raw = conn.connection.driver_connection
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False, header=False, na_rep="\\N", date_format="%Y-%m-%d %H:%M:%S")
+    buffer.seek(0)
+    column_list = ", ".join(f'"{c}"' for c in frame.columns)
+    with raw.cursor() as cursor, cursor.copy(
+        f'COPY "{table}" ({column_list}) FROM STDIN WITH (FORMAT csv, NULL \'\\N\')'
+    ) as copy:
+        while chunk := buffer.read(1 << 20):
+            copy.write(chunk)

@@ -1,0 +1,164 @@
+"""The warehouse schema: the public contract of shared/DESIGN.md, as SQLAlchemy Core tables.
+
+Table and column names are a contract (analysts and eval ``check_sql`` use them): add columns
+freely, never rename or drop one without a migration note in CHANGELOG.md. Internal bookkeeping
+tables start with ``sp_``.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    Integer,
+    MetaData,
+    Numeric,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+Money = Numeric(14, 2)
+
+customers = Table(
+    "customers",
+    metadata,
+    Column("customer_id", String(64), primary_key=True),
+    Column("segment", String(16), nullable=False),
+    Column("region", String(16), nullable=False),
+    Column("city", String(64), nullable=False),
+    Column("signup_date", Date, nullable=False),
+    Column("churned_at", DateTime, nullable=True),
+    Column("source", String(32), nullable=False, server_default="demo"),
+)
+
+products = Table(
+    "products",
+    metadata,
+    Column("product_id", String(64), primary_key=True),
+    Column("product_name", String(200), nullable=False),
+    Column("product_line", String(64), nullable=False),
+    Column("category", String(64), nullable=False),
+    Column("source", String(32), nullable=False, server_default="demo"),
+)
+
+agents = Table(
+    "agents",
+    metadata,
+    Column("agent_id", String(64), primary_key=True),
+    Column("agent_name", String(100), nullable=False),
+    Column("team", String(64), nullable=False),
+    Column("region", String(16), nullable=False),
+    Column("hired_at", Date, nullable=False),
+    Column("source", String(32), nullable=False, server_default="demo"),
+)
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("order_id", String(64), primary_key=True),
+    Column("customer_id", String(64), nullable=False),
+    Column("product_id", String(64), nullable=False),
+    Column("ordered_at", DateTime, nullable=False),
+    Column("amount", Money, nullable=False),
+    Column("region", String(16), nullable=False),
+    Column("source", String(32), nullable=False, server_default="demo"),
+)
+
+tickets = Table(
+    "tickets",
+    metadata,
+    Column("ticket_id", String(64), primary_key=True),
+    Column("customer_id", String(64), nullable=False),
+    Column("product_id", String(64), nullable=True),
+    Column("agent_id", String(64), nullable=True),
+    Column("order_id", String(64), nullable=True),
+    Column("channel", String(16), nullable=False),
+    Column("ticket_type", String(16), nullable=False),
+    Column("category", String(32), nullable=False),
+    Column("priority", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("region", String(16), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("first_response_at", DateTime, nullable=True),
+    Column("resolved_at", DateTime, nullable=True),
+    Column("closed_at", DateTime, nullable=True),
+    Column("sla_due_at", DateTime, nullable=False),
+    Column("reopened_count", Integer, nullable=False),
+    Column("agent_replies", Integer, nullable=False),
+    Column("contacts", Integer, nullable=False),
+    Column("escalated", Boolean, nullable=False),
+    Column("handle_minutes", Float, nullable=True),
+    Column("cost", Money, nullable=True),
+    Column("service_revenue", Money, nullable=True),
+    Column("subject", Text, nullable=True),
+    Column("description", Text, nullable=True),
+    Column("resolution", Text, nullable=True),
+    Column("root_cause", String(64), nullable=True),
+    Column("language", String(8), nullable=False),
+    Column("source", String(32), nullable=False, server_default="demo"),
+)
+
+surveys = Table(
+    "surveys",
+    metadata,
+    Column("survey_id", String(64), primary_key=True),
+    Column("ticket_id", String(64), nullable=False),
+    Column("customer_id", String(64), nullable=False),
+    Column("sent_at", DateTime, nullable=False),
+    Column("responded_at", DateTime, nullable=True),
+    Column("csat", SmallInteger, nullable=True),
+    Column("nps", SmallInteger, nullable=True),
+    Column("ces", SmallInteger, nullable=True),
+    Column("comment", Text, nullable=True),
+    Column("source", String(32), nullable=False, server_default="demo"),
+)
+
+# Bookkeeping: one row per key about how the warehouse was built (generator parameters,
+# checksum, built_at) — the semantic layer reads data freshness from the data itself.
+sp_meta = Table(
+    "sp_meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+# One row per imported file content: makes re-importing the same file a no-op.
+sp_imports = Table(
+    "sp_imports",
+    metadata,
+    Column("import_id", String(64), primary_key=True),
+    Column("source", String(32), nullable=False),
+    Column("file_name", String(500), nullable=False),
+    Column("file_sha256", String(64), nullable=False),
+    Column("mapping_sha256", String(64), nullable=False),
+    Column("rows_by_table", Text, nullable=False),
+    Column("imported_at", DateTime, nullable=False),
+)
+
+CONTRACT_TABLES = ("customers", "products", "agents", "orders", "tickets", "surveys")
+
+# The minimum columns of the contract in shared/DESIGN.md; tests check the live schema has them.
+CONTRACT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "customers": ("customer_id", "segment", "region", "city", "signup_date", "churned_at"),
+    "products": ("product_id", "product_name", "product_line", "category"),
+    "agents": ("agent_id", "agent_name", "team", "region", "hired_at"),
+    "orders": ("order_id", "customer_id", "product_id", "ordered_at", "amount", "region"),
+    "tickets": (
+        "ticket_id", "customer_id", "product_id", "agent_id", "order_id", "channel",
+        "ticket_type", "category", "priority", "status", "region", "created_at",
+        "first_response_at", "resolved_at", "closed_at", "sla_due_at", "reopened_count",
+        "agent_replies", "contacts", "escalated", "handle_minutes", "cost", "service_revenue",
+        "subject", "description", "resolution", "root_cause", "language",
+    ),
+    "surveys": (
+        "survey_id", "ticket_id", "customer_id", "sent_at", "responded_at", "csat", "nps",
+        "ces", "comment",
+    ),
+}

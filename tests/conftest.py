@@ -25,3 +25,31 @@ def postgres_url() -> Iterator[str]:
         yield server.url
     finally:
         server.stop()
+
+
+# The demo warehouse most tests share: small enough to build in seconds, large enough that
+# every planted fact is visible. Tests must not write to it.
+DEMO_TICKETS = 40_000
+DEMO_SEED = 7
+DEMO_END = "2026-10-31"
+
+
+@pytest.fixture(scope="session")
+def demo_warehouse_path(tmp_path_factory: pytest.TempPathFactory):
+    from datetime import date
+
+    from tools.demo_data.generator import generate_demo_warehouse
+
+    path = tmp_path_factory.mktemp("demo") / "warehouse.duckdb"
+    generate_demo_warehouse(
+        f"duckdb:///{path}", tickets=DEMO_TICKETS, seed=DEMO_SEED, end=date.fromisoformat(DEMO_END)
+    )
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_warehouse_url(demo_warehouse_path) -> str:
+    """SQLAlchemy URL of the shared demo warehouse. Open it only with
+    ``make_engine(url, read_only=True)``: DuckDB refuses in-process connections to one file
+    with different settings."""
+    return f"duckdb:///{demo_warehouse_path}"

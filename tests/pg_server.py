@@ -61,17 +61,44 @@ def start_postgres() -> PostgresServer:
         as_user = ["runuser", "-u", "postgres", "--"]
         shutil.chown(root, "postgres")
     subprocess.run(
-        [*as_user, str(pg_bin / "initdb"), "-D", str(data), "-U", "sp", "-A", "trust",
-         "--encoding=UTF8", "--locale=C.UTF-8"],
-        check=True, capture_output=True,
+        [
+            *as_user,
+            str(pg_bin / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "sp",
+            "-A",
+            "trust",
+            "--encoding=UTF8",
+            "--locale=C.UTF-8",
+        ],
+        check=True,
+        capture_output=True,
     )
     port = _free_port()
     log = root / "server.log"
     proc = subprocess.Popen(
-        [*as_user, str(pg_bin / "postgres"), "-D", str(data), "-p", str(port),
-         "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={root}",
-         "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
-        stdout=open(log, "wb"), stderr=subprocess.STDOUT,  # noqa: SIM115
+        [
+            *as_user,
+            str(pg_bin / "postgres"),
+            "-D",
+            str(data),
+            "-p",
+            str(port),
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            f"unix_socket_directories={root}",
+            "-c",
+            "fsync=off",
+            "-c",
+            "synchronous_commit=off",
+            "-c",
+            "full_page_writes=off",
+        ],
+        stdout=open(log, "wb"),
+        stderr=subprocess.STDOUT,  # noqa: SIM115
     )
     for _ in range(200):
         ready = subprocess.run(
@@ -87,9 +114,19 @@ def start_postgres() -> PostgresServer:
         proc.kill()
         raise RuntimeError(f"PostgreSQL did not start:\n{log.read_text()}")
     subprocess.run(
-        [*as_user, str(pg_bin / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "sp",
-         "servicepilot"],
-        check=True, capture_output=True,
+        [
+            *as_user,
+            str(pg_bin / "createdb"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "-U",
+            "sp",
+            "servicepilot",
+        ],
+        check=True,
+        capture_output=True,
     )
     # runuser execs postgres, so proc.pid is the postmaster's PID.
     return PostgresServer(

@@ -74,7 +74,8 @@ def load_settings(**overrides: Any) -> Settings:
             lines.append(f"  - {field}: {err['msg']}")
         raise ConfigError(
             "Invalid settings (from flags, SERVICEPILOT_* environment variables or "
-            f"{_config_file()}):\n" + "\n".join(lines)
+            f"{_config_file()}):\n"
+            + "\n".join(lines)
             + f"\nValid fields: {', '.join(Settings.model_fields)}."
         ) from exc
     except tomllib.TOMLDecodeError as exc:

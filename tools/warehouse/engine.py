@@ -58,9 +58,34 @@ def make_engine(url: str, *, read_only: bool = False, create_dir: bool = True) -
         ) from exc
 
 
-def create_schema(engine: Engine) -> None:
-    """Create every contract and bookkeeping table that does not exist yet."""
-    metadata.create_all(engine)
+def create_schema(engine: Engine, *, defer_primary_keys: bool = False) -> None:
+    """Create every contract and bookkeeping table that does not exist yet.
+
+    ``defer_primary_keys`` creates the tables without primary keys, for bulk loads into a
+    fresh database: DuckDB appends several times faster without the key index, and
+    ``add_primary_keys`` then builds (and checks) the keys once at the end.
+    """
+    if not defer_primary_keys:
+        metadata.create_all(engine)
+        return
+    bare = sa.MetaData()
+    for table in metadata.sorted_tables:
+        sa.Table(
+            table.name,
+            bare,
+            *(
+                sa.Column(c.name, c.type, nullable=c.nullable, server_default=c.server_default)
+                for c in table.columns
+            ),
+        )
+    bare.create_all(engine)
+
+
+def add_primary_keys(conn: Connection) -> None:
+    """Add the schema's primary keys to tables created with ``defer_primary_keys``."""
+    for table in metadata.sorted_tables:
+        columns = ", ".join(f'"{c.name}"' for c in table.primary_key.columns)
+        conn.execute(sa.text(f'ALTER TABLE "{table.name}" ADD PRIMARY KEY ({columns})'))
 
 
 def missing_contract_columns(engine: Engine) -> dict[str, list[str]]:
@@ -119,8 +144,11 @@ def _copy_postgres(conn: Connection, table: str, frame: pd.DataFrame) -> None:
     frame.to_csv(buffer, index=False, header=False, na_rep="\\N", date_format="%Y-%m-%d %H:%M:%S")
     buffer.seek(0)
     column_list = ", ".join(f'"{c}"' for c in frame.columns)
-    with raw.cursor() as cursor, cursor.copy(
-        f'COPY "{table}" ({column_list}) FROM STDIN WITH (FORMAT csv, NULL \'\\N\')'
-    ) as copy:
+    with (
+        raw.cursor() as cursor,
+        cursor.copy(
+            f"COPY \"{table}\" ({column_list}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
+        ) as copy,
+    ):
         while chunk := buffer.read(1 << 20):
             copy.write(chunk)

@@ -1,0 +1,48 @@
+# Two commands: `make run` and `make test`. Both create .venv and install on first use,
+# and skip what is already done on the next run.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+SP := $(VENV)/bin/servicepilot
+DATA_DIR ?= data
+DEMO_TICKETS ?= 200000
+export HF_HUB_OFFLINE := 1
+export GRADIO_ANALYTICS_ENABLED := False
+
+.PHONY: run test install demo lint format clean
+
+install: $(VENV)/.installed
+
+# torch first, pinned to the CPU build on local disk: anything that pulls torch in later
+# would otherwise fetch a multi-GB CUDA build.
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check torch==2.13.0
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+demo: install
+	$(SP) demo-data --if-missing --tickets $(DEMO_TICKETS) --seed 42 --db $(DATA_DIR)/warehouse.duckdb
+
+run: demo
+	@$(SP) warehouse status --db $(DATA_DIR)/warehouse.duckdb
+	@echo ""
+	@echo "The demo warehouse is ready at $(DATA_DIR)/warehouse.duckdb. Next:"
+	@echo "  $(SP) demo-data --facts          # the planted events to discover"
+	@echo "  $(SP) import FILE --mapping cfpb # load real complaints (see docs/importing.md)"
+	@echo "  $(SP) --help                     # every command"
+
+test: install
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest -q
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) $(DATA_DIR) .pytest_cache .ruff_cache

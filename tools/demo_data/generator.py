@@ -1,0 +1,290 @@
+"""Deterministic demo warehouse: 24 months of a home-appliance company's service operations.
+
+Same ``seed``, ``tickets`` and ``end`` give the same rows (and the same checksum, stored in
+``sp_meta``). Generation runs in chunks of days so 10M tickets need no more memory than 100k.
+Nothing is half-written: a DuckDB file is built beside its target and renamed into place at
+the end; other databases get one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from tqdm import tqdm
+
+from tools.demo_data.calendar import allocate, day_range, day_weights
+from tools.demo_data.facts import planted_facts
+from tools.demo_data.simulate import DAY, ChunkContext, OrderPool, simulate_orders, simulate_tickets
+from tools.demo_data.world import build_world
+from tools.errors import WarehouseError
+from tools.warehouse.engine import (
+    add_primary_keys,
+    create_schema,
+    duckdb_path,
+    is_duckdb,
+    make_engine,
+    write_frame,
+)
+from tools.warehouse.schema import CONTRACT_TABLES, sp_meta
+
+GENERATOR_VERSION = "1"
+CHUNK_TICKETS = 150_000  # tickets simulated at once; bounds memory at any --tickets
+ORDERS_PER_TICKET = 3
+MONTHS = 24
+
+
+@dataclass(frozen=True)
+class DemoSpec:
+    tickets: int
+    seed: int
+    end: date  # last day with data
+
+    @property
+    def stop(self) -> date:
+        """First day after the data (exclusive end)."""
+        return self.end + timedelta(days=1)
+
+    @property
+    def start(self) -> date:
+        """First day of the 24-month window ending at ``end``."""
+        year, month = self.stop.year, self.stop.month - MONTHS
+        while month < 1:
+            year, month = year - 1, month + 12
+        day = min(self.stop.day, 28)
+        return date(year, month, day)
+
+    def validate(self) -> None:
+        if self.tickets < 1_000:
+            raise WarehouseError(
+                f"--tickets {self.tickets} is too small for 24 months of data; use at least 1000."
+            )
+
+
+def _chunks(months: list[int], counts: np.ndarray) -> Iterator[tuple[int, int]]:
+    """(first, last+1) day indices: calendar months, split when a month has too many tickets."""
+    i = 0
+    while i < len(months):
+        j = i
+        while j < len(months) and months[j] == months[i]:
+            j += 1
+        pieces = max(1, -(-int(counts[i:j].sum()) // CHUNK_TICKETS))
+        bounds = np.linspace(i, j, pieces + 1).round().astype(int)
+        yield from zip(bounds[:-1], bounds[1:], strict=True)
+        i = j
+
+
+class _Checksum:
+    def __init__(self) -> None:
+        self._hash = hashlib.sha256()
+
+    def add(self, table: str, frame: pd.DataFrame) -> None:
+        self._hash.update(table.encode())
+        self._hash.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+
+    def hexdigest(self) -> str:
+        return self._hash.hexdigest()
+
+
+def generate_demo_warehouse(
+    url: str,
+    *,
+    tickets: int,
+    seed: int,
+    end: date,
+    replace: bool = False,
+    progress: bool = False,
+    on_chunk: Callable[[int], None] | None = None,
+) -> dict:
+    """Build the demo warehouse at ``url``; returns a summary (row counts, checksum, timing)."""
+    spec = DemoSpec(tickets=tickets, seed=seed, end=end)
+    spec.validate()
+    if is_duckdb(url) and duckdb_path(url) is not None:
+        return _generate_duckdb_file(
+            url, spec, replace=replace, progress=progress, on_chunk=on_chunk
+        )
+    engine = make_engine(url)
+    try:
+        create_schema(engine)
+        with engine.begin() as conn:
+            _refuse_or_clear(conn, replace=replace, where=url)
+            return _generate(
+                conn_factory=lambda: nullcontext(conn),
+                engine=engine,
+                spec=spec,
+                progress=progress,
+                on_chunk=on_chunk,
+            )
+    finally:
+        engine.dispose()
+
+
+def _generate_duckdb_file(
+    url: str,
+    spec: DemoSpec,
+    *,
+    replace: bool,
+    progress: bool,
+    on_chunk: Callable[[int], None] | None,
+) -> dict:
+    target = duckdb_path(url)
+    assert target is not None
+    if target.exists() and not replace:
+        raise WarehouseError(
+            f"{target} already exists. Pass --replace to rebuild it, or --db another path."
+        )
+    building = target.with_name(target.name + ".building")
+    for stale in (building, Path(str(building) + ".wal")):
+        stale.unlink(missing_ok=True)
+    engine = make_engine(f"duckdb:///{building}")
+    try:
+        create_schema(engine, defer_primary_keys=True)
+        summary = _generate(
+            conn_factory=engine.begin,
+            engine=engine,
+            spec=spec,
+            progress=progress,
+            on_chunk=on_chunk,
+        )
+        with engine.begin() as conn:
+            add_primary_keys(conn)
+        with engine.begin() as conn:
+            conn.execute(sa.text("CHECKPOINT"))
+    except BaseException:
+        engine.dispose()
+        building.unlink(missing_ok=True)
+        raise
+    engine.dispose()
+    Path(str(target) + ".wal").unlink(missing_ok=True)
+    os.replace(building, target)
+    return summary
+
+
+def _refuse_or_clear(conn: Connection, *, replace: bool, where: str) -> None:
+    for table in CONTRACT_TABLES:
+        if conn.execute(sa.text(f'SELECT 1 FROM "{table}" LIMIT 1')).first() is None:
+            continue
+        if not replace:
+            raise WarehouseError(
+                f"The warehouse at {where} already has rows in {table}. Pass --replace to "
+                "delete and rebuild the demo data, or use an empty database."
+            )
+        break
+    if replace:
+        for table in (*CONTRACT_TABLES, "sp_meta"):
+            conn.execute(sa.text(f'DELETE FROM "{table}"'))
+
+
+def _generate(
+    *,
+    conn_factory: Callable[[], AbstractContextManager[Connection]],
+    engine: Engine,
+    spec: DemoSpec,
+    progress: bool,
+    on_chunk: Callable[[int], None] | None,
+) -> dict:
+    started = time.perf_counter()
+    days = day_range(spec.start, spec.end)
+    n_days = len(days)
+    ticket_weights = day_weights(days, orders=False, start=spec.start)
+    ticket_counts = allocate(spec.tickets, ticket_weights)
+    order_counts = allocate(
+        spec.tickets * ORDERS_PER_TICKET, day_weights(days, orders=True, start=spec.start)
+    )
+    load_factor = ticket_weights / ticket_weights.mean()
+    months = [d.year * 12 + d.month for d in days]
+
+    world = build_world(
+        np.random.default_rng([spec.seed, 1_000_000]),
+        n_customers=max(500, spec.tickets // 3),
+        n_agents=int(np.clip(spec.tickets // 1_500, 70, 6_000)),
+        start=spec.start,
+        n_days=n_days,
+    )
+    facts = planted_facts(spec.end)
+    checksum = _Checksum()
+    rows = dict.fromkeys(CONTRACT_TABLES, 0)
+
+    def write(conn: Connection, table: str, frame: pd.DataFrame) -> None:
+        checksum.add(table, frame)
+        rows[table] += write_frame(conn, table, frame)
+
+    with conn_factory() as conn:
+        write(conn, "products", world.products_frame())
+        write(conn, "agents", world.agent_frame)
+
+    # Orders of the 45 days before the window, so early tickets can refer to purchases.
+    pool = OrderPool.empty()
+    next_order, next_ticket, next_survey = 1, 1, 1
+    bar = tqdm(
+        total=spec.tickets, unit="tickets", disable=not progress, file=sys.stderr, desc="demo data"
+    )
+    end_seconds = n_days * DAY
+    for chunk_index, (lo, hi) in enumerate(_chunks(months, ticket_counts)):
+        rng = np.random.default_rng([spec.seed, chunk_index])
+        month = days[lo].month
+        orders, new_pool = simulate_orders(rng, world, order_counts[lo:hi], lo, month, next_order)
+        next_order += len(orders)
+        pool = pool.extend(new_pool, keep_after=lo * DAY - 46 * DAY)
+        ctx = ChunkContext(
+            first_day=lo,
+            month=month,
+            end_seconds=end_seconds,
+            load_factor=load_factor[lo:hi],
+            facts=facts,
+            start=spec.start,
+        )
+        tickets, surveys, _ = simulate_tickets(
+            rng, world, ctx, ticket_counts[lo:hi], pool, next_ticket, next_survey
+        )
+        next_ticket += len(tickets)
+        next_survey += len(surveys)
+        with conn_factory() as conn:
+            write(conn, "orders", orders)
+            write(conn, "tickets", tickets)
+            write(conn, "surveys", surveys)
+        bar.update(len(tickets))
+        if on_chunk is not None:
+            on_chunk(chunk_index)
+    bar.close()
+
+    with conn_factory() as conn:
+        write(conn, "customers", world.customers_frame())
+        digest_rows = checksum.hexdigest()
+        meta = {
+            "generator": "demo",
+            "generator_version": GENERATOR_VERSION,
+            "demo_seed": str(spec.seed),
+            "demo_tickets": str(spec.tickets),
+            "demo_start": spec.start.isoformat(),
+            "demo_end": spec.end.isoformat(),
+            "checksum": digest_rows,
+            "built_at": datetime.now().replace(microsecond=0).isoformat(),
+            "planted_facts": json.dumps([f.fact_id for f in facts]),
+        }
+        conn.execute(sp_meta.delete())
+        conn.execute(sp_meta.insert(), [{"key": k, "value": v} for k, v in meta.items()])
+    elapsed = time.perf_counter() - started
+    return {
+        "tickets": spec.tickets,
+        "seed": spec.seed,
+        "start": spec.start.isoformat(),
+        "end": spec.end.isoformat(),
+        "rows": rows,
+        "checksum": digest_rows,
+        "seconds": round(elapsed, 2),
+        "tickets_per_second": round(spec.tickets / elapsed),
+        "planted_facts": [f.fact_id for f in facts],
+    }

@@ -1,4 +1,4 @@
-"""The one direction of imports (shared/DESIGN.md): semantic_layer <- tools <- assistant <- evals."""
+"""One direction of imports (shared/DESIGN.md): semantic_layer <- tools <- assistant <- evals."""
 
 from __future__ import annotations
 

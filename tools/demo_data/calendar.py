@@ -85,7 +85,7 @@ def allocate(total: int, weights: np.ndarray) -> np.ndarray:
 
 
 def line_season_factor(product_line: str, month: int) -> float:
-    """Seasonal ticket propensity per product line (air conditioners in summer, heaters in winter)."""
+    """Seasonal ticket propensity per product line (AC in summer, water heaters in winter)."""
     if product_line == "air_conditioner":
         return {6: 1.8, 7: 2.4, 8: 2.2, 9: 1.3, 5: 1.2}.get(month, 0.7)
     if product_line == "water_heater":

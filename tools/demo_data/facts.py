@@ -176,9 +176,9 @@ def planted_facts(end: date) -> list[PlantedFact]:
             title_zh="双十一后物流延误投诉高峰",
             title_en="Logistics delay complaints after Double-11",
             description=(
-                "In the three weeks after Double-11 a carrier is overloaded: logistics complaints "
-                "(root_cause carrier_delay) rise well beyond the normal festival volume, nationwide, "
-                "so the logistics share of all tickets jumps."
+                "In the three weeks after Double-11 a carrier is overloaded: logistics "
+                "complaints (root_cause carrier_delay) rise well beyond the normal festival "
+                "volume, nationwide, so the logistics share of all tickets jumps."
             ),
             start=logistics_start,
             end=logistics_end,

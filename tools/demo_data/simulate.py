@@ -180,6 +180,9 @@ def simulate_tickets(
     first_number: int,
     first_survey_number: int,
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    # Text composition draws a varying number of values: give it its own stream so the
+    # numbers below do not shift whenever a phrase bank changes.
+    text_rng = rng.spawn(1)[0]
     seconds = _times_in_days(rng, counts, ctx.first_day, TICKET_HOURS)
     n = len(seconds)
     ttype = rng.choice(len(TICKET_TYPES), n, p=TYPE_SHARES)
@@ -349,7 +352,7 @@ def simulate_tickets(
         None,
     )
     subjects, descriptions, resolutions = texts.compose_ticket_texts(
-        rng,
+        text_rng,
         root_causes=root_cause,
         ticket_types=np.array(TICKET_TYPES)[ttype],
         languages=language,
@@ -452,7 +455,8 @@ def _simulate_surveys(
     has_comment = answered & (rng.random(len(idx)) < 0.25)
     languages = tickets["language"].to_numpy()[idx]
     comments = np.array(
-        texts.compose_survey_comments(rng, csat=csat, languages=languages), dtype=object
+        texts.compose_survey_comments(rng.spawn(1)[0], csat=csat, languages=languages),
+        dtype=object,
     )
     start = pd.Timestamp(ctx.start)
     return pd.DataFrame(

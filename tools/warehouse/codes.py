@@ -29,6 +29,7 @@ CODED_COLUMNS: dict[tuple[str, str], tuple[str, ...]] = {
     ("agents", "region"): REGIONS,
     ("orders", "region"): REGIONS,
     ("tickets", "channel"): CHANNELS,
+    ("tickets", "category"): CATEGORIES,
     ("tickets", "ticket_type"): TICKET_TYPES,
     ("tickets", "priority"): PRIORITIES,
     ("tickets", "status"): STATUSES,

@@ -1,0 +1,387 @@
+"""Import one file into the warehouse: check, validate everything, then write all or nothing.
+
+1. Hash the file and the mapping; if ``sp_imports`` already has that pair: "already imported".
+2. Check the mapping's source columns exist in the file.
+3. Pass 1 (read + map + validate, chunk by chunk): every problem is collected; mapped rows are
+   spooled to Parquet files in a temp dir (memory stays bounded on million-row files); tables
+   with ``dedupe: true`` are reduced to one row per id in memory (they are small).
+4. Any problem -> ``ImportValidationError`` with all of them; nothing was written.
+5. Pass 2 (write): ONE transaction for every table of the file plus the ``sp_imports`` record.
+   Rows whose primary key already exists in the warehouse are **skipped** (insert-only: an
+   overlapping newer export adds its new rows and never rewrites history); the counts are
+   reported as ``skipped``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy.engine import Connection
+from tqdm import tqdm
+
+from tools.errors import ImportValidationError
+from tools.importers.mapping import MappingFile, load_mapping
+from tools.importers.readers import (
+    ROW_NUMBERING,
+    count_rows,
+    detect_kind,
+    iter_chunks,
+    read_header,
+)
+from tools.importers.transforms import arrow_schema, map_table
+from tools.importers.validation import DuplicateTracker, ProblemLog, check_frame, primary_key
+from tools.warehouse.engine import create_schema, duckdb_path, is_duckdb, make_engine, write_frame
+from tools.warehouse.schema import metadata, sp_imports
+
+CHUNK_ROWS = 100_000
+_EXISTS_BATCH = 5_000
+
+
+class ImportResult(BaseModel):
+    """What an import did (the CLI prints it; ``--json`` prints it as is)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    ok: bool = True
+    status: Literal["imported", "already_imported", "dry_run"]
+    file: str
+    mapping: str
+    file_sha256: str
+    mapping_sha256: str
+    rows_read: int
+    rows: dict[str, int]
+    skipped: dict[str, int]
+    deduplicated: dict[str, int]
+    problems: list[str] = []
+    row_numbering: str = ROW_NUMBERING
+    elapsed_s: float
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def import_file(
+    path: str | Path,
+    mapping: MappingFile | str | Path,
+    url: str,
+    *,
+    dry_run: bool = False,
+    quiet: bool = True,
+    chunk_rows: int = CHUNK_ROWS,
+) -> ImportResult:
+    """Import ``path`` into the warehouse at ``url`` using ``mapping`` (a loaded mapping, a
+    YAML path, or a built-in name such as ``cfpb``). Raises ``ImportValidationError`` (nothing
+    written) when any value is bad, ``MappingError`` when the mapping is invalid."""
+    started = time.perf_counter()
+    path = Path(path)
+    if not path.is_file():
+        raise ImportValidationError([f"{path}: file not found. Check the path."])
+    mapping_file = mapping if isinstance(mapping, MappingFile) else load_mapping(mapping)
+    spec = mapping_file.spec
+    kind = detect_kind(path)
+    file_hash = file_sha256(path)
+
+    def result(status: str, **kwargs: object) -> ImportResult:
+        return ImportResult(
+            status=status,
+            file=str(path),
+            mapping=spec.name,
+            file_sha256=file_hash,
+            mapping_sha256=mapping_file.sha256,
+            elapsed_s=round(time.perf_counter() - started, 3),
+            **kwargs,
+        )
+
+    db_exists = not (is_duckdb(url) and (p := duckdb_path(url)) is not None and not p.exists())
+    engine = make_engine(url) if (db_exists or not dry_run) else None
+    try:
+        if engine is not None:
+            if not dry_run:
+                create_schema(engine)
+            previous = _previous_import(engine, file_hash, mapping_file.sha256)
+            if previous is not None:
+                return result(
+                    "already_imported",
+                    rows_read=0,
+                    rows={t: 0 for t in spec.tables},
+                    skipped=previous,
+                    deduplicated={},
+                )
+
+        _check_source_columns(path, kind, mapping_file)
+        with tempfile.TemporaryDirectory(prefix="sp-import-") as spool_dir:
+            staged = _stage(path, kind, mapping_file, Path(spool_dir), quiet, chunk_rows)
+            if dry_run:
+                skipped = _count_existing(engine, staged) if engine is not None else {}
+                return result(
+                    "dry_run",
+                    rows_read=staged.rows_read,
+                    rows={t: n - skipped.get(t, 0) for t, n in staged.counts.items()},
+                    skipped=skipped,
+                    deduplicated=staged.deduplicated,
+                )
+            assert engine is not None
+            written, skipped = _write(engine, staged, mapping_file, path, file_hash, quiet)
+        return result(
+            "imported",
+            rows_read=staged.rows_read,
+            rows=written,
+            skipped=skipped,
+            deduplicated=staged.deduplicated,
+        )
+    finally:
+        if engine is not None:
+            engine.dispose()
+
+
+# ------------------------------------------------------------------------------ checks
+
+
+def _previous_import(engine: sa.Engine, file_hash: str, mapping_hash: str) -> dict | None:
+    if not sa.inspect(engine).has_table("sp_imports"):
+        return None
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.select(sp_imports.c.rows_by_table).where(
+                sp_imports.c.file_sha256 == file_hash, sp_imports.c.mapping_sha256 == mapping_hash
+            )
+        ).first()
+    return None if row is None else {t: int(n) for t, n in json.loads(row[0]).items()}
+
+
+def _check_source_columns(path: Path, kind: str, mapping_file: MappingFile) -> None:
+    header = read_header(path, kind, mapping_file.spec.reader)  # type: ignore[arg-type]
+    problems = []
+    for source, targets in mapping_file.spec.source_columns().items():
+        if source in header:
+            continue
+        close = difflib.get_close_matches(source, header, n=1, cutoff=0.6)
+        hint = f" Did you mean '{close[0]}'?" if close else ""
+        problems.append(
+            f"{path.name}: column '{source}' (needed for {', '.join(targets)}) is missing.{hint} "
+            f"Columns in the file: {', '.join(repr(h) for h in header)}. Fix: rename the column "
+            f"in the file or change the mapping {mapping_file.path.name}."
+        )
+    if problems:
+        raise ImportValidationError(problems)
+
+
+# --------------------------------------------------------------------- pass 1: staging
+
+
+class _Staged:
+    def __init__(self, spool_dir: Path) -> None:
+        self.spool_dir = spool_dir
+        self.counts: dict[str, int] = {}
+        self.deduplicated: dict[str, int] = {}
+        self.rows_read = 0
+        self.dedupe_frames: dict[str, pd.DataFrame] = {}
+        self.schemas: dict[str, pa.Schema] = {}
+
+    def spool_path(self, table: str) -> Path:
+        return self.spool_dir / f"{table}.parquet"
+
+    def batches(self, table: str, batch_rows: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
+        if table in self.dedupe_frames:
+            frame = self.dedupe_frames[table]
+            for start in range(0, len(frame), batch_rows):
+                yield frame.iloc[start : start + batch_rows]
+            return
+        spool = self.spool_path(table)
+        if spool.exists():
+            for batch in pq.ParquetFile(spool).iter_batches(batch_size=batch_rows):
+                yield batch.to_pandas()
+
+
+def _stage(
+    path: Path, kind: str, mapping_file: MappingFile, spool_dir: Path, quiet: bool, chunk_rows: int
+) -> _Staged:
+    spec = mapping_file.spec
+    log = ProblemLog(path.name)
+    duplicates = DuplicateTracker()
+    staged = _Staged(spool_dir)
+    writers: dict[str, pq.ParquetWriter] = {}
+    raw_counts = dict.fromkeys(spec.tables, 0)
+    total = count_rows(path, kind, spec.reader)  # type: ignore[arg-type]
+    bar = tqdm(
+        total=total,
+        desc=f"read+validate {path.name}",
+        unit="rows",
+        disable=quiet,
+        file=sys.stderr,
+        dynamic_ncols=True,
+    )
+    try:
+        for chunk in iter_chunks(path, kind, spec.reader, chunk_rows):  # type: ignore[arg-type]
+            staged.rows_read += len(chunk.frame)
+            for table, tspec in spec.tables.items():
+                frame, reported = map_table(spec, table, chunk.frame, chunk.rows, log)
+                check_frame(spec, table, frame, chunk.rows, log, reported)
+                raw_counts[table] += len(frame)
+                key = primary_key(table)
+                if tspec.dedupe:
+                    staged.dedupe_frames[table] = _reduce(
+                        spec, table, staged.dedupe_frames.get(table), frame, key
+                    )
+                    continue
+                duplicates.add(table, frame[key], chunk.rows)
+                if log.total:  # no point spooling rows that will never be written
+                    continue
+                schema = staged.schemas.setdefault(table, arrow_schema(spec, table))
+                if table not in writers:
+                    writers[table] = pq.ParquetWriter(staged.spool_path(table), schema)
+                writers[table].write_table(_to_arrow(frame, schema))
+            bar.update(len(chunk.frame))
+    finally:
+        bar.close()
+        for writer in writers.values():
+            writer.close()
+    duplicates.report(spec, log)
+    if log.total:
+        raise ImportValidationError(log.messages, total=log.total)
+    for table, tspec in spec.tables.items():
+        if tspec.dedupe:
+            frame = staged.dedupe_frames.get(table, pd.DataFrame())
+            staged.counts[table] = len(frame)
+            staged.deduplicated[table] = raw_counts[table] - len(frame)
+            staged.dedupe_frames[table] = (
+                _to_arrow(frame, arrow_schema(spec, table)).to_pandas() if len(frame) else frame
+            )
+        else:
+            staged.counts[table] = raw_counts[table]
+            staged.deduplicated[table] = 0
+    return staged
+
+
+def _reduce(
+    spec,
+    table: str,
+    acc: pd.DataFrame | None,
+    frame: pd.DataFrame,  # noqa: ANN001
+    key: str,
+) -> pd.DataFrame:
+    """One row per id: the first non-blank value of each column, or min/max where the column
+    says ``reduce``."""
+    frame = frame[frame[key].notna()]
+    both = frame if acc is None else pd.concat([acc, frame], ignore_index=True)
+    how = {
+        name: (col.reduce or "first")
+        for name, col in spec.tables[table].columns.items()
+        if name != key
+    }
+    how["source"] = "first"
+    return both.groupby(key, sort=False, as_index=False, dropna=True).agg(how)
+
+
+def _to_arrow(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
+    columns = []
+    for field in schema:
+        values = frame[field.name]
+        if pa.types.is_date32(field.type):
+            array = pa.array(pd.to_datetime(values), from_pandas=True).cast(pa.date32())
+        else:
+            array = pa.array(values, type=field.type, from_pandas=True)
+        columns.append(array)
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+# ---------------------------------------------------------------------- pass 2: writing
+
+
+def _existing_ids(conn: Connection, table: str, ids: list[str]) -> set[str]:
+    column = metadata.tables[table].c[primary_key(table)]
+    found: set[str] = set()
+    for start in range(0, len(ids), _EXISTS_BATCH):
+        part = ids[start : start + _EXISTS_BATCH]
+        found.update(conn.execute(sa.select(column).where(column.in_(part))).scalars())
+    return found
+
+
+def _is_empty(conn: Connection, table: str) -> bool:
+    sa_table = metadata.tables[table]
+    return conn.execute(sa.select(sa.literal(1)).select_from(sa_table).limit(1)).first() is None
+
+
+def _count_existing(engine: sa.Engine, staged: _Staged) -> dict[str, int]:
+    inspector = sa.inspect(engine)
+    skipped: dict[str, int] = {}
+    with engine.connect() as conn:
+        for table in staged.counts:
+            if not inspector.has_table(table) or _is_empty(conn, table):
+                skipped[table] = 0
+                continue
+            key = primary_key(table)
+            skipped[table] = sum(
+                len(_existing_ids(conn, table, batch[key].tolist()))
+                for batch in staged.batches(table)
+            )
+    return skipped
+
+
+def _write(
+    engine: sa.Engine,
+    staged: _Staged,
+    mapping_file: MappingFile,
+    path: Path,
+    file_hash: str,
+    quiet: bool,
+) -> tuple[dict[str, int], dict[str, int]]:
+    written = dict.fromkeys(staged.counts, 0)
+    skipped = dict.fromkeys(staged.counts, 0)
+    bar = tqdm(
+        total=sum(staged.counts.values()),
+        desc="write",
+        unit="rows",
+        disable=quiet,
+        file=sys.stderr,
+        dynamic_ncols=True,
+    )
+    try:
+        with engine.begin() as conn:
+            for table in staged.counts:
+                key = primary_key(table)
+                check_existing = not _is_empty(conn, table)
+                for batch in staged.batches(table):
+                    if check_existing:
+                        existing = _existing_ids(conn, table, batch[key].tolist())
+                        if existing:
+                            keep = ~batch[key].isin(existing)
+                            skipped[table] += int((~keep).sum())
+                            bar.update(int((~keep).sum()))
+                            batch = batch[keep]
+                    written[table] += write_frame(conn, table, batch.reset_index(drop=True))
+                    bar.update(len(batch))
+            record = {
+                "import_id": hashlib.sha256(
+                    f"{file_hash}:{mapping_file.sha256}".encode()
+                ).hexdigest(),
+                "source": mapping_file.spec.source,
+                "file_name": str(path.name)[:500],
+                "file_sha256": file_hash,
+                "mapping_sha256": mapping_file.sha256,
+                "rows_by_table": json.dumps(written, sort_keys=True),
+                "imported_at": datetime.now().replace(microsecond=0),
+            }
+            conn.execute(sp_imports.insert().values(**record))
+    finally:
+        bar.close()
+    return written, skipped

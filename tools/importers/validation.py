@@ -1,0 +1,228 @@
+"""Validation rules over mapped rows; each rule adds problems naming file, row, column and fix.
+
+Rules run on every chunk (one pass over the file) and the problem log keeps going after the
+first problem, so one run reports every bad value. Row numbers are spreadsheet rows (header =
+row 1). Only the first ``MAX_KEPT`` messages are kept; the total is always exact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Date, DateTime, String
+
+from tools.importers.mapping import ColumnSpec, Mapping
+from tools.warehouse.schema import metadata
+
+MAX_KEPT = 1000
+
+# Allowed ranges of survey scores (inclusive).
+SCORE_RANGES: dict[tuple[str, str], tuple[int, int]] = {
+    ("surveys", "csat"): (1, 5),
+    ("surveys", "nps"): (0, 10),
+    ("surveys", "ces"): (1, 7),
+}
+
+# (table, earlier, later): the later timestamp may not come before the earlier one.
+TIME_ORDER: tuple[tuple[str, str, str], ...] = (
+    ("tickets", "created_at", "first_response_at"),
+    ("tickets", "created_at", "resolved_at"),
+    ("tickets", "created_at", "closed_at"),
+    ("tickets", "resolved_at", "closed_at"),
+    ("tickets", "created_at", "sla_due_at"),
+    ("surveys", "sent_at", "responded_at"),
+)
+
+
+@dataclass
+class ProblemLog:
+    """Collects problems; keeps the first ``MAX_KEPT`` messages and counts all of them."""
+
+    file_name: str
+    kept: list[tuple[int, str]] = field(default_factory=list)
+    total: int = 0
+    _seen: set[tuple[int, tuple]] = field(default_factory=set)
+
+    def add(self, row: int | None, message: str) -> None:
+        self.total += 1
+        if len(self.kept) < MAX_KEPT:
+            where = f"{self.file_name} row {row}" if row is not None else self.file_name
+            self.kept.append((row or 0, f"{where}: {message}"))
+
+    def add_rows(
+        self, rows: np.ndarray, messages: list[str] | str, same_as: tuple | None = None
+    ) -> None:
+        """One problem per row; ``messages`` is one text for all rows or one per row.
+        ``same_as`` identifies the bad source cell(s): when two target columns read the same
+        bad cell (e.g. a date feeding created_at and sla_due_at) it is reported once."""
+        if same_as is not None:
+            fresh = np.array([(int(r), same_as) not in self._seen for r in rows], dtype=bool)
+            self._seen.update((int(r), same_as) for r in rows)
+            if not isinstance(messages, str):
+                messages = [m for m, keep in zip(messages, fresh, strict=True) if keep]
+            rows = rows[fresh]
+        if isinstance(messages, str):
+            self.total += len(rows)
+            room = max(MAX_KEPT - len(self.kept), 0)
+            for row in rows[:room]:
+                self.kept.append((int(row), f"{self.file_name} row {int(row)}: {messages}"))
+            return
+        for row, message in zip(rows, messages, strict=True):
+            self.add(int(row), message)
+
+    @property
+    def messages(self) -> list[str]:
+        return [m for _, m in sorted(self.kept, key=lambda item: item[0])]
+
+
+def describe(table: str, column: str, spec: ColumnSpec) -> str:
+    """``column 'Submitted via' -> tickets.channel`` (or the constant/kind when no source)."""
+    sources = spec.sources
+    if sources:
+        names = ", ".join(f"'{s}'" for s in sources)
+        label = "column" if len(sources) == 1 else "columns"
+        return f"{label} {names} -> {table}.{column}"
+    return f"{table}.{column} ({spec.kind})"
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d %H:%M:%S").removesuffix(" 00:00:00")
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def check_frame(
+    mapping: Mapping,
+    table: str,
+    frame: pd.DataFrame,
+    rows: np.ndarray,
+    log: ProblemLog,
+    reported: dict[str, np.ndarray] | None = None,
+) -> None:
+    """Rules on a mapped chunk: required values present, codes valid, text fits the column,
+    survey scores in range, timestamps in order. ``reported`` marks, per column, the rows
+    whose value was already reported as unconvertible (not reported again as blank)."""
+    reported = reported or {}
+    sa_table = metadata.tables[table]
+    columns = mapping.tables[table].columns
+    for name, spec in columns.items():
+        values = frame[name]
+        sa_column = sa_table.columns[name]
+        what = describe(table, name, spec)
+        blank = values.isna().to_numpy()
+        already = reported.get(name)
+        missing = blank & ~already if already is not None else blank
+        if not sa_column.nullable and missing.any():
+            fix = (
+                f"fill in {', '.join(repr(s) for s in spec.sources)}"
+                if spec.sources
+                else "give the column a value"
+            )
+            log.add_rows(
+                rows[missing],
+                f"{what}: value is required but blank. Fix: {fix}, or set "
+                f"`if_null:` for {table}.{name} in the mapping.",
+            )
+        valid = mapping.valid_codes(table, name)
+        if valid is not None:
+            bad = (~blank) & ~values.isin(valid).to_numpy()
+            if bad.any():
+                listed = ", ".join(valid)
+                log.add_rows(
+                    rows[bad],
+                    [
+                        f"{what}: unknown code {_fmt(v)}. Valid codes: {listed}. Fix: correct the "
+                        f"value, add it to the column's `map`, or declare it under `codes: "
+                        f"{table}.{name}`."
+                        for v in values[bad]
+                    ],
+                )
+        if isinstance(sa_column.type, String) and sa_column.type.length:
+            limit = sa_column.type.length
+            too_long = (~blank) & (values.astype(str).str.len().to_numpy() > limit)
+            if too_long.any():
+                log.add_rows(
+                    rows[too_long],
+                    [
+                        f"{what}: {len(str(v))} characters, longer than {limit} "
+                        f"(the size of {table}.{name}). Fix: shorten it, or map it with `map` or "
+                        "`id: {hash: true}`."
+                        for v in values[too_long]
+                    ],
+                )
+        score = SCORE_RANGES.get((table, name))
+        if score is not None:
+            low, high = score
+            numeric = pd.to_numeric(values, errors="coerce")
+            out = ((numeric < low) | (numeric > high)).fillna(False).to_numpy(dtype=bool)
+            if out.any():
+                log.add_rows(
+                    rows[out],
+                    [
+                        f"{what}: score {_fmt(v)} is out of range {low}..{high}. Fix: correct the "
+                        "score or leave it blank (no answer)."
+                        for v in values[out]
+                    ],
+                )
+    for order_table, earlier, later in TIME_ORDER:
+        if order_table != table or earlier not in columns or later not in columns:
+            continue
+        first, second = frame[earlier], frame[later]
+        if not (_is_time(sa_table, earlier) and _is_time(sa_table, later)):
+            continue
+        wrong = (second < first).fillna(False).to_numpy(dtype=bool)
+        if wrong.any():
+            src_e = ", ".join(repr(s) for s in columns[earlier].sources) or earlier
+            src_l = ", ".join(repr(s) for s in columns[later].sources) or later
+            log.add_rows(
+                rows[wrong],
+                [
+                    f"{table}.{later} ({src_l}) {_fmt(b)} is before {table}.{earlier} ({src_e}) "
+                    f"{_fmt(a)}. Fix: correct one of the two dates."
+                    for a, b in zip(first[wrong], second[wrong], strict=True)
+                ],
+            )
+
+
+def _is_time(sa_table, name: str) -> bool:  # noqa: ANN001
+    return isinstance(sa_table.columns[name].type, Date | DateTime)
+
+
+@dataclass
+class DuplicateTracker:
+    """Remembers the primary key and row of every row of non-dedupe tables across chunks."""
+
+    ids: dict[str, list[pd.Series]] = field(default_factory=dict)
+    rows: dict[str, list[np.ndarray]] = field(default_factory=dict)
+
+    def add(self, table: str, keys: pd.Series, rows: np.ndarray) -> None:
+        present = keys.notna().to_numpy()
+        self.ids.setdefault(table, []).append(keys[present].reset_index(drop=True))
+        self.rows.setdefault(table, []).append(rows[present])
+
+    def report(self, mapping: Mapping, log: ProblemLog) -> None:
+        for table, parts in self.ids.items():
+            keys = pd.concat(parts, ignore_index=True)
+            rows = np.concatenate(self.rows[table])
+            dup = keys.duplicated(keep="first").to_numpy()
+            if not dup.any():
+                continue
+            key_name = primary_key(table)
+            spec = mapping.tables[table].columns[key_name]
+            first_row = pd.Series(rows, index=keys.to_numpy()).groupby(level=0).min()
+            sources = ", ".join(repr(s) for s in spec.sources) or key_name
+            log.add_rows(
+                rows[dup],
+                [
+                    f"{describe(table, key_name, spec)}: duplicate id {_fmt(k)} "
+                    f"(from {sources}); it first appears in row {int(first_row[k])}. "
+                    "Fix: remove the repeated row or make the ids unique."
+                    for k in keys[dup]
+                ],
+            )
+
+
+def primary_key(table: str) -> str:
+    return next(iter(metadata.tables[table].primary_key.columns)).name

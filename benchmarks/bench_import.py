@@ -25,9 +25,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.paths import CFPB_SAMPLE as SAMPLE  # noqa: E402
 from tools.importers import import_file  # noqa: E402
-
-SAMPLE = Path("/work/shared/data/cfpb/cfpb_complaints_sample_2015_2020.csv")
 
 
 def build_csv(rows: int, out: Path, seed: int = 7) -> None:

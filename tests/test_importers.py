@@ -10,10 +10,11 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from tests.paths import CFPB_SAMPLE
 from tools.errors import ImportValidationError, MappingError
 from tools.importers import import_file, load_mapping
 
-CFPB = Path("/work/shared/data/cfpb/cfpb_complaints_sample_2015_2020.csv")
+CFPB = CFPB_SAMPLE
 TABLES = ("customers", "products", "agents", "orders", "tickets", "surveys", "sp_imports")
 
 # Measured on the real sample (6,623 complaints): 54 distinct (Product, Sub-product) pairs,

@@ -97,8 +97,8 @@ def start_postgres() -> PostgresServer:
             "-c",
             "full_page_writes=off",
         ],
-        stdout=open(log, "wb"),
-        stderr=subprocess.STDOUT,  # noqa: SIM115
+        stdout=open(log, "wb"),  # noqa: SIM115 - the server outlives this function
+        stderr=subprocess.STDOUT,
     )
     for _ in range(200):
         ready = subprocess.run(

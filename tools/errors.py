@@ -44,3 +44,15 @@ class MappingError(ServicePilotError):
     """A column-mapping YAML file is invalid."""
 
     exit_code = 2
+
+
+class CaseIndexError(ServicePilotError):
+    """The similar-case index (Chroma collection, embedding model, input file) is unusable."""
+
+    exit_code = 2
+
+
+class CaseSearchError(ServicePilotError):
+    """A similar-case search request is invalid (unknown filter field, bad value)."""
+
+    exit_code = 1

@@ -37,11 +37,26 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path("data"), description="Directory for the warehouse and indexes.")
     warehouse_url: str | None = Field(
         None,
-        description="SQLAlchemy URL of the warehouse; default: DuckDB file <data_dir>/warehouse.duckdb.",
+        description="SQLAlchemy URL of the warehouse; default: <data_dir>/warehouse.duckdb.",
     )
     timezone: str = Field("Asia/Shanghai", description="Business time zone of naive timestamps.")
     query_timeout_s: float = Field(30.0, gt=0, description="Statement time limit for queries.")
     max_result_rows: int = Field(50_000, gt=0, description="Row limit for query results.")
+    # Similar-case search (tools/cases).
+    embedding_model_dir: Path | None = Field(
+        None,
+        description="Local sentence-transformers model directory for case embeddings; default: "
+        "the packaged all-MiniLM-L6-v2 (English). Point it at a multilingual model for Chinese.",
+    )
+    chroma_dir: Path | None = Field(
+        None, description="Persistent Chroma directory; default: <data_dir>/chroma."
+    )
+    chroma_host: str | None = Field(
+        None, description="Chroma server host; when set, cases use the server, not chroma_dir."
+    )
+    chroma_port: int = Field(8000, gt=0, lt=65536, description="Chroma server port.")
+    cases_collection: str = Field("cases", description="Default similar-case collection name.")
+    embedding_batch_size: int = Field(128, gt=0, description="Texts per embedding batch.")
 
     @classmethod
     def settings_customise_sources(
@@ -60,6 +75,10 @@ class Settings(BaseSettings):
         if self.warehouse_url:
             return self.warehouse_url
         return f"duckdb:///{(self.data_dir / 'warehouse.duckdb').resolve()}"
+
+    @property
+    def resolved_chroma_dir(self) -> Path:
+        return self.chroma_dir if self.chroma_dir is not None else self.data_dir / "chroma"
 
 
 def load_settings(**overrides: Any) -> Settings:

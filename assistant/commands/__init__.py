@@ -11,6 +11,8 @@ BUILTIN_COMMAND_MODULES = (
     "assistant.commands.demo_data",
     "assistant.commands.import_data",
     "assistant.commands.warehouse",
+    "assistant.commands.metrics",
+    "assistant.commands.query",
 )
 
 

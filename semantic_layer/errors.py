@@ -1,0 +1,113 @@
+"""Errors raised by the semantic layer.
+
+User-recoverable errors name the item, list the valid options and suggest the closest match,
+because both people and the agent read these messages to correct themselves (the texts are
+snapshot-tested). This module sits at the bottom of ``semantic_layer`` and imports nothing from
+the project; the CLI maps ``exit_code`` onto its own exit codes.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+
+
+class SemanticLayerError(Exception):
+    """Base class: something a user (or planner) can fix."""
+
+    exit_code = 1
+
+
+def closest(name: str, options: Iterable[str]) -> str | None:
+    """The option closest to ``name`` (case-insensitive), or None when nothing is close."""
+    by_lower = {o.lower(): o for o in options}
+    match = difflib.get_close_matches(name.lower(), list(by_lower), n=1, cutoff=0.6)
+    return by_lower[match[0]] if match else None
+
+
+def _listing(options: Sequence[str], limit: int = 40) -> str:
+    shown = ", ".join(options[:limit])
+    return shown + (f", ... ({len(options) - limit} more)" if len(options) > limit else "")
+
+
+class UnknownItemError(SemanticLayerError):
+    """A name (metric, dimension, model, ...) that the catalog does not know."""
+
+    kind = "item"
+
+    def __init__(
+        self,
+        name: str,
+        valid: Iterable[str],
+        *,
+        suggestion: str | None = None,
+        context: str = "",
+    ) -> None:
+        self.name = name
+        self.valid = sorted(set(valid))
+        self.suggestion = suggestion or closest(name, self.valid)
+        hint = f" Did you mean '{self.suggestion}'?" if self.suggestion else ""
+        where = f" {context}" if context else ""
+        super().__init__(
+            f"Unknown {self.kind} '{name}'{where}.{hint} "
+            f"Valid {self.kind_plural}: {_listing(self.valid)}."
+        )
+
+    @property
+    def kind_plural(self) -> str:
+        return f"{self.kind}s"
+
+
+class UnknownMetricError(UnknownItemError):
+    kind = "metric"
+
+
+class UnknownDimensionError(UnknownItemError):
+    kind = "dimension"
+
+
+class UnknownModelError(UnknownItemError):
+    kind = "model"
+
+
+class UnknownFieldError(UnknownItemError):
+    """A filter or order-by field that is neither a dimension nor a metric of the query."""
+
+    kind = "field"
+
+
+class UnknownCodeError(UnknownItemError):
+    kind = "code"
+
+
+class QueryError(SemanticLayerError):
+    """A MetricQuery that is well-formed but cannot be answered as asked (says why and how)."""
+
+    exit_code = 2
+
+
+class AccessPolicyError(SemanticLayerError):
+    """The access policy cannot be applied to a query; the query is refused (fail closed)."""
+
+    exit_code = 1
+
+
+class SpecError(SemanticLayerError):
+    """The YAML spec has problems; ``issues`` lists every one with file, line and a fix."""
+
+    exit_code = 2
+
+    def __init__(self, issues: Sequence[object]) -> None:
+        self.issues = list(issues)
+        lines = "\n".join(f"  - {issue}" for issue in self.issues[:50])
+        more = f"\n  ... and {len(self.issues) - 50} more" if len(self.issues) > 50 else ""
+        super().__init__(
+            f"The semantic spec has {len(self.issues)} problem(s):\n{lines}{more}\n"
+            "Run `servicepilot metrics validate` for the full report."
+        )
+
+
+class ExecutionError(SemanticLayerError):
+    """The warehouse failed to run a compiled query (timeout, missing table, ...)."""
+
+    exit_code = 3

@@ -1,0 +1,9 @@
+WITH cur_g0_tickets AS 
+(SELECT snapshot_spine.bucket AS period, t0.region AS d0, count(1) AS m_tickets 
+FROM (VALUES (CAST('2026-01-01' AS DATE), CAST('2026-02-01 00:00:00' AS TIMESTAMP WITHOUT TIME ZONE)), (CAST('2026-02-01' AS DATE), CAST('2026-03-01 00:00:00' AS TIMESTAMP WITHOUT TIME ZONE)), (CAST('2026-03-01' AS DATE), CAST('2026-04-01 00:00:00' AS TIMESTAMP WITHOUT TIME ZONE))) AS snapshot_spine (bucket, as_of) JOIN tickets AS t0 ON t0.created_at < snapshot_spine.as_of AND (t0.resolved_at IS NULL OR t0.resolved_at >= snapshot_spine.as_of) GROUP BY snapshot_spine.bucket, t0.region)
+ SELECT result.period AS period, result.d0 AS region, result.backlog AS backlog 
+FROM (SELECT cur.period AS period, cur.d0 AS d0, cur.backlog AS backlog 
+FROM (SELECT cur_spine.period AS period, cur_spine.d0 AS d0, coalesce(cur_g0_tickets.m_tickets, 0) AS backlog 
+FROM (SELECT cur_periods.period AS period, cur_dims.d0 AS d0 
+FROM (VALUES (CAST('2026-01-01' AS DATE)), (CAST('2026-02-01' AS DATE)), (CAST('2026-03-01' AS DATE))) AS cur_periods (period) JOIN (SELECT DISTINCT cur_g0_tickets.d0 AS d0 
+FROM cur_g0_tickets) AS cur_dims ON true) AS cur_spine LEFT OUTER JOIN cur_g0_tickets ON cur_g0_tickets.period IS NOT DISTINCT FROM cur_spine.period AND cur_g0_tickets.d0 IS NOT DISTINCT FROM cur_spine.d0) AS cur) AS result ORDER BY result.period ASC, result.d0 ASC

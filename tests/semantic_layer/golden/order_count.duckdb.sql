@@ -1,0 +1,10 @@
+WITH cur_g0_orders AS 
+(SELECT CAST(date_trunc('month', t0.ordered_at) AS DATE) AS period, t0.region AS d0, count(1) AS m_orders 
+FROM orders AS t0 
+WHERE t0.ordered_at IS NOT NULL AND t0.ordered_at >= CAST('2026-01-01 00:00:00' AS TIMESTAMP WITHOUT TIME ZONE) AND t0.ordered_at < CAST('2026-04-01 00:00:00' AS TIMESTAMP WITHOUT TIME ZONE) GROUP BY CAST(date_trunc('month', t0.ordered_at) AS DATE), t0.region)
+ SELECT result.period AS period, result.d0 AS region, result.order_count AS order_count 
+FROM (SELECT cur.period AS period, cur.d0 AS d0, cur.order_count AS order_count 
+FROM (SELECT cur_spine.period AS period, cur_spine.d0 AS d0, coalesce(cur_g0_orders.m_orders, 0) AS order_count 
+FROM (SELECT cur_periods.period AS period, cur_dims.d0 AS d0 
+FROM (VALUES (CAST('2026-01-01' AS DATE)), (CAST('2026-02-01' AS DATE)), (CAST('2026-03-01' AS DATE))) AS cur_periods (period) JOIN (SELECT DISTINCT cur_g0_orders.d0 AS d0 
+FROM cur_g0_orders) AS cur_dims ON true) AS cur_spine LEFT OUTER JOIN cur_g0_orders ON cur_g0_orders.period IS NOT DISTINCT FROM cur_spine.period AND cur_g0_orders.d0 IS NOT DISTINCT FROM cur_spine.d0) AS cur) AS result ORDER BY result.period ASC, result.d0 ASC

@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -240,7 +240,9 @@ def _freshness_warnings(query: MetricQuery, freshness: dict[str, Any]) -> list[s
     if query.time_range is None or not latest:
         return []
     newest = max(latest)
-    if datetime.combine(query.time_range.end, datetime.min.time()) > newest:
+    # Data reaching into the range's last day counts as complete; a whole day without data at
+    # the end means the last period is cut short.
+    if newest.date() < query.time_range.end - timedelta(days=1):
         return [f"The data ends at {newest:%Y-%m-%d %H:%M}; periods after it are incomplete."]
     return []
 

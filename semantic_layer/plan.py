@@ -89,8 +89,11 @@ def comparison_shift(query: MetricQuery) -> Shift | None:
     if query.compare_to == "same_period_last_year":
         return Shift(months=12)
     start, end = query.time_range.start, query.time_range.end
-    if start.day == 1 and end.day == 1:  # whole months: the previous N calendar months
-        return Shift(months=(end.year - start.year) * 12 + end.month - start.month)
+    if start.day == 1:
+        # Whole months: the previous N calendar months. Month-to-date (Nov 1..Nov 23) compares
+        # with the same days of the month before (Oct 1..Oct 23), as readers of 环比 expect.
+        months = (end.year - start.year) * 12 + end.month - start.month + (end.day > 1)
+        return Shift(months=months)
     return Shift(days=(end - start).days)
 
 

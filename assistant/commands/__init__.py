@@ -13,6 +13,7 @@ BUILTIN_COMMAND_MODULES = (
     "assistant.commands.warehouse",
     "assistant.commands.metrics",
     "assistant.commands.query",
+    "assistant.commands.ask",
 )
 
 

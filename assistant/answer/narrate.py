@@ -1,0 +1,265 @@
+"""A short narration of what a MetricResult says, in the question's language.
+
+Only reads numbers the semantic layer computed (values, changes, n, intervals); it picks and
+orders them, it never derives a new number beyond ranking them.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import pandas as pd
+
+from assistant.planning.lexicon import Lexicon
+from semantic_layer.executor import MetricMeta, MetricResult
+from semantic_layer.plan import PERIOD
+
+_UNITS = {
+    "hours": ("小时", " hours"),
+    "minutes": ("分钟", " minutes"),
+    "CNY": ("元", " CNY"),
+    "%": ("%", "%"),
+    "tickets": ("单", " tickets"),
+    "complaints": ("件", " complaints"),
+    "orders": ("单", " orders"),
+    "responses": ("份", " responses"),
+}
+
+
+def format_value(value: object, meta: MetricMeta, language: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "无数据" if language == "zh" else "no data"
+    try:
+        text = format(float(value), meta.format)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        text = str(value)
+    zh_unit, en_unit = _UNITS.get(meta.unit, (meta.unit, f" {meta.unit}"))
+    if meta.unit in ("score", "points"):
+        return text
+    if meta.unit.startswith("per "):
+        return f"{text}（{meta.unit}）" if language == "zh" else f"{text} {meta.unit}"
+    return text + (zh_unit if language == "zh" else en_unit)
+
+
+def format_period(value: object, grain: str | None) -> str:
+    if not isinstance(value, date):
+        return str(value)
+    if grain == "month":
+        return value.strftime("%Y-%m")
+    if grain == "quarter":
+        return f"{value.year} Q{(value.month - 1) // 3 + 1}"
+    if grain == "year":
+        return str(value.year)
+    return value.isoformat()
+
+
+def _label(meta: MetricMeta, language: str) -> str:
+    return meta.label_zh if language == "zh" else meta.label_en
+
+
+def _row_name(row: pd.Series, dimensions: tuple[str, ...], lexicon: Lexicon, language: str) -> str:
+    parts = [lexicon.value_label(d, str(row[d]), language) for d in dimensions if d in row]
+    return "/".join(parts)
+
+
+def _change_sentence(row: pd.Series, meta: MetricMeta, language: str) -> str:
+    change = row.get(f"{meta.name}__change")
+    pct = row.get(f"{meta.name}__change_pct")
+    previous = row.get(f"{meta.name}__previous")
+    if change is None or pd.isna(change) or previous is None or pd.isna(previous):
+        return ""
+    up = change > 0
+    good = (meta.direction == "up" and up) or (meta.direction == "down" and not up)
+    verdict = (
+        ""
+        if meta.direction == "neutral" or change == 0
+        else (
+            ("，向好" if good else "，变差")
+            if language == "zh"
+            else (" (better)" if good else " (worse)")
+        )
+    )
+    amount = format(abs(float(change)), meta.format)
+    pct_text = "" if pct is None or pd.isna(pct) else f"{abs(float(pct)):.1f}%"
+    if language == "zh":
+        direction = "上升" if up else "下降" if change < 0 else "持平"
+        return (
+            f"，对比期为{format_value(previous, meta, language)}，{direction}{amount}"
+            f"{'（' + pct_text + '）' if pct_text else ''}{verdict}"
+        )
+    direction = "up" if up else "down" if change < 0 else "flat"
+    return (
+        f", {direction} {amount}{' (' + pct_text + ')' if pct_text else ''} from "
+        f"{format_value(previous, meta, language)}{verdict}"
+    )
+
+
+def _small_n(row: pd.Series, meta: MetricMeta, language: str) -> str:
+    if not bool(row.get(f"{meta.name}__small_n", False)):
+        return ""
+    n = int(row.get(f"{meta.name}__n", 0))
+    low, high = row.get(f"{meta.name}__ci_low"), row.get(f"{meta.name}__ci_high")
+    interval = ""
+    if low is not None and high is not None and not pd.isna(low) and not pd.isna(high):
+        interval = f"{format(float(low), meta.format)}–{format(float(high), meta.format)}"
+    if language == "zh":
+        return f"，样本量仅 {n}，结论不稳{'，95%区间 ' + interval if interval else ''}"
+    return f"; only n={n}, treat with care{', 95% interval ' + interval if interval else ''}"
+
+
+def narrate(result: MetricResult, lexicon: Lexicon, language: str) -> str:
+    """The narration for a result of a MetricPlan."""
+    frame = result.data
+    query = result.query
+    metas = [result.metrics[m] for m in query.metrics if m in result.metrics]
+    if frame.empty or not metas:
+        return "这个范围内没有数据。" if language == "zh" else "There is no data in this range."
+    main = metas[0]
+    has_period = PERIOD in frame.columns and query.time_grain is not None
+    dimensions = tuple(d for d in query.dimensions if d in frame.columns)
+    if has_period:
+        frame = _within_data(frame, result)
+    if has_period and not dimensions:
+        text = _trend(frame, main, query.time_grain, language)
+    elif dimensions:
+        ascending = (
+            bool(query.order_by)
+            and query.order_by[0].field == main.name
+            and not (query.order_by[0].descending)
+        )
+        text = _breakdown(frame, main, dimensions, lexicon, language, has_period, ascending)
+    else:
+        row = frame.iloc[0]
+        sentences = [_single(row, meta, language, result) for meta in metas]
+        text = ("；" if language == "zh" else "; ").join(sentences)
+        return text + ("。" if language == "zh" else ".")
+    if len(metas) > 1:
+        others = ", ".join(_label(m, language) for m in metas[1:])
+        text += (
+            f" 另含：{others}（见表格）。"
+            if language == "zh"
+            else f" Also shown: {others} (see the table)."
+        )
+    return text
+
+
+def _single(row: pd.Series, meta: MetricMeta, language: str, result: MetricResult) -> str:
+    value = row[meta.name]
+    if value is None or pd.isna(value):
+        through = result.data_freshness
+        until = (
+            f"（数据截至 {through:%Y-%m-%d}）"
+            if through and language == "zh"
+            else (f" (data runs through {through:%Y-%m-%d})" if through else "")
+        )
+        return (
+            f"{meta.label_zh}：这个期间没有数据{until}"
+            if language == "zh"
+            else f"{meta.label_en}: no data in this period{until}"
+        )
+    small = _small_n(row, meta, language)
+    if language == "zh":
+        return (
+            f"{meta.label_zh}为{format_value(value, meta, language)}"
+            f"{'（' + small.lstrip('，') + '）' if small else ''}"
+            f"{_change_sentence(row, meta, language)}"
+        )
+    return (
+        f"{meta.label_en} was {format_value(value, meta, language)}"
+        f"{' (' + small.lstrip('; ') + ')' if small else ''}"
+        f"{_change_sentence(row, meta, language)}"
+    )
+
+
+def _within_data(frame: pd.DataFrame, result: MetricResult) -> pd.DataFrame:
+    """Periods that start after the last data point are empty, not zero: leave them out."""
+    through = result.data_freshness
+    if through is None or PERIOD not in frame.columns:
+        return frame
+    return frame[pd.to_datetime(frame[PERIOD]) <= pd.Timestamp(through)]
+
+
+def _trend(frame: pd.DataFrame, meta: MetricMeta, grain: str | None, language: str) -> str:
+    series = frame[[PERIOD, meta.name]].dropna()
+    if series.empty:
+        return "这个范围内没有数据。" if language == "zh" else "There is no data in this range."
+    first, last = series.iloc[0], series.iloc[-1]
+    peak = series.loc[series[meta.name].idxmax()]
+    low = series.loc[series[meta.name].idxmin()]
+    fmt = lambda r: format_value(r[meta.name], meta, language)  # noqa: E731
+    when = lambda r: format_period(r[PERIOD], grain)  # noqa: E731
+    if language == "zh":
+        trend = (
+            "上升"
+            if last[meta.name] > first[meta.name]
+            else ("下降" if last[meta.name] < first[meta.name] else "持平")
+        )
+        return (
+            f"{meta.label_zh}从{when(first)}的{fmt(first)}{trend}到{when(last)}的{fmt(last)}；"
+            f"最高在{when(peak)}（{fmt(peak)}），最低在{when(low)}（{fmt(low)}），"
+            f"共{len(series)}个周期。"
+        )
+    trend = (
+        "rose"
+        if last[meta.name] > first[meta.name]
+        else ("fell" if last[meta.name] < first[meta.name] else "stayed flat")
+    )
+    return (
+        f"{meta.label_en} {trend} from {fmt(first)} in {when(first)} to {fmt(last)} in "
+        f"{when(last)}; highest in {when(peak)} ({fmt(peak)}), lowest in {when(low)} "
+        f"({fmt(low)}), over {len(series)} periods."
+    )
+
+
+def _breakdown(
+    frame: pd.DataFrame,
+    meta: MetricMeta,
+    dimensions: tuple[str, ...],
+    lexicon: Lexicon,
+    language: str,
+    has_period: bool,
+    ascending: bool,
+) -> str:
+    data = frame.dropna(subset=[meta.name])
+    if has_period:  # narrate the latest period; the chart shows the rest
+        latest = data[PERIOD].max()
+        data = data[data[PERIOD] == latest]
+    if data.empty:
+        return "这个范围内没有数据。" if language == "zh" else "There is no data in this range."
+    ranked = data.sort_values(meta.name, ascending=False)
+    top, bottom = ranked.iloc[0], ranked.iloc[-1]
+    name = lambda r: _row_name(r, dimensions, lexicon, language)  # noqa: E731
+    fmt = lambda r: format_value(r[meta.name], meta, language)  # noqa: E731
+    ends = [("最高", "highest", top), ("最低", "lowest", bottom)]
+    if ascending:  # the question asked for the low end first ("最差", "lowest")
+        ends.reverse()
+    phrases = []
+    for zh_word, en_word, row in ends[: 1 if len(ranked) == 1 else 2]:
+        detail = f"{fmt(row)}{_small_n(row, meta, language)}"
+        phrases.append(
+            f"{zh_word}的是{name(row)}（{detail}）"
+            if language == "zh"
+            else f"{en_word} for {name(row)} ({detail})"
+        )
+    if language == "zh":
+        text = f"{meta.label_zh}{'，'.join(phrases)}，共{len(ranked)}组。"
+    else:
+        text = f"{meta.label_en} is {' and '.join(phrases)}, across {len(ranked)} groups."
+    small_col = f"{meta.name}__small_n"
+    if small_col in data.columns and int(data[small_col].sum()):
+        count = int(data[small_col].sum())
+        text += (
+            f" 其中{count}组样本量不足30，结论仅供参考。"
+            if language == "zh"
+            else f" {count} of the groups rest on fewer than 30 observations."
+        )
+    change_col = f"{meta.name}__change"
+    if change_col in data.columns and data[change_col].notna().any():
+        mover = data.loc[data[change_col].abs().idxmax()]
+        text += (
+            f" 变化最大的是{name(mover)}{_change_sentence(mover, meta, language)}。"
+            if language == "zh"
+            else f" The biggest change is {name(mover)}{_change_sentence(mover, meta, language)}."
+        )
+    return text

@@ -1,0 +1,135 @@
+"""Words that signal what kind of answer a question wants (both languages).
+
+Grounding (which metric, which dimension, which value) comes from the semantic layer via the
+lexicon; these cues only decide the shape: ranking, trend, breakdown, follow-up, why, search.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# "按渠道", "各大区", "每个团队", "分渠道", "by channel", "per region", "which channels"
+GROUP_BEFORE = re.compile(
+    r"(按照|按|各个|各|每个|每一个|分|哪个|哪些|哪一个|哪几个|不同|by|per|each|across|which|"
+    r"for each|split by|broken down by|breakdown by)\s*$"
+)
+GROUP_AFTER = re.compile(r"^\s*(分布|排名|排行|对比|维度|之间|breakdown|ranking|split)")
+
+TOP = re.compile(
+    r"(最高|最多|最大|最长|最快|最好|最佳|排名前|前\s*(\d+|[一二三四五六七八九十两]+)|top\s*(\d+)?|"
+    r"highest|most|largest|longest|best|biggest|maximum|max)"
+)
+BOTTOM = re.compile(
+    r"(最低|最少|最小|最短|最慢|最差|最糟|倒数|后\s*(\d+|[一二三四五六七八九十两]+)名|bottom\s*(\d+)?|"
+    r"lowest|least|fewest|smallest|worst|minimum|min\b)"
+)
+# Superlatives that mean "bad end" / "good end" rather than high/low values.
+WORST = re.compile(r"(最差|最糟|倒数|worst|poorest)")
+BEST = re.compile(r"(最好|最佳|best|top performing)")
+COUNT = re.compile(
+    r"(?:前|top|bottom|倒数|后|最[高低多少好差]的?)\s*(\d+|[一二三四五六七八九十两]+)\s*(?:个|名|位|家|条)?"
+)
+TREND = re.compile(
+    r"(趋势|走势|变化情况|变化趋势|曲线|按月|逐月|每月|每周|每天|逐日|逐周|trend|over time|"
+    r"month by month|week by week|day by day|timeline|history)"
+)
+WHY = re.compile(
+    r"(为什么|为啥|为何|原因|怎么回事|什么导致|什么原因|归因|根因|why|what caused|what drove|"
+    r"root cause|reason for|explain the (rise|drop|increase|decrease|change))"
+)
+CASE_SEARCH = re.compile(
+    r"(类似|相似|相同|同类)(的)?(案例|投诉|工单|问题|case)|"
+    r"similar (cases|complaints|tickets|issues)|cases like|"
+    r"find (cases|tickets|complaints) (like|similar)|有没有.{0,6}(案例|先例)|怎么处理过"
+)
+FOLLOW_UP = re.compile(
+    r"^\s*(那|那么|那就|再|还有|另外|换成|改成|只看|只要|仅看|仅|如果|and|what about|how about|"
+    r"now|only|just|same|also|then)\b|呢[？?]?\s*$"
+)
+ONLY = re.compile(r"(只看|只要|仅看|仅限|只算|only|just)")
+ADD_DIMENSION = re.compile(r"(再按|同时按|也按|并按|and also by|also by|additionally by)")
+NEGATION = re.compile(
+    r"(除了|除去|不含|不包括|排除|去掉|except|excluding|without|other than|not)\s*$"
+)
+COMPARE_WORDS = re.compile(r"(比|对比|相比|比较|compare|compared|vs\.?|versus|against)")
+GREATER = re.compile(r"(高于|大于|超过|多于|above|over|more than|greater than|higher than|>)\s*$")
+LESS = re.compile(r"(低于|小于|少于|不足|below|under|less than|lower than|<)\s*$")
+NUMBER = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(%|％|个百分点|分|小时|h|hours?)?")
+
+# A percentile named next to a duration metric: the P90 variant of a median metric.
+P90 = re.compile(r"(p90|90分位|90%分位|百分之九十|90th percentile|90th pct|九十分位)")
+
+# "How many ..." without a metric word: a count of tickets (of the filtered kind).
+HOW_MANY = re.compile(r"(多少|几个|几件|几单|几起|数量|总数|how many|number of|count of|count)")
+
+# Words that make a question about service data even when no metric is named.
+SERVICE_WORDS = re.compile(
+    r"(工单|客服|投诉|售后|服务|满意|响应|解决|渠道|大区|团队|坐席|客户|问卷|sla|ticket|"
+    r"complaint|service|support|customer|agent|channel|region|team|survey|kpi|metric|指标)"
+)
+# Clearly unrelated requests.
+OFF_TOPIC = re.compile(
+    r"(天气|股价|股票|彩票|笑话|写一首|写诗|写代码|翻译|菜谱|足球|电影|新闻|工资|薪水|薪资|"
+    r"weather|stock price|share price|joke|poem|write (some |a )?code|python script|recipe|"
+    r"football|movie|salary|salaries|payroll|bitcoin|horoscope)"
+)
+# Attempts to talk the planner out of its rules; answered like any other question, the
+# instruction part is ignored (access rules live in the compiler, not in words).
+INJECTION = re.compile(
+    r"(忽略(之前|以上|前面)?的?(所有)?(指令|限制|规则|设定)|ignore (all )?(previous|prior|above) "
+    r"(instructions|rules|restrictions)|drop table|delete from|;\s*--|system prompt|jailbreak)"
+)
+
+
+@dataclass(frozen=True)
+class Ranking:
+    descending: bool
+    limit: int | None
+    wants_bad_end: bool  # "worst": the bad end of the metric's good direction
+    wants_good_end: bool
+
+
+_CN_DIGITS = {
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+    "十": 10,
+}
+
+
+def cn_int(text: str) -> int:
+    if text.isdigit():
+        return int(text)
+    if text == "十":
+        return 10
+    if text.startswith("十"):
+        return 10 + _CN_DIGITS[text[1]]
+    if text.endswith("十"):
+        return _CN_DIGITS[text[0]] * 10
+    if "十" in text:
+        tens, ones = text.split("十")
+        return _CN_DIGITS[tens] * 10 + _CN_DIGITS[ones]
+    return _CN_DIGITS[text]
+
+
+def find_ranking(text: str) -> Ranking | None:
+    top, bottom = TOP.search(text), BOTTOM.search(text)
+    if not top and not bottom:
+        return None
+    count = COUNT.search(text)
+    limit = cn_int(count.group(1)) if count else None
+    descending = bool(top) and (not bottom or top.start() < bottom.start())
+    return Ranking(
+        descending=descending,
+        limit=limit,
+        wants_bad_end=bool(WORST.search(text)),
+        wants_good_end=bool(BEST.search(text)),
+    )

@@ -1,0 +1,99 @@
+"""Saying back how a question was read ("I read this as: ...") in the question's language."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+
+from assistant.planning.lexicon import Lexicon
+from semantic_layer.catalog import Catalog
+from semantic_layer.query import MetricQuery
+
+_OPS_ZH = {
+    "=": "=",
+    "!=": "≠",
+    "in": "属于",
+    "not in": "不属于",
+    "<": "<",
+    "<=": "≤",
+    ">": ">",
+    ">=": "≥",
+    "between": "介于",
+    "contains": "包含",
+}
+_GRAIN = {
+    "day": ("按天", "daily"),
+    "week": ("按周", "weekly"),
+    "month": ("按月", "monthly"),
+    "quarter": ("按季度", "quarterly"),
+    "year": ("按年", "yearly"),
+}
+_COMPARE = {
+    "previous_period": ("与上一周期对比", "compared with the previous period"),
+    "same_period_last_year": ("与去年同期对比", "compared with the same period last year"),
+}
+
+SUGGESTIONS = {
+    "zh": (
+        "上个月各大区的客户满意度是多少？",
+        "近30天哪个渠道的SLA超时率最高？",
+        "今年以来每月的投诉量趋势",
+    ),
+    "en": (
+        "What was CSAT by region last month?",
+        "Which channels breached SLA most last quarter?",
+        "Show the monthly complaint volume trend this year",
+    ),
+}
+
+
+def suggestions(language: str) -> tuple[str, ...]:
+    return SUGGESTIONS["zh" if language == "zh" else "en"]
+
+
+def describe_query(
+    query: MetricQuery,
+    catalog: Catalog,
+    lexicon: Lexicon,
+    language: str,
+    assumptions: Sequence[str] = (),
+) -> str:
+    zh = language == "zh"
+    parts = [
+        "、".join(catalog.metric(m).label.zh for m in query.metrics)
+        if zh
+        else ", ".join(catalog.metric(m).label.en for m in query.metrics)
+    ]
+    if query.dimensions:
+        labels = [lexicon.dimension_label(d, language) for d in query.dimensions]
+        parts.append(("按" + "、".join(labels)) if zh else "by " + ", ".join(labels))
+    if query.time_grain:
+        parts.append(_GRAIN[query.time_grain][0 if zh else 1])
+    if query.time_range:
+        last_day = query.time_range.end - timedelta(days=1)
+        parts.append(
+            f"{query.time_range.start} ~ {last_day}"
+            if zh
+            else f"{query.time_range.start} to {last_day}"
+        )
+    for flt in query.filters:
+        values = [lexicon.value_label(flt.field, str(v), language) for v in flt.values]
+        field_label = lexicon.dimension_label(flt.field, language)
+        op = _OPS_ZH[flt.op] if zh else flt.op
+        parts.append(f"{field_label} {op} {'/'.join(values)}")
+    for mf in query.metric_filters:
+        label = catalog.metric(mf.metric).label
+        parts.append(f"{label.zh if zh else label.en} {mf.op} {mf.values[0]:g}")
+    if query.compare_to:
+        parts.append(_COMPARE[query.compare_to][0 if zh else 1])
+    for order in query.order_by:
+        if zh:
+            parts.append("从高到低排序" if order.descending else "从低到高排序")
+        else:
+            parts.append("highest first" if order.descending else "lowest first")
+    if query.limit:
+        parts.append(f"前{query.limit}" if zh else f"top {query.limit}")
+    text = ("理解为：" + "，".join(parts)) if zh else "I read this as: " + ", ".join(parts)
+    if assumptions:
+        text += ("（" + "；".join(assumptions) + "）") if zh else f" ({'; '.join(assumptions)})"
+    return text

@@ -1,0 +1,201 @@
+"""The words the offline planner understands, all taken from the semantic layer.
+
+Metric names, labels and synonyms; dimension labels and synonyms; code values (华东, WeChat,
+VIP客户) with the dimension they filter. Chinese is matched as substrings (longest first), English
+on word boundaries with a typo-tolerant fallback; matches never overlap.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+from semantic_layer.catalog import Catalog
+
+TermKind = Literal["metric", "dimension", "value"]
+
+# Dimensions the planner offers, in the order it prefers them when a word is ambiguous, as
+# names the compiler resolves from the fact models (tickets, surveys, orders).
+PLANNER_DIMENSIONS = (
+    "region",
+    "channel",
+    "ticket_type",
+    "category",
+    "priority",
+    "status",
+    "language",
+    "root_cause",
+    "escalated",
+    "segment",
+    "city",
+    "product_line",
+    "product.category",
+    "product_name",
+    "team",
+    "agent_name",
+)
+
+
+@dataclass(frozen=True)
+class Term:
+    surface: str  # normalised form matched in questions
+    kind: TermKind
+    target: str  # metric name, dimension name, or code
+    dimension: str | None = None  # for values: the dimension they filter
+
+
+@dataclass(frozen=True)
+class Match:
+    term: Term
+    start: int
+    end: int
+    fuzzy: bool = False
+
+
+def normalise(text: str) -> str:
+    """Full-width to half-width, lower case, single spaces (keeps character positions 1:1)."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def has_cjk(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+_WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
+
+
+class Lexicon:
+    """Every term of a catalog, ready for matching."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        terms: list[Term] = []
+        for metric in catalog.spec.metrics:
+            for word in {
+                metric.name,
+                metric.name.replace("_", " "),
+                metric.label.zh,
+                metric.label.en,
+                *metric.synonyms,
+            }:
+                terms.append(Term(normalise(word), "metric", metric.name))
+        self.dimension_codes: dict[str, str | None] = {}
+        self.dimension_labels: dict[str, tuple[str, str]] = {}
+        seen_lists: set[str] = set()
+        for name in PLANNER_DIMENSIONS:
+            dim = catalog.resolve_dimension("tickets", name).dimension
+            if dim is None:
+                continue
+            self.dimension_codes[name] = dim.codes
+            self.dimension_labels[name] = (dim.label.zh, dim.label.en)
+            words = {dim.label.zh, dim.label.en, *dim.synonyms}
+            if "." not in name:
+                words.add(name.replace("_", " "))
+            terms += [Term(normalise(w), "dimension", name) for w in words]
+            code_list = catalog.code_list_for(dim)
+            if code_list is None or code_list.name in seen_lists:
+                continue
+            seen_lists.add(code_list.name)  # a code list filters its first (preferred) dimension
+            for code in code_list.codes:
+                words = {code.label.zh, code.label.en, *code.synonyms}
+                if len(code.code) > 2:
+                    words.add(code.code.replace("_", " "))
+                # A single Chinese character (低, 高) is part of too many words (低于, 提高).
+                terms += [
+                    Term(normalise(w), "value", code.code, name)
+                    for w in words
+                    if w and not (len(w) == 1 and has_cjk(w))
+                ]
+        # Longest first, so 华东区 beats 华东 and "first response time" beats "response time";
+        # on equal words metrics beat dimensions beat values, then the dimension order above.
+        kind_rank = {"metric": 0, "dimension": 1, "value": 2}
+        dim_rank = {d: i for i, d in enumerate(PLANNER_DIMENSIONS)}
+        self.terms = sorted(
+            {t for t in terms if t.surface.strip()},
+            key=lambda t: (
+                -len(t.surface),
+                t.surface,
+                kind_rank[t.kind],
+                dim_rank.get(t.dimension or t.target, 99),
+                t.target,
+            ),
+        )
+        self._english = [t for t in self.terms if not has_cjk(t.surface)]
+
+    def value_label(self, dimension: str, code: str, language: str) -> str:
+        dim = self.catalog.resolve_dimension("tickets", dimension).dimension
+        code_list = self.catalog.code_list_for(dim)
+        if code_list is not None:
+            for entry in code_list.codes:
+                if entry.code == code:
+                    return entry.label.zh if language == "zh" else entry.label.en
+        return code
+
+    def dimension_label(self, dimension: str, language: str) -> str:
+        zh, en = self.dimension_labels.get(dimension, (dimension, dimension))
+        return zh if language == "zh" else en
+
+    def find(self, text: str) -> list[Match]:
+        """Non-overlapping matches in ``text`` (already normalised), left to right."""
+        taken = [False] * len(text)
+        found: list[Match] = []
+        for term in self.terms:
+            for start in _occurrences(text, term.surface):
+                end = start + len(term.surface)
+                if any(taken[start:end]):
+                    continue
+                found.append(Match(term, start, end))
+                for i in range(start, end):
+                    taken[i] = True
+        found += self._fuzzy_english(text, taken)
+        return sorted(found, key=lambda m: m.start)
+
+    def _fuzzy_english(self, text: str, taken: list[bool]) -> list[Match]:
+        """Typos in English words ("custmer satisfaction", "escalaton rate")."""
+        words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
+        words = [w for w in words if not any(taken[w[0] : w[1]])]
+        found: list[Match] = []
+        used: set[int] = set()
+        for term in self._english:
+            size = len(term.surface.split())
+            if len(term.surface) < 5:
+                continue  # short words: typos are too ambiguous
+            for i in range(len(words) - size + 1):
+                window = words[i : i + size]
+                if any(j in used for j in range(i, i + size)):
+                    continue
+                candidate = " ".join(w[2] for w in window)
+                ratio = difflib.SequenceMatcher(None, candidate, term.surface).ratio()
+                if ratio >= 0.88:
+                    found.append(Match(term, window[0][0], window[-1][1], fuzzy=True))
+                    used.update(range(i, i + size))
+        return found
+
+
+def _occurrences(text: str, surface: str) -> list[int]:
+    """Start positions of ``surface``; English terms only on word boundaries."""
+    positions = []
+    start = text.find(surface)
+    english = not has_cjk(surface)
+    while start != -1:
+        end = start + len(surface)
+        if not english or (_boundary(text, start - 1) and _boundary(text, end)):
+            positions.append(start)
+        start = text.find(surface, start + 1)
+    return positions
+
+
+def _boundary(text: str, index: int) -> bool:
+    if index < 0 or index >= len(text):
+        return True
+    ch = text[index]
+    return not (ch.isascii() and ch.isalnum())
+
+
+@lru_cache(maxsize=4)
+def lexicon_for(catalog: Catalog) -> Lexicon:
+    return Lexicon(catalog)

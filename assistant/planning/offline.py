@@ -1,0 +1,587 @@
+"""The offline bilingual planner: a question becomes a Plan without any LLM.
+
+Grounded entirely in the semantic layer (metric, dimension and value words come from the
+catalog through the lexicon), times from the time parser, shapes (ranking, trend, breakdown,
+follow-up) from cue words. When two readings are plausible it asks; when the question is not
+about service data it says so. Every MetricQuery it builds is compiled once before it is
+returned, so a plan that cannot run never reaches the user.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from assistant.planning import cues
+from assistant.planning.interpret import describe_query, suggestions
+from assistant.planning.lexicon import Lexicon, Match, has_cjk, lexicon_for, normalise
+from assistant.planning.plans import (
+    CaseSearch,
+    Clarification,
+    ClarificationOption,
+    ConversationState,
+    MetricPlan,
+    OutOfScope,
+    Plan,
+    RootCause,
+)
+from assistant.planning.time_parser import TimeMatch, TimeParseError, parse_time
+from assistant.planning.verified import VerifiedQuestions, load_verified_questions
+from semantic_layer.catalog import Catalog, default_catalog
+from semantic_layer.compiler import compile_query
+from semantic_layer.errors import SemanticLayerError
+from semantic_layer.plan import add_months, comparison_shift
+from semantic_layer.query import Filter, MetricFilter, MetricQuery, OrderBy, TimeRange
+
+MAX_QUESTION_CHARS = 2_000
+
+# Words that name two plausible metrics: the planner asks instead of picking one. A longer
+# catalog term that contains the word ("平均处理时长") settles it.
+AMBIGUOUS_METRIC_WORDS: dict[str, tuple[str, ...]] = {
+    "处理时长": ("average_handle_time", "resolution_time_median"),
+    "处理时间": ("average_handle_time", "resolution_time_median"),
+    "handling time": ("average_handle_time", "resolution_time_median"),
+    "processing time": ("average_handle_time", "resolution_time_median"),
+    "效率": ("first_response_time_median", "resolution_time_median", "average_handle_time"),
+    "速度": ("first_response_time_median", "resolution_time_median"),
+    "how fast": ("first_response_time_median", "resolution_time_median"),
+    "speed": ("first_response_time_median", "resolution_time_median"),
+    "服务质量": ("csat", "first_contact_resolution", "sla_compliance"),
+    "service quality": ("csat", "first_contact_resolution", "sla_compliance"),
+    "服务水平": ("csat", "sla_compliance", "first_response_time_median"),
+    "service level": ("sla_compliance", "csat", "first_response_time_median"),
+    "表现": ("csat", "sla_compliance", "first_response_time_median"),
+    "performance": ("csat", "sla_compliance", "first_response_time_median"),
+    "how are we doing": ("csat", "sla_compliance", "first_response_time_median"),
+    "怎么样": ("csat", "sla_compliance", "first_response_time_median"),
+}
+VAGUE_METRIC_WORDS = ("表现", "performance", "how are we doing", "怎么样")
+
+DEFAULT_TREND_MONTHS = 6
+
+
+@dataclass
+class _Reading:
+    """What the question says, before it becomes a query."""
+
+    language: str
+    metrics: list[str] = field(default_factory=list)
+    dimensions: list[str] = field(default_factory=list)
+    filters: list[Filter] = field(default_factory=list)
+    metric_filters: list[MetricFilter] = field(default_factory=list)
+    ranges: list[TimeMatch] = field(default_factory=list)
+    compare: str | None = None
+    grain: str | None = None
+    trend: bool = False
+    ranking: cues.Ranking | None = None
+    ambiguous: tuple[str, ...] = ()
+    ambiguous_word: str = ""
+    add_dimension: bool = False
+
+
+def _previous(time_range: TimeRange, compare: str) -> TimeRange:
+    probe = MetricQuery(metrics=("ticket_volume",), time_range=time_range, compare_to=compare)
+    shift = comparison_shift(probe)
+    assert shift is not None
+    if shift.months:
+        return TimeRange(
+            start=add_months(time_range.start, -shift.months),
+            end=add_months(time_range.end, -shift.months),
+        )
+    days = timedelta(days=shift.days)
+    return TimeRange(start=time_range.start - days, end=time_range.end - days)
+
+
+def last_full_month(today: date) -> TimeRange:
+    first = today.replace(day=1)
+    return TimeRange(start=add_months(first, -1), end=first)
+
+
+class OfflinePlanner:
+    """Question + conversation state -> Plan, with the semantic layer as its only knowledge."""
+
+    name = "offline"
+
+    def __init__(
+        self, catalog: Catalog | None = None, verified: VerifiedQuestions | None = None
+    ) -> None:
+        self.catalog = catalog or default_catalog()
+        self.lexicon: Lexicon = lexicon_for(self.catalog)
+        self.verified = verified if verified is not None else load_verified_questions()
+
+    # -- entry point -----------------------------------------------------------------------
+
+    def plan(self, question: str, state: ConversationState) -> Plan:
+        text = normalise(question).strip()
+        language = "zh" if has_cjk(text) else "en"
+        if not text:
+            return OutOfScope(
+                reason=_t(language, "问题是空的。", "The question is empty."),
+                suggestions=suggestions(language),
+            )
+        if len(text) > MAX_QUESTION_CHARS:
+            return OutOfScope(
+                reason=_t(
+                    language,
+                    f"问题太长（超过{MAX_QUESTION_CHARS}字），请精简后再问。",
+                    f"The question is longer than {MAX_QUESTION_CHARS} characters; "
+                    "please shorten it.",
+                ),
+                suggestions=suggestions(language),
+            )
+        verified = self.verified.match(text, state.today, self.catalog)
+        if verified is not None:
+            return self._finish(verified, language, verified=True)
+        if cues.CASE_SEARCH.search(text):
+            return self._case_search(question, text, language)
+        try:
+            times = parse_time(text, state.today)
+        except TimeParseError as exc:
+            return Clarification(
+                question=_t(
+                    language,
+                    f"时间“{exc.phrase}”无效：{exc.reason}。请换一个时间段。",
+                    f"{exc}. Which period do you mean?",
+                )
+            )
+        masked = _mask(text, [m.span for m in times])
+        reading = self._read(masked, language, times)
+
+        if cues.WHY.search(masked) and reading.metrics:
+            return self._root_cause(reading, state)
+        last = state.last_query
+        follows = (
+            last is not None
+            and (bool(cues.FOLLOW_UP.search(text)) or not reading.metrics)
+            and (
+                reading.metrics
+                or reading.dimensions
+                or reading.filters
+                or reading.ranges
+                or reading.compare
+                or reading.ranking
+                or reading.trend
+            )
+        )
+        if not reading.metrics and cues.OFF_TOPIC.search(text):
+            return self._no_metric(text, reading, state)
+        if reading.ambiguous and not (
+            follows
+            and not reading.metrics
+            and last is not None
+            and reading.ambiguous_word in VAGUE_METRIC_WORDS
+        ):
+            return self._clarify_metric(reading, state, last)
+        if follows and last is not None:
+            return self._follow_up(reading, last, state)
+        if not reading.metrics:
+            return self._no_metric(text, reading, state)
+        query, assumptions = self._build(reading, state)
+        return self._finish(query, language, assumptions=assumptions)
+
+    # -- reading the question ----------------------------------------------------------------
+
+    def _read(self, masked: str, language: str, times: list[TimeMatch]) -> _Reading:
+        reading = _Reading(language=language)
+        reading.ranges = [m for m in times if m.range is not None]
+        for match in times:
+            reading.compare = reading.compare or match.compare
+            grain = match.grain_hint or (match.range.grain_hint if match.range else None)
+            reading.grain = reading.grain or grain
+        reading.trend = bool(cues.TREND.search(masked)) or reading.grain is not None
+        matches = self.lexicon.find(masked)
+        reading.ambiguous, reading.ambiguous_word = self._ambiguity(masked, matches)
+        filters: dict[str, tuple[str, list[str]]] = {}
+        for match in matches:
+            term = match.term
+            if term.kind == "metric" and term.target not in reading.metrics:
+                reading.metrics.append(term.target)
+            elif term.kind == "dimension" and term.target not in reading.dimensions:
+                reading.dimensions.append(term.target)
+            elif term.kind == "value" and term.dimension is not None:
+                before = masked[: match.start]
+                negated = bool(cues.NEGATION.search(before[-12:]))
+                op, values = filters.get(term.dimension, ("!=" if negated else "=", []))
+                if term.target not in values:
+                    values.append(term.target)
+                filters[term.dimension] = (op, values)
+        # A dimension that is only mentioned next to one of its own values is a filter
+        # ("华东大区的满意度"), not a breakdown.
+        reading.dimensions = [
+            d for d in reading.dimensions if d not in filters or self._grouped(masked, d, matches)
+        ]
+        for dimension, (op, values) in filters.items():
+            if op == "=" and len(values) > 1:
+                reading.filters.append(Filter(field=dimension, op="in", values=tuple(values)))
+            elif op == "!=" and len(values) > 1:
+                reading.filters.append(Filter(field=dimension, op="not in", values=tuple(values)))
+            else:
+                reading.filters.append(Filter(field=dimension, op=op, values=tuple(values)))
+        if cues.P90.search(masked):
+            reading.metrics = [self._p90(m) for m in reading.metrics]
+        if (
+            not reading.metrics
+            and cues.HOW_MANY.search(masked)
+            and not cues.OFF_TOPIC.search(masked)
+            and (reading.filters or reading.dimensions or cues.SERVICE_WORDS.search(masked))
+        ):
+            reading.metrics = self._count_metric(reading)
+        reading.metric_filters = self._metric_filters(masked, matches)
+        without_thresholds = masked
+        for mf_match in re.finditer(
+            r"(高于|大于|超过|低于|小于|少于|above|over|below|under|more "
+            r"than|less than)\s*\d+(\.\d+)?",
+            masked,
+        ):
+            a, b = mf_match.span()
+            without_thresholds = without_thresholds[:a] + " " * (b - a) + without_thresholds[b:]
+        reading.ranking = cues.find_ranking(without_thresholds)
+        reading.add_dimension = bool(cues.ADD_DIMENSION.search(masked))
+        return reading
+
+    def _p90(self, metric: str) -> str:
+        variant = metric.removesuffix("_median") + "_p90"
+        return variant if metric.endswith("_median") and variant in self.catalog.metrics else metric
+
+    @staticmethod
+    def _count_metric(reading: _Reading) -> list[str]:
+        """ "有多少投诉" = complaint volume; any other "how many" = ticket volume (filtered)."""
+        complaint_only = Filter(field="ticket_type", op="=", values=("complaint",))
+        if complaint_only in reading.filters:
+            reading.filters.remove(complaint_only)
+            return ["complaint_volume"]
+        return ["ticket_volume"]
+
+    def _grouped(self, masked: str, dimension: str, matches: list[Match]) -> bool:
+        for match in matches:
+            if match.term.kind == "dimension" and match.term.target == dimension:
+                if cues.GROUP_BEFORE.search(masked[max(0, match.start - 12) : match.start]):
+                    return True
+                if cues.GROUP_AFTER.search(masked[match.end : match.end + 6]):
+                    return True
+        return False
+
+    def _ambiguity(self, masked: str, matches: list[Match]) -> tuple[tuple[str, ...], str]:
+        for word, options in AMBIGUOUS_METRIC_WORDS.items():
+            start = masked.find(word)
+            if start == -1:
+                continue
+            end = start + len(word)
+            covering = [
+                m for m in matches if m.start <= start and m.end >= end and m.term.kind == "metric"
+            ]
+            if any(m.end - m.start > len(word) for m in covering):
+                continue  # a longer, unambiguous metric term contains it
+            other_metrics = [
+                m
+                for m in matches
+                if m.term.kind == "metric" and not (m.start >= start and m.end <= end)
+            ]
+            if other_metrics:
+                continue  # another metric is named explicitly: the word is just context
+            return options, word
+        return (), ""
+
+    def _metric_filters(self, masked: str, matches: list[Match]) -> list[MetricFilter]:
+        found = []
+        metric_matches = [m for m in matches if m.term.kind == "metric"]
+        pattern = re.compile(
+            r"(高于|大于|超过|多于|低于|小于|少于|不足|above|over|more than|greater than|"
+            r"below|under|less than|lower than)\s*(\d+(?:\.\d+)?)"
+        )
+        for hit in pattern.finditer(masked):
+            preceding = [m for m in metric_matches if m.end <= hit.start()]
+            if not preceding:
+                continue
+            word = hit.group(1)
+            op = (
+                ">"
+                if word
+                in ("高于", "大于", "超过", "多于", "above", "over", "more than", "greater than")
+                else "<"
+            )
+            found.append(
+                MetricFilter(metric=preceding[-1].term.target, op=op, values=(float(hit.group(2)),))
+            )
+        return found
+
+    # -- building the query ----------------------------------------------------------------
+
+    def _time(
+        self, reading: _Reading, state: ConversationState, assumptions: list[str]
+    ) -> tuple[TimeRange, str | None]:
+        compare = reading.compare
+        if not reading.ranges:
+            if reading.trend:
+                first = state.today.replace(day=1)
+                assumptions.append(
+                    _t(
+                        reading.language,
+                        f"未指定时间，按最近{DEFAULT_TREND_MONTHS}个完整月份",
+                        f"no period given: the last {DEFAULT_TREND_MONTHS} full months",
+                    )
+                )
+                return TimeRange(start=add_months(first, -DEFAULT_TREND_MONTHS), end=first), compare
+            assumptions.append(
+                _t(
+                    reading.language,
+                    "未指定时间，按上一个完整月份",
+                    "no period given: the last full month",
+                )
+            )
+            return last_full_month(state.today), compare
+        first = _range(reading.ranges[0])
+        if len(reading.ranges) == 1:
+            return first, compare
+        second = _range(reading.ranges[1])
+        for kind in ("previous_period", "same_period_last_year"):
+            if _previous(first, kind) == second:
+                return first, kind
+            if _previous(second, kind) == first:
+                return second, kind
+        return TimeRange(start=min(first.start, second.start), end=max(first.end, second.end)), (
+            compare
+        )
+
+    def _build(
+        self, reading: _Reading, state: ConversationState
+    ) -> tuple[MetricQuery, tuple[str, ...]]:
+        assumptions: list[str] = []
+        time_range, compare = self._time(reading, state, assumptions)
+        grain = reading.grain if reading.trend else None
+        if reading.trend and grain is None:
+            grain = _auto_grain(time_range)
+        order_by, limit = self._order(reading)
+        query = MetricQuery(
+            metrics=tuple(reading.metrics),
+            dimensions=tuple(reading.dimensions),
+            time_grain=grain,
+            time_range=time_range,
+            filters=tuple(reading.filters),
+            metric_filters=tuple(reading.metric_filters),
+            compare_to=compare,
+            order_by=order_by,
+            limit=limit,
+        )
+        return query, tuple(assumptions)
+
+    def _order(self, reading: _Reading) -> tuple[tuple[OrderBy, ...], int | None]:
+        ranking = reading.ranking
+        if ranking is None or not reading.metrics:
+            return (), None
+        metric = self.catalog.metric(reading.metrics[0])
+        descending = ranking.descending
+        if ranking.wants_bad_end and metric.direction != "neutral":
+            descending = metric.direction == "down"
+        elif ranking.wants_good_end and metric.direction != "neutral":
+            descending = metric.direction == "up"
+        return (OrderBy(field=metric.name, descending=descending),), ranking.limit
+
+    # -- other plan kinds ---------------------------------------------------------------------
+
+    def _follow_up(self, reading: _Reading, last: MetricQuery, state: ConversationState) -> Plan:
+        query = last
+        if reading.metrics:
+            query = query.with_metrics(*reading.metrics)
+            query = query.model_copy(
+                update={"order_by": tuple(o for o in query.order_by if o.field not in last.metrics)}
+            )
+        if reading.dimensions:
+            dims = (
+                (*query.dimensions, *reading.dimensions)
+                if reading.add_dimension
+                else tuple(reading.dimensions)
+            )
+            query = query.with_dimensions(*dict.fromkeys(dims))
+        if reading.filters:
+            fields = {f.field for f in reading.filters}
+            kept = tuple(f for f in query.filters if f.field not in fields)
+            query = query.model_copy(update={"filters": (*kept, *reading.filters)})
+        if reading.ranges and query.time_range is not None:
+            new = _range(reading.ranges[0])
+            text = reading.ranges[0].text.strip()
+            if _previous(query.time_range, "previous_period") == new and (
+                cues.COMPARE_WORDS.search(text) or reading.compare
+            ):
+                query = query.with_compare_to("previous_period")
+            elif _previous(query.time_range, "same_period_last_year") == new and (
+                cues.COMPARE_WORDS.search(text) or reading.compare
+            ):
+                query = query.with_compare_to("same_period_last_year")
+            elif (
+                _is_bare_last_year(text)
+                and (query.time_range.end - query.time_range.start).days < 360
+            ):
+                shifted = _previous(query.time_range, "same_period_last_year")
+                query = query.with_time_range(shifted.start, shifted.end)
+            else:
+                query = query.with_time_range(new.start, new.end).with_compare_to(None)
+        elif reading.ranges:
+            new = _range(reading.ranges[0])
+            query = query.with_time_range(new.start, new.end)
+        if reading.compare and query.time_range is not None:
+            query = query.with_compare_to(reading.compare)
+        if reading.trend:
+            grain = reading.grain or (
+                _auto_grain(query.time_range) if query.time_range else "month"
+            )
+            query = query.with_time_grain(grain)
+        if reading.ranking is not None:
+            order_by, limit = self._order(
+                _Reading(
+                    language=reading.language, metrics=list(query.metrics), ranking=reading.ranking
+                )
+            )
+            query = query.model_copy(update={"order_by": order_by, "limit": limit})
+        if reading.metric_filters:
+            query = query.model_copy(update={"metric_filters": tuple(reading.metric_filters)})
+        return self._finish(query, reading.language, follow_up_of=last)
+
+    def _no_metric(self, text: str, reading: _Reading, state: ConversationState) -> Plan:
+        language = reading.language
+        about_service = bool(cues.SERVICE_WORDS.search(text)) or bool(
+            reading.dimensions or reading.filters
+        )
+        if cues.OFF_TOPIC.search(text) or not about_service:
+            return OutOfScope(
+                reason=_t(
+                    language,
+                    "这个问题不在服务数据的范围内，我只回答经过认证的服务指标、"
+                    "相似投诉案例和原因分析。",
+                    "That is not something the service data can answer: I answer "
+                    "certified service KPIs, similar-case searches and root-cause "
+                    "questions.",
+                ),
+                suggestions=suggestions(language),
+            )
+        options = ("complaint_volume", "csat", "first_response_time_median")
+        if reading.dimensions or reading.filters:
+            options = ("ticket_volume", "csat", "sla_compliance")
+        reading.ambiguous = options
+        return self._clarify_metric(reading, state, None)
+
+    def _clarify_metric(
+        self, reading: _Reading, state: ConversationState, last: MetricQuery | None
+    ) -> Plan:
+        language = reading.language
+        options = []
+        for metric in reading.ambiguous[:3]:
+            candidate = _Reading(**{**reading.__dict__, "metrics": [metric], "ambiguous": ()})
+            query, assumptions = self._build(candidate, state)
+            if last is not None and not reading.ranges and last.time_range is not None:
+                query = query.with_time_range(last.time_range.start, last.time_range.end)
+                assumptions = ()
+            plan = self._finish(query, language, assumptions=assumptions)
+            if isinstance(plan, MetricPlan):
+                label = self.catalog.metric(metric).label
+                options.append(
+                    ClarificationOption(label=label.zh if language == "zh" else label.en, plan=plan)
+                )
+        word = reading.ambiguous_word
+        question = _t(
+            language,
+            f"“{word}”可以指几个不同的指标，您想看哪一个？" if word else "您想看哪个指标？",
+            f"“{word}” can mean different metrics; which one do you mean?"
+            if word
+            else "Which metric would you like to see?",
+        )
+        return Clarification(question=question, options=tuple(options))
+
+    def _root_cause(self, reading: _Reading, state: ConversationState) -> Plan:
+        assumptions: list[str] = []
+        period, _ = self._time(reading, state, assumptions)
+        compare = reading.compare or "previous_period"
+        metric = reading.metrics[0]
+        label = self.catalog.metric(metric).label
+        previous = _previous(period, compare)
+        return RootCause(
+            metric=metric,
+            period=period,
+            compare_period=previous,
+            scope=tuple(reading.filters),
+            interpretation=_t(
+                reading.language,
+                f"分析{label.zh}在 {period.start}~{period.end - timedelta(days=1)} 相比 "
+                f"{previous.start}~{previous.end - timedelta(days=1)} 的变化原因",
+                f"Explain the change of {label.en} in {period.start}..{period.end} vs "
+                f"{previous.start}..{previous.end} (end exclusive)",
+            ),
+        )
+
+    def _case_search(self, question: str, text: str, language: str) -> Plan:
+        body = question
+        for sep in ("：", ":"):
+            if sep in question:
+                head, tail = question.split(sep, 1)
+                if cues.CASE_SEARCH.search(normalise(head)) and tail.strip():
+                    body = tail.strip()
+                    break
+        filters = []
+        for match in self.lexicon.find(normalise(body) if body != question else text):
+            term = match.term
+            if term.kind == "value" and term.dimension in ("region", "product_line", "category"):
+                filters.append(Filter(field=term.dimension, op="=", values=(term.target,)))
+        return CaseSearch(
+            text=body,
+            filters=tuple(dict.fromkeys(filters)),
+            interpretation=_t(language, "查找相似的已解决案例", "Find similar resolved cases"),
+        )
+
+    # -- validation and wording ------------------------------------------------------------
+
+    def _finish(
+        self,
+        query: MetricQuery,
+        language: str,
+        *,
+        assumptions: tuple[str, ...] = (),
+        verified: bool = False,
+        follow_up_of: MetricQuery | None = None,
+    ) -> Plan:
+        try:
+            compile_query(query, self.catalog)
+        except SemanticLayerError as exc:
+            return OutOfScope(
+                reason=_t(
+                    language, f"无法按这个方式计算：{exc}", f"Cannot compute it this way: {exc}"
+                ),
+                suggestions=suggestions(language),
+            )
+        return MetricPlan(
+            query=query,
+            interpretation=describe_query(query, self.catalog, self.lexicon, language, assumptions),
+            verified=verified,
+            follow_up_of=follow_up_of,
+            assumptions=tuple(assumptions),
+        )
+
+
+def _t(language: str, zh: str, en: str) -> str:
+    return zh if language == "zh" else en
+
+
+def _mask(text: str, spans: list[tuple[int, int]]) -> str:
+    chars = list(text)
+    for start, end in spans:
+        for i in range(start, min(end, len(chars))):
+            chars[i] = " "
+    return "".join(chars)
+
+
+def _range(match: TimeMatch) -> TimeRange:
+    assert match.range is not None
+    return TimeRange(start=match.range.start, end=match.range.end)
+
+
+def _auto_grain(time_range: TimeRange) -> str:
+    days = (time_range.end - time_range.start).days
+    if days <= 31:
+        return "day"
+    if days <= 120:
+        return "week"
+    return "month"
+
+
+def _is_bare_last_year(text: str) -> bool:
+    return normalise(text).strip(" ?？呢和跟与比,，") in ("去年", "last year", "去年同期")

@@ -1,0 +1,103 @@
+"""The Plan contract (shared/DESIGN.md): what a planner returns for a question.
+
+A plan is exactly one of MetricPlan, Clarification, CaseSearch, RootCause or OutOfScope. No
+planner ever produces SQL or computes a number: numbers come from the semantic layer only.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from semantic_layer.query import Filter, MetricQuery, TimeRange
+
+Language = Literal["zh", "en"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class MetricPlan(_Frozen):
+    """Answer with numbers: run ``query`` through the semantic layer."""
+
+    kind: Literal["metric"] = "metric"
+    query: MetricQuery
+    interpretation: str  # "I read this as: ..." in the question's language
+    verified: bool = False  # matched an analyst-verified question
+    follow_up_of: MetricQuery | None = None  # the previous query this one rewrote
+    assumptions: tuple[str, ...] = ()  # defaults the planner filled in, said out loud
+
+
+class ClarificationOption(_Frozen):
+    label: str
+    plan: MetricPlan  # what choosing this option runs
+
+
+class Clarification(_Frozen):
+    """Two or more readings are plausible: ask, with at most three options."""
+
+    kind: Literal["clarification"] = "clarification"
+    question: str
+    options: tuple[ClarificationOption, ...] = Field(default=(), max_length=3)
+
+
+class CaseSearch(_Frozen):
+    """Find resolved cases similar to ``text``."""
+
+    kind: Literal["case_search"] = "case_search"
+    text: str
+    filters: tuple[Filter, ...] = ()
+    interpretation: str = ""
+
+
+class RootCause(_Frozen):
+    """Explain a change of ``metric`` in ``period`` (vs ``compare_period``) within ``scope``."""
+
+    kind: Literal["root_cause"] = "root_cause"
+    metric: str
+    period: TimeRange
+    compare_period: TimeRange
+    scope: tuple[Filter, ...] = ()
+    interpretation: str = ""
+
+
+class OutOfScope(_Frozen):
+    """Not a question about service data: say so and suggest answerable questions."""
+
+    kind: Literal["out_of_scope"] = "out_of_scope"
+    reason: str
+    suggestions: tuple[str, ...] = ()
+
+
+Plan = Annotated[
+    MetricPlan | Clarification | CaseSearch | RootCause | OutOfScope, Field(discriminator="kind")
+]
+PLAN_ADAPTER: TypeAdapter[Plan] = TypeAdapter(Plan)
+
+
+class Turn(_Frozen):
+    """One answered question of a conversation (what follow-ups build on)."""
+
+    question: str
+    plan: Plan
+
+
+class ConversationState(_Frozen):
+    """What a planner knows besides the question: earlier turns, who asks, and when."""
+
+    turns: tuple[Turn, ...] = ()
+    today: date
+    role: str | None = None
+
+    @property
+    def last_query(self) -> MetricQuery | None:
+        for turn in reversed(self.turns):
+            if isinstance(turn.plan, MetricPlan):
+                return turn.plan.query
+        return None
+
+    def with_turn(self, question: str, plan: Plan) -> ConversationState:
+        return self.model_copy(update={"turns": (*self.turns, Turn(question=question, plan=plan))})

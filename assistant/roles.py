@@ -1,0 +1,69 @@
+"""Roles from one config file: who may query metrics or search cases, and which rows they see."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from semantic_layer.errors import closest
+from semantic_layer.policy import AccessPolicy
+
+ROLES_FILE = Path(__file__).with_name("roles.yml")
+DEFAULT_ROLE = "executive"
+
+
+class RoleError(ValueError):
+    """Unknown role or an invalid roles file."""
+
+
+class RoleLabel(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    zh: str
+    en: str
+
+
+class Role(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    label: RoleLabel
+    description: str = ""
+    row_filters: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    can_query_metrics: bool = True
+    can_search_cases: bool = True
+
+    @property
+    def policy(self) -> AccessPolicy:
+        return AccessPolicy(row_filters=dict(self.row_filters), name=self.name)
+
+
+@lru_cache(maxsize=4)
+def load_roles(path: Path = ROLES_FILE) -> dict[str, Role]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if set(data) != {"roles"}:
+        raise RoleError(f"{path}: the file must have exactly one top-level key, 'roles'.")
+    roles = {}
+    for name, body in (data["roles"] or {}).items():
+        try:
+            roles[name] = Role.model_validate({"name": name, **(body or {})})
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+            )
+            raise RoleError(f"{path}: role '{name}': {problems}") from exc
+    return roles
+
+
+def get_role(name: str | None, path: Path = ROLES_FILE) -> Role:
+    roles = load_roles(path)
+    name = name or DEFAULT_ROLE
+    if name not in roles:
+        hint = closest(name, roles)
+        raise RoleError(
+            f"Unknown role '{name}'.{f' Did you mean {hint!r}?' if hint else ''} "
+            f"Valid roles: {', '.join(sorted(roles))} (defined in {path})."
+        )
+    return roles[name]

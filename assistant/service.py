@@ -1,0 +1,250 @@
+"""The assistant's one entry point: question (+ conversation state) -> Answer.
+
+Plan with a planner (offline by default), run MetricPlans through the semantic layer with the
+asker's access policy, and narrate the result. Every surface (CLI, UI, API, evals) calls this.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from sqlalchemy.engine import Engine
+
+from assistant.answer.narrate import narrate
+from assistant.planning.lexicon import has_cjk, lexicon_for, normalise
+from assistant.planning.offline import OfflinePlanner
+from assistant.planning.plans import (
+    PLAN_ADAPTER,
+    CaseSearch,
+    Clarification,
+    ConversationState,
+    MetricPlan,
+    OutOfScope,
+    Plan,
+    RootCause,
+)
+from assistant.roles import Role, get_role
+from semantic_layer.catalog import Catalog, default_catalog
+from semantic_layer.errors import SemanticLayerError
+from semantic_layer.executor import MetricResult, execute
+from tools.warehouse.engine import make_engine
+
+
+class Planner(Protocol):
+    name: str
+
+    def plan(self, question: str, state: ConversationState) -> Plan: ...
+
+
+# Optional capabilities provided by tools (similar cases, root cause); each takes the plan and
+# the asker's role and returns (text, payload).
+CapabilityRunner = Callable[[Any, Role, str], tuple[str, dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    language: str
+    plan: Plan
+    result: MetricResult | None
+    text: str
+    state: ConversationState
+    planner: str
+    notices: tuple[str, ...] = ()
+    elapsed_ms: float = 0.0
+    payload: dict[str, Any] = field(default_factory=dict)  # case search / root cause details
+
+    def to_dict(self) -> dict[str, Any]:
+        plan = PLAN_ADAPTER.dump_python(self.plan, mode="json", exclude_defaults=False)
+        data: dict[str, Any] = {
+            "question": self.question,
+            "language": self.language,
+            "kind": self.plan.kind,
+            "plan": plan,
+            "answer": self.text,
+            "planner": self.planner,
+            "notices": list(self.notices),
+            "elapsed_ms": round(self.elapsed_ms, 1),
+        }
+        if isinstance(self.plan, MetricPlan):
+            data["query"] = self.plan.query.model_dump(mode="json", exclude_defaults=True)
+            data["interpretation"] = self.plan.interpretation
+            data["verified"] = self.plan.verified
+        if self.result is not None:
+            result = self.result.to_dict()
+            data["rows"] = result["rows"]
+            data["columns"] = result["columns"]
+            data["provenance"] = {
+                "sql": result["sql"],
+                "dialect": result["dialect"],
+                "metrics": result["metrics"],
+                "sample_sizes": result["sample_sizes"],
+                "warnings": result["warnings"],
+                "data_freshness": result["data_freshness"],
+                "elapsed_ms": result["elapsed_ms"],
+            }
+        if self.payload:
+            data["details"] = self.payload
+        return data
+
+
+def question_language(question: str) -> str:
+    return "zh" if has_cjk(normalise(question)) else "en"
+
+
+class Assistant:
+    """Answers questions over one warehouse. Thread-safe for concurrent ``ask`` calls."""
+
+    def __init__(
+        self,
+        warehouse: str | Engine,
+        *,
+        planner: Planner | str = "offline",
+        catalog: Catalog | None = None,
+        case_search: CapabilityRunner | None = None,
+        root_cause: CapabilityRunner | None = None,
+    ) -> None:
+        self.catalog = catalog or default_catalog()
+        self.engine = (
+            make_engine(warehouse, read_only=True) if isinstance(warehouse, str) else warehouse
+        )
+        self.lexicon = lexicon_for(self.catalog)
+        self.offline = OfflinePlanner(self.catalog)
+        self.planner: Planner = self._planner(planner)
+        self.case_search = case_search
+        self.root_cause = root_cause
+
+    def _planner(self, planner: Planner | str) -> Planner:
+        if not isinstance(planner, str):
+            return planner
+        if planner == "offline":
+            return self.offline
+        if planner == "llm":
+            from assistant.llm.factory import llm_planner  # imported only when asked for
+
+            return llm_planner(self.catalog, fallback=self.offline)
+        raise ValueError(f"Unknown planner '{planner}'. Valid planners: offline, llm.")
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- asking --------------------------------------------------------------------------
+
+    def ask(self, question: str, *, state: ConversationState) -> Answer:
+        started = time.perf_counter()
+        role = get_role(state.role)
+        plan = self.planner.plan(question, state)
+        notices = tuple(getattr(self.planner, "last_notices", ()) or ())
+        planner_name = getattr(self.planner, "last_planner_name", None) or self.planner.name
+        return self.run(
+            plan,
+            question=question,
+            state=state,
+            role=role,
+            started=started,
+            notices=notices,
+            planner_name=planner_name,
+        )
+
+    def run(
+        self,
+        plan: Plan,
+        *,
+        question: str,
+        state: ConversationState,
+        role: Role | None = None,
+        started: float | None = None,
+        notices: tuple[str, ...] = (),
+        planner_name: str = "offline",
+    ) -> Answer:
+        """Carry out a plan (also used when a user picks a clarification option)."""
+        started = started if started is not None else time.perf_counter()
+        role = role or get_role(state.role)
+        language = question_language(question)
+        result: MetricResult | None = None
+        payload: dict[str, Any] = {}
+        if isinstance(plan, MetricPlan):
+            if not role.can_query_metrics:
+                text = _t(
+                    language,
+                    f"角色“{role.label.zh}”不能查询指标，只能搜索相似案例。",
+                    f"The role '{role.label.en}' cannot query metrics, only search similar cases.",
+                )
+            else:
+                try:
+                    result = execute(
+                        plan.query, self.engine, catalog=self.catalog, policy=role.policy
+                    )
+                    text = narrate(result, self.lexicon, language)
+                    if plan.verified:
+                        text = _t(language, "✔ 已验证问题。", "✔ Verified question. ") + text
+                except SemanticLayerError as exc:
+                    text = _t(language, f"无法计算：{exc}", f"Could not compute this: {exc}")
+        elif isinstance(plan, Clarification):
+            options = (
+                "；".join(o.label for o in plan.options)
+                if language == "zh"
+                else "; ".join(o.label for o in plan.options)
+            )
+            text = plan.question + (
+                f"（{options}）"
+                if options and language == "zh"
+                else f" ({options})"
+                if options
+                else ""
+            )
+        elif isinstance(plan, OutOfScope):
+            tips = "；".join(plan.suggestions) if language == "zh" else "; ".join(plan.suggestions)
+            text = plan.reason + (
+                _t(language, f" 可以这样问：{tips}", f" Try: {tips}") if tips else ""
+            )
+        elif isinstance(plan, CaseSearch):
+            text, payload = self._capability(
+                self.case_search,
+                plan,
+                role,
+                language,
+                _t(
+                    language,
+                    "相似案例索引尚未建立：请先运行 `servicepilot cases index`。",
+                    "The similar-case index is not available: run `servicepilot cases index`.",
+                ),
+            )
+        elif isinstance(plan, RootCause):
+            text, payload = self._capability(
+                self.root_cause,
+                plan,
+                role,
+                language,
+                _t(language, "原因分析暂不可用。", "Root-cause analysis is not available."),
+            )
+        else:  # pragma: no cover - the Plan union is closed
+            raise TypeError(f"unknown plan {type(plan).__name__}")
+        new_state = state.with_turn(question, plan)
+        return Answer(
+            question=question,
+            language=language,
+            plan=plan,
+            result=result,
+            text=text,
+            state=new_state,
+            planner=planner_name,
+            notices=notices,
+            elapsed_ms=(time.perf_counter() - started) * 1000,
+            payload=payload,
+        )
+
+    @staticmethod
+    def _capability(
+        runner: CapabilityRunner | None, plan: Any, role: Role, language: str, unavailable: str
+    ) -> tuple[str, dict[str, Any]]:
+        if runner is None:
+            return unavailable, {}
+        return runner(plan, role, language)
+
+
+def _t(language: str, zh: str, en: str) -> str:
+    return zh if language == "zh" else en

@@ -17,12 +17,14 @@ GROUP_BEFORE = re.compile(
 GROUP_AFTER = re.compile(r"^\s*(分布|排名|排行|对比|维度|之间|breakdown|ranking|split)")
 
 TOP = re.compile(
-    r"(最高|最多|最大|最长|最快|最好|最佳|排名前|前\s*(\d+|[一二三四五六七八九十两]+)|top\s*(\d+)?|"
-    r"highest|most|largest|longest|best|biggest|maximum|max)"
+    r"(最高|最多|最大|最长|最慢|最好|最佳|排名前|前\s*(\d+|[一二三四五六七八九十两]+)|top\s*(\d+)?|"
+    r"highest|most|largest|longest|slowest|best|biggest|maximum|max|从高到低|从多到少|从慢到快|"
+    r"rank|ranking|排名|排行|排序|排个序|排一下)"
 )
 BOTTOM = re.compile(
-    r"(最低|最少|最小|最短|最慢|最差|最糟|倒数|后\s*(\d+|[一二三四五六七八九十两]+)名|bottom\s*(\d+)?|"
-    r"lowest|least|fewest|smallest|worst|minimum|min\b)"
+    r"(最低|最少|最小|最短|最快|最差|最糟|倒数|后\s*(\d+|[一二三四五六七八九十两]+)名|bottom\s*(\d+)?|"
+    r"lowest|least|fewest|smallest|shortest|fastest|quickest|worst|minimum|min\b|从低到高|"
+    r"从少到多|从快到慢|ascending|lowest first)"
 )
 # Superlatives that mean "bad end" / "good end" rather than high/low values.
 WORST = re.compile(r"(最差|最糟|倒数|worst|poorest)")
@@ -35,8 +37,9 @@ TREND = re.compile(
     r"month by month|week by week|day by day|timeline|history)"
 )
 WHY = re.compile(
-    r"(为什么|为啥|为何|原因|怎么回事|什么导致|什么原因|归因|根因|why|what caused|what drove|"
-    r"root cause|reason for|explain the (rise|drop|increase|decrease|change))"
+    r"(为什么|为啥|为何|原因是|什么原因|怎么回事|什么导致|是什么造成|归因|why|what caused|"
+    r"what drove|what is behind|what's behind|reason for|"
+    r"explain the (rise|drop|increase|decrease|change))"
 )
 CASE_SEARCH = re.compile(
     r"(类似|相似|相同|同类)(的)?(案例|投诉|工单|问题|case)|"
@@ -60,6 +63,37 @@ NUMBER = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(%|％|个百分点|分|小时|h|hou
 # A percentile named next to a duration metric: the P90 variant of a median metric.
 P90 = re.compile(r"(p90|90分位|90%分位|百分之九十|90th percentile|90th pct|九十分位)")
 
+# "Which channel is ..." (one answer) vs "which channels ..." (a ranking of all).
+SINGULAR_WHICH = re.compile(
+    r"(哪个|哪一个|哪家|哪位|是哪|which (?!\w+s\b)\w+ (is|was|has|had|did|does)|"
+    r"which (one|region|channel|team|product|city|agent|category|priority|segment)\b(?!s))"
+)
+# A question that is a request for data about people, not service KPIs.
+PII_REQUEST = re.compile(
+    r"(身份证|手机号|电话号码|联系方式|家庭住址|银行卡号|密码|phone numbers?|id (card )?numbers?|"
+    r"home address|addresses|passwords?|credit card numbers?|personal data|contact details|"
+    r"email addresses)"
+)
+# Other companies' numbers: not in our warehouse, whatever metric is named.
+COMPETITOR = re.compile(r"(竞品|竞争对手|友商|同行|competitor|competitors|rival)")
+# Raw SQL or statements: never run, whatever else the question says.
+SQL_TEXT = re.compile(
+    r"(\bselect\b.+\bfrom\b|\bdrop\s+table\b|\bdelete\s+from\b|\binsert\s+into\b|"
+    r"\bupdate\s+\w+\s+set\b|\bunion\s+(all\s+)?select\b|;\s*--|\btruncate\s+table\b)"
+)
+FORECAST = re.compile(
+    r"(预测|预计|预估|forecast|predict|projection|下个?月|下周|下季度|明年|"
+    r"next (week|month|quarter|year))"
+)
+RESOLVED_WORDS = re.compile(r"(结了|结单|解决了|已解决|处理完|resolved|closed|solved)")
+SURVEY_WORDS = re.compile(r"(问卷|调查|调研|回访|survey|surveys|responses)")
+TICKET_NOUNS = re.compile(
+    r"(工单|单|案子|投诉|报修|咨询|ticket|tickets|case|cases|complaint|complaints)"
+)
+EACH = re.compile(r"(各多少|各自|分别|各有|respectively|each)")
+# Durations named without saying which one.
+TO_DATE_ONLY = re.compile(r"^\s*(到目前为止|至今|迄今为止|迄今|so far|to date)\s*$")
+
 # "How many ..." without a metric word: a count of tickets (of the filtered kind).
 HOW_MANY = re.compile(r"(多少|几个|几件|几单|几起|数量|总数|how many|number of|count of|count)")
 
@@ -71,8 +105,8 @@ SERVICE_WORDS = re.compile(
 # Clearly unrelated requests.
 OFF_TOPIC = re.compile(
     r"(天气|股价|股票|彩票|笑话|写一首|写诗|写代码|翻译|菜谱|足球|电影|新闻|工资|薪水|薪资|"
-    r"weather|stock price|share price|joke|poem|write (some |a )?code|python script|recipe|"
-    r"football|movie|salary|salaries|payroll|bitcoin|horoscope)"
+    r"weather|stock price|share price|joke|poem|write (some |a )?code|"
+    r"python script|recipe|football|movie|salary|salaries|payroll|bitcoin|horoscope)"
 )
 # Attempts to talk the planner out of its rules; answered like any other question, the
 # instruction part is ignored (access rules live in the compiler, not in words).
@@ -120,13 +154,22 @@ def cn_int(text: str) -> int:
     return _CN_DIGITS[text]
 
 
+ORDER_ASC = re.compile(r"(从低到高|从少到多|从快到慢|ascending|lowest first|fastest first)")
+ORDER_DESC = re.compile(r"(从高到低|从多到少|从慢到快|descending|highest first|slowest first)")
+
+
 def find_ranking(text: str) -> Ranking | None:
     top, bottom = TOP.search(text), BOTTOM.search(text)
     if not top and not bottom:
         return None
     count = COUNT.search(text)
     limit = cn_int(count.group(1)) if count else None
-    descending = bool(top) and (not bottom or top.start() < bottom.start())
+    if ORDER_ASC.search(text):
+        descending = False
+    elif ORDER_DESC.search(text):
+        descending = True
+    else:
+        descending = bool(top) and (not bottom or top.start() < bottom.start())
     return Ranking(
         descending=descending,
         limit=limit,

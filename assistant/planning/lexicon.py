@@ -84,6 +84,8 @@ class Lexicon:
             }:
                 terms.append(Term(normalise(word), "metric", metric.name))
         self.dimension_codes: dict[str, str | None] = {}
+        self.dimension_types: dict[str, str] = {}
+        self.code_count: dict[str, int] = {}
         self.dimension_labels: dict[str, tuple[str, str]] = {}
         seen_lists: set[str] = set()
         for name in PLANNER_DIMENSIONS:
@@ -91,12 +93,16 @@ class Lexicon:
             if dim is None:
                 continue
             self.dimension_codes[name] = dim.codes
+            self.dimension_types[name] = dim.type
             self.dimension_labels[name] = (dim.label.zh, dim.label.en)
             words = {dim.label.zh, dim.label.en, *dim.synonyms}
             if "." not in name:
                 words.add(name.replace("_", " "))
+            words |= {_plural(w) for w in words if not has_cjk(w)}
             terms += [Term(normalise(w), "dimension", name) for w in words]
             code_list = catalog.code_list_for(dim)
+            if code_list is not None:
+                self.code_count[name] = len(code_list.codes)
             if code_list is None or code_list.name in seen_lists:
                 continue
             seen_lists.add(code_list.name)  # a code list filters its first (preferred) dimension
@@ -104,6 +110,8 @@ class Lexicon:
                 words = {code.label.zh, code.label.en, *code.synonyms}
                 if len(code.code) > 2:
                     words.add(code.code.replace("_", " "))
+                if "_" in code.code:
+                    words.add(code.code)  # as written in data and reports: east_a, batch_defect
                 # A single Chinese character (低, 高) is part of too many words (低于, 提高).
                 terms += [
                     Term(normalise(w), "value", code.code, name)
@@ -174,6 +182,13 @@ class Lexicon:
                     found.append(Match(term, window[0][0], window[-1][1], fuzzy=True))
                     used.update(range(i, i + size))
         return found
+
+
+def _plural(word: str) -> str:
+    """English plural of a dimension word ("categories", "product lines") for matching."""
+    if word.endswith("y") and not word.endswith(("ay", "ey", "oy")):
+        return word[:-1] + "ies"
+    return word if word.endswith("s") else word + "s"
 
 
 def _occurrences(text: str, surface: str) -> list[int]:

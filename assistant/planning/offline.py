@@ -45,6 +45,9 @@ AMBIGUOUS_METRIC_WORDS: dict[str, tuple[str, ...]] = {
     "processing time": ("average_handle_time", "resolution_time_median"),
     "效率": ("first_response_time_median", "resolution_time_median", "average_handle_time"),
     "速度": ("first_response_time_median", "resolution_time_median"),
+    "时长": ("first_response_time_median", "resolution_time_median", "average_handle_time"),
+    "多久": ("first_response_time_median", "resolution_time_median", "average_handle_time"),
+    "how long": ("first_response_time_median", "resolution_time_median", "average_handle_time"),
     "how fast": ("first_response_time_median", "resolution_time_median"),
     "speed": ("first_response_time_median", "resolution_time_median"),
     "服务质量": ("csat", "first_contact_resolution", "sla_compliance"),
@@ -66,6 +69,7 @@ class _Reading:
     """What the question says, before it becomes a query."""
 
     language: str
+    text: str = ""
     metrics: list[str] = field(default_factory=list)
     dimensions: list[str] = field(default_factory=list)
     filters: list[Filter] = field(default_factory=list)
@@ -78,6 +82,7 @@ class _Reading:
     ambiguous: tuple[str, ...] = ()
     ambiguous_word: str = ""
     add_dimension: bool = False
+    singular: bool = False  # "which channel is ..." wants one answer
 
 
 def _previous(time_range: TimeRange, compare: str) -> TimeRange:
@@ -130,6 +135,9 @@ class OfflinePlanner:
                 ),
                 suggestions=suggestions(language),
             )
+        refusal = _refusal(text, language)
+        if refusal is not None:
+            return refusal
         verified = self.verified.match(text, state.today, self.catalog)
         if verified is not None:
             return self._finish(verified, language, verified=True)
@@ -147,9 +155,20 @@ class OfflinePlanner:
             )
         masked = _mask(text, [m.span for m in times])
         reading = self._read(masked, language, times)
-
-        if cues.WHY.search(masked) and reading.metrics:
-            return self._root_cause(reading, state)
+        if cues.FORECAST.search(text) and not reading.ranges:
+            return OutOfScope(
+                reason=_t(
+                    language,
+                    "我只回答已发生的数据，这里不做预测。",
+                    "I answer from recorded data only; forecasts are not available here.",
+                ),
+                suggestions=suggestions(language),
+            )
+        if cues.WHY.search(masked):
+            if not reading.metrics and self._about_tickets(masked, reading):
+                reading.metrics = self._count_metric(reading, masked)
+            if reading.metrics:
+                return self._root_cause(reading, state)
         last = state.last_query
         follows = (
             last is not None
@@ -162,6 +181,7 @@ class OfflinePlanner:
                 or reading.compare
                 or reading.ranking
                 or reading.trend
+                or cues.P90.search(masked)
             )
         )
         if not reading.metrics and cues.OFF_TOPIC.search(text):
@@ -183,8 +203,8 @@ class OfflinePlanner:
     # -- reading the question ----------------------------------------------------------------
 
     def _read(self, masked: str, language: str, times: list[TimeMatch]) -> _Reading:
-        reading = _Reading(language=language)
-        reading.ranges = [m for m in times if m.range is not None]
+        reading = _Reading(language=language, text=masked)
+        reading.ranges = _main_ranges(masked, [m for m in times if m.range is not None])
         for match in times:
             reading.compare = reading.compare or match.compare
             grain = match.grain_hint or (match.range.grain_hint if match.range else None)
@@ -218,16 +238,9 @@ class OfflinePlanner:
                 reading.filters.append(Filter(field=dimension, op="not in", values=tuple(values)))
             else:
                 reading.filters.append(Filter(field=dimension, op=op, values=tuple(values)))
+        self._settle_words(reading, masked, matches)
         if cues.P90.search(masked):
             reading.metrics = [self._p90(m) for m in reading.metrics]
-        if (
-            not reading.metrics
-            and cues.HOW_MANY.search(masked)
-            and not cues.OFF_TOPIC.search(masked)
-            and (reading.filters or reading.dimensions or cues.SERVICE_WORDS.search(masked))
-        ):
-            reading.metrics = self._count_metric(reading)
-        reading.metric_filters = self._metric_filters(masked, matches)
         without_thresholds = masked
         for mf_match in re.finditer(
             r"(高于|大于|超过|低于|小于|少于|above|over|below|under|more "
@@ -237,6 +250,28 @@ class OfflinePlanner:
             a, b = mf_match.span()
             without_thresholds = without_thresholds[:a] + " " * (b - a) + without_thresholds[b:]
         reading.ranking = cues.find_ranking(without_thresholds)
+        reading.singular = bool(cues.SINGULAR_WHICH.search(without_thresholds))
+        wants_count = (
+            cues.HOW_MANY.search(masked)
+            or cues.TREND.search(masked)
+            or reading.dimensions
+            or reading.ranking
+        )
+        generic_only = reading.metrics == ["ticket_volume"] and all(
+            m.term.surface in GENERIC_METRIC_WORDS for m in matches if m.term.kind == "metric"
+        )
+        if generic_only and cues.RESOLVED_WORDS.search(masked):
+            reading.metrics = []  # "how many tickets got resolved": a count of resolved tickets
+        if (
+            not reading.metrics
+            and wants_count
+            and not cues.OFF_TOPIC.search(masked)
+            and self._about_tickets(masked, reading)
+        ):
+            reading.metrics = self._count_metric(reading, masked)
+        if "backlog" in reading.metrics:  # "open backlog": being open is what backlog means
+            reading.filters = [f for f in reading.filters if f.field != "status"]
+        reading.metric_filters = self._metric_filters(masked, matches)
         reading.add_dimension = bool(cues.ADD_DIMENSION.search(masked))
         return reading
 
@@ -245,13 +280,59 @@ class OfflinePlanner:
         return variant if metric.endswith("_median") and variant in self.catalog.metrics else metric
 
     @staticmethod
-    def _count_metric(reading: _Reading) -> list[str]:
-        """ "有多少投诉" = complaint volume; any other "how many" = ticket volume (filtered)."""
+    def _about_tickets(masked: str, reading: _Reading) -> bool:
+        return bool(
+            reading.filters or cues.TICKET_NOUNS.search(masked) or cues.SURVEY_WORDS.search(masked)
+        )
+
+    @staticmethod
+    def _count_metric(reading: _Reading, masked: str) -> list[str]:
+        """A count when no metric is named: 有多少投诉 = complaint volume, 结了多少单 = resolved
+        tickets, 收回多少份问卷 = survey responses, otherwise ticket volume (filtered)."""
+        if cues.SURVEY_WORDS.search(masked):
+            return ["survey_responses"]
+        if cues.RESOLVED_WORDS.search(masked):
+            reading.filters = [f for f in reading.filters if f.field != "status"]
+            return ["resolved_tickets"]
         complaint_only = Filter(field="ticket_type", op="=", values=("complaint",))
         if complaint_only in reading.filters:
             reading.filters.remove(complaint_only)
             return ["complaint_volume"]
         return ["ticket_volume"]
+
+    def _settle_words(self, reading: _Reading, masked: str, matches: list[Match]) -> None:
+        """Resolve words whose role depends on the rest of the question."""
+        # "tickets"/"工单" names ticket volume only when no other metric is asked for.
+        if len(reading.metrics) > 1:
+            named = {
+                m.term.target
+                for m in matches
+                if m.term.kind == "metric" and m.term.surface not in GENERIC_METRIC_WORDS
+            }
+            reading.metrics = [m for m in reading.metrics if m in named] or reading.metrics
+        # A yes/no dimension used as an adjective filters: "escalated tickets", "升级的工单".
+        for dimension in list(reading.dimensions):
+            if self.lexicon.dimension_types.get(dimension) != "boolean":
+                continue
+            if self._grouped(masked, dimension, matches):
+                continue
+            mentions = [m.start for m in matches if m.term.target == dimension]
+            negated = {
+                bool(re.search(r"(未|没有|没|非|not |non-|un)\s*$", masked[:at][-6:]))
+                for at in mentions
+            }
+            if len(negated) == 2:  # "升级和没升级的": both sides = a breakdown
+                continue
+            reading.dimensions.remove(dimension)
+            reading.filters.append(Filter(field=dimension, op="=", values=(not negated.pop(),)))
+        # "中英文工单各多少": several values of one dimension, each counted = a breakdown.
+        if cues.EACH.search(masked):
+            for flt in list(reading.filters):
+                if flt.op == "in" and flt.field not in reading.dimensions:
+                    reading.dimensions.append(flt.field)
+                    reading.filters.remove(flt)
+                    if len(flt.values) < self.lexicon.code_count.get(flt.field, 0):
+                        reading.filters.append(flt)
 
     def _grouped(self, masked: str, dimension: str, matches: list[Match]) -> bool:
         for match in matches:
@@ -276,7 +357,9 @@ class OfflinePlanner:
             other_metrics = [
                 m
                 for m in matches
-                if m.term.kind == "metric" and not (m.start >= start and m.end <= end)
+                if m.term.kind == "metric"
+                and not (m.start >= start and m.end <= end)
+                and m.term.surface not in GENERIC_METRIC_WORDS
             ]
             if other_metrics:
                 continue  # another metric is named explicitly: the word is just context
@@ -376,12 +459,15 @@ class OfflinePlanner:
             descending = metric.direction == "down"
         elif ranking.wants_good_end and metric.direction != "neutral":
             descending = metric.direction == "up"
-        return (OrderBy(field=metric.name, descending=descending),), ranking.limit
+        limit = ranking.limit or (1 if reading.singular else None)
+        return (OrderBy(field=metric.name, descending=descending),), limit
 
     # -- other plan kinds ---------------------------------------------------------------------
 
     def _follow_up(self, reading: _Reading, last: MetricQuery, state: ConversationState) -> Plan:
         query = last
+        if not reading.metrics and cues.P90.search(reading.text):
+            reading.metrics = [self._p90(m) for m in last.metrics]
         if reading.metrics:
             query = query.with_metrics(*reading.metrics)
             query = query.model_copy(
@@ -585,3 +671,50 @@ def _auto_grain(time_range: TimeRange) -> str:
 
 def _is_bare_last_year(text: str) -> bool:
     return normalise(text).strip(" ?？呢和跟与比,，") in ("去年", "last year", "去年同期")
+
+
+GENERIC_METRIC_WORDS = {"tickets", "ticket", "complaints", "工单", "投诉", "responses"}
+
+
+def _main_ranges(masked: str, ranges: list[TimeMatch]) -> list[TimeMatch]:
+    """Drop restatements: "到目前为止" next to another period, and a period in parentheses that
+    restates the one before it ("双十一后那三周（11月12号到12月2号）" means the dates given)."""
+    if len(ranges) < 2:
+        return ranges
+    kept = [m for m in ranges if not cues.TO_DATE_ONLY.match(m.text)] or ranges
+    for i in range(1, len(kept)):
+        if masked[: kept[i].span[0]].rstrip().endswith(("(", "（")):
+            return [kept[i], *kept[: i - 1], *kept[i + 1 :]]
+    return kept
+
+
+def _refusal(text: str, language: str) -> OutOfScope | None:
+    if cues.SQL_TEXT.search(text):
+        return OutOfScope(
+            reason=_t(
+                language,
+                "我不执行SQL或任何命令；请用文字描述您想看的指标。",
+                "I don't run SQL or commands; ask for the metric in words.",
+            ),
+            suggestions=suggestions(language),
+        )
+    if cues.COMPETITOR.search(text):
+        return OutOfScope(
+            reason=_t(
+                language,
+                "我只有本公司的服务数据，没有竞品或其他公司的指标。",
+                "I only have our own service data, not competitors' numbers.",
+            ),
+            suggestions=suggestions(language),
+        )
+    if cues.PII_REQUEST.search(text):
+        return OutOfScope(
+            reason=_t(
+                language,
+                "我不提供客户的个人信息（手机号、身份证号、地址等），只回答汇总指标。",
+                "I don't give out personal data (phone numbers, ID numbers, addresses); "
+                "I answer aggregate service metrics.",
+            ),
+            suggestions=suggestions(language),
+        )
+    return None

@@ -566,7 +566,10 @@ def _last_week(m: re.Match[str], ctx: _Ctx) -> _Tok:
     )
 
 
-@_rule(r"上上(?:个)?(?:周|星期|礼拜)" + _NOT_WEEKDAY, _L + r"the\s+week\s+before\s+last" + _R)
+@_rule(
+    r"(?:上上|再上一?)(?:个)?(?:周|星期|礼拜)" + _NOT_WEEKDAY,
+    _L + r"the\s+week\s+before\s+last" + _R,
+)
 def _week_before_last(m: re.Match[str], ctx: _Ctx) -> _Tok:
     start = _week_start(ctx.today, ctx.week_start) - timedelta(days=14)
     return _range_tok(m.span(), start, start + timedelta(days=7), "week before last")
@@ -617,7 +620,7 @@ def _last_month(m: re.Match[str], ctx: _Ctx) -> _Tok:
     return _months_back(m, ctx, 1, "last month", ctx_compare=ctx_compare)
 
 
-@_rule(r"上上(?:个)?月(?:份)?", _L + r"the\s+month\s+before\s+last" + _R)
+@_rule(r"(?:上上|再上一?)(?:个)?月(?:份)?", _L + r"the\s+month\s+before\s+last" + _R)
 def _month_before_last(m: re.Match[str], ctx: _Ctx) -> _Tok:
     return _months_back(m, ctx, 2, "month before last")
 
@@ -905,7 +908,7 @@ def _month_en(m: re.Match[str], ctx: _Ctx) -> _Tok:
     + r")\s*年\s*)?(?<!\d)(?P<m1>"
     + _MON
     + r")"
-    + _SEP
+    + r"\s*(?:-|~|到|至|、)\s*"  # 7、8月: July and August
     + r"(?P<m2>"
     + _MON
     + r")\s*月(?:份)?"
@@ -1211,7 +1214,9 @@ def _since(a: _Tok, span: tuple[int, int], ctx: _Ctx) -> _Tok:
 
 
 _SINCE_BEFORE = re.compile(
-    r"(?:(?P<strong>(?<![A-Za-z])since|自从|(?<![来亲各独])自)|(?P<weak>从|from))\s*$", re.I
+    r"(?:(?P<strong>(?<![A-Za-z])since(?:\s+the\s+(?:start|beginning)\s+of)?|自从|"
+    r"(?<![来亲各独])自)|(?P<weak>从|from))\s*$",
+    re.I,
 )
 _SINCE_AFTER = re.compile(
     r"\s*(?:(?P<strong>以来|至今|到现在|到目前为止|迄今|起|开始"

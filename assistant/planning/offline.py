@@ -240,7 +240,7 @@ class OfflinePlanner:
                 reading.filters.append(Filter(field=dimension, op=op, values=tuple(values)))
         self._settle_words(reading, masked, matches)
         if cues.P90.search(masked):
-            reading.metrics = [self._p90(m) for m in reading.metrics]
+            reading.metrics = list(dict.fromkeys(self._p90(m) for m in reading.metrics))
         without_thresholds = masked
         for mf_match in re.finditer(
             r"(高于|大于|超过|低于|小于|少于|above|over|below|under|more "
@@ -467,7 +467,7 @@ class OfflinePlanner:
     def _follow_up(self, reading: _Reading, last: MetricQuery, state: ConversationState) -> Plan:
         query = last
         if not reading.metrics and cues.P90.search(reading.text):
-            reading.metrics = [self._p90(m) for m in last.metrics]
+            reading.metrics = list(dict.fromkeys(self._p90(m) for m in last.metrics))
         if reading.metrics:
             query = query.with_metrics(*reading.metrics)
             query = query.model_copy(

@@ -123,9 +123,19 @@ class Assistant:
         if planner == "offline":
             return self.offline
         if planner == "llm":
-            from assistant.llm.factory import llm_planner  # imported only when asked for
+            from assistant.llm.planner import LLMPlanner  # LangChain loads only when asked for
+            from tools.errors import ConfigError
+            from tools.settings import load_settings
 
-            return llm_planner(self.catalog, fallback=self.offline)
+            llm = LLMPlanner.from_settings(
+                load_settings(), catalog=self.catalog, fallback=self.offline
+            )
+            if llm is None:
+                raise ConfigError(
+                    "No LLM is configured (llm_provider = none). Set SERVICEPILOT_LLM_PROVIDER "
+                    "and its endpoint or GGUF file (docs/llm.md), or use the offline planner."
+                )
+            return llm
         raise ValueError(f"Unknown planner '{planner}'. Valid planners: offline, llm.")
 
     def close(self) -> None:
@@ -136,9 +146,13 @@ class Assistant:
     def ask(self, question: str, *, state: ConversationState) -> Answer:
         started = time.perf_counter()
         role = get_role(state.role)
-        plan = self.planner.plan(question, state)
-        notices = tuple(getattr(self.planner, "last_notices", ()) or ())
-        planner_name = getattr(self.planner, "last_planner_name", None) or self.planner.name
+        detailed = getattr(self.planner, "plan_detailed", None)
+        if detailed is not None:  # the LLM planner says when it fell back, and why
+            outcome = detailed(question, state)
+            plan, notices = outcome.plan, tuple(outcome.notices)
+            planner_name = "llm" if outcome.source == "llm" else "offline (LLM fallback)"
+        else:
+            plan, notices, planner_name = self.planner.plan(question, state), (), self.planner.name
         return self.run(
             plan,
             question=question,

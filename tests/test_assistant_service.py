@@ -161,3 +161,20 @@ def test_read_only_engine(assistant, demo_warehouse_url):
     with pytest.raises(sa.exc.DBAPIError), engine.connect() as conn:
         conn.execute(sa.text("DELETE FROM tickets"))
     engine.dispose()
+
+
+def test_llm_planner_fallback_is_told_to_the_user(demo_warehouse_url):
+    from assistant.llm.planner import LLMPlanner
+    from tests.llm.fakes import ScriptedChatModel
+
+    down = ScriptedChatModel(script=[ConnectionError("Connection refused")] * 3)
+    instance = Assistant(demo_warehouse_url)
+    instance.planner = LLMPlanner(down, instance.catalog, instance.offline)
+    try:
+        answer = instance.ask("上个月华东区的满意度", state=ConversationState(today=TODAY))
+    finally:
+        instance.close()
+    assert answer.planner == "offline (LLM fallback)"
+    assert answer.notices and "离线规划器" in answer.notices[0]  # in the question's language
+    assert answer.result is not None and answer.plan.query.metrics == ("csat",)
+    assert answer.to_dict()["notices"] == list(answer.notices)

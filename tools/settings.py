@@ -10,9 +10,9 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -57,6 +57,39 @@ class Settings(BaseSettings):
     chroma_port: int = Field(8000, gt=0, lt=65536, description="Chroma server port.")
     cases_collection: str = Field("cases", description="Default similar-case collection name.")
     embedding_batch_size: int = Field(128, gt=0, description="Texts per embedding batch.")
+    # LLM (assistant/llm; docs/llm.md). Off by default: the offline planner answers.
+    llm_provider: Literal["none", "openai", "gguf"] = Field(
+        "none",
+        description="none (offline planner only), openai (any OpenAI-compatible endpoint: "
+        "OpenAI, vLLM, Ollama, llama.cpp server) or gguf (a local GGUF file served by a "
+        "llama.cpp server subprocess on 127.0.0.1).",
+    )
+    llm_base_url: str | None = Field(
+        None,
+        description="OpenAI-compatible base URL, e.g. http://127.0.0.1:11434/v1 (Ollama); "
+        "default: the OpenAI API.",
+    )
+    llm_api_key: SecretStr | None = Field(
+        None, description="API key for llm_base_url (local servers accept any value)."
+    )
+    llm_model: str | None = Field(
+        None, description="Model name at the endpoint, e.g. gpt-4o-mini or qwen2.5:7b-instruct."
+    )
+    llm_gguf_path: Path | None = Field(None, description="GGUF model file for llm_provider=gguf.")
+    llm_timeout_s: float = Field(
+        30.0, gt=0, description="Time limit for the LLM calls of one question (all together)."
+    )
+    llm_max_retries: int = Field(
+        2, ge=0, le=10, description="Corrections after a rejected draft before falling back."
+    )
+    llm_max_tokens_per_question: int = Field(
+        12_000, gt=0, description="Token budget (prompt + completion) for one question."
+    )
+    llm_catalog_detail: Literal["full", "compact"] = Field(
+        "full",
+        description="Catalog shown to the LLM: full (labels, synonyms, definitions; ~3k tokens) "
+        "or compact (names, labels, codes; ~1k) for small models and slow CPUs.",
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -14,6 +14,7 @@ BUILTIN_COMMAND_MODULES = (
     "assistant.commands.metrics",
     "assistant.commands.query",
     "assistant.commands.ask",
+    "assistant.commands.llm",
     # Higher parts register by name: assistant never imports evals (one direction of imports).
     "evals.cli",
 )

@@ -15,6 +15,8 @@ BUILTIN_COMMAND_MODULES = (
     "assistant.commands.query",
     "assistant.commands.ask",
     "assistant.commands.llm",
+    "assistant.commands.alerts",
+    "assistant.commands.forecast",
     # Higher parts register by name: assistant never imports evals (one direction of imports).
     "evals.cli",
 )

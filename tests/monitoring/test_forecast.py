@@ -1,0 +1,42 @@
+"""Forecasts: intervals cover held-out weeks, and the model beats seasonal-naive."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from tools.monitoring.forecast import ForecastError, forecast_volume
+from tools.warehouse.engine import make_engine
+
+
+@pytest.fixture(scope="module")
+def engine(demo_warehouse_url: str):
+    eng = make_engine(demo_warehouse_url, read_only=True)
+    yield eng
+    eng.dispose()
+
+
+def test_backtest_beats_seasonal_naive_and_covers(engine) -> None:
+    result = forecast_volume(engine, "complaint_volume", 4, {}, date(2026, 11, 1))
+    b = result.backtest
+    assert b is not None and b.origins >= 6
+    assert b.mase <= b.baseline_mase and b.smape <= b.baseline_smape
+    assert b.coverage_95 >= 0.8 and b.coverage_80 >= 0.6
+    assert "ETS" in result.method and "seasonal-naive" in result.baseline
+
+
+def test_forecast_knows_double_11_ahead(engine) -> None:
+    result = forecast_volume(engine, "ticket_volume", 4, {"region": "east"}, date(2026, 11, 1))
+    weeks = {w.week_start: w for w in result.weeks}
+    assert result.history_end == date(2026, 10, 26)
+    peak, before = weeks[date(2026, 11, 9)], weeks[date(2026, 11, 2)]
+    assert "double_11" in peak.holidays and peak.forecast > 1.3 * before.forecast
+    for w in result.weeks:
+        assert w.low_95 <= w.low_80 <= w.forecast <= w.high_80 <= w.high_95
+    assert result.total_low_95 < result.total < result.total_high_95
+
+
+def test_unknown_metric_is_refused(engine) -> None:
+    with pytest.raises(ForecastError, match="Cannot forecast 'csat'"):
+        forecast_volume(engine, "csat", 4, None, date(2026, 11, 1))

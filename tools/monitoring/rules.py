@@ -1,0 +1,228 @@
+"""Alert rules from YAML (``rules.yml``), validated strictly with file:line and did-you-mean.
+
+Every problem in a file is reported in one run, each naming the file, line, rule and field, so
+an analyst (or the agent) can fix them all at once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from semantic_layer.catalog import Catalog, default_catalog
+from semantic_layer.errors import closest
+from tools.errors import ConfigError
+from tools.monitoring.calendar import HolidayCalendar, HolidayEvent, demo_calendar
+
+DEFAULT_RULES_FILE = Path(__file__).with_name("rules.yml")
+# Dimensions alerts may be scoped by and contributors are drilled into.
+SCOPE_DIMENSIONS = ("region", "channel", "product_line", "category", "team")
+
+
+class RulesError(ConfigError):
+    """A rules file is invalid; ``problems`` lists every issue as 'file:line: ...'."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        listing = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"Invalid alert rules: {len(problems)} problem(s).\n{listing}")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Thresholds(_Frozen):
+    warning: float = Field(4.0, gt=0, description="|score| that raises a warning.")
+    critical: float = Field(7.0, gt=0, description="|score| that raises a critical alert.")
+    min_ratio: float = Field(1.5, ge=1, description="Observed/expected at least this (or 1/x).")
+    interval: float = Field(0.95, gt=0.5, lt=1, description="Prediction interval coverage.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Thresholds:
+        if self.critical < self.warning:
+            raise ValueError("critical must be >= warning")
+        return self
+
+
+class Rule(_Frozen):
+    name: str
+    metric: str
+    dimensions: tuple[str, ...] = ()
+    grain: Literal["day", "week"] = "week"
+    windows: tuple[int, ...] = Field((1,), description="Consecutive periods summed per test.")
+    direction: Literal["up", "down", "both"] = "both"
+    thresholds: Thresholds = Thresholds()
+    min_volume: int = Field(20, ge=1, description="Count (or ratio denominator) in the window.")
+    baseline_periods: int = Field(8, ge=3, le=52, description="Trailing windows in the baseline.")
+    yearly: bool = Field(
+        True, description="Scale counts by last year's seasonal ratio (needs a year of data)."
+    )
+    holidays: bool = Field(True, description="Apply the holiday calendar (count metrics).")
+    owner: str | None = Field(None, description="Who is notified; default the metric owner.")
+
+    @model_validator(mode="after")
+    def _windows(self) -> Rule:
+        if not self.windows or min(self.windows) < 1:
+            raise ValueError("windows must list positive period counts, e.g. [1, 3]")
+        if len(set(self.dimensions)) != len(self.dimensions):
+            raise ValueError("dimensions must not repeat")
+        return self
+
+
+class MonitoringConfig(_Frozen):
+    calendar: tuple[HolidayEvent, ...] | None = None
+    rules: tuple[Rule, ...] = Field(min_length=1)
+    source: str = "<memory>"
+
+    @model_validator(mode="after")
+    def _unique(self) -> MonitoringConfig:
+        names = [r.name for r in self.rules]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"rule names must be unique; repeated: {', '.join(dupes)}")
+        return self
+
+    def holiday_calendar(self) -> HolidayCalendar:
+        return HolidayCalendar(events=self.calendar) if self.calendar else demo_calendar()
+
+    def rule(self, name: str) -> Rule:
+        for rule in self.rules:
+            if rule.name == name:
+                return rule
+        raise KeyError(name)
+
+
+def metric_kind(catalog: Catalog, metric_name: str) -> str | None:
+    """'count' (simple count/count_distinct), 'proportion' (ratio of counts) or None."""
+    metric = catalog.metric(metric_name)
+    if metric.type == "simple" and metric.measure and not metric.snapshot:
+        _, measure = catalog.measure(metric.measure)
+        return "count" if measure.agg in ("count", "count_distinct") else None
+    if metric.type == "ratio" and metric.proportion and not getattr(metric, "cross_model", False):
+        return "proportion"
+    return None
+
+
+def _lines(text: str) -> dict[tuple[Any, ...], int]:
+    """YAML path (keys and list indexes) -> 1-based line, for pointing at a field."""
+    out: dict[tuple[Any, ...], int] = {}
+
+    def walk(node: yaml.Node, path: tuple[Any, ...]) -> None:
+        out[path] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                out[(*path, key.value)] = key.start_mark.line + 1
+                walk(value, (*path, key.value))
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                walk(item, (*path, i))
+
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError:
+        return out
+    if root is not None:
+        walk(root, ())
+    return out
+
+
+def _line_of(lines: dict[tuple[Any, ...], int], loc: tuple[Any, ...]) -> int:
+    for cut in range(len(loc), -1, -1):
+        if loc[:cut] in lines:
+            return lines[loc[:cut]]
+    return 1
+
+
+def _where(raw: Any, loc: tuple[Any, ...]) -> str:
+    if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
+        rules = raw.get("rules") if isinstance(raw, dict) else None
+        name = None
+        if isinstance(rules, list) and loc[1] < len(rules) and isinstance(rules[loc[1]], dict):
+            name = rules[loc[1]].get("name")
+        label = f"rule '{name}'" if name else f"rule #{loc[1] + 1}"
+        field = ".".join(str(p) for p in loc[2:])
+        return f"{label}, field '{field}'" if field else label
+    return "field '" + ".".join(str(p) for p in loc) + "'"
+
+
+def _semantic_issues(
+    config: MonitoringConfig, catalog: Catalog
+) -> list[tuple[tuple[Any, ...], str]]:
+    """(YAML path, message) for metrics and dimensions the catalog does not allow."""
+    issues: list[tuple[tuple[Any, ...], str]] = []
+    for i, rule in enumerate(config.rules):
+        if rule.metric not in catalog.metrics:
+            hint = catalog.metric_for_synonym(rule.metric) or closest(rule.metric, catalog.metrics)
+            did = f" Did you mean '{hint}'?" if hint else ""
+            issues.append((("rules", i, "metric"), f"unknown metric '{rule.metric}'.{did}"))
+        elif metric_kind(catalog, rule.metric) is None:
+            supported = sorted(m for m in catalog.metrics if metric_kind(catalog, m))
+            issues.append(
+                (
+                    ("rules", i, "metric"),
+                    f"metric '{rule.metric}' cannot be monitored (only counts and proportion "
+                    f"ratios can). Monitorable: {', '.join(supported)}.",
+                )
+            )
+        for j, dim in enumerate(rule.dimensions):
+            if dim not in SCOPE_DIMENSIONS:
+                hint = closest(dim, SCOPE_DIMENSIONS)
+                did = f" Did you mean '{hint}'?" if hint else ""
+                issues.append(
+                    (
+                        ("rules", i, "dimensions", j),
+                        f"unknown dimension '{dim}'.{did} "
+                        f"Valid dimensions: {', '.join(SCOPE_DIMENSIONS)}.",
+                    )
+                )
+    return issues
+
+
+def parse_rules(
+    text: str, source: str = "<memory>", catalog: Catalog | None = None
+) -> MonitoringConfig:
+    """Parse and validate rules YAML; raise :class:`RulesError` listing every problem."""
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        raise RulesError([f"{source}:{line}: not valid YAML: {exc}"]) from exc
+    if not isinstance(raw, dict):
+        raise RulesError([f"{source}:1: expected a mapping with a 'rules:' list"])
+    lines = _lines(text)
+    try:
+        config = MonitoringConfig.model_validate({**raw, "source": source})
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            msg = err["msg"]
+            if err["type"] == "extra_forbidden":
+                parent = loc[:-1]
+                model = Rule if len(parent) == 2 and parent[0] == "rules" else None
+                fields = list(model.model_fields) if model else []
+                hint = closest(str(loc[-1]), fields) if fields else None
+                msg = "unknown key" + (f". Did you mean '{hint}'?" if hint else "")
+                if fields:
+                    msg += f" Valid keys: {', '.join(f for f in fields)}."
+            problems.append(f"{source}:{_line_of(lines, loc)}: {_where(raw, loc)}: {msg}")
+        raise RulesError(problems) from None
+    issues = _semantic_issues(config, catalog or default_catalog())
+    if issues:
+        raise RulesError(
+            [f"{source}:{_line_of(lines, loc)}: {_where(raw, loc)}: {msg}" for loc, msg in issues]
+        )
+    return config
+
+
+def load_rules(path: str | Path | None = None, catalog: Catalog | None = None) -> MonitoringConfig:
+    """Load a rules file (default: the packaged ``tools/monitoring/rules.yml``)."""
+    file = Path(path) if path else DEFAULT_RULES_FILE
+    if not file.exists():
+        raise RulesError([f"{file}: file not found (pass --rules PATH to an existing file)"])
+    return parse_rules(file.read_text(encoding="utf-8"), str(file), catalog)

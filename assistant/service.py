@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, Protocol
 
 from sqlalchemy.engine import Engine
@@ -21,6 +22,7 @@ from assistant.planning.plans import (
     CaseSearch,
     Clarification,
     ConversationState,
+    Forecast,
     MetricPlan,
     OutOfScope,
     Plan,
@@ -30,6 +32,7 @@ from assistant.roles import Role, get_role
 from semantic_layer.catalog import Catalog, default_catalog
 from semantic_layer.errors import SemanticLayerError
 from semantic_layer.executor import MetricResult, execute
+from semantic_layer.query import MetricQuery, TimeRange
 from tools.warehouse.engine import make_engine
 
 
@@ -235,6 +238,8 @@ class Assistant:
                 language,
                 _t(language, "原因分析暂不可用。", "Root-cause analysis is not available."),
             )
+        elif isinstance(plan, Forecast):
+            text, payload = self._forecast(plan, state, role, language)
         else:  # pragma: no cover - the Plan union is closed
             raise TypeError(f"unknown plan {type(plan).__name__}")
         new_state = state.with_turn(question, plan)
@@ -250,6 +255,73 @@ class Assistant:
             elapsed_ms=(time.perf_counter() - started) * 1000,
             payload=payload,
         )
+
+    def _forecast(
+        self, plan: Forecast, state: ConversationState, role: Role, language: str
+    ) -> tuple[str, dict[str, Any]]:
+        """Forecast from the last complete week of data (not of the calendar), within the
+        asker's rows: a regional manager's forecast covers their region only."""
+        from tools.monitoring import forecast_volume
+        from tools.monitoring.forecast import ForecastError
+
+        if not role.can_query_metrics:
+            return _t(language, "该角色不能查询指标。", "This role cannot query metrics."), {}
+        scope = {f.field: str(f.values[0]) for f in plan.scope}
+        for field_name, allowed in role.row_filters.items():
+            if field_name in scope and scope[field_name] not in allowed:
+                return _t(
+                    language, "超出您的数据权限范围。", "That is outside the data you may see."
+                ), {}
+            if len(allowed) == 1:
+                scope[field_name] = allowed[0]
+        probe = execute(
+            MetricQuery(
+                metrics=(plan.metric,),
+                time_range=TimeRange(
+                    start=state.today - timedelta(days=400), end=state.today + timedelta(days=1)
+                ),
+            ),
+            self.engine,
+            catalog=self.catalog,
+            policy=role.policy,
+        )
+        data_end = probe.data_freshness
+        today = (
+            state.today
+            if data_end is None
+            else min(state.today, data_end.date() + timedelta(days=1))
+        )
+        try:
+            result = forecast_volume(self.engine, plan.metric, plan.weeks, scope, today)
+        except ForecastError as exc:
+            return _t(language, f"无法预测：{exc}", f"No forecast: {exc}"), {}
+        label = self.catalog.metric(plan.metric).label
+        first = result.weeks[0].week_start
+        backtest = result.backtest
+        if language == "zh":
+            text = (
+                f"预测（非认证指标）：{first} 起{plan.weeks}周的{label.zh}合计约 "
+                f"{result.total:,.0f}（95%区间 {result.total_low_95:,.0f}–"
+                f"{result.total_high_95:,.0f}）。方法：{result.method}。"
+            )
+            if backtest is not None:
+                text += (
+                    f" 回测 MASE {backtest.mase:.2f}（季节性朴素基线 "
+                    f"{backtest.baseline_mase:.2f}）。"
+                )
+        else:
+            text = (
+                f"Forecast (not a certified metric): {label.en} for the {plan.weeks} weeks "
+                f"from {first} totals about {result.total:,.0f} (95% interval "
+                f"{result.total_low_95:,.0f}-{result.total_high_95:,.0f}). Method: "
+                f"{result.method}."
+            )
+            if backtest is not None:
+                text += (
+                    f" Backtest MASE {backtest.mase:.2f} (seasonal-naive "
+                    f"{backtest.baseline_mase:.2f})."
+                )
+        return text, {"forecast": result.to_dict()}
 
     @staticmethod
     def _capability(

@@ -38,6 +38,7 @@ Tag = Literal[
     "planted_fact",
     "case_search",
     "root_cause",
+    "forecast",
 ]
 TAGS: tuple[str, ...] = Tag.__args__  # type: ignore[attr-defined]
 
@@ -110,6 +111,14 @@ class RootCauseExpect(_Frozen):
     scope: dict[str, tuple[str, ...]] = Field(default_factory=dict)
 
 
+class ForecastExpect(_Frozen):
+    """The assistant must forecast ``metric`` (a model output, not a number to check)."""
+
+    metric: str | None = None
+    weeks: int | None = None
+    scope: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+
+
 class Expect(_Frozen):
     """Exactly one of the expectation kinds."""
 
@@ -118,6 +127,7 @@ class Expect(_Frozen):
     out_of_scope: OutOfScopeExpect | None = None
     case_search: CaseSearchExpect | None = None
     root_cause: RootCauseExpect | None = None
+    forecast: ForecastExpect | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Expect:
@@ -125,7 +135,7 @@ class Expect(_Frozen):
         if len(given) != 1:
             raise ValueError(
                 "give exactly one of number, clarification, out_of_scope, case_search, "
-                f"root_cause (got {', '.join(given) or 'none'})"
+                f"root_cause, forecast (got {', '.join(given) or 'none'})"
             )
         return self
 
@@ -159,6 +169,7 @@ class EvalCase(_Frozen):
             "out_of_scope": "out_of_scope",
             "case_search": "case_search",
             "root_cause": "root_cause",
+            "forecast": "forecast",
         }
         for tag, expect_kind in pairs.items():
             if (tag in self.tags) != (kind == expect_kind):

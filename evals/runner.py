@@ -503,6 +503,21 @@ def score_answer(
                         f"got {sorted(got.get(name, set()))}"
                     )
         return (not reasons), (CORRECT if not reasons else WRONG_DETAILS), reasons, None
+    if expect.forecast is not None:
+        if kind != "forecast":
+            outcome = GAVE_NUMBER if gave else WRONG_KIND
+            return False, outcome, [f"wrong kind: expected forecast, got {kind}"], None
+        fc, plan = expect.forecast, answer.plan
+        if fc.metric and plan.metric != fc.metric:
+            reasons.append(f"wrong metric: expected {fc.metric}, got {plan.metric}")
+        if fc.weeks and plan.weeks != fc.weeks:
+            reasons.append(f"wrong horizon: expected {fc.weeks} weeks, got {plan.weeks}")
+        got = _filters_dict(plan.scope, "tickets", catalog)
+        for name, values in fc.scope.items():
+            want = set(_canonical_values(name, "tickets", values, catalog))
+            if got.get(name.rsplit(".", 1)[-1], set()) != want:
+                reasons.append(f"wrong filter: {name} expected {sorted(want)}")
+        return (not reasons), (CORRECT if not reasons else WRONG_DETAILS), reasons, None
     raise AssertionError(f"unhandled expectation {expect.kind}")  # pragma: no cover
 
 

@@ -105,7 +105,7 @@ def test_out_of_scope_and_clarification_give_no_number(assistant):
 
 
 def test_small_samples_are_flagged(assistant):
-    answer = assistant.ask("哪个团队上个月的满意度最差？", state=ConversationState(today=TODAY))
+    answer = assistant.ask("上个月各团队的满意度从低到高排序", state=ConversationState(today=TODAY))
     frame = answer.result.data
     assert answer.plan.query.order_by[0].descending is False
     small = int(frame["csat__small_n"].sum())
@@ -178,3 +178,22 @@ def test_llm_planner_fallback_is_told_to_the_user(demo_warehouse_url):
     assert answer.notices and "离线规划器" in answer.notices[0]  # in the question's language
     assert answer.result is not None and answer.plan.query.metrics == ("csat",)
     assert answer.to_dict()["notices"] == list(answer.notices)
+
+
+def test_forecast_in_chat_names_method_and_interval_and_respects_role(assistant):
+    answer = assistant.ask("下个月投诉量预计多少？", state=ConversationState(today=TODAY))
+    assert answer.plan.kind == "forecast" and answer.plan.weeks == 4
+    forecast = answer.payload["forecast"]
+    assert len(forecast["weeks"]) == 4 and forecast["history_end"] <= "2026-11-01"
+    assert "95%区间" in answer.text and "ETS" in answer.text and "非认证" in answer.text
+    assert forecast["total_low_95"] <= forecast["total"] <= forecast["total_high_95"]
+    regional = assistant.ask(
+        "forecast ticket volume for the next 2 weeks",
+        state=ConversationState(today=TODAY, role="south_manager"),
+    )
+    assert regional.payload["forecast"]["scope"] == {"region": "south"}
+    denied = assistant.ask(
+        "forecast east china tickets next week",
+        state=ConversationState(today=TODAY, role="south_manager"),
+    )
+    assert "forecast" not in denied.payload and "outside" in denied.text

@@ -21,6 +21,7 @@ from assistant.planning.plans import (
     Clarification,
     ClarificationOption,
     ConversationState,
+    Forecast,
     MetricPlan,
     OutOfScope,
     Plan,
@@ -155,15 +156,8 @@ class OfflinePlanner:
             )
         masked = _mask(text, [m.span for m in times])
         reading = self._read(masked, language, times)
-        if cues.FORECAST.search(text) and not reading.ranges:
-            return OutOfScope(
-                reason=_t(
-                    language,
-                    "我只回答已发生的数据，这里不做预测。",
-                    "I answer from recorded data only; forecasts are not available here.",
-                ),
-                suggestions=suggestions(language),
-            )
+        if cues.FORECAST.search(text):
+            return self._forecast(text, masked, reading, state)
         if cues.WHY.search(masked):
             if not reading.metrics and self._about_tickets(masked, reading):
                 reading.metrics = self._count_metric(reading, masked)
@@ -595,6 +589,48 @@ class OfflinePlanner:
             ),
         )
 
+    def _forecast(
+        self, text: str, masked: str, reading: _Reading, state: ConversationState
+    ) -> Plan:
+        language = reading.language
+        if not reading.metrics and self._about_tickets(masked, reading):
+            reading.metrics = self._count_metric(reading, masked)
+        volumes = [m for m in reading.metrics if m in FORECASTABLE]
+        if len(volumes) != 1 or len(reading.metrics) != 1:
+            return OutOfScope(
+                reason=_t(
+                    language,
+                    "目前只能预测工单量和投诉量（可按渠道或大区），其他指标不做预测。",
+                    "Forecasts cover ticket and complaint volume (optionally per channel or "
+                    "region); other metrics are not forecast.",
+                ),
+                suggestions=suggestions(language),
+            )
+        scope = tuple(
+            f
+            for f in reading.filters
+            if f.field in ("channel", "region") and f.op == "=" and len(f.values) == 1
+        )
+        weeks = _forecast_weeks(text)
+        label = self.catalog.metric(volumes[0]).label
+        where = "，".join(
+            self.lexicon.dimension_label(f.field, language)
+            + "="
+            + self.lexicon.value_label(f.field, str(f.values[0]), language)
+            for f in scope
+        )
+        return Forecast(
+            metric=volumes[0],
+            weeks=weeks,
+            scope=scope,
+            interpretation=_t(
+                language,
+                f"理解为：预测未来{weeks}周的{label.zh}{'（' + where + '）' if where else ''}",
+                f"I read this as: forecast {label.en} for the next {weeks} weeks"
+                f"{' (' + where + ')' if where else ''}",
+            ),
+        )
+
     def _case_search(self, question: str, text: str, language: str) -> Plan:
         body = question
         for sep in ("：", ":"):
@@ -718,3 +754,21 @@ def _refusal(text: str, language: str) -> OutOfScope | None:
             suggestions=suggestions(language),
         )
     return None
+
+
+FORECASTABLE = ("ticket_volume", "complaint_volume")
+
+
+def _forecast_weeks(text: str) -> int:
+    """下周 1, 下个月 4, 下季度 13, "next N weeks"/"未来N周" N; default 4."""
+    match = re.search(
+        r"(?:未来|接下来|后面|next)\s*(\d+|[一二三四五六七八九十两]+)\s*(?:个)?\s*(?:周|weeks?)",
+        text,
+    )
+    if match:
+        return max(1, min(26, cues.cn_int(match.group(1))))
+    if re.search(r"下周|next week", text):
+        return 1
+    if re.search(r"下季度|next quarter", text):
+        return 13
+    return 4

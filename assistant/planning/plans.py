@@ -64,6 +64,20 @@ class RootCause(_Frozen):
     interpretation: str = ""
 
 
+class Forecast(_Frozen):
+    """Forecast a volume metric for the next ``weeks`` weeks within ``scope`` (monitoring part).
+
+    Beyond the five kinds of shared/DESIGN.md: forecasts are a statistical model's output,
+    not a certified metric, so they get a kind of their own and are labelled as such.
+    """
+
+    kind: Literal["forecast"] = "forecast"
+    metric: str
+    weeks: int = Field(ge=1, le=26)
+    scope: tuple[Filter, ...] = ()
+    interpretation: str = ""
+
+
 class OutOfScope(_Frozen):
     """Not a question about service data: say so and suggest answerable questions."""
 
@@ -73,7 +87,8 @@ class OutOfScope(_Frozen):
 
 
 Plan = Annotated[
-    MetricPlan | Clarification | CaseSearch | RootCause | OutOfScope, Field(discriminator="kind")
+    MetricPlan | Clarification | CaseSearch | RootCause | Forecast | OutOfScope,
+    Field(discriminator="kind"),
 ]
 PLAN_ADAPTER: TypeAdapter[Plan] = TypeAdapter(Plan)
 

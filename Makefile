@@ -9,7 +9,7 @@ DEMO_TICKETS ?= 200000
 export HF_HUB_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: run test install demo lint format clean
+.PHONY: run test install demo index lint format clean
 
 install: $(VENV)/.installed
 
@@ -29,16 +29,25 @@ $(VENV)/.installed-llm: $(VENV)/.installed
 demo: install
 	$(SP) demo-data --if-missing --tickets $(DEMO_TICKETS) --seed 42 --db $(DATA_DIR)/warehouse.duckdb
 
-run: demo
+# The similar-case index of the last week of tickets (about 2,000 cases, a minute or two);
+# `servicepilot cases index --from-warehouse` indexes everything. Incremental: re-runs skip
+# unchanged cases.
+index: demo
+	$(SP) cases index --from-warehouse --recent-days 7 --db $(DATA_DIR)/warehouse.duckdb --quiet
+
+run: index
 	@$(SP) warehouse status --db $(DATA_DIR)/warehouse.duckdb
 	@echo ""
-	@echo "The demo warehouse is ready at $(DATA_DIR)/warehouse.duckdb. Next:"
+	@echo "The demo warehouse is ready at $(DATA_DIR)/warehouse.duckdb. Also try:"
 	@echo "  $(SP) ask \"上个月各大区的客户满意度是多少？\""
 	@echo "  $(SP) ask \"Which channels breached SLA most last quarter?\" --json"
 	@echo "  $(SP) metrics list                # the certified KPIs"
 	@echo "  $(SP) demo-data --facts          # the planted events to discover"
 	@echo "  $(SP) import FILE --mapping cfpb # load real complaints (see docs/importing.md)"
 	@echo "  $(SP) --help                     # every command"
+	@echo ""
+	@echo "Starting the web UI on http://127.0.0.1:7860 (sign in as exec / exec-demo; Ctrl-C stops it)"
+	$(SP) serve --host 127.0.0.1 --port 7860 --db $(DATA_DIR)/warehouse.duckdb
 
 test: $(VENV)/.installed-llm
 	$(VENV)/bin/ruff check .

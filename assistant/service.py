@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any, Protocol
 
@@ -33,6 +33,7 @@ from semantic_layer.catalog import Catalog, default_catalog
 from semantic_layer.errors import SemanticLayerError
 from semantic_layer.executor import MetricResult, execute
 from semantic_layer.query import MetricQuery, TimeRange
+from tools.audit import AuditEntry, AuditLog
 from tools.warehouse.engine import make_engine
 
 
@@ -59,6 +60,7 @@ class Answer:
     notices: tuple[str, ...] = ()
     elapsed_ms: float = 0.0
     payload: dict[str, Any] = field(default_factory=dict)  # case search / root cause details
+    audit_id: str | None = None  # the sp_audit row of this answer (feedback refers to it)
 
     def to_dict(self) -> dict[str, Any]:
         plan = PLAN_ADAPTER.dump_python(self.plan, mode="json", exclude_defaults=False)
@@ -71,6 +73,7 @@ class Answer:
             "planner": self.planner,
             "notices": list(self.notices),
             "elapsed_ms": round(self.elapsed_ms, 1),
+            "audit_id": self.audit_id,
         }
         if isinstance(self.plan, MetricPlan):
             data["query"] = self.plan.query.model_dump(mode="json", exclude_defaults=True)
@@ -109,6 +112,8 @@ class Assistant:
         catalog: Catalog | None = None,
         case_search: CapabilityRunner | None = None,
         root_cause: CapabilityRunner | None = None,
+        audit: AuditLog | None = None,
+        surface: str = "cli",
     ) -> None:
         self.catalog = catalog or default_catalog()
         self.engine = (
@@ -119,6 +124,8 @@ class Assistant:
         self.planner: Planner = self._planner(planner)
         self.case_search = case_search
         self.root_cause = root_cause
+        self.audit = audit
+        self.surface = surface
 
     def _planner(self, planner: Planner | str) -> Planner:
         if not isinstance(planner, str):
@@ -156,7 +163,7 @@ class Assistant:
             planner_name = "llm" if outcome.source == "llm" else "offline (LLM fallback)"
         else:
             plan, notices, planner_name = self.planner.plan(question, state), (), self.planner.name
-        return self.run(
+        answer = self.run(
             plan,
             question=question,
             state=state,
@@ -165,6 +172,40 @@ class Assistant:
             notices=notices,
             planner_name=planner_name,
         )
+        return self._audited(answer, state)
+
+    def _audited(self, answer: Answer, state: ConversationState) -> Answer:
+        """Record the answer in the audit log; a failing log is reported, not hidden."""
+        if self.audit is None:
+            return answer
+        result = answer.result
+        entry = AuditEntry(
+            question=answer.question,
+            language=answer.language,
+            plan_kind=answer.plan.kind,
+            plan=PLAN_ADAPTER.dump_python(answer.plan, mode="json"),
+            answer=answer.text,
+            latency_ms=answer.elapsed_ms,
+            planner=answer.planner,
+            username=state.user,
+            role=state.role,
+            surface=self.surface,
+            sql=result.sql if result is not None else None,
+            result_rows=len(result.data) if result is not None else None,
+            notices=answer.notices,
+        )
+        try:
+            audit_id = self.audit.record(entry)
+        except Exception as exc:  # noqa: BLE001 - the answer stands; the gap is made visible
+            notice = _t(
+                answer.language, f"审计日志写入失败：{exc}", f"Audit log unavailable: {exc}"
+            )
+            return replace(answer, notices=(*answer.notices, notice))
+        return replace(answer, audit_id=audit_id)
+
+    def choose(self, plan: Plan, *, question: str, state: ConversationState) -> Answer:
+        """Carry out a plan the user picked (a clarification option), audited like ``ask``."""
+        return self._audited(self.run(plan, question=question, state=state), state)
 
     def run(
         self,

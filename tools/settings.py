@@ -42,6 +42,14 @@ class Settings(BaseSettings):
     timezone: str = Field("Asia/Shanghai", description="Business time zone of naive timestamps.")
     query_timeout_s: float = Field(30.0, gt=0, description="Statement time limit for queries.")
     max_result_rows: int = Field(50_000, gt=0, description="Row limit for query results.")
+    ops_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the operations store (audit log, feedback); default: "
+        "<data_dir>/ops.duckdb.",
+    )
+    rate_limit_per_minute: int = Field(
+        30, gt=0, description="Questions per user per minute in the UI and API."
+    )
     # Similar-case search (tools/cases).
     embedding_model_dir: Path | None = Field(
         None,
@@ -108,6 +116,13 @@ class Settings(BaseSettings):
         if self.warehouse_url:
             return self.warehouse_url
         return f"duckdb:///{(self.data_dir / 'warehouse.duckdb').resolve()}"
+
+    @property
+    def resolved_ops_url(self) -> str:
+        """Where the audit log and feedback are written (never the read-only warehouse file)."""
+        if self.ops_url:
+            return self.ops_url
+        return f"duckdb:///{(self.data_dir / 'ops.duckdb').resolve()}"
 
     @property
     def resolved_chroma_dir(self) -> Path:

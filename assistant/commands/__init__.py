@@ -17,6 +17,10 @@ BUILTIN_COMMAND_MODULES = (
     "assistant.commands.llm",
     "assistant.commands.alerts",
     "assistant.commands.forecast",
+    "assistant.commands.serve",
+    "assistant.commands.mcp",
+    "assistant.commands.audit",
+    "assistant.commands.cases",
     # Higher parts register by name: assistant never imports evals (one direction of imports).
     "evals.cli",
 )

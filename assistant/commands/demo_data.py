@@ -19,21 +19,46 @@ def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -
 
 
 @click.command("demo-data")
-@click.option("--tickets", default=100_000, show_default=True, type=click.IntRange(min=1_000),
-              help="Number of tickets over the 24 months (orders are 3x, customers 1/3x).")
+@click.option(
+    "--tickets",
+    default=100_000,
+    show_default=True,
+    type=click.IntRange(min=1_000),
+    help="Number of tickets over the 24 months (orders are 3x, customers 1/3x).",
+)
 @click.option("--seed", default=42, show_default=True, type=int, help="Random seed.")
-@click.option("--end", "end", callback=_parse_date, metavar="YYYY-MM-DD",
-              help="Last day with data (default: yesterday). Same seed+tickets+end = same data.")
+@click.option(
+    "--end",
+    "end",
+    callback=_parse_date,
+    metavar="YYYY-MM-DD",
+    help="Last day with data (default: yesterday). Same seed+tickets+end = same data.",
+)
 @click.option("--replace", is_flag=True, help="Rebuild when the warehouse already has data.")
-@click.option("--facts", "facts_only", is_flag=True,
-              help="Only print the planted facts for --end (with their SQL checks); build nothing.")
-@click.option("--if-missing", is_flag=True,
-              help="Do nothing when the warehouse already exists (used by `make run`).")
+@click.option(
+    "--facts",
+    "facts_only",
+    is_flag=True,
+    help="Only print the planted facts for --end (with their SQL checks); build nothing.",
+)
+@click.option(
+    "--if-missing",
+    is_flag=True,
+    help="Do nothing when the warehouse already exists (used by `make run`).",
+)
 @db_option
 @json_option
 @handles_errors
-def command(tickets: int, seed: int, end: date, replace: bool, facts_only: bool,
-            if_missing: bool, db: str | None, as_json: bool) -> None:
+def command(
+    tickets: int,
+    seed: int,
+    end: date,
+    replace: bool,
+    facts_only: bool,
+    if_missing: bool,
+    db: str | None,
+    as_json: bool,
+) -> None:
     """Build a realistic, deterministic demo warehouse (24 months ending at --end).
 
     Chinese and English tickets of a home-appliance company with seasonal volumes, SLAs,
@@ -69,13 +94,16 @@ def command(tickets: int, seed: int, end: date, replace: bool, facts_only: bool,
             else:
                 click.echo(message)
             return
-    summary = generate_demo_warehouse(url, tickets=tickets, seed=seed, end=end, replace=replace,
-                                      progress=not as_json)
+    summary = generate_demo_warehouse(
+        url, tickets=tickets, seed=seed, end=end, replace=replace, progress=not as_json
+    )
     if as_json:
         emit_json({"ok": True, "warehouse": url, **summary})
         return
     rows = ", ".join(f"{table} {count:,}" for table, count in summary["rows"].items())
     click.echo(f"Built {url}\n  {summary['start']} .. {summary['end']}: {rows}")
-    click.echo(f"  {summary['seconds']} s ({summary['tickets_per_second']:,} tickets/s), "
-               f"checksum {summary['checksum'][:16]}")
+    click.echo(
+        f"  {summary['seconds']} s ({summary['tickets_per_second']:,} tickets/s), "
+        f"checksum {summary['checksum'][:16]}"
+    )
     click.echo("  Planted facts: servicepilot demo-data --facts --end " + summary["end"])

@@ -64,8 +64,13 @@ def status(db: str | None, as_json: bool) -> None:
             meta = dict(conn.execute(sa.text("SELECT key, value FROM sp_meta")).all())
     finally:
         engine.dispose()
-    payload = {"warehouse": url, "rows": counts, "tickets_from": span[0], "tickets_to": span[1],
-               "meta": meta}
+    payload = {
+        "warehouse": url,
+        "rows": counts,
+        "tickets_from": span[0],
+        "tickets_to": span[1],
+        "meta": meta,
+    }
     if as_json:
         emit_json(payload)
         return

@@ -106,6 +106,7 @@ class ConversationState(_Frozen):
     turns: tuple[Turn, ...] = ()
     today: date
     role: str | None = None
+    user: str | None = None  # who asks (for the audit log; access comes from the role)
 
     @property
     def last_query(self) -> MetricQuery | None:

@@ -1,0 +1,37 @@
+"""``servicepilot audit``: the latest questions with who asked, the plan, SQL and feedback."""
+
+from __future__ import annotations
+
+import click
+
+from assistant.cli_support import emit_json, handles_errors, json_option
+
+
+@click.command("audit")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
+@json_option
+@handles_errors
+def command(limit: int, as_json: bool) -> None:
+    """Show the audit log (sp_audit in the operations store, SERVICEPILOT_OPS_URL) with the
+    feedback given on each answer. Analysts can also query the tables directly."""
+    from tools.audit import AuditLog, OpsStore
+    from tools.settings import load_settings
+
+    settings = load_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = OpsStore(settings.resolved_ops_url)
+    try:
+        rows = AuditLog(store).recent(limit)
+    finally:
+        store.close()
+    if as_json:
+        emit_json({"ops_store": settings.resolved_ops_url, "rows": rows})
+        return
+    for row in rows:
+        feedback = f" [{row['rating']}: {row['comment'] or ''}]" if row["rating"] else ""
+        click.echo(
+            f"{row['asked_at']:%Y-%m-%d %H:%M:%S} {row['username'] or '-'} ({row['role'] or '-'}, "
+            f"{row['surface']}) {row['plan_kind']} {row['latency_ms']:.0f} ms, "
+            f"{row['result_rows'] if row['result_rows'] is not None else '-'} rows: "
+            f"{row['question']}{feedback}"
+        )

@@ -1,0 +1,37 @@
+"""Per-user question rate limit for the UI, the Gradio API and MCP (sliding one-minute window)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable
+
+from tools.errors import ServicePilotError
+
+
+class RateLimited(ServicePilotError):
+    """Too many questions from one user in the last minute."""
+
+
+class RateLimiter:
+    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.per_minute = per_minute
+        self.clock = clock
+        self._seen: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def check(self, key: str | None) -> None:
+        """Count one question for ``key``; raise RateLimited when over the limit."""
+        now = self.clock()
+        with self._lock:
+            window = self._seen[key or "anonymous"]
+            while window and now - window[0] >= 60.0:
+                window.popleft()
+            if len(window) >= self.per_minute:
+                wait = 60.0 - (now - window[0])
+                raise RateLimited(
+                    f"Too many questions: at most {self.per_minute} per minute per user. "
+                    f"Try again in {wait:.0f} s (limit: SERVICEPILOT_RATE_LIMIT_PER_MINUTE)."
+                )
+            window.append(now)

@@ -1,0 +1,115 @@
+"""Build and launch the Gradio app: four tabs, a zh/en switch, login, and API endpoints."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+import gradio as gr
+
+from assistant.ui.cases_tab import build_cases_tab
+from assistant.ui.catalog_tab import build_catalog_tab
+from assistant.ui.chat_tab import build_chat_tab
+from assistant.ui.cockpit_tab import build_cockpit_tab
+from assistant.ui.context import UIContext
+from assistant.ui.i18n import Translator, t
+
+CSS = """
+.sp-kpis {display:flex; flex-wrap:wrap; gap:12px;}
+.sp-period {color:#6b7280; margin-bottom:6px;}
+"""
+
+
+def build_app(ctx: UIContext) -> gr.Blocks:
+    lang = ctx.default_language
+    tr = Translator(lang)
+    with gr.Blocks(title="ServicePilot") as app:
+        with gr.Row():
+            title = tr.add(gr.Markdown(f"## {t(lang, 'title')}"), "title", "value")
+            who = gr.Markdown(elem_id="sp-whoami")
+            lang_radio = gr.Radio(
+                [("中文", "zh"), ("English", "en")],
+                value=lang,
+                label=t(lang, "language"),
+                elem_id="sp-lang",
+                scale=0,
+            )
+        with gr.Tabs():
+            with gr.Tab(t(lang, "tab_chat"), id="chat") as chat_tab:
+                build_chat_tab(ctx, tr, lang_radio)
+            with gr.Tab(t(lang, "tab_cases"), id="cases") as cases_tab:
+                build_cases_tab(ctx, tr, lang_radio)
+            with gr.Tab(t(lang, "tab_cockpit"), id="cockpit") as cockpit_tab:
+                build_cockpit_tab(ctx, tr, lang_radio, cockpit_tab)
+            with gr.Tab(t(lang, "tab_catalog"), id="catalog") as catalog_tab:
+                build_catalog_tab(ctx, tr, lang_radio)
+        for tab, key in (
+            (chat_tab, "tab_chat"),
+            (cases_tab, "tab_cases"),
+            (cockpit_tab, "tab_cockpit"),
+            (catalog_tab, "tab_catalog"),
+        ):
+            tr.add(tab, key)
+        tr.add(lang_radio, "language")
+
+        def whoami(lang_value: str, request: gr.Request) -> str:
+            user, role = ctx.identity(request)
+            return t(lang_value, "signed_in", user=user, role=ctx.role_label(role, lang_value))
+
+        def switch(lang_value: str, request: gr.Request) -> list[Any]:
+            updates = tr.updates(lang_value)
+            updates[0] = gr.update(value=f"## {t(lang_value, 'title')}")  # title keeps its ##
+            return [*updates, whoami(lang_value, request)]
+
+        app.load(whoami, lang_radio, who, api_visibility="private")
+        lang_radio.change(switch, lang_radio, [*tr.components, who], api_visibility="private")
+        assert tr.items[0][0] is title
+        _register_api(ctx)
+    return app
+
+
+def _register_api(ctx: UIContext) -> None:
+    """Named endpoints for ``gradio_client``; the role is the signed-in user's, never an
+    argument."""
+
+    def ask(question: str, today: str = "", request: gr.Request = None) -> dict:  # type: ignore[assignment]
+        """Ask a question (zh/en); returns the answer, plan, rows and provenance as JSON."""
+        user, role = ctx.identity(request)
+        day = date.fromisoformat(today) if today else None
+        return ctx.api.ask_dict(question, role, day, user=user)
+
+    def query_metrics(query_json: str, request: gr.Request = None) -> dict:  # type: ignore[assignment]
+        """Run a MetricQuery given as JSON through the semantic layer."""
+        _, role = ctx.identity(request)
+        return ctx.api.query_dict(json.loads(query_json), role)
+
+    def list_metrics(request: gr.Request = None) -> list:  # type: ignore[assignment]
+        """Every metric with labels, owner, certified flag and synonyms."""
+        ctx.identity(request)
+        return ctx.api.list_metrics()
+
+    def search_cases(text: str, k: int = 10, request: gr.Request = None) -> list:  # type: ignore[assignment]
+        """Similar resolved cases for a complaint text (within the caller's access scope)."""
+        _, role = ctx.identity(request)
+        return ctx.api.search_cases(text, role, k=int(k), resolved_only=True)
+
+    for fn in (ask, query_metrics, list_metrics, search_cases):
+        gr.api(fn, api_name=fn.__name__)
+
+
+def launch(ctx: UIContext, *, host: str = "127.0.0.1", port: int = 7860) -> None:
+    """Serve until interrupted (blocking)."""
+    app = build_app(ctx)
+    auth = ctx.users.authenticate if ctx.users is not None else None
+    app.queue(default_concurrency_limit=8).launch(
+        server_name=host,
+        server_port=port,
+        auth=auth,
+        auth_message="ServicePilot — 请登录 / please sign in",
+        ssr_mode=False,
+        show_error=True,
+        footer_links=["api"],
+        theme=gr.themes.Soft(),
+        css=CSS,
+    )

@@ -1,0 +1,227 @@
+"""Charts from a declarative spec chosen by the result's shape (never generated code).
+
+single value -> KPI card (with change when compared); period -> line; one dimension -> sorted
+bar; two dimensions -> grouped bars (few series) or heatmap; a table is always shown beside.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from semantic_layer.executor import MetricResult
+
+ChartKind = Literal["kpi", "line", "bar", "grouped_bar", "heatmap", "none"]
+MAX_GROUPED_SERIES = 5
+PALETTE = ["#2563eb", "#f97316", "#16a34a", "#dc2626", "#9333ea", "#0891b2", "#ca8a04"]
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    """What to draw: the kind and which result columns go where (all names, no code)."""
+
+    kind: ChartKind
+    metric: str
+    x: str | None = None
+    color: str | None = None
+    title: str = ""
+    unit: str = ""
+    value_format: str = ",.2f"
+    direction: str = "neutral"
+
+
+def _labeler(result: MetricResult, lexicon: Any, language: str):
+    def label(dimension: str, value: Any) -> str:
+        if lexicon is None or value is None or dimension == "period":
+            return str(value)[:10] if dimension == "period" else str(value)
+        try:
+            return lexicon.value_label(dimension, str(value), language)
+        except Exception:  # unknown dimension in the lexicon: show the code
+            return str(value)
+
+    return label
+
+
+def choose_chart(result: MetricResult, language: str = "en") -> ChartSpec:
+    """Pick the chart for a result from its shape alone."""
+    query = result.query
+    metric = query.metrics[0]
+    meta = result.metrics.get(metric)
+    title = (meta.label_zh if language == "zh" else meta.label_en) if meta else metric
+    common = {
+        "metric": metric,
+        "title": title,
+        "unit": meta.unit if meta else "",
+        "value_format": meta.format if meta else ",.2f",
+        "direction": meta.direction if meta else "neutral",
+    }
+    frame = result.data
+    if frame.empty or metric not in frame.columns:
+        return ChartSpec(kind="none", **common)
+    dims = [d for d in query.dimensions if d in frame.columns]
+    has_period = "period" in frame.columns
+    if has_period:
+        return ChartSpec(kind="line", x="period", color=dims[0] if dims else None, **common)
+    if not dims:
+        return ChartSpec(kind="kpi", **common) if len(frame) == 1 else ChartSpec("none", **common)
+    if len(dims) == 1:
+        return ChartSpec(kind="bar", x=dims[0], **common)
+    few = frame[dims[1]].nunique() <= MAX_GROUPED_SERIES
+    return ChartSpec(kind="grouped_bar" if few else "heatmap", x=dims[0], color=dims[1], **common)
+
+
+def _fmt(value: float | None, fmt: str) -> str:
+    if value is None or pd.isna(value):
+        return "–"
+    try:
+        return format(float(value), fmt)
+    except ValueError:
+        return f"{value:,.2f}"
+
+
+def _layout(fig: go.Figure, spec: ChartSpec, height: int = 360) -> go.Figure:
+    unit = f" ({spec.unit})" if spec.unit else ""
+    fig.update_layout(
+        title={"text": spec.title + unit, "x": 0.01},
+        height=height,
+        margin={"l": 40, "r": 20, "t": 50, "b": 40},
+        template="plotly_white",
+        colorway=PALETTE,
+        legend={"orientation": "h", "y": -0.2},
+    )
+    return fig
+
+
+def render(
+    spec: ChartSpec, result: MetricResult, lexicon: Any = None, language: str = "en"
+) -> go.Figure | None:
+    """Draw ``spec`` over ``result.data`` (codes shown with their zh/en labels)."""
+    if spec.kind == "none":
+        return None
+    frame = result.data
+    label = _labeler(result, lexicon, language)
+    m = spec.metric
+    if spec.kind == "kpi":
+        row = frame.iloc[0]
+        previous = row.get(f"{m}__previous")
+        fig = go.Figure(
+            go.Indicator(
+                mode="number+delta" if previous is not None and pd.notna(previous) else "number",
+                value=float(row[m]) if pd.notna(row[m]) else None,
+                number={"valueformat": spec.value_format, "suffix": _suffix(spec.unit)},
+                delta=_delta(previous, spec) if previous is not None else None,
+            )
+        )
+        return _layout(fig, spec, height=220)
+    if spec.kind == "line":
+        fig = go.Figure()
+        x = frame["period"].astype(str).str[:10]
+        if spec.color:
+            for key, part in frame.groupby(spec.color, sort=True):
+                fig.add_scatter(
+                    x=part["period"].astype(str).str[:10],
+                    y=part[m],
+                    mode="lines+markers",
+                    name=label(spec.color, key),
+                )
+        else:
+            fig.add_scatter(x=x, y=frame[m], mode="lines+markers", name=spec.title)
+        return _layout(fig, spec)
+    if spec.kind == "bar":
+        ordered = frame.sort_values(m, ascending=True)
+        fig = go.Figure(
+            go.Bar(
+                x=ordered[m],
+                y=[label(spec.x or "", v) for v in ordered[spec.x]],
+                orientation="h",
+                text=[_fmt(v, spec.value_format) for v in ordered[m]],
+                textposition="auto",
+            )
+        )
+        return _layout(fig, spec, height=max(260, 40 + 32 * len(ordered)))
+    assert spec.x and spec.color
+    if spec.kind == "grouped_bar":
+        fig = go.Figure()
+        for key, part in frame.groupby(spec.color, sort=True):
+            fig.add_bar(
+                x=[label(spec.x, v) for v in part[spec.x]], y=part[m], name=label(spec.color, key)
+            )
+        fig.update_layout(barmode="group")
+        return _layout(fig, spec)
+    pivot = frame.pivot_table(index=spec.x, columns=spec.color, values=m, aggfunc="first")
+    fig = go.Figure(
+        go.Heatmap(
+            z=pivot.to_numpy(),
+            x=[label(spec.color, c) for c in pivot.columns],
+            y=[label(spec.x, i) for i in pivot.index],
+            colorscale="Blues",
+            texttemplate="%{z:" + spec.value_format + "}",
+        )
+    )
+    return _layout(fig, spec, height=max(300, 60 + 30 * len(pivot.index)))
+
+
+def _suffix(unit: str) -> str:
+    return "%" if unit == "%" else ""
+
+
+def _delta(previous: Any, spec: ChartSpec) -> dict[str, Any]:
+    good_up = spec.direction != "down"
+    return {
+        "reference": float(previous),
+        "valueformat": spec.value_format,
+        "increasing": {"color": "#16a34a" if good_up else "#dc2626"},
+        "decreasing": {"color": "#dc2626" if good_up else "#16a34a"},
+    }
+
+
+def display_table(
+    result: MetricResult, lexicon: Any = None, language: str = "en", max_rows: int = 50
+) -> pd.DataFrame:
+    """The result as a readable table: labelled codes and metrics, helper columns dropped."""
+    frame = result.data
+    label = _labeler(result, lexicon, language)
+    keep = [
+        c
+        for c in frame.columns
+        if "__" not in c or c.partition("__")[2] in ("previous", "change_pct")
+    ]
+    out = frame[keep].head(max_rows).copy()
+    rename: dict[str, str] = {}
+    for column in out.columns:
+        base, _, suffix = column.partition("__")
+        meta = result.metrics.get(base)
+        if meta is not None:
+            name = meta.label_zh if language == "zh" else meta.label_en
+            extra = {"previous": ("上期", "previous"), "change_pct": ("变化%", "change %")}
+            if suffix:
+                zh, en = extra[suffix]
+                name = f"{name} {zh if language == 'zh' else en}"
+            rename[column] = name
+            out[column] = [_fmt(v, meta.format if not suffix else ",.1f") for v in out[column]]
+        elif column == "period":
+            out[column] = out[column].astype(str).str[:10]
+            rename[column] = "期间" if language == "zh" else "period"
+        elif lexicon is not None:
+            out[column] = [label(column, v) for v in out[column]]
+            try:
+                rename[column] = lexicon.dimension_label(column, language)
+            except Exception:
+                rename[column] = column
+    return out.rename(columns=rename)
+
+
+def markdown_table(frame: pd.DataFrame, max_rows: int = 20) -> str:
+    if frame.empty:
+        return ""
+    head = frame.head(max_rows)
+    lines = ["| " + " | ".join(str(c) for c in head.columns) + " |"]
+    lines.append("|" + "---|" * len(head.columns))
+    for row in head.itertuples(index=False):
+        lines.append("| " + " | ".join(str(v) for v in row) + " |")
+    if len(frame) > max_rows:
+        lines.append(f"\n… {len(frame) - max_rows} more rows")
+    return "\n".join(lines)

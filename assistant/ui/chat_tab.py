@@ -1,0 +1,220 @@
+"""The chat tab (executives): questions in zh/en, answers with chart and provenance,
+clarification buttons, follow-ups, suggested questions, feedback."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import gradio as gr
+
+from assistant.planning.plans import Clarification, ConversationState, MetricPlan
+from assistant.service import Answer
+from assistant.ui.context import UIContext
+from assistant.ui.i18n import SUGGESTIONS, Translator, t
+from assistant.ui.render import answer_messages
+from tools.feedback import Feedback
+
+log = logging.getLogger(__name__)
+MAX_OPTIONS = 3
+
+
+def _state_for(ctx: UIContext, conv: ConversationState | None, role: str | None, user: str):
+    if conv is None:
+        return ctx.api.new_state(role, user=user)
+    # Role and user always come from the sign-in, never from what the browser sent back.
+    return conv.model_copy(update={"role": role, "user": user})
+
+
+def _option_updates(answer: Answer | None) -> list[Any]:
+    options = answer.plan.options if answer and isinstance(answer.plan, Clarification) else ()
+    out = []
+    for i in range(MAX_OPTIONS):
+        if i < len(options):
+            out.append(gr.update(value=options[i].label, visible=True))
+        else:
+            out.append(gr.update(visible=False))
+    return out
+
+
+def build_chat_tab(ctx: UIContext, tr: Translator, lang_radio: gr.Radio) -> None:
+    conv = gr.State(None)  # ConversationState of this browser session
+    pending = gr.State(None)  # (question, [MetricPlan, ...]) of an open clarification
+    last = gr.State(None)  # the last answer, for feedback
+    chatbot = tr.add(
+        gr.Chatbot(label=tr.text("chat_label"), height=560, elem_id="sp-chat"), "chat_label"
+    )
+    with gr.Row(visible=True, elem_id="sp-suggestions") as suggest_row:
+        tr.add(gr.Markdown(tr.text("suggested")), "suggested", "value")
+        suggestion_buttons = [
+            gr.Button(q, size="sm", elem_id=f"sp-suggest-{i}")
+            for i, q in enumerate(SUGGESTIONS[tr.lang])
+        ]
+    clar_note = tr.add(gr.Markdown(tr.text("clarify_pick"), visible=False), "clarify_pick", "value")
+    with gr.Row():
+        option_buttons = [
+            gr.Button(visible=False, variant="secondary", elem_id=f"sp-option-{i}")
+            for i in range(MAX_OPTIONS)
+        ]
+    with gr.Row():
+        question = tr.add(
+            gr.Textbox(
+                label=tr.text("question"),
+                placeholder=tr.text("question_ph"),
+                scale=8,
+                elem_id="sp-question",
+            ),
+            "question",
+        )
+        tr.add(question, "question_ph", "placeholder")
+        send = tr.add(
+            gr.Button(tr.text("send"), variant="primary", scale=1, elem_id="sp-send"),
+            "send",
+            "value",
+        )
+        new_chat = tr.add(
+            gr.Button(tr.text("new_chat"), scale=1, elem_id="sp-new"), "new_chat", "value"
+        )
+    with gr.Row():
+        tr.add(gr.Markdown(tr.text("feedback")), "feedback", "value")
+        up = gr.Button("👍", size="sm", elem_id="sp-up", scale=0)
+        down = gr.Button("👎", size="sm", elem_id="sp-down", scale=0)
+        comment = tr.add(
+            gr.Textbox(label=tr.text("comment"), scale=4, elem_id="sp-comment"), "comment"
+        )
+    feedback_note = gr.Markdown(elem_id="sp-feedback-note")
+
+    outputs = [chatbot, question, conv, pending, last, suggest_row, clar_note, *option_buttons]
+
+    def finish(history, answer: Answer, lang: str, state, question_text: str):
+        history = [*history[:-1], *answer_messages(answer, ctx.api.assistant.lexicon, lang)]
+        clar = isinstance(answer.plan, Clarification)
+        open_options = (question_text, list(answer.plan.options)) if clar else None
+        last_answer = {
+            "question": answer.question,
+            "language": answer.language,
+            "plan": answer.to_dict().get("plan"),
+            "text": answer.text,
+            "audit_id": answer.audit_id,
+        }
+        return [
+            history,
+            "",
+            state,
+            open_options,
+            last_answer,
+            gr.update(visible=False),
+            gr.update(visible=clar),
+            *_option_updates(answer),
+        ]
+
+    def on_ask(message: str, history, state, lang: str, request: gr.Request):
+        message = (message or "").strip()
+        if not message:
+            yield [gr.update()] * len(outputs)
+            return
+        history = [
+            *(history or []),
+            {"role": "user", "content": message},
+            {"role": "assistant", "content": t(lang, "working")},
+        ]
+        hide = [gr.update(visible=False)] * (2 + MAX_OPTIONS)
+        yield [history, "", state, None, gr.update(), *hide]
+        try:
+            user, role = ctx.identity(request)
+            state = _state_for(ctx, state, role, user)
+            answer = ctx.api.ask(message, state)
+        except Exception as exc:  # show the problem in the chat, keep the session usable
+            log.exception("ask failed")
+            history[-1] = {"role": "assistant", "content": t(lang, "error", msg=exc)}
+            yield [history, "", state, None, gr.update(), *hide]
+            return
+        yield finish(history, answer, lang, answer.state, message)
+
+    def on_option(index: int):
+        def handler(history, state, open_options, lang: str, request: gr.Request):
+            if not open_options or index >= len(open_options[1]):
+                yield [gr.update()] * len(outputs)
+                return
+            original, options = open_options
+            plan: MetricPlan = options[index].plan
+            label = options[index].label
+            history = [
+                *(history or []),
+                {"role": "user", "content": f"→ {label}"},
+                {"role": "assistant", "content": t(lang, "working")},
+            ]
+            hide = [gr.update(visible=False)] * (2 + MAX_OPTIONS)
+            yield [history, "", state, None, gr.update(), *hide]
+            user, role = ctx.identity(request)
+            state = _state_for(ctx, state, role, user)
+            answer = ctx.api.assistant.choose(plan, question=original, state=state)
+            yield finish(history, answer, lang, answer.state, original)
+
+        return handler
+
+    inputs = [question, chatbot, conv, lang_radio]
+    question.submit(on_ask, inputs, outputs, api_visibility="undocumented")
+    send.click(on_ask, inputs, outputs, api_visibility="undocumented")
+    for i, button in enumerate(option_buttons):
+        button.click(
+            on_option(i),
+            [chatbot, conv, pending, lang_radio],
+            outputs,
+            api_visibility="undocumented",
+        )
+    for button in suggestion_buttons:
+        button.click(lambda q: q, button, question, api_visibility="undocumented").then(
+            on_ask, inputs, outputs, api_visibility="undocumented"
+        )
+
+    def on_new_chat():
+        return [
+            [],
+            "",
+            None,
+            None,
+            None,
+            gr.update(visible=True),
+            gr.update(visible=False),
+            *([gr.update(visible=False)] * MAX_OPTIONS),
+        ]
+
+    new_chat.click(on_new_chat, None, outputs, api_visibility="undocumented")
+
+    def on_feedback(rating: str):
+        def handler(last_answer, comment_text: str, lang: str, request: gr.Request):
+            if not last_answer:
+                return t(lang, "no_answer"), comment_text
+            if ctx.feedback is None:
+                return "Feedback storage is not configured.", comment_text
+            user, role = ctx.identity(request)
+            ctx.feedback.add(
+                Feedback(
+                    rating=rating,
+                    question=last_answer["question"],
+                    answer_text=last_answer["text"],
+                    plan=last_answer["plan"],
+                    comment=comment_text or "",
+                    username=user,
+                    role=role,
+                    language=last_answer["language"],
+                    audit_id=last_answer.get("audit_id"),
+                )
+            )
+            return t(lang, "thanks"), ""
+
+        return handler
+
+    for button, rating in ((up, "up"), (down, "down")):
+        button.click(
+            on_feedback(rating),
+            [last, comment, lang_radio],
+            [feedback_note, comment],
+            api_visibility="undocumented",
+        )
+
+    def relabel(lang: str):
+        return [gr.update(value=q) for q in SUGGESTIONS[lang]]
+
+    lang_radio.change(relabel, lang_radio, suggestion_buttons, api_visibility="undocumented")

@@ -1,0 +1,236 @@
+"""Cockpit (驾驶舱): headline certified KPIs with change vs the previous period, a trend,
+breakdowns by region and channel, and alerts. Every number runs with the viewer's role."""
+
+from __future__ import annotations
+
+import html
+import logging
+from datetime import date, timedelta
+from typing import Any
+
+import gradio as gr
+import pandas as pd
+
+from assistant.api import default_period
+from assistant.ui.charts import choose_chart, render
+from assistant.ui.context import UIContext
+from assistant.ui.i18n import Translator, t
+from semantic_layer.query import Filter, MetricQuery, TimeRange
+
+log = logging.getLogger(__name__)
+HEADLINE_METRICS = (
+    "csat",
+    "first_response_time_median",
+    "sla_compliance",
+    "complaint_volume",
+    "backlog",
+    "nps",
+)
+
+
+def period_range(period: str, today: date) -> tuple[date, date]:
+    if period == "quarter":
+        q_start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+        prev_end = q_start
+        prev_start_month = q_start.month - 3
+        year = q_start.year + (prev_start_month - 1) // 12
+        month = (prev_start_month - 1) % 12 + 1
+        return date(year, month, 1), prev_end
+    if period == "30d":
+        return today - timedelta(days=30), today
+    return default_period(today)
+
+
+def _filters(region: str | None) -> tuple[Filter, ...]:
+    return (Filter(field="region", op="=", values=(region,)),) if region else ()
+
+
+def kpi_cards(
+    ctx: UIContext, role: str | None, start: date, end: date, region: str | None, lang: str
+) -> str:
+    cards = []
+    for name in HEADLINE_METRICS:
+        query = MetricQuery(
+            metrics=(name,),
+            time_range=TimeRange(start=start, end=end),
+            filters=_filters(region),
+            compare_to="previous_period",
+        )
+        try:
+            result = ctx.api.query_metrics(query, role)
+        except Exception as exc:  # one broken metric must not blank the cockpit
+            log.warning("cockpit %s: %s", name, exc)
+            cards.append(_card(name, "–", str(exc)[:80], "neutral"))
+            continue
+        meta = result.metrics[name]
+        label = meta.label_zh if lang == "zh" else meta.label_en
+        row = result.data.iloc[0] if len(result.data) else pd.Series(dtype=object)
+        value, change = row.get(name), row.get(f"{name}__change")
+        shown = "–" if value is None or pd.isna(value) else format(float(value), meta.format)
+        unit = meta.unit if meta.unit in ("%", "hours", "points") else ""
+        if change is None or pd.isna(change):
+            delta, tone = "", "neutral"
+        else:
+            good = (change > 0) == (meta.direction == "up") if change != 0 else None
+            tone = (
+                "neutral"
+                if good is None or meta.direction == "neutral"
+                else ("good" if good else "bad")
+            )
+            arrow = "▲" if change > 0 else "▼" if change < 0 else "＝"
+            delta = f"{arrow} {abs(float(change)):,.1f} {t(lang, 'vs_prev')}"
+        badge = "✅" if meta.certified else "⚠️"
+        cards.append(_card(f"{label} {badge}", f"{shown} {unit}".strip(), delta, tone))
+    period = t(lang, "kpi_period", start=start, end=end)
+    return (
+        f"<div class='sp-period'>{html.escape(period)}</div>"
+        f"<div class='sp-kpis' id='sp-kpis'>{''.join(cards)}</div>"
+    )
+
+
+def _card(title: str, value: str, delta: str, tone: str) -> str:
+    colors = {"good": "#16a34a", "bad": "#dc2626", "neutral": "#6b7280"}
+    return (
+        "<div class='sp-kpi' style='border:1px solid #e5e7eb;border-radius:10px;padding:12px 16px;"
+        "min-width:170px;flex:1'>"
+        f"<div style='font-size:0.85em;color:#6b7280'>{html.escape(title)}</div>"
+        f"<div class='sp-kpi-value' style='font-size:1.7em;font-weight:600'>"
+        f"{html.escape(value)}</div>"
+        f"<div style='color:{colors[tone]};font-size:0.85em'>{html.escape(delta)}</div></div>"
+    )
+
+
+def _figure(ctx: UIContext, query: MetricQuery, role: str | None, lang: str) -> Any:
+    try:
+        result = ctx.api.query_metrics(query, role)
+    except Exception as exc:
+        log.warning("cockpit chart: %s", exc)
+        return None
+    return render(choose_chart(result, lang), result, ctx.api.assistant.lexicon, lang)
+
+
+def alerts_markdown(ctx: UIContext, role: str | None, lang: str) -> str:
+    try:
+        alerts = ctx.api.current_alerts(role)
+    except Exception as exc:
+        return f"⚠️ {exc}"
+    if alerts is None:
+        return t(lang, "no_alert_source")
+    if not alerts:
+        return t(lang, "no_alerts")
+    lines = []
+    for alert in alerts[:20]:
+        severity = alert.get("severity", "")
+        title = alert.get(f"title_{lang}") or alert.get("title") or alert.get("message") or alert
+        lines.append(f"- **{severity}** {title}")
+    return "\n".join(lines)
+
+
+def cockpit(
+    ctx: UIContext, role: str | None, period: str, region: str, trend_metric: str, lang: str
+) -> list[Any]:
+    start, end = period_range(period, ctx.api.today)
+    region = region or None
+    cards = kpi_cards(ctx, role, start, end, region, lang)
+    trend_start = date(end.year - 1, end.month, 1)
+    trend = MetricQuery(
+        metrics=(trend_metric,),
+        time_grain="month",
+        time_range=TimeRange(start=trend_start, end=end),
+        filters=_filters(region),
+    )
+    by = []
+    for dimension in ("region", "channel"):
+        query = MetricQuery(
+            metrics=(trend_metric,),
+            dimensions=(dimension,),
+            time_range=TimeRange(start=start, end=end),
+            filters=_filters(region),
+        )
+        by.append(_figure(ctx, query, role, lang))
+    return [cards, _figure(ctx, trend, role, lang), *by, alerts_markdown(ctx, role, lang)]
+
+
+def build_cockpit_tab(ctx: UIContext, tr: Translator, lang_radio: gr.Radio, tab: gr.Tab) -> None:
+    lang = tr.lang
+    regions = ctx.api.catalog.code_lists["region"].codes
+    with gr.Row():
+        period = tr.add(
+            gr.Radio(
+                [
+                    (t(lang, "period_month"), "month"),
+                    (t(lang, "period_quarter"), "quarter"),
+                    (t(lang, "period_30d"), "30d"),
+                ],
+                value="month",
+                label=tr.text("period"),
+                elem_id="sp-cockpit-period",
+            ),
+            "period",
+        )
+        region = tr.add(
+            gr.Dropdown(
+                [(t(lang, "all_regions"), "")]
+                + [(c.label.zh if lang == "zh" else c.label.en, c.code) for c in regions],
+                value="",
+                label=tr.text("region"),
+                elem_id="sp-cockpit-region",
+            ),
+            "region",
+        )
+        trend_metric = tr.add(
+            gr.Dropdown(
+                [
+                    (
+                        ctx.api.catalog.metric(m).label.zh
+                        if lang == "zh"
+                        else ctx.api.catalog.metric(m).label.en,
+                        m,
+                    )
+                    for m in HEADLINE_METRICS
+                ],
+                value="csat",
+                label=tr.text("trend_metric"),
+            ),
+            "trend_metric",
+        )
+        refresh = tr.add(
+            gr.Button(tr.text("refresh"), variant="primary", elem_id="sp-cockpit-refresh"),
+            "refresh",
+            "value",
+        )
+    cards = gr.HTML(elem_id="sp-cockpit-cards")
+    trend_plot = gr.Plot(elem_id="sp-cockpit-trend")
+    with gr.Row():
+        region_plot = gr.Plot(elem_id="sp-cockpit-region-plot")
+        channel_plot = gr.Plot(elem_id="sp-cockpit-channel-plot")
+    tr.add(gr.Markdown(f"### {tr.text('alerts')}"), "alerts", "value")
+    alerts = gr.Markdown(elem_id="sp-cockpit-alerts")
+
+    def on_refresh(period_value, region_value, metric, lang_value, request: gr.Request):
+        _, role = ctx.identity(request)
+        return cockpit(ctx, role, period_value, region_value, metric, lang_value)
+
+    def relabel(lang_value: str):
+        def name(m: str) -> str:
+            label = ctx.api.catalog.metric(m).label
+            return label.zh if lang_value == "zh" else label.en
+
+        return (
+            gr.update(
+                choices=[(t(lang_value, f"period_{p}"), p) for p in ("month", "quarter", "30d")]
+            ),
+            gr.update(
+                choices=[(t(lang_value, "all_regions"), "")]
+                + [(c.label.zh if lang_value == "zh" else c.label.en, c.code) for c in regions]
+            ),
+            gr.update(choices=[(name(m), m) for m in HEADLINE_METRICS]),
+        )
+
+    lang_radio.change(
+        relabel, lang_radio, [period, region, trend_metric], api_visibility="undocumented"
+    )
+    inputs = [period, region, trend_metric, lang_radio]
+    outputs = [cards, trend_plot, region_plot, channel_plot, alerts]
+    for trigger in (refresh.click, tab.select, period.change, region.change, trend_metric.change):
+        trigger(on_refresh, inputs, outputs, api_visibility="undocumented")

@@ -1,0 +1,50 @@
+"""What the UI needs at run time, built once at startup by ``servicepilot serve``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import gradio as gr
+
+from assistant.api import ServicePilotAPI
+from assistant.roles import get_role
+from assistant.ui.auth import UserDirectory
+from semantic_layer.catalog import Catalog, default_catalog, load_catalog
+from tools.feedback import FeedbackStore
+
+EvalRunner = Callable[[], dict[str, Any]]
+CATALOG_ADMIN_ROLES = frozenset({"analyst"})
+
+
+def reload_default_catalog() -> Catalog:
+    """Re-read the YAML definitions (raises SpecError listing every problem)."""
+    catalog = load_catalog()
+    default_catalog.cache_clear()
+    return catalog
+
+
+@dataclass
+class UIContext:
+    api: ServicePilotAPI
+    users: UserDirectory | None = None  # None: no login, everyone is ``default_role``
+    default_role: str | None = None
+    feedback: FeedbackStore | None = None
+    eval_runner: EvalRunner | None = None
+    catalog_loader: Callable[[], Catalog] = reload_default_catalog
+    default_language: str = "zh"
+
+    def identity(self, request: gr.Request | None) -> tuple[str, str | None]:
+        """(username, role) of the caller; the role comes from the users file only."""
+        username = getattr(request, "username", None) if request is not None else None
+        if self.users is None:
+            return username or "local", self.default_role
+        role = self.users.role_of(username)
+        if role is None:
+            raise PermissionError("Not signed in.")
+        return str(username), role
+
+    def role_label(self, role: str | None, lang: str) -> str:
+        label = get_role(role).label
+        return label.zh if lang == "zh" else label.en

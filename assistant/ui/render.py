@@ -1,0 +1,69 @@
+"""Answers as chat messages: text + table, chart, and a collapsible "how was this computed"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gradio as gr
+
+from assistant.planning.plans import MetricPlan
+from assistant.service import Answer
+from assistant.ui.charts import choose_chart, display_table, markdown_table, render
+from assistant.ui.i18n import t
+from semantic_layer.executor import MetricResult
+
+
+def answer_messages(answer: Answer, lexicon: Any, lang: str) -> list[dict[str, Any]]:
+    """Chat messages for one answer (the chart as a ``gr.Plot`` message)."""
+    parts = [answer.text]
+    if isinstance(answer.plan, MetricPlan):
+        parts.append(f"\n_{answer.plan.interpretation}_")
+        for assumption in answer.plan.assumptions:
+            parts.append(f"\n_· {assumption}_")
+    result = answer.result
+    figure = None
+    if result is not None and not result.data.empty:
+        spec = choose_chart(result, answer.language)
+        figure = render(spec, result, lexicon, answer.language)
+        if spec.kind != "kpi" or len(result.data.columns) > 1:
+            parts.append("\n\n" + markdown_table(display_table(result, lexicon, answer.language)))
+    messages: list[dict[str, Any]] = [{"role": "assistant", "content": "\n".join(parts)}]
+    if figure is not None:
+        messages.append({"role": "assistant", "content": gr.Plot(figure)})
+    if result is not None:
+        messages.append(
+            {
+                "role": "assistant",
+                "content": provenance_markdown(result, lang),
+                "metadata": {"title": t(lang, "how_computed"), "status": "done"},
+            }
+        )
+    return messages
+
+
+def provenance_markdown(result: MetricResult, lang: str) -> str:
+    lines: list[str] = []
+    for meta in result.metrics.values():
+        badge = t(lang, "certified") if meta.certified else t(lang, "not_certified")
+        label = meta.label_zh if lang == "zh" else meta.label_en
+        description = meta.description_zh if lang == "zh" else meta.description_en
+        lines.append(
+            f"**{label}** (`{meta.name}`) {badge} · {t(lang, 'owner')} {meta.owner} · "
+            f"{t(lang, 'version')} {meta.version} · {t(lang, 'time_attr')}: "
+            f"{meta.time_attribution}\n\n{description}\n"
+        )
+    if result.sample_sizes:
+        sizes = ", ".join(
+            f"{s.metric}: n={s.total_n:,} (min {s.min_n:,}"
+            + (f", {s.small_rows} small" if s.small_rows else "")
+            + ")"
+            for s in result.sample_sizes.values()
+        )
+        lines.append(f"**{t(lang, 'sample_sizes')}**: {sizes}\n")
+    if result.data_freshness:
+        lines.append(f"**{t(lang, 'freshness')}**: {result.data_freshness:%Y-%m-%d %H:%M}\n")
+    for warning in result.warnings:
+        lines.append(f"⚠️ {warning}\n")
+    lines.append(f"**{t(lang, 'sql')}** ({result.dialect}, {result.elapsed_ms:.0f} ms):\n")
+    lines.append(f"```sql\n{result.sql}\n```")
+    return "\n".join(lines)

@@ -1,0 +1,133 @@
+"""Audit log (every question, joined with feedback), rate limit, question length limit."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from assistant.api import ServicePilotAPI
+from assistant.planning.offline import MAX_QUESTION_CHARS
+from assistant.planning.plans import ConversationState, OutOfScope
+from assistant.ratelimit import RateLimited, RateLimiter
+from assistant.service import Assistant
+from tools.audit import AUDIT, AuditLog, OpsStore
+from tools.feedback import Feedback, FeedbackStore
+
+TODAY = date(2026, 11, 22)
+
+
+@pytest.fixture
+def ops(tmp_path):
+    store = OpsStore(f"duckdb:///{tmp_path / 'ops.duckdb'}")
+    yield store
+    store.close()
+
+
+def test_every_question_is_audited_and_feedback_joins(demo_warehouse_url, ops):
+    assistant = Assistant(demo_warehouse_url, audit=AuditLog(ops), surface="ui")
+    state = ConversationState(today=TODAY, role="east_manager", user="lin")
+    try:
+        metric = assistant.ask("上个月各渠道的满意度", state=state)
+        refused = assistant.ask("今天天气怎么样", state=state)
+    finally:
+        assistant.close()
+    assert metric.audit_id and refused.audit_id and metric.audit_id != refused.audit_id
+    FeedbackStore(ops).add(
+        Feedback(
+            rating="down",
+            question=metric.question,
+            answer_text=metric.text,
+            comment="口径不对",
+            audit_id=metric.audit_id,
+        )
+    )
+    rows = {row["audit_id"]: row for row in AuditLog(ops).recent(10)}
+    audited = rows[metric.audit_id]
+    assert (audited["username"], audited["role"], audited["surface"]) == (
+        "lin",
+        "east_manager",
+        "ui",
+    )
+    assert audited["plan_kind"] == "metric" and "SELECT" in audited["sql"].upper()
+    assert audited["result_rows"] == len(metric.result.data) and audited["latency_ms"] > 0
+    assert audited["answer"] == metric.text
+    assert (audited["rating"], audited["comment"]) == ("down", "口径不对")
+    assert rows[refused.audit_id]["plan_kind"] == "out_of_scope"
+    assert rows[refused.audit_id]["sql"] is None
+
+
+def test_a_broken_audit_log_is_reported_not_hidden(demo_warehouse_url, ops):
+    assistant = Assistant(demo_warehouse_url, audit=AuditLog(ops))
+    with ops.engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE sp_audit"))
+    try:
+        answer = assistant.ask("上个月的满意度", state=ConversationState(today=TODAY))
+    finally:
+        assistant.close()
+    assert answer.result is not None and answer.audit_id is None
+    assert any("审计日志" in notice for notice in answer.notices)
+
+
+@pytest.mark.postgres
+def test_audit_log_can_live_in_the_postgres_warehouse(postgres_url):
+    store = OpsStore(postgres_url)
+    try:
+        from tools.audit import AuditEntry
+
+        audit_id = AuditLog(store).record(
+            AuditEntry(
+                question="q",
+                language="en",
+                plan_kind="metric",
+                plan={"kind": "metric"},
+                answer="a",
+                latency_ms=1.5,
+                planner="offline",
+                username="u",
+                role="analyst",
+            )
+        )
+        with store.engine.connect() as conn:
+            row = conn.execute(sa.select(AUDIT).where(AUDIT.c.audit_id == audit_id)).one()
+        assert row.username == "u" and row.role == "analyst"
+    finally:
+        store.close()
+
+
+def test_rate_limit_per_user_with_a_clear_message():
+    now = [0.0]
+    limiter = RateLimiter(3, clock=lambda: now[0])
+    for _ in range(3):
+        limiter.check("lin")
+    limiter.check("wang")  # other users are not affected
+    with pytest.raises(RateLimited, match=r"at most 3 per minute per user. Try again in 60 s"):
+        limiter.check("lin")
+    now[0] = 60.5
+    limiter.check("lin")
+
+
+def test_api_applies_the_rate_limit(demo_warehouse_url):
+    api = ServicePilotAPI(
+        Assistant(demo_warehouse_url),
+        today=TODAY,
+        warehouse_url=demo_warehouse_url,
+        rate_limit=RateLimiter(2),
+    )
+    try:
+        api.ask_dict("上个月的满意度", None, user="lin")
+        api.ask_dict("上个月的NPS", None, user="lin")
+        with pytest.raises(RateLimited):
+            api.ask_dict("上个月的CES", None, user="lin")
+    finally:
+        api.assistant.close()
+
+
+def test_question_length_limit(demo_warehouse_url):
+    assistant = Assistant(demo_warehouse_url)
+    try:
+        answer = assistant.ask("满意度" * MAX_QUESTION_CHARS, state=ConversationState(today=TODAY))
+    finally:
+        assistant.close()
+    assert isinstance(answer.plan, OutOfScope) and "太长" in answer.text

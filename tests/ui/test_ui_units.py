@@ -1,0 +1,125 @@
+"""Fast tests of the UI's pieces: chart choice by result shape, password hashes and the users
+file, feedback storage, alert scoping, the index-missing message."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from assistant.ui.auth import AuthConfigError, UserDirectory, hash_password, verify_password
+from tools.feedback import Feedback, FeedbackStore
+
+
+@pytest.fixture(scope="module")
+def api(demo_warehouse_url):
+    from assistant.api import ServicePilotAPI
+    from assistant.service import Assistant
+
+    assistant = Assistant(demo_warehouse_url)
+    yield ServicePilotAPI(assistant, today=date(2026, 11, 22), warehouse_url=demo_warehouse_url)
+    assistant.close()
+
+
+@pytest.mark.parametrize(
+    ("query", "kind"),
+    [
+        ({"metrics": ["csat"], "compare_to": "previous_period"}, "kpi"),
+        ({"metrics": ["csat"], "time_grain": "month"}, "line"),
+        ({"metrics": ["complaint_volume"], "dimensions": ["channel"]}, "bar"),
+        ({"metrics": ["complaint_volume"], "dimensions": ["channel", "priority"]}, "grouped_bar"),
+        ({"metrics": ["complaint_volume"], "dimensions": ["region", "channel"]}, "heatmap"),
+    ],
+)
+def test_chart_kind_follows_the_result_shape(api, query, kind):
+    from assistant.ui.charts import choose_chart, display_table, render
+
+    query = {**query, "time_range": {"start": "2026-07-01", "end": "2026-10-01"}}
+    result = api.query_metrics(query, "executive")
+    spec = choose_chart(result, "zh")
+    assert spec.kind == kind
+    figure = render(spec, result, api.assistant.lexicon, "zh")
+    assert figure is not None and figure.to_dict()["data"]
+    table = display_table(result, api.assistant.lexicon, "zh")
+    assert not any("__n" in c for c in table.columns)  # helper columns hidden
+    if "channel" in query.get("dimensions", []):
+        assert "微信" in table.to_string()  # codes shown with their labels
+
+
+def test_kpi_shows_change_against_previous_period(api):
+    from assistant.ui.charts import choose_chart, render
+
+    result = api.query_metrics(
+        {
+            "metrics": ["csat"],
+            "compare_to": "previous_period",
+            "time_range": {"start": "2026-10-01", "end": "2026-11-01"},
+        },
+        "executive",
+    )
+    indicator = render(choose_chart(result, "en"), result).to_dict()["data"][0]
+    assert indicator["mode"] == "number+delta"
+    assert indicator["delta"]["reference"] == pytest.approx(result.data.iloc[0]["csat__previous"])
+
+
+def test_password_hashes_and_users_file(tmp_path: Path):
+    encoded = hash_password("s3cret")
+    assert verify_password("s3cret", encoded) and not verify_password("wrong", encoded)
+    users = UserDirectory.load()  # the packaged demo users file is valid
+    assert users.authenticate("east", "east-demo") and users.role_of("east") == "east_manager"
+    assert not users.authenticate("east", "exec-demo")
+    assert not users.authenticate("nobody", "x")
+    bad = tmp_path / "users.yml"
+    bad.write_text("users:\n  bob: {role: east_manager, password: plain}\n")
+    with pytest.raises(AuthConfigError, match="must be a pbkdf2_sha256 hash"):
+        UserDirectory.load(bad)
+    bad.write_text(f"users:\n  bob: {{role: east_manger, password: '{encoded}'}}\n")
+    with pytest.raises(AuthConfigError, match="Did you mean 'east_manager'"):
+        UserDirectory.load(bad)
+
+
+def test_feedback_is_appended(tmp_path: Path):
+    store = FeedbackStore(tmp_path / "feedback.duckdb")
+    store.add(
+        Feedback(
+            rating="up",
+            question="CSAT?",
+            answer_text="68.2%",
+            plan={"kind": "metric"},
+            comment="good",
+            username="exec",
+            role="executive",
+            language="en",
+        )
+    )
+    store.add(Feedback(rating="down", question="NPS?", answer_text="-3"))
+    rows = store.rows()
+    assert [r["rating"] for r in rows] == ["up", "down"]
+    assert rows[0]["plan_json"] == '{"kind": "metric"}' and rows[1]["comment"] is None
+    with pytest.raises(ValueError):
+        store.add(Feedback(rating="meh", question="", answer_text=""))
+    store.close()
+
+
+def test_alerts_are_scoped_to_the_role():
+    from assistant.commands.serve import _alert_visible
+    from assistant.roles import get_role
+
+    east, execs = get_role("east_manager"), get_role("executive")
+    assert _alert_visible(execs, {}) and _alert_visible(execs, {"region": "north"})
+    assert _alert_visible(east, {"region": "east", "channel": "app"})
+    assert not _alert_visible(east, {"region": "north"})
+    assert not _alert_visible(east, {"channel": "email"})  # all-region numbers: fail closed
+
+
+def test_missing_case_index_says_how_to_build_it(api, tmp_path, monkeypatch):
+    from assistant.api import INDEX_MISSING, CaseSearcher
+    from assistant.planning.plans import CaseSearch
+    from assistant.roles import get_role
+
+    monkeypatch.setenv("SERVICEPILOT_CHROMA_DIR", str(tmp_path / "empty-chroma"))
+    text, payload = CaseSearcher().capability(
+        CaseSearch(text="热水器漏水"), get_role("agent"), "zh"
+    )
+    assert text == INDEX_MISSING["zh"] and "servicepilot cases index" in text and not payload

@@ -1,0 +1,169 @@
+"""The operations store: the audit log and the feedback on answers.
+
+``sp_audit`` holds every question with who asked, the plan, the SQL, result size, latency and
+answer; ``sp_feedback`` joins to it by ``audit_id``. The store is a writable DuckDB file
+(``<data_dir>/ops.duckdb``) by default because the warehouse is opened read-only; point
+``SERVICEPILOT_OPS_URL`` at the warehouse database (e.g. PostgreSQL) to keep both tables beside
+the data.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from tools.warehouse.engine import make_engine
+
+T = TypeVar("T")
+ops_metadata = sa.MetaData()
+
+AUDIT = sa.Table(
+    "sp_audit",
+    ops_metadata,
+    sa.Column("audit_id", sa.String(32), primary_key=True),
+    sa.Column("asked_at", sa.DateTime, nullable=False),
+    sa.Column("username", sa.String(100)),
+    sa.Column("role", sa.String(64)),
+    sa.Column("surface", sa.String(16)),  # cli | ui | api | mcp | eval
+    sa.Column("question", sa.Text, nullable=False),
+    sa.Column("language", sa.String(8)),
+    sa.Column("plan_kind", sa.String(32)),
+    sa.Column("plan_json", sa.Text),
+    sa.Column("sql", sa.Text),
+    sa.Column("result_rows", sa.Integer),
+    sa.Column("latency_ms", sa.Float),
+    sa.Column("planner", sa.String(64)),
+    sa.Column("notices", sa.Text),
+    sa.Column("answer", sa.Text),
+)
+
+
+# Answers rated by users; ``audit_id`` joins a rating to the question it rates.
+FEEDBACK = sa.Table(
+    "sp_feedback",
+    ops_metadata,
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("audit_id", sa.String(32)),
+    sa.Column("username", sa.String),
+    sa.Column("role", sa.String),
+    sa.Column("rating", sa.String, nullable=False),  # up | down
+    sa.Column("comment", sa.String),
+    sa.Column("question", sa.String),
+    sa.Column("language", sa.String),
+    sa.Column("plan_json", sa.String),
+    sa.Column("answer_text", sa.String),
+)
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    question: str
+    language: str
+    plan_kind: str
+    plan: dict[str, Any]
+    answer: str
+    latency_ms: float
+    planner: str
+    username: str | None = None
+    role: str | None = None
+    surface: str = "cli"
+    sql: str | None = None
+    result_rows: int | None = None
+    notices: tuple[str, ...] = ()
+
+
+class OpsStore:
+    """The writable operations database (audit log and feedback); thread-safe appends.
+
+    A DuckDB file allows one writing process at a time, and the UI, the MCP server and the CLI
+    may all write: so DuckDB connections are opened per write (no pool, the file lock is held
+    for milliseconds) and a write that meets another process's lock is retried briefly.
+    """
+
+    LOCK_RETRIES = 50
+    LOCK_WAIT_S = 0.1
+
+    def __init__(self, url_or_engine: str | Engine) -> None:
+        if isinstance(url_or_engine, str):
+            engine = make_engine(url_or_engine)
+            if engine.dialect.name == "duckdb":
+                engine.dispose()
+                engine = sa.create_engine(url_or_engine, poolclass=sa.pool.NullPool)
+            self.engine = engine
+        else:
+            self.engine = url_or_engine
+        self.lock = threading.Lock()
+        self.run(lambda: ops_metadata.create_all(self.engine))
+
+    def run(self, action: Callable[[], T]) -> T:
+        """Run ``action`` (which opens its own connection), retrying on another process's lock."""
+        for attempt in range(self.LOCK_RETRIES):
+            try:
+                return action()
+            except sa.exc.OperationalError as exc:
+                if "lock" not in str(exc).lower() or attempt == self.LOCK_RETRIES - 1:
+                    raise
+                time.sleep(self.LOCK_WAIT_S)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+class AuditLog:
+    def __init__(self, store: OpsStore) -> None:
+        self.store = store
+
+    def record(self, entry: AuditEntry) -> str:
+        audit_id = uuid.uuid4().hex
+        row = {
+            "audit_id": audit_id,
+            "asked_at": datetime.now(),
+            "username": entry.username,
+            "role": entry.role,
+            "surface": entry.surface,
+            "question": entry.question,
+            "language": entry.language,
+            "plan_kind": entry.plan_kind,
+            "plan_json": json.dumps(entry.plan, ensure_ascii=False, default=str),
+            "sql": entry.sql,
+            "result_rows": entry.result_rows,
+            "latency_ms": round(entry.latency_ms, 1),
+            "planner": entry.planner,
+            "notices": json.dumps(list(entry.notices), ensure_ascii=False),
+            "answer": entry.answer,
+        }
+
+        def write() -> None:
+            with self.store.engine.begin() as conn:
+                conn.execute(AUDIT.insert().values(**row))
+
+        with self.store.lock:
+            self.store.run(write)
+        return audit_id
+
+    def recent(self, limit: int = 50) -> list[dict[str, Any]]:
+        """Latest questions first, with their feedback (if any) joined by ``audit_id``."""
+        joined = AUDIT.outerjoin(FEEDBACK, FEEDBACK.c.audit_id == AUDIT.c.audit_id)
+        query = (
+            sa.select(AUDIT, FEEDBACK.c.rating, FEEDBACK.c.comment)
+            .select_from(joined)
+            .order_by(AUDIT.c.asked_at.desc())
+            .limit(limit)
+        )
+
+        def read() -> list[dict[str, Any]]:
+            with self.store.engine.connect() as conn:
+                return [dict(row._mapping) for row in conn.execute(query)]
+
+        with self.store.lock:
+            return self.store.run(read)

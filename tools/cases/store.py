@@ -1,0 +1,174 @@
+"""Where case indexes live: Chroma, embedded (persistent directory) or as a server.
+
+Settings: ``chroma_dir`` (default ``<data_dir>/chroma``) for the embedded store, or
+``chroma_host`` + ``chroma_port`` for a Chroma server (``chroma run``). Several indexes live
+side by side as collections (``--collection NAME``). Each collection remembers the embedding
+model it was built with, and a ``revision`` that changes whenever its content does (the
+lexical index cache is keyed by it).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import chromadb
+from chromadb.config import Settings as ChromaSettings
+
+from tools.cases.embedding import CaseEmbeddingFunction, default_model_dir, model_identity
+from tools.errors import CaseIndexError
+from tools.settings import Settings, load_settings
+
+__all__ = ["CaseStore", "ChromaTarget", "open_store"]
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,510}[A-Za-z0-9]$")
+
+
+@dataclass(frozen=True)
+class ChromaTarget:
+    """An embedded Chroma directory or a Chroma server."""
+
+    path: Path | None = None
+    host: str | None = None
+    port: int = 8000
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ChromaTarget:
+        if settings.chroma_host:
+            return cls(host=settings.chroma_host, port=settings.chroma_port)
+        return cls(path=settings.resolved_chroma_dir)
+
+    @property
+    def label(self) -> str:
+        return f"http://{self.host}:{self.port}" if self.host else str(self.path)
+
+    def cache_dir(self, data_dir: Path) -> Path:
+        """A local directory for derived data (the lexical index cache) of this store."""
+        if self.path is not None:
+            return self.path / "servicepilot-cache"
+        return data_dir / "chroma-cache" / f"{self.host}_{self.port}"
+
+
+_CLIENTS: dict[ChromaTarget, Any] = {}
+
+
+def _client(target: ChromaTarget) -> Any:
+    if target in _CLIENTS:
+        return _CLIENTS[target]
+    settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    try:
+        if target.host:
+            client = chromadb.HttpClient(host=target.host, port=target.port, settings=settings)
+            client.heartbeat()
+        else:
+            assert target.path is not None
+            target.path.mkdir(parents=True, exist_ok=True)
+            client = chromadb.PersistentClient(path=str(target.path), settings=settings)
+    except CaseIndexError:
+        raise
+    except Exception as exc:
+        raise CaseIndexError(
+            f"Cannot open the Chroma store at {target.label}: {exc}. For a server, start it "
+            "with `chroma run --host HOST --port PORT` and set SERVICEPILOT_CHROMA_HOST/"
+            "SERVICEPILOT_CHROMA_PORT; for an embedded store, check SERVICEPILOT_CHROMA_DIR is "
+            "a writable directory."
+        ) from exc
+    _CLIENTS[target] = client
+    return client
+
+
+@dataclass
+class CaseStore:
+    """One case collection in Chroma, with the embedding model it was built with."""
+
+    target: ChromaTarget
+    name: str
+    collection: Any
+    model_dir: Path
+    cache_dir: Path
+    batch_size: int = 128
+    _identity: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def revision(self) -> str:
+        meta = self.collection.metadata or {}
+        return str(meta.get("revision", "0"))
+
+    def bump_revision(self) -> str:
+        revision = uuid.uuid4().hex[:12]
+        meta = {k: v for k, v in (self.collection.metadata or {}).items() if ":" not in k}
+        meta["revision"] = revision
+        self.collection.modify(metadata=meta)
+        return revision
+
+    def count(self) -> int:
+        return int(self.collection.count())
+
+
+def list_collections(target: ChromaTarget) -> list[str]:
+    return sorted(c.name for c in _client(target).list_collections())
+
+
+def open_store(
+    collection: str | None = None,
+    *,
+    settings: Settings | None = None,
+    create: bool = False,
+    target: ChromaTarget | None = None,
+) -> CaseStore:
+    """Open (or with ``create``, create) a case collection.
+
+    Raises CaseIndexError naming the collection, the existing ones, and how to build it, or
+    when the collection was built with another embedding model.
+    """
+    settings = settings or load_settings()
+    name = collection or settings.cases_collection
+    if not _NAME.match(name):
+        raise CaseIndexError(
+            f"Invalid collection name {name!r}: use 3-512 characters from letters, digits, "
+            "'.', '_' and '-', starting and ending with a letter or digit."
+        )
+    target = target or ChromaTarget.from_settings(settings)
+    client = _client(target)
+    model_dir = default_model_dir(settings.embedding_model_dir)
+    ef = CaseEmbeddingFunction(str(model_dir), settings.embedding_batch_size)
+    existing = list_collections(target)
+    if name not in existing:
+        if not create:
+            close = difflib.get_close_matches(name, existing, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise CaseIndexError(
+                f"Case collection {name!r} does not exist in {target.label}.{hint} "
+                f"Existing: {', '.join(existing) or '(none)'}. Build it with "
+                f"`servicepilot cases index --from-warehouse --collection {name}`."
+            )
+        identity = model_identity(model_dir)
+        col = client.create_collection(
+            name,
+            embedding_function=ef,
+            configuration={"hnsw": {"space": "cosine", "ef_construction": 200, "ef_search": 100}},
+            metadata={**identity, "revision": "0", "created_by": "servicepilot"},
+        )
+    else:
+        col = client.get_collection(name, embedding_function=ef)
+        meta = col.metadata or {}
+        built_with = meta.get("embedding_model")
+        if built_with is not None and built_with != model_dir.name:
+            raise CaseIndexError(
+                f"Collection {name!r} was built with embedding model {built_with!r} "
+                f"({meta.get('embedding_dim')} dims), but the configured model is "
+                f"{model_dir.name!r} ({model_dir}). Set SERVICEPILOT_EMBEDDING_MODEL_DIR back, "
+                "or index into a new collection with --collection NAME."
+            )
+    return CaseStore(
+        target=target,
+        name=name,
+        collection=col,
+        model_dir=model_dir,
+        cache_dir=target.cache_dir(settings.data_dir),
+        batch_size=settings.embedding_batch_size,
+    )

@@ -1,0 +1,372 @@
+""" "Why did it rise?": decompose a metric's change by dimension and attach the complaint themes
+that grew in the same scope.
+
+Numbers come only from the semantic layer (principle 1): the metric is run through
+``semantic_layer.executor.execute`` for the period and the previous period, overall and by each
+dimension. Contributions:
+
+- additive metrics (``simple``: counts and sums): value now - value before x (days now / days
+  before); they sum to the overall change;
+- rates and other non-additive metrics with an ``n`` per row: the mix-weighted change
+  ``n_now/N_now x rate_now - n_before/N_before x rate_before``, which sums to the overall change
+  for ratios of sums.
+
+The biggest contributors (overall and per dimension) are ranked by absolute contribution; the
+share of the change each explains is given. Themes come from the case index
+(:mod:`tools.cases.themes`) for the scope narrowed to every dimension value that explains at
+least half of the change, each theme with example ticket ids to cite.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from semantic_layer.executor import execute
+from semantic_layer.query import Filter, MetricQuery, TimeRange
+from tools.errors import CaseSearchError
+
+__all__ = ["Contribution", "WhyReport", "explain_change"]
+
+DEFAULT_DIMENSIONS = ("region", "channel", "product_line", "category")
+THEME_FIELDS = ("region", "channel", "product_line", "category", "product", "ticket_type")
+
+
+@dataclass(frozen=True)
+class Contribution:
+    dimension: str
+    value: str
+    before: float | None
+    now: float | None
+    contribution: float
+    share_of_change: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        def r(x: float | None) -> float | None:
+            return None if x is None else round(float(x), 4)
+
+        return {
+            "dimension": self.dimension,
+            "value": self.value,
+            "before": r(self.before),
+            "now": r(self.now),
+            "contribution": r(self.contribution),
+            "share_of_change": r(self.share_of_change),
+        }
+
+
+@dataclass(frozen=True)
+class WhyReport:
+    metric: str
+    label: str
+    additive: bool
+    period: tuple[date, date]
+    previous: tuple[date, date]
+    scope: dict[str, str]
+    value_now: float | None
+    value_before: float | None  # scaled to the period length for additive metrics
+    change: float | None
+    top: tuple[Contribution, ...]  # all dimensions, by |contribution|
+    by_dimension: dict[str, tuple[Contribution, ...]]
+    drilldown: tuple[Contribution, ...]  # each step's share is of the change in its own scope
+    focus: dict[str, str]  # scope used for themes
+    themes: tuple[dict[str, Any], ...]
+    sql: tuple[str, ...]
+    notes: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "metric": self.metric,
+            "label": self.label,
+            "additive": self.additive,
+            "period": [d.isoformat() for d in self.period],
+            "previous": [d.isoformat() for d in self.previous],
+            "scope": self.scope,
+            "value_now": self.value_now,
+            "value_before": self.value_before,
+            "change": self.change,
+            "top_contributors": [c.to_dict() for c in self.top],
+            "by_dimension": {d: [c.to_dict() for c in cs] for d, cs in self.by_dimension.items()},
+            "drilldown": [c.to_dict() for c in self.drilldown],
+            "theme_scope": self.focus,
+            "grown_themes": list(self.themes),
+            "sql": list(self.sql),
+            "notes": list(self.notes),
+        }
+
+    def summary(self) -> str:
+        lines = [
+            f"{self.label} ({self.metric}) {self.period[0]}..{self.period[1]} vs "
+            f"{self.previous[0]}..{self.previous[1]}"
+            + (f" in {self.scope}" if self.scope else "")
+            + f": {_fmt(self.value_before)} -> {_fmt(self.value_now)} (change {_fmt(self.change)})",
+            "Biggest contributors:",
+        ]
+        for c in self.top[:5]:
+            share = "" if c.share_of_change is None else f", {c.share_of_change:.0%} of the change"
+            lines.append(
+                f"  - {c.dimension}={c.value}: {_fmt(c.before)} -> {_fmt(c.now)} "
+                f"({c.contribution:+.2f}{share})"
+            )
+        if self.drilldown:
+            lines.append(
+                "Drill-down: "
+                + " > ".join(
+                    f"{c.dimension}={c.value} ({c.share_of_change:.0%})"
+                    for c in self.drilldown
+                    if c.share_of_change is not None
+                )
+            )
+        if self.themes:
+            lines.append(f"Complaint themes that grew in {self.focus}:")
+            for t in self.themes[:5]:
+                growth = "new" if t["growth"] is None else f"x{t['growth']:.1f}"
+                causes = ", ".join(r["root_cause"] for r in t["top_root_causes"]) or "-"
+                lines.append(
+                    f"  - {t['label']}: {t['volume']} cases ({growth}); root causes "
+                    f"{causes}; e.g. {', '.join(t['example_ids'][:3])}"
+                )
+        lines.extend(f"Note: {n}" for n in self.notes)
+        return "\n".join(lines)
+
+
+def _fmt(x: float | None) -> str:
+    return "-" if x is None else f"{x:,.2f}"
+
+
+def _run(query: MetricQuery, warehouse: Any, policy: Any) -> tuple[pd.DataFrame, str]:
+    result = execute(query, warehouse, policy=policy)
+    return result.data, result.sql
+
+
+def explain_change(
+    metric: str,
+    period: tuple[date, date],
+    previous: tuple[date, date],
+    *,
+    warehouse_url: str,
+    scope: dict[str, str] | None = None,
+    dimensions: list[str] | tuple[str, ...] = DEFAULT_DIMENSIONS,
+    policy: Any = None,
+    store: Any = None,
+    collection: str | None = None,
+    settings: Any = None,
+    access: Any = None,
+    top_n: int = 10,
+    min_theme_growth: float = 1.5,
+) -> WhyReport:
+    """Decompose the change of ``metric`` between ``previous`` and ``period`` (end exclusive)
+    within ``scope`` by each of ``dimensions``, and attach grown complaint themes.
+
+    ``policy`` (a semantic-layer RowPolicy) and ``access`` (a tools.cases AccessScope) carry
+    the caller's row-level access into the metric queries and the theme search."""
+    from semantic_layer.catalog import default_catalog
+    from tools.warehouse.engine import make_engine
+
+    scope = dict(scope or {})
+    catalog = default_catalog()
+    spec = catalog.metric(metric)  # raises the semantic layer's "Unknown metric ... did you mean"
+    additive = spec.type == "simple"
+    days_now = (period[1] - period[0]).days
+    days_before = (previous[1] - previous[0]).days
+    if days_now <= 0 or days_before <= 0:
+        raise CaseSearchError(
+            f"Empty period {period} or previous period {previous}: the end "
+            "date is exclusive and must be after the start."
+        )
+    scale = days_now / days_before if additive else 1.0
+    engine = make_engine(warehouse_url, read_only=True)
+    sqls: list[str] = []
+    notes: list[str] = []
+
+    def decompose(
+        within: dict[str, str], dims: list[str]
+    ) -> tuple[float | None, float | None, float | None, dict[str, tuple[Contribution, ...]]]:
+        filters = tuple(Filter(field=k, op="=", values=(v,)) for k, v in within.items())
+
+        def query(group: tuple[str, ...], rng: tuple[date, date]) -> MetricQuery:
+            return MetricQuery(
+                metrics=(metric,),
+                dimensions=group,
+                time_range=TimeRange(start=rng[0], end=rng[1]),
+                filters=filters,
+            )
+
+        now_total, sql = _run(query((), period), engine, policy)
+        sqls.append(sql)
+        before_total, sql = _run(query((), previous), engine, policy)
+        sqls.append(sql)
+        v_now = _scalar(now_total, metric)
+        raw_before = _scalar(before_total, metric)
+        v_before = None if raw_before is None else raw_before * scale
+        delta = None if v_now is None or v_before is None else v_now - v_before
+        parts: dict[str, tuple[Contribution, ...]] = {}
+        for dim in dims:
+            now_df, sql_now = _run(query((dim,), period), engine, policy)
+            before_df, _ = _run(query((dim,), previous), engine, policy)
+            sqls.append(sql_now)
+            parts[dim] = _contributions(dim, metric, now_df, before_df, scale, additive, delta)
+        return v_now, v_before, delta, parts
+
+    try:
+        value_now, value_before, change, by_dim = decompose(scope, list(dimensions))
+        # Drill down: pin the value that carries most of the change in the current scope, and
+        # decompose again inside it (at most 3 levels), e.g. category=quality > product_line=...
+        drill: list[Contribution] = []
+        current, parts, delta = dict(scope), by_dim, change
+        for _level in range(3):
+            leads = [cs[0] for d, cs in parts.items() if d not in current and cs]
+            leads = [
+                c
+                for c in leads
+                if c.share_of_change is not None
+                and c.share_of_change >= 0.5
+                and delta is not None
+                and c.contribution * delta > 0
+            ]
+            if not leads:
+                break
+            lead = max(leads, key=lambda c: (c.share_of_change, abs(c.contribution)))
+            drill.append(lead)
+            current[lead.dimension] = lead.value
+            left = [d for d in dimensions if d not in current]
+            if not left:
+                break
+            _, _, delta, parts = decompose(current, left)
+    finally:
+        engine.dispose()
+    if not additive and change is not None:
+        notes.append("Rate metric: contributions are mix-weighted (n share x rate) changes.")
+    if additive and days_now != days_before:
+        notes.append(
+            f"Previous-period values scaled by {scale:.3f} (days {days_now} vs {days_before})."
+        )
+    # A dimension pinned by the scope (region=east) trivially "explains" all of the change.
+    pinned = set(scope)
+    everything = sorted(
+        (c for d, cs in by_dim.items() if d not in pinned for c in cs),
+        key=lambda c: (-abs(c.contribution), c.dimension, c.value),
+    )
+    top = tuple(everything[:top_n])
+
+    focus = {k: v for k, v in scope.items() if k in THEME_FIELDS}
+    dropped = sorted(set(scope) - set(focus))
+    if dropped:
+        notes.append(f"Themes ignore scope fields the case index does not carry: {dropped}.")
+    for step in drill:  # narrow themes to where the change is
+        if step.dimension in THEME_FIELDS:
+            focus.setdefault(step.dimension, step.value)
+    themes = _grown_themes(
+        focus, period, previous, store, collection, settings, access, min_theme_growth, notes
+    )
+    return WhyReport(
+        metric=metric,
+        label=spec.label.en if hasattr(spec.label, "en") else metric,
+        additive=additive,
+        period=period,
+        previous=previous,
+        scope=scope,
+        value_now=value_now,
+        value_before=value_before,
+        change=change,
+        top=top,
+        by_dimension=by_dim,
+        drilldown=tuple(drill),
+        focus=focus,
+        themes=themes,
+        sql=tuple(sqls),
+        notes=tuple(notes),
+    )
+
+
+def _scalar(frame: pd.DataFrame, metric: str) -> float | None:
+    if frame.empty or metric not in frame.columns:
+        return None
+    value = frame[metric].iloc[0]
+    return None if pd.isna(value) else float(value)
+
+
+def _contributions(
+    dim: str,
+    metric: str,
+    now: pd.DataFrame,
+    before: pd.DataFrame,
+    scale: float,
+    additive: bool,
+    change: float | None,
+) -> tuple[Contribution, ...]:
+    n_col = f"{metric}__n"
+    key = dim
+    now = now.assign(**{key: now[key].astype(object).where(now[key].notna(), "(none)")})
+    before = before.assign(**{key: before[key].astype(object).where(before[key].notna(), "(none)")})
+    merged = now.merge(before, on=key, how="outer", suffixes=("_now", "_before"))
+    out = []
+    n_now_total = merged.get(f"{n_col}_now", pd.Series(dtype=float)).fillna(0).sum()
+    n_before_total = merged.get(f"{n_col}_before", pd.Series(dtype=float)).fillna(0).sum()
+    for row in merged.to_dict("records"):
+        v_now = row.get(f"{metric}_now")
+        v_before = row.get(f"{metric}_before")
+        v_now = None if v_now is None or pd.isna(v_now) else float(v_now)
+        v_before = None if v_before is None or pd.isna(v_before) else float(v_before)
+        if additive:
+            b = (v_before or 0.0) * scale
+            contribution = (v_now or 0.0) - b
+            before_shown = None if v_before is None else b
+        else:
+            n_now = float(row.get(f"{n_col}_now") or 0.0)
+            n_before = float(row.get(f"{n_col}_before") or 0.0)
+            if not n_now_total or not n_before_total:
+                contribution = (v_now or 0.0) - (v_before or 0.0)
+            else:
+                contribution = (n_now / n_now_total) * (v_now or 0.0) - (
+                    n_before / n_before_total
+                ) * (v_before or 0.0)
+            before_shown = v_before
+        share = contribution / change if change else None
+        out.append(Contribution(dim, str(row[key]), before_shown, v_now, contribution, share))
+    out.sort(key=lambda c: (-abs(c.contribution), c.value))
+    return tuple(out)
+
+
+def _grown_themes(
+    focus: dict[str, str],
+    period: tuple[date, date],
+    previous: tuple[date, date],
+    store: Any,
+    collection: str | None,
+    settings: Any,
+    access: Any,
+    min_growth: float,
+    notes: list[str],
+) -> tuple[dict[str, Any], ...]:
+    from tools.cases.search import CaseFilters
+    from tools.cases.themes import compute_themes
+    from tools.errors import CaseIndexError
+
+    if store is None:
+        from tools.cases.store import open_store
+
+        try:
+            store = open_store(collection, settings=settings)
+        except CaseIndexError as exc:
+            notes.append(f"No complaint themes: {exc}")
+            return ()
+    report = compute_themes(
+        store,
+        period[0],
+        period[1],
+        filters=CaseFilters.build(focus),
+        access=access,
+        previous=previous,
+    )
+    if report.cases == 0:
+        notes.append(
+            f"No indexed cases in {focus} for {period[0]}..{period[1]}; index them "
+            "with `servicepilot cases index --from-warehouse`."
+        )
+        return ()
+    grown = report.grown(min_growth=min_growth, min_volume=3)
+    return tuple(t.to_dict() for t in grown)

@@ -12,11 +12,10 @@ import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from decimal import Decimal
-from pathlib import Path
+from datetime import date, timedelta
 from typing import Any
 
+from assistant.jsonable import json_default
 from assistant.planning.plans import CaseSearch, ConversationState, RootCause
 from assistant.ratelimit import RateLimiter
 from assistant.roles import Role, get_role
@@ -37,26 +36,16 @@ class AccessDenied(PermissionError):
     """The caller's role may not do this."""
 
 
+def _json_default(value: Any) -> Any:
+    try:
+        return json_default(value)
+    except TypeError:  # the API answers with text rather than failing on an odd value
+        return str(value)
+
+
 def json_safe(value: Any) -> Any:
     """Plain JSON types (dates as ISO strings, NaN as None, numpy scalars as numbers)."""
-    return json.loads(json.dumps(value, ensure_ascii=False, default=_default))
-
-
-def _default(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, Path):
-        return str(value)
-    if hasattr(value, "model_dump"):
-        return value.model_dump(mode="json")
-    if hasattr(value, "item"):
-        value = value.item()
-        return None if isinstance(value, float) and math.isnan(value) else value
-    if isinstance(value, set | frozenset | tuple):
-        return list(value)
-    return str(value)
+    return json.loads(json.dumps(value, ensure_ascii=False, default=_json_default))
 
 
 def _clean_nan(value: Any) -> Any:

@@ -10,13 +10,11 @@ import functools
 import json
 import sys
 from collections.abc import Callable
-from datetime import date, datetime
-from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import click
 
+from assistant.jsonable import json_default
 from tools.errors import ServicePilotError
 
 db_option = click.option(
@@ -32,22 +30,8 @@ json_option = click.option(
 )
 
 
-def _default(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, Path):
-        return str(value)
-    if hasattr(value, "model_dump"):
-        return value.model_dump(mode="json")
-    if hasattr(value, "item"):  # numpy scalars
-        return value.item()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
 def emit_json(payload: Any) -> None:
-    click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=_default))
+    click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=json_default))
 
 
 def handles_errors(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.planning.time_parser import chinese_number
+
 # "按渠道", "各大区", "每个团队", "分渠道", "by channel", "per region", "which channels"
 GROUP_BEFORE = re.compile(
     r"(按照|按|各个|各|每个|每一个|分|哪个|哪些|哪一个|哪几个|不同|by|per|each|across|which|"
@@ -124,36 +126,6 @@ class Ranking:
     wants_good_end: bool
 
 
-_CN_DIGITS = {
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-    "十": 10,
-}
-
-
-def cn_int(text: str) -> int:
-    if text.isdigit():
-        return int(text)
-    if text == "十":
-        return 10
-    if text.startswith("十"):
-        return 10 + _CN_DIGITS[text[1]]
-    if text.endswith("十"):
-        return _CN_DIGITS[text[0]] * 10
-    if "十" in text:
-        tens, ones = text.split("十")
-        return _CN_DIGITS[tens] * 10 + _CN_DIGITS[ones]
-    return _CN_DIGITS[text]
-
-
 ORDER_ASC = re.compile(r"(从低到高|从少到多|从快到慢|ascending|lowest first|fastest first)")
 ORDER_DESC = re.compile(r"(从高到低|从多到少|从慢到快|descending|highest first|slowest first)")
 
@@ -163,7 +135,7 @@ def find_ranking(text: str) -> Ranking | None:
     if not top and not bottom:
         return None
     count = COUNT.search(text)
-    limit = cn_int(count.group(1)) if count else None
+    limit = chinese_number(count.group(1)) if count else None
     if ORDER_ASC.search(text):
         descending = False
     elif ORDER_DESC.search(text):

@@ -27,7 +27,7 @@ from assistant.planning.plans import (
     Plan,
     RootCause,
 )
-from assistant.planning.time_parser import TimeMatch, TimeParseError, parse_time
+from assistant.planning.time_parser import TimeMatch, TimeParseError, chinese_number, parse_time
 from assistant.planning.verified import VerifiedQuestions, load_verified_questions
 from semantic_layer.catalog import Catalog, default_catalog
 from semantic_layer.compiler import compile_query
@@ -766,7 +766,7 @@ def _forecast_weeks(text: str) -> int:
         text,
     )
     if match:
-        return max(1, min(26, cues.cn_int(match.group(1))))
+        return max(1, min(26, chinese_number(match.group(1))))
     if re.search(r"下周|next week", text):
         return 1
     if re.search(r"下季度|next quarter", text):

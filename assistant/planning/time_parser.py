@@ -60,6 +60,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
+from tools.demo_data.calendar import SPRING_FESTIVAL
+
 __all__ = [
     "PREVIOUS_PERIOD",
     "SAME_PERIOD_LAST_YEAR",
@@ -223,24 +225,8 @@ def _days_in_month(year: int, month: int) -> int:
     return calendar.monthrange(year, month)[1]
 
 
-# Spring Festival (农历正月初一) by year; ranges beyond the table raise TimeParseError.
-SPRING_FESTIVAL = {
-    2018: date(2018, 2, 16),
-    2019: date(2019, 2, 5),
-    2020: date(2020, 1, 25),
-    2021: date(2021, 2, 12),
-    2022: date(2022, 2, 1),
-    2023: date(2023, 1, 22),
-    2024: date(2024, 2, 10),
-    2025: date(2025, 1, 29),
-    2026: date(2026, 2, 17),
-    2027: date(2027, 2, 6),
-    2028: date(2028, 1, 26),
-    2029: date(2029, 2, 13),
-    2030: date(2030, 2, 3),
-    2031: date(2031, 1, 23),
-    2032: date(2032, 2, 11),
-}
+# Spring Festival (农历正月初一) by year (one table for the whole product); ranges beyond it
+# raise TimeParseError.
 _FESTIVAL_NAMES = {"double11": "Double 11", "618": "618", "spring": "Spring Festival"}
 
 

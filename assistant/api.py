@@ -109,7 +109,7 @@ class CaseSearcher:
 
     def capability(self, plan: Any, role: Role, language: str) -> tuple[str, dict[str, Any]]:
         """The ``Assistant(case_search=...)`` hook: a CaseSearch plan from the chat."""
-        from tools.errors import CaseIndexError
+        from tools.errors import CaseCollectionMissing, CaseIndexError
 
         assert isinstance(plan, CaseSearch)
         equals = {f.field: f.values[0] for f in plan.filters if f.op == "=" and f.values}
@@ -122,8 +122,10 @@ class CaseSearcher:
                 region=equals.get("region"),
                 resolved_only=True,
             )
-        except CaseIndexError:
+        except CaseCollectionMissing:
             return INDEX_MISSING[language], {}
+        except CaseIndexError as exc:  # e.g. the Chroma server is down: say so, not "build it"
+            return str(exc), {}
         except AccessDenied as exc:
             return str(exc), {}
         if not hits:

@@ -34,7 +34,7 @@ from semantic_layer.errors import SemanticLayerError
 from semantic_layer.executor import MetricResult, execute
 from semantic_layer.query import MetricQuery, TimeRange
 from tools.audit import AuditEntry, AuditLog
-from tools.warehouse.engine import make_engine
+from tools.warehouse.engine import open_warehouse
 
 
 class Planner(Protocol):
@@ -116,9 +116,7 @@ class Assistant:
         surface: str = "cli",
     ) -> None:
         self.catalog = catalog or default_catalog()
-        self.engine = (
-            make_engine(warehouse, read_only=True) if isinstance(warehouse, str) else warehouse
-        )
+        self.engine = open_warehouse(warehouse) if isinstance(warehouse, str) else warehouse
         self.lexicon = lexicon_for(self.catalog)
         self.offline = OfflinePlanner(self.catalog)
         self.planner: Planner = self._planner(planner)

@@ -52,6 +52,10 @@ class CaseIndexError(ServicePilotError):
     exit_code = 2
 
 
+class CaseCollectionMissing(CaseIndexError):
+    """The case collection has not been built yet (the store itself is reachable)."""
+
+
 class CaseSearchError(ServicePilotError):
     """A similar-case search request is invalid (unknown filter field, bad value)."""
 

@@ -20,7 +20,7 @@ import chromadb
 from chromadb.config import Settings as ChromaSettings
 
 from tools.cases.embedding import CaseEmbeddingFunction, default_model_dir, model_identity
-from tools.errors import CaseIndexError
+from tools.errors import CaseCollectionMissing, CaseIndexError
 from tools.settings import Settings, load_settings
 
 __all__ = ["CaseStore", "ChromaTarget", "open_store"]
@@ -141,7 +141,7 @@ def open_store(
         if not create:
             close = difflib.get_close_matches(name, existing, n=1)
             hint = f" Did you mean {close[0]!r}?" if close else ""
-            raise CaseIndexError(
+            raise CaseCollectionMissing(
                 f"Case collection {name!r} does not exist in {target.label}.{hint} "
                 f"Existing: {', '.join(existing) or '(none)'}. Build it with "
                 f"`servicepilot cases index --from-warehouse --collection {name}`."

@@ -58,6 +58,24 @@ def make_engine(url: str, *, read_only: bool = False, create_dir: bool = True) -
         ) from exc
 
 
+def open_warehouse(url: str) -> Engine:
+    """A read-only engine that has connected once, so a warehouse that cannot be read (locked by
+    a writer, damaged, unreachable) fails here with a clear message instead of mid-answer."""
+    engine = make_engine(url, read_only=True)
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except sa.exc.DBAPIError as exc:
+        engine.dispose()
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise WarehouseError(
+            f"Cannot open the warehouse {url}: {reason}. If another process is writing to this "
+            "DuckDB file (an import or a demo-data build), wait for it to finish; if the file is "
+            "damaged, rebuild it with `servicepilot demo-data --replace` or restore a backup."
+        ) from exc
+    return engine
+
+
 def create_schema(engine: Engine, *, defer_primary_keys: bool = False) -> None:
     """Create every contract and bookkeeping table that does not exist yet.
 

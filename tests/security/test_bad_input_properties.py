@@ -1,7 +1,8 @@
 """Property-based bad input (hypothesis): questions, MetricQuery JSON, metric YAML, import files.
 
-Over 1,000 generated cases in total: no crash (only the documented error types), no partial
-write, and every error names where the problem is (file/line, row/column or field).
+1,170 generated cases in total (300 + 300 + 300 + 150 + 120 examples): no crash (only the
+documented error types), no partial write, and every error names where the problem is
+(file/line, row/column or field).
 """
 
 from __future__ import annotations
@@ -253,11 +254,6 @@ def assert_table_empty(path: Path) -> None:
         tables = {r[0] for r in con.execute("SHOW TABLES").fetchall()}
         if "products" in tables:
             assert con.execute("SELECT COUNT(*) FROM products").fetchone()[0] == 0
-
-
-def test_generated_case_count():
-    counted = 300 + 300 + 300 + 150 + 120
-    assert counted >= 1_000
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
 from typing import Any, Protocol
 
 from sqlalchemy.engine import Engine
@@ -32,7 +31,6 @@ from assistant.roles import Role, get_role
 from semantic_layer.catalog import Catalog, default_catalog
 from semantic_layer.errors import SemanticLayerError
 from semantic_layer.executor import MetricResult, execute
-from semantic_layer.query import MetricQuery, TimeRange
 from tools.audit import AuditEntry, AuditLog
 from tools.warehouse.engine import open_warehouse
 
@@ -298,8 +296,8 @@ class Assistant:
     def _forecast(
         self, plan: Forecast, state: ConversationState, role: Role, language: str
     ) -> tuple[str, dict[str, Any]]:
-        """Forecast from the last complete week of data (not of the calendar), within the
-        asker's rows: a regional manager's forecast covers their region only."""
+        """Forecast within the asker's rows (a regional manager's forecast covers their region
+        only); the forecast starts after the last complete week of data, not of the calendar."""
         from tools.monitoring import forecast_volume
         from tools.monitoring.forecast import ForecastError
 
@@ -313,25 +311,8 @@ class Assistant:
                 ), {}
             if len(allowed) == 1:
                 scope[field_name] = allowed[0]
-        probe = execute(
-            MetricQuery(
-                metrics=(plan.metric,),
-                time_range=TimeRange(
-                    start=state.today - timedelta(days=400), end=state.today + timedelta(days=1)
-                ),
-            ),
-            self.engine,
-            catalog=self.catalog,
-            policy=role.policy,
-        )
-        data_end = probe.data_freshness
-        today = (
-            state.today
-            if data_end is None
-            else min(state.today, data_end.date() + timedelta(days=1))
-        )
         try:
-            result = forecast_volume(self.engine, plan.metric, plan.weeks, scope, today)
+            result = forecast_volume(self.engine, plan.metric, plan.weeks, scope, state.today)
         except ForecastError as exc:
             return _t(language, f"无法预测：{exc}", f"No forecast: {exc}"), {}
         label = self.catalog.metric(plan.metric).label

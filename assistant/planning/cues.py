@@ -52,15 +52,11 @@ FOLLOW_UP = re.compile(
     r"^\s*(那|那么|那就|再|还有|另外|换成|改成|只看|只要|仅看|仅|如果|and|what about|how about|"
     r"now|only|just|same|also|then)\b|呢[？?]?\s*$"
 )
-ONLY = re.compile(r"(只看|只要|仅看|仅限|只算|only|just)")
 ADD_DIMENSION = re.compile(r"(再按|同时按|也按|并按|and also by|also by|additionally by)")
 NEGATION = re.compile(
     r"(除了|除去|不含|不包括|排除|去掉|except|excluding|without|other than|not)\s*$"
 )
 COMPARE_WORDS = re.compile(r"(比|对比|相比|比较|compare|compared|vs\.?|versus|against)")
-GREATER = re.compile(r"(高于|大于|超过|多于|above|over|more than|greater than|higher than|>)\s*$")
-LESS = re.compile(r"(低于|小于|少于|不足|below|under|less than|lower than|<)\s*$")
-NUMBER = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(%|％|个百分点|分|小时|h|hours?)?")
 
 # A percentile named next to a duration metric: the P90 variant of a median metric.
 P90 = re.compile(r"(p90|90分位|90%分位|百分之九十|90th percentile|90th pct|九十分位)")
@@ -96,6 +92,21 @@ EACH = re.compile(r"(各多少|各自|分别|各有|respectively|each)")
 # Durations named without saying which one.
 TO_DATE_ONLY = re.compile(r"^\s*(到目前为止|至今|迄今为止|迄今|so far|to date)\s*$")
 
+# A threshold on a metric's value ("满意度低于75%", "CSAT below 80"): a HAVING filter.
+GREATER_WORDS = (
+    "高于",
+    "大于",
+    "超过",
+    "多于",
+    "above",
+    "over",
+    "more than",
+    "greater than",
+    "higher than",
+)
+LESS_WORDS = ("低于", "小于", "少于", "不足", "below", "under", "less than", "lower than")
+THRESHOLD = re.compile(r"(" + "|".join(GREATER_WORDS + LESS_WORDS) + r")\s*(\d+(?:\.\d+)?)")
+
 # "How many ..." without a metric word: a count of tickets (of the filtered kind).
 HOW_MANY = re.compile(r"(多少|几个|几件|几单|几起|数量|总数|how many|number of|count of|count)")
 
@@ -109,12 +120,6 @@ OFF_TOPIC = re.compile(
     r"(天气|股价|股票|彩票|笑话|写一首|写诗|写代码|翻译|菜谱|足球|电影|新闻|工资|薪水|薪资|"
     r"weather|stock price|share price|joke|poem|write (some |a )?code|"
     r"python script|recipe|football|movie|salary|salaries|payroll|bitcoin|horoscope)"
-)
-# Attempts to talk the planner out of its rules; answered like any other question, the
-# instruction part is ignored (access rules live in the compiler, not in words).
-INJECTION = re.compile(
-    r"(忽略(之前|以上|前面)?的?(所有)?(指令|限制|规则|设定)|ignore (all )?(previous|prior|above) "
-    r"(instructions|rules|restrictions)|drop table|delete from|;\s*--|system prompt|jailbreak)"
 )
 
 

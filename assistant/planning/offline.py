@@ -235,14 +235,8 @@ class OfflinePlanner:
         self._settle_words(reading, masked, matches)
         if cues.P90.search(masked):
             reading.metrics = list(dict.fromkeys(self._p90(m) for m in reading.metrics))
-        without_thresholds = masked
-        for mf_match in re.finditer(
-            r"(高于|大于|超过|低于|小于|少于|above|over|below|under|more "
-            r"than|less than)\s*\d+(\.\d+)?",
-            masked,
-        ):
-            a, b = mf_match.span()
-            without_thresholds = without_thresholds[:a] + " " * (b - a) + without_thresholds[b:]
+        # "低于75" is a threshold, not a ranking or a count: hide it from those cues.
+        without_thresholds = _mask(masked, [m.span() for m in cues.THRESHOLD.finditer(masked)])
         reading.ranking = cues.find_ranking(without_thresholds)
         reading.singular = bool(cues.SINGULAR_WHICH.search(without_thresholds))
         wants_count = (
@@ -363,21 +357,11 @@ class OfflinePlanner:
     def _metric_filters(self, masked: str, matches: list[Match]) -> list[MetricFilter]:
         found = []
         metric_matches = [m for m in matches if m.term.kind == "metric"]
-        pattern = re.compile(
-            r"(高于|大于|超过|多于|低于|小于|少于|不足|above|over|more than|greater than|"
-            r"below|under|less than|lower than)\s*(\d+(?:\.\d+)?)"
-        )
-        for hit in pattern.finditer(masked):
+        for hit in cues.THRESHOLD.finditer(masked):
             preceding = [m for m in metric_matches if m.end <= hit.start()]
             if not preceding:
                 continue
-            word = hit.group(1)
-            op = (
-                ">"
-                if word
-                in ("高于", "大于", "超过", "多于", "above", "over", "more than", "greater than")
-                else "<"
-            )
+            op = ">" if hit.group(1) in cues.GREATER_WORDS else "<"
             found.append(
                 MetricFilter(metric=preceding[-1].term.target, op=op, values=(float(hit.group(2)),))
             )

@@ -174,6 +174,7 @@ class ServicePilotAPI:
             catalog=catalog,
             case_search=self.assistant.case_search,
             root_cause=self.assistant.root_cause,
+            alerts=self.assistant.alerts,
             audit=self.assistant.audit,
             surface=self.assistant.surface,
         )

@@ -57,6 +57,12 @@ def load_roles(path: Path = ROLES_FILE) -> dict[str, Role]:
     return roles
 
 
+def scope_visible(role: Role, scope: dict[str, str]) -> bool:
+    """May ``role`` see a finding about ``scope`` (an alert's dimension -> value)? Fail closed:
+    a role with row filters sees only scopes inside its rows, never all-region numbers."""
+    return all(scope.get(field) in allowed for field, allowed in role.row_filters.items())
+
+
 def get_role(name: str | None, path: Path = ROLES_FILE) -> Role:
     roles = load_roles(path)
     name = name or DEFAULT_ROLE

@@ -13,21 +13,24 @@ from typing import Any, Protocol
 
 from sqlalchemy.engine import Engine
 
+from assistant.alerts import AlertCache, AlertNarrator, AlertSource, in_scope, review_answer
 from assistant.answer.narrate import narrate
 from assistant.planning.lexicon import has_cjk, lexicon_for, normalise
 from assistant.planning.offline import OfflinePlanner
 from assistant.planning.plans import (
     PLAN_ADAPTER,
+    AlertReview,
     CaseSearch,
     Clarification,
     ConversationState,
+    FollowUp,
     Forecast,
     MetricPlan,
     OutOfScope,
     Plan,
     RootCause,
 )
-from assistant.roles import Role, get_role
+from assistant.roles import Role, get_role, scope_visible
 from semantic_layer.catalog import Catalog, default_catalog
 from semantic_layer.errors import SemanticLayerError
 from semantic_layer.executor import MetricResult, execute
@@ -59,6 +62,7 @@ class Answer:
     elapsed_ms: float = 0.0
     payload: dict[str, Any] = field(default_factory=dict)  # case search / root cause details
     audit_id: str | None = None  # the sp_audit row of this answer (feedback refers to it)
+    follow_ups: tuple[FollowUp, ...] = ()  # next steps offered (e.g. "why?" on an alert)
 
     def to_dict(self) -> dict[str, Any]:
         plan = PLAN_ADAPTER.dump_python(self.plan, mode="json", exclude_defaults=False)
@@ -92,6 +96,8 @@ class Answer:
             }
         if self.payload:
             data["details"] = self.payload
+        if self.follow_ups:
+            data["follow_ups"] = [f.model_dump(mode="json") for f in self.follow_ups]
         return data
 
 
@@ -110,6 +116,7 @@ class Assistant:
         catalog: Catalog | None = None,
         case_search: CapabilityRunner | None = None,
         root_cause: CapabilityRunner | None = None,
+        alerts: AlertSource | None = None,
         audit: AuditLog | None = None,
         surface: str = "cli",
     ) -> None:
@@ -120,8 +127,12 @@ class Assistant:
         self.planner: Planner = self._planner(planner)
         self.case_search = case_search
         self.root_cause = root_cause
+        # Monitoring alerts (role, since, until) -> list[Alert]; default: detected over this
+        # warehouse and cached per window (the UI passes its own cache to share it).
+        self.alerts: AlertSource = alerts or AlertCache(self.engine)
         self.audit = audit
         self.surface = surface
+        self._monitoring: dict[str, Any] | None = None
 
     def _planner(self, planner: Planner | str) -> Planner:
         if not isinstance(planner, str):
@@ -220,6 +231,7 @@ class Assistant:
         language = question_language(question)
         result: MetricResult | None = None
         payload: dict[str, Any] = {}
+        follow_ups: tuple[FollowUp, ...] = ()
         if isinstance(plan, MetricPlan):
             if not role.can_query_metrics:
                 text = _t(
@@ -277,6 +289,8 @@ class Assistant:
             )
         elif isinstance(plan, Forecast):
             text, payload = self._forecast(plan, state, role, language)
+        elif isinstance(plan, AlertReview):
+            text, payload, follow_ups = self._alerts(plan, state, role, language)
         else:  # pragma: no cover - the Plan union is closed
             raise TypeError(f"unknown plan {type(plan).__name__}")
         new_state = state.with_turn(question, plan)
@@ -291,6 +305,7 @@ class Assistant:
             notices=notices,
             elapsed_ms=(time.perf_counter() - started) * 1000,
             payload=payload,
+            follow_ups=follow_ups,
         )
 
     def _forecast(
@@ -342,6 +357,66 @@ class Assistant:
                     f"{backtest.baseline_mase:.2f})."
                 )
         return text, {"forecast": result.to_dict()}
+
+    def _alerts(
+        self, plan: AlertReview, state: ConversationState, role: Role, language: str
+    ) -> tuple[str, dict[str, Any], tuple[FollowUp, ...]]:
+        """Monitoring alerts of the plan's period within its scope, only those the asker's
+        role may see; each listed alert offers its "why" (a RootCause plan)."""
+        if not role.can_query_metrics:
+            return _t(language, "该角色不能查询指标。", "This role cannot query metrics."), {}, ()
+        for flt in plan.scope:
+            allowed = role.row_filters.get(flt.field)
+            if allowed is not None and not {str(v) for v in flt.values} <= set(allowed):
+                text = _t(
+                    language, "超出您的数据权限范围。", "That is outside the data you may see."
+                )
+                return text, {}, ()
+        checked = self._monitored(language)
+        if plan.metric is not None and plan.metric not in checked["metrics"]:
+            label = self.catalog.metric(plan.metric).label
+            watched = ("、" if language == "zh" else ", ").join(checked["metric_labels"].values())
+            text = _t(
+                language,
+                f"{label.zh}没有配置监控规则，因此没有它的预警。受监控的指标：{watched}。",
+                f"{label.en} has no monitoring rule, so it raises no alerts. Monitored "
+                f"metrics: {watched}.",
+            )
+            return text, {"checked": {k: v for k, v in checked.items() if k != "metric_labels"}}, ()
+        try:
+            found = self.alerts(role, plan.period.start, plan.period.end)
+        except Exception as exc:  # noqa: BLE001 - detection failed: say so, keep the chat usable
+            return _t(language, f"无法获取预警：{exc}", f"Alerts are unavailable: {exc}"), {}, ()
+        alerts = [
+            a
+            for a in found
+            if scope_visible(role, a.scope)  # whatever the source did: fail closed here too
+            and in_scope(a, plan.scope)
+            and (plan.metric is None or a.metric == plan.metric)
+        ]
+        return review_answer(
+            plan,
+            alerts,
+            AlertNarrator(self.lexicon),
+            language,
+            today=state.today,
+            checked=checked,
+        )
+
+    def _monitored(self, language: str) -> dict[str, Any]:
+        """What the monitoring rules watch (said with every alert answer)."""
+        if self._monitoring is None:
+            from tools.monitoring import load_rules
+
+            config = load_rules(catalog=self.catalog)
+            metrics = list(dict.fromkeys(r.metric for r in config.rules))
+            dims = list(dict.fromkeys(d for r in config.rules for d in r.dimensions))
+            self._monitoring = {"rules": len(config.rules), "metrics": metrics, "dimensions": dims}
+        labels = {}
+        for m in self._monitoring["metrics"]:
+            label = self.catalog.metric(m).label
+            labels[m] = label.zh if language == "zh" else label.en
+        return {**self._monitoring, "metric_labels": labels}
 
     @staticmethod
     def _capability(

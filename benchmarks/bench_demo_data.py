@@ -40,7 +40,10 @@ def main() -> None:
         started = time.perf_counter()
         out = subprocess.run(
             [sys.executable, "-c", CHILD, f"duckdb:///{path}", str(args.tickets)],
-            cwd=root, check=True, capture_output=True, text=True,
+            cwd=root,
+            check=True,
+            capture_output=True,
+            text=True,
         )
         gen_seconds = time.perf_counter() - started
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024

@@ -104,15 +104,23 @@ def main() -> None:
     ], "compiled and hand-written disagree"
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"tickets={args.tickets:,} surveys={len(surveys):,} runs={args.runs}")
-    rows = (("compiled", compiled), ("hand-written", hand), ("pandas", pandas_),
-            ("pandas+load", pandas_loading))
+    rows = (
+        ("compiled", compiled),
+        ("hand-written", hand),
+        ("pandas", pandas_),
+        ("pandas+load", pandas_loading),
+    )
     for name, (p50, p95) in rows:
         print(f"  {name:<13} p50 {p50:8.2f} ms   p95 {p95:8.2f} ms")
     print(f"  compiled / hand-written (p50): {compiled[0] / hand[0]:.2f}x  (goal <= 1.10x)")
-    print(f"  pandas / compiled (p50):       {pandas_[0] / compiled[0]:.1f}x  (goal >= 20x; "
-          "frames already in memory)")
-    print(f"  pandas+load / compiled (p50):  {pandas_loading[0] / compiled[0]:.1f}x  "
-          "(reading the columns from the warehouse first)")
+    print(
+        f"  pandas / compiled (p50):       {pandas_[0] / compiled[0]:.1f}x  (goal >= 20x; "
+        "frames already in memory)"
+    )
+    print(
+        f"  pandas+load / compiled (p50):  {pandas_loading[0] / compiled[0]:.1f}x  "
+        "(reading the columns from the warehouse first)"
+    )
     print(f"  peak RSS: {rss_mb:.0f} MB")
 
 

@@ -39,6 +39,7 @@ Tag = Literal[
     "case_search",
     "root_cause",
     "forecast",
+    "alerts",
 ]
 TAGS: tuple[str, ...] = Tag.__args__  # type: ignore[attr-defined]
 
@@ -119,6 +120,16 @@ class ForecastExpect(_Frozen):
     scope: dict[str, tuple[str, ...]] = Field(default_factory=dict)
 
 
+class AlertsExpect(_Frozen):
+    """The assistant must list monitoring alerts open during ``period`` within ``scope``, for
+    ``metric`` when given (which alerts fire is the detector's business, tested in
+    tests/monitoring; here the reading of the question is checked)."""
+
+    period: TimeRange | None = None
+    scope: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    metric: str | None = None
+
+
 class Expect(_Frozen):
     """Exactly one of the expectation kinds."""
 
@@ -128,6 +139,7 @@ class Expect(_Frozen):
     case_search: CaseSearchExpect | None = None
     root_cause: RootCauseExpect | None = None
     forecast: ForecastExpect | None = None
+    alerts: AlertsExpect | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Expect:
@@ -135,7 +147,7 @@ class Expect(_Frozen):
         if len(given) != 1:
             raise ValueError(
                 "give exactly one of number, clarification, out_of_scope, case_search, "
-                f"root_cause, forecast (got {', '.join(given) or 'none'})"
+                f"root_cause, forecast, alerts (got {', '.join(given) or 'none'})"
             )
         return self
 
@@ -170,6 +182,7 @@ class EvalCase(_Frozen):
             "case_search": "case_search",
             "root_cause": "root_cause",
             "forecast": "forecast",
+            "alerts": "alerts",
         }
         for tag, expect_kind in pairs.items():
             if (tag in self.tags) != (kind == expect_kind):

@@ -11,6 +11,7 @@ Scoring (shared/DESIGN.md "Evals are data"):
 - ``clarification`` / ``out_of_scope`` cases: the plan must be a Clarification / OutOfScope and
   no number may be given.
 - ``case_search`` / ``root_cause`` cases: the plan kind and the expected filters/metric/period.
+- ``forecast`` / ``alerts`` cases: the plan kind and its metric, horizon or period, and scope.
 """
 
 from __future__ import annotations
@@ -230,10 +231,12 @@ def compare_frames(
         got_rows[key] = row
         got_order.append(key)
     want_order: list[tuple] = []
+    want_values: dict[tuple, tuple] = {}
     mismatches: list[str] = []
     for _, row in want.iterrows():
         key = key_of(row, key_cols, None)
         want_order.append(key)
+        want_values[key] = tuple(_num(row[c]) for c in value_cols)
         label = ", ".join(f"{c}={v}" for c, v in zip(key_cols, key, strict=True)) or "(total)"
         if key not in got_rows:
             reasons.append(f"missing row: {label}")
@@ -259,7 +262,8 @@ def compare_frames(
         reasons.append(f"extra rows: {len(extra)} row(s) not expected, e.g. {extra[0]}")
     if expect.ordered and not reasons:
         got_seq = [k for k in got_order if k in set(want_order)]
-        if got_seq != want_order:
+        # Rows with equal values may come in either order: compare the values' sequence.
+        if [want_values[k] for k in got_seq] != [want_values[k] for k in want_order]:
             reasons.append(
                 f"wrong order: expected {[k[0] if len(k) == 1 else k for k in want_order][:6]}, "
                 f"got {[k[0] if len(k) == 1 else k for k in got_seq][:6]}"
@@ -517,6 +521,27 @@ def score_answer(
             want = set(_canonical_values(name, "tickets", values, catalog))
             if got.get(name.rsplit(".", 1)[-1], set()) != want:
                 reasons.append(f"wrong filter: {name} expected {sorted(want)}")
+        return (not reasons), (CORRECT if not reasons else WRONG_DETAILS), reasons, None
+    if expect.alerts is not None:
+        if kind != "alerts":
+            outcome = GAVE_NUMBER if gave else WRONG_KIND
+            return False, outcome, [f"wrong kind: expected alerts, got {kind}"], None
+        al, plan = expect.alerts, answer.plan
+        if al.period and (plan.period.start, plan.period.end) != (al.period.start, al.period.end):
+            reasons.append(
+                f"wrong time range: expected {al.period.start}..{al.period.end}, "
+                f"got {plan.period.start}..{plan.period.end}"
+            )
+        if plan.metric != al.metric:
+            reasons.append(f"wrong metric: expected {al.metric or 'any'}, got {plan.metric}")
+        got = _filters_dict(plan.scope, "tickets", catalog)
+        wanted = {name.rsplit(".", 1)[-1] for name in al.scope}
+        for name, values in al.scope.items():
+            want = set(_canonical_values(name, "tickets", values, catalog))
+            if got.get(name.rsplit(".", 1)[-1], set()) != want:
+                reasons.append(f"wrong filter: {name} expected {sorted(want)}")
+        for extra in sorted(set(got) - wanted):
+            reasons.append(f"extra filter: {extra} {sorted(got[extra])}")
         return (not reasons), (CORRECT if not reasons else WRONG_DETAILS), reasons, None
     raise AssertionError(f"unhandled expectation {expect.kind}")  # pragma: no cover
 

@@ -17,7 +17,8 @@ def shared_data_dir() -> Path:
         if candidate.is_dir():
             return candidate
     raise FileNotFoundError(
-        "shared data not found; tried " + ", ".join(map(str, candidates))
+        "shared data not found; tried "
+        + ", ".join(map(str, candidates))
         + ". Set SERVICEPILOT_SHARED_DATA to the folder holding cfpb/."
     )
 

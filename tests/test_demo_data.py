@@ -54,8 +54,10 @@ def test_schema_matches_contract(demo_warehouse_url):
     engine = make_engine(demo_warehouse_url, read_only=True)
     try:
         assert missing_contract_columns(engine) == {}
-        pks = {t: sa.inspect(engine).get_pk_constraint(t)["constrained_columns"]
-               for t in ("customers", "tickets", "surveys", "orders", "agents", "products")}
+        pks = {
+            t: sa.inspect(engine).get_pk_constraint(t)["constrained_columns"]
+            for t in ("customers", "tickets", "surveys", "orders", "agents", "products")
+        }
     finally:
         engine.dispose()
     assert pks["tickets"] == ["ticket_id"] and pks["surveys"] == ["survey_id"]
@@ -71,20 +73,29 @@ def test_only_contract_codes_and_every_ticket_code_used(con, table, column):
 
 
 def test_timestamps_are_consistent(con):
-    bad = scalar(con, """
+    bad = scalar(
+        con,
+        """
         SELECT COUNT(*) FROM tickets WHERE first_response_at < created_at
             OR resolved_at < first_response_at OR closed_at < resolved_at
             OR (resolved_at IS NOT NULL AND first_response_at IS NULL)
-            OR sla_due_at <= created_at""")
+            OR sla_due_at <= created_at""",
+    )
     assert bad == 0
-    bad_surveys = scalar(con, """
+    bad_surveys = scalar(
+        con,
+        """
         SELECT COUNT(*) FROM surveys s JOIN tickets t USING (ticket_id)
-        WHERE t.resolved_at IS NULL OR s.sent_at < t.resolved_at OR s.responded_at < s.sent_at""")
+        WHERE t.resolved_at IS NULL OR s.sent_at < t.resolved_at OR s.responded_at < s.sent_at""",
+    )
     assert bad_surveys == 0
-    status_mismatch = scalar(con, """
+    status_mismatch = scalar(
+        con,
+        """
         SELECT COUNT(*) FROM tickets WHERE
             (status IN ('resolved', 'closed')) <> (resolved_at IS NOT NULL)
-            OR (status = 'closed') <> (closed_at IS NOT NULL)""")
+            OR (status = 'closed') <> (closed_at IS NOT NULL)""",
+    )
     assert status_mismatch == 0
 
 
@@ -92,30 +103,46 @@ def test_survey_scores_in_range_and_not_every_ticket_rated(con):
     assert scalar(con, "SELECT COUNT(*) FROM surveys WHERE csat NOT BETWEEN 1 AND 5") == 0
     assert scalar(con, "SELECT COUNT(*) FROM surveys WHERE nps NOT BETWEEN 0 AND 10") == 0
     assert scalar(con, "SELECT COUNT(*) FROM surveys WHERE ces NOT BETWEEN 1 AND 7") == 0
-    assert scalar(con, "SELECT COUNT(*) FROM surveys WHERE responded_at IS NULL "
-                       "AND (csat IS NOT NULL OR nps IS NOT NULL)") == 0
+    assert (
+        scalar(
+            con,
+            "SELECT COUNT(*) FROM surveys WHERE responded_at IS NULL "
+            "AND (csat IS NOT NULL OR nps IS NOT NULL)",
+        )
+        == 0
+    )
     response_rate = scalar(con, "SELECT COUNT(responded_at) * 1.0 / COUNT(*) FROM surveys")
     assert 0.15 < response_rate < 0.5
 
 
 def test_kpis_are_in_realistic_ranges(con):
-    csat = scalar(con, "SELECT AVG(CASE WHEN csat >= 4 THEN 1.0 ELSE 0 END) FROM surveys "
-                       "WHERE csat IS NOT NULL")
+    csat = scalar(
+        con,
+        "SELECT AVG(CASE WHEN csat >= 4 THEN 1.0 ELSE 0 END) FROM surveys WHERE csat IS NOT NULL",
+    )
     assert 0.65 < csat < 0.9
-    breach = scalar(con, "SELECT AVG(CASE WHEN resolved_at > sla_due_at THEN 1.0 ELSE 0 END) "
-                         "FROM tickets WHERE resolved_at IS NOT NULL")
+    breach = scalar(
+        con,
+        "SELECT AVG(CASE WHEN resolved_at > sla_due_at THEN 1.0 ELSE 0 END) "
+        "FROM tickets WHERE resolved_at IS NOT NULL",
+    )
     assert 0.08 < breach < 0.3
-    reopen = scalar(con, "SELECT AVG(CASE WHEN reopened_count > 0 THEN 1.0 ELSE 0 END) "
-                         "FROM tickets WHERE resolved_at IS NOT NULL")
+    reopen = scalar(
+        con,
+        "SELECT AVG(CASE WHEN reopened_count > 0 THEN 1.0 ELSE 0 END) "
+        "FROM tickets WHERE resolved_at IS NOT NULL",
+    )
     assert 0.02 < reopen < 0.15
     churned = scalar(con, "SELECT COUNT(churned_at) * 1.0 / COUNT(*) FROM customers")
     assert 0.03 < churned < 0.25
 
 
 def test_response_times_are_skewed_per_channel(con):
-    rows = dict(con.execute("""
+    rows = dict(
+        con.execute("""
         SELECT channel, MEDIAN(epoch(first_response_at - created_at)) FROM tickets
-        GROUP BY channel""").fetchall())
+        GROUP BY channel""").fetchall()
+    )
     assert rows["phone"] < rows["web_chat"] < rows["wechat"] < rows["app"] < rows["email"]
     median, p90, p99 = con.execute("""
         SELECT MEDIAN(x), QUANTILE_CONT(x, 0.9), QUANTILE_CONT(x, 0.99) FROM (
@@ -138,30 +165,44 @@ def test_satisfaction_falls_with_slow_resolution_and_reopenings(con):
 
 
 def test_seasonal_patterns(con):
-    monthly = dict(con.execute("""
+    monthly = dict(
+        con.execute("""
         SELECT strftime(created_at, '%Y-%m'), COUNT(*) / COUNT(DISTINCT created_at::DATE)
-        FROM tickets GROUP BY 1""").fetchall())
+        FROM tickets GROUP BY 1""").fetchall()
+    )
     assert monthly["2025-11"] > 1.15 * monthly["2025-10"]  # Double-11
     assert monthly["2026-02"] < 0.9 * monthly["2026-03"]  # Spring Festival
-    weekday = dict(con.execute("""
-        SELECT isodow(created_at), COUNT(*) FROM tickets GROUP BY 1""").fetchall())
+    weekday = dict(
+        con.execute("""
+        SELECT isodow(created_at), COUNT(*) FROM tickets GROUP BY 1""").fetchall()
+    )
     assert weekday[1] > 1.25 * weekday[7]
 
 
 def test_both_languages_and_written_text(con):
-    shares = dict(con.execute("SELECT language, COUNT(*) * 1.0 / SUM(COUNT(*)) OVER () "
-                              "FROM tickets GROUP BY 1").fetchall())
+    shares = dict(
+        con.execute(
+            "SELECT language, COUNT(*) * 1.0 / SUM(COUNT(*)) OVER () FROM tickets GROUP BY 1"
+        ).fetchall()
+    )
     assert 0.75 < shares["zh"] < 0.95 and shares["en"] > 0.05
     zh_text = scalar(con, "SELECT description FROM tickets WHERE language = 'zh' LIMIT 1")
     assert any("\u4e00" <= ch <= "\u9fff" for ch in zh_text)
-    assert scalar(con, "SELECT COUNT(*) FROM tickets WHERE resolved_at IS NOT NULL "
-                       "AND (resolution IS NULL OR root_cause IS NULL)") == 0
+    assert (
+        scalar(
+            con,
+            "SELECT COUNT(*) FROM tickets WHERE resolved_at IS NOT NULL "
+            "AND (resolution IS NULL OR root_cause IS NULL)",
+        )
+        == 0
+    )
     distinct = scalar(con, "SELECT COUNT(DISTINCT description) * 1.0 / COUNT(*) FROM tickets")
     assert distinct > 0.9
 
 
-@pytest.mark.parametrize("fact", planted_facts(date.fromisoformat(DEMO_END)),
-                         ids=lambda f: f.fact_id)
+@pytest.mark.parametrize(
+    "fact", planted_facts(date.fromisoformat(DEMO_END)), ids=lambda f: f.fact_id
+)
 def test_planted_fact_is_visible_in_plain_sql(con, fact):
     period, baseline = con.execute(fact.check_sql).fetchone()
     assert fact.holds(float(period), float(baseline)), (fact.fact_id, period, baseline)
@@ -205,8 +246,9 @@ def test_interrupted_build_leaves_nothing_behind(tmp_path):
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        generate_demo_warehouse(f"duckdb:///{target}", tickets=2000, seed=1,
-                                end=date(2026, 10, 31), on_chunk=crash)
+        generate_demo_warehouse(
+            f"duckdb:///{target}", tickets=2000, seed=1, end=date(2026, 10, 31), on_chunk=crash
+        )
     assert list(tmp_path.iterdir()) == []
 
 
@@ -214,11 +256,14 @@ def test_interrupted_build_leaves_nothing_behind(tmp_path):
 def test_postgres_gets_the_same_data(postgres_url, tmp_path):
     end = date(2026, 10, 31)
     pg = generate_demo_warehouse(postgres_url, tickets=2000, seed=3, end=end, replace=True)
-    duck = generate_demo_warehouse(f"duckdb:///{tmp_path / 'd.duckdb'}", tickets=2000, seed=3,
-                                   end=end)
+    duck = generate_demo_warehouse(
+        f"duckdb:///{tmp_path / 'd.duckdb'}", tickets=2000, seed=3, end=end
+    )
     assert pg["checksum"] == duck["checksum"] and pg["rows"] == duck["rows"]
-    sql = ("SELECT COUNT(*), SUM(reopened_count), SUM(cost), COUNT(resolved_at), "
-           "MAX(created_at) FROM tickets")
+    sql = (
+        "SELECT COUNT(*), SUM(reopened_count), SUM(cost), COUNT(resolved_at), "
+        "MAX(created_at) FROM tickets"
+    )
     results = []
     for url in (postgres_url, f"duckdb:///{tmp_path / 'd.duckdb'}"):
         engine = make_engine(url)
@@ -226,13 +271,15 @@ def test_postgres_gets_the_same_data(postgres_url, tmp_path):
             results.append(tuple(conn.execute(sa.text(sql)).one()))
         engine.dispose()
     assert results[0] == results[1]
+
     # A failing rebuild on PostgreSQL rolls back completely.
     def crash(chunk_index: int) -> None:
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        generate_demo_warehouse(postgres_url, tickets=1500, seed=4, end=end, replace=True,
-                                on_chunk=crash)
+        generate_demo_warehouse(
+            postgres_url, tickets=1500, seed=4, end=end, replace=True, on_chunk=crash
+        )
     engine = make_engine(postgres_url)
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT COUNT(*) FROM tickets")).scalar() == 2000

@@ -14,7 +14,8 @@ from assistant.cli_support import db_option, emit_json, handles_errors, json_opt
     "--since",
     type=click.DateTime(["%Y-%m-%d"]),
     default=None,
-    help="First day of windows to report (default: 28 days before --until).",
+    help="First day of the range: episodes open at any time in it are reported, including "
+    "ones that began earlier (default: 28 days before --until).",
 )
 @click.option(
     "--until",
@@ -70,6 +71,9 @@ def command(
         click.echo(f"No alerts between {start} and {end}.")
     for alert in alerts:
         click.echo(alert.headline())
-        click.echo(f"    owner: {alert.owner}; episode {alert.period_start}..{alert.period_end}")
+        still = " (ongoing)" if alert.ongoing else ""
+        click.echo(
+            f"    owner: {alert.owner}; episode {alert.period_start}..{alert.period_end}{still}"
+        )
         for c in alert.contributors:
             click.echo(f"    - {c.dimension}={c.value}: {c.observed:,.1f} vs {c.expected:,.1f}")

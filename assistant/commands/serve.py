@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,55 +37,40 @@ ALERT_LOOKBACK_DAYS = 60
 ALERT_CACHE_S = 900
 
 
-def _alert_visible(role: Any, scope: dict[str, str]) -> bool:
-    """Fail closed: a role with row filters sees only alerts scoped inside its rows."""
-    return all(scope.get(field) in allowed for field, allowed in role.row_filters.items())
+def _alert_dict(alert: Any, lexicon: Any) -> dict[str, Any]:
+    """An alert as JSON: every field, its why link, titles and one-line texts (zh and en)."""
+    from assistant.alerts import AlertNarrator
+
+    return AlertNarrator(lexicon).to_dict(alert)
 
 
-def _alert_dict(alert: Any) -> dict[str, Any]:
-    where = ", ".join(f"{k}={v}" for k, v in alert.scope.items()) or "all"
-    span = f"{alert.period_start}–{alert.period_end}"
-    return {
-        "severity": alert.severity,
-        "metric": alert.metric,
-        "scope": dict(alert.scope),
-        "title_zh": f"{alert.metric_label_zh}（{where}）：实际 {alert.observed:,.1f}，"
-        f"预期 {alert.expected:,.1f}（{span}，负责人 {alert.owner}）",
-        "title_en": f"{alert.metric_label_en} ({where}): observed {alert.observed:,.1f}, "
-        f"expected {alert.expected:,.1f} ({span}, owner {alert.owner})",
-    }
-
-
-def discover_alerts(warehouse_url: str, today: date) -> Callable[[Any], list[dict]] | None:
-    """Alerts from ``tools.monitoring.current_alerts`` when monitoring is installed (computed
-    in the background at startup, cached for 15 minutes), else None."""
+def discover_alerts(
+    warehouse_url: str, today: date, lexicon: Any
+) -> tuple[Callable[[Any], list[dict]], Any] | None:
+    """(cockpit source, chat source) over one shared cache of ``tools.monitoring`` alerts
+    (warmed in the background at startup, kept 15 minutes), or None without monitoring."""
     try:
-        current_alerts = importlib.import_module("tools.monitoring").current_alerts
+        importlib.import_module("tools.monitoring").current_alerts  # noqa: B018
     except (ImportError, AttributeError):
         return None
-    lock = threading.Lock()
-    cache: dict[str, Any] = {}
+    from assistant.alerts import AlertCache
+    from assistant.planning.offline import DEFAULT_ALERT_DAYS
 
-    def alerts() -> list[Any]:
-        with lock:
-            if cache.get("at", -1e9) + ALERT_CACHE_S < time.monotonic():
-                cache["alerts"] = current_alerts(
-                    warehouse_url, today, lookback_days=ALERT_LOOKBACK_DAYS
-                )
-                cache["at"] = time.monotonic()
-            return cache["alerts"]
+    cache = AlertCache(warehouse_url, ttl=ALERT_CACHE_S)
+    since = today - timedelta(days=ALERT_LOOKBACK_DAYS)
 
     def source(role: Any) -> list[dict[str, Any]]:
-        return [_alert_dict(a) for a in alerts() if _alert_visible(role, a.scope)]
+        return [_alert_dict(a, lexicon) for a in cache(role, since, today)]
 
     def warm() -> None:
-        try:
-            alerts()
-        except Exception as exc:  # shown in the panel on the next call
-            log.warning("alerts: %s", exc)
+        for days in (ALERT_LOOKBACK_DAYS, DEFAULT_ALERT_DAYS):  # the cockpit's, chat's default
+            try:
+                cache.all(today - timedelta(days=days), today)
+            except Exception as exc:  # shown in the panel on the next call
+                log.warning("alerts: %s", exc)
 
     threading.Thread(target=warm, name="alerts-warmup", daemon=True).start()
-    return source
+    return source, cache
 
 
 def eval_runner(warehouse_url: str, report_dir: Path) -> Callable[[], dict[str, Any]]:
@@ -155,12 +140,15 @@ def build_context(
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     ops = OpsStore(settings.resolved_ops_url)  # audit log + feedback (writable)
     assistant = Assistant(url, audit=AuditLog(ops), surface="ui")
+    alerts = discover_alerts(url, today, assistant.lexicon)
+    if alerts is not None:
+        assistant.alerts = alerts[1]  # chat's "最近有什么异常？" shares the cockpit's cache
     api = ServicePilotAPI(
         assistant,
         today=today,
         warehouse_url=url,
         cases=CaseSearcher(),
-        alerts=discover_alerts(url, today),
+        alerts=alerts[0] if alerts is not None else None,
         rate_limit=RateLimiter(settings.rate_limit_per_minute),
     )
     return UIContext(

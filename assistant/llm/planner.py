@@ -231,6 +231,8 @@ class LLMPlanner:
         text = question.strip()
         if not text or len(text) > MAX_QUESTION_CHARS:
             return "offline"  # the offline planner words these refusals
+        if _asks_for_alerts(text, self.catalog):
+            return "offline"  # monitoring alerts: no Draft intent; planned offline (no model)
         try:
             parse_time(text, state.today)
         except TimeParseError as exc:
@@ -254,6 +256,19 @@ class LLMPlanner:
         return HumanMessage(
             content=render_prompt("planner_retry", draft=fenced(draft, self.mask), error=error)
         )
+
+
+def _asks_for_alerts(question: str, catalog: Catalog) -> bool:
+    """The question asks for monitoring alerts ("最近有什么异常？") and not why something
+    changed: the offline planner's AlertReview, which the Draft schema has no intent for."""
+    from assistant.planning import cues
+    from assistant.planning.lexicon import lexicon_for, normalise
+    from assistant.planning.offline import asks_for_alerts
+
+    text = normalise(question)
+    if cues.WHY.search(text) or cues.FORECAST.search(text) or cues.CASE_SEARCH.search(text):
+        return False
+    return asks_for_alerts(text, lexicon_for(catalog))
 
 
 def _ms(started: float) -> float:

@@ -83,6 +83,14 @@ FORECAST = re.compile(
     r"(预测|预计|预估|forecast|predict|projection|下个?月|下周|下季度|明年|"
     r"next (week|month|quarter|year))"
 )
+# Monitoring alerts: "最近有什么异常？", "any anomalies lately?", "alerts for email". Matched on
+# the question with catalog terms masked, so a code such as "abnormal noise" is not a cue.
+ALERTS = re.compile(
+    r"(异常|预警|告警|警报|报警|异动|反常|不正常|不对劲|"
+    r"\banomal(y|ies|ous)\b|\balerts?\b|\balarms?\b|\bunusual\b|\babnormal\b|"
+    r"\boutliers?\b|\bred flags?\b|\birregular(ity|ities)?\b|"
+    r"\banything (odd|strange|weird|wrong)\b)"
+)
 RESOLVED_WORDS = re.compile(r"(结了|结单|解决了|已解决|处理完|resolved|closed|solved)")
 SURVEY_WORDS = re.compile(r"(问卷|调查|调研|回访|survey|surveys|responses)")
 TICKET_NOUNS = re.compile(

@@ -17,6 +17,7 @@ from assistant.planning import cues
 from assistant.planning.interpret import describe_query, suggestions
 from assistant.planning.lexicon import Lexicon, Match, has_cjk, lexicon_for, normalise
 from assistant.planning.plans import (
+    AlertReview,
     CaseSearch,
     Clarification,
     ClarificationOption,
@@ -163,6 +164,8 @@ class OfflinePlanner:
                 reading.metrics = self._count_metric(reading, masked)
             if reading.metrics:
                 return self._root_cause(reading, state)
+        if self.asks_for_alerts(masked) and not cues.WHY.search(masked):
+            return self._alerts(reading, masked, state)
         last = state.last_query
         follows = (
             last is not None
@@ -615,6 +618,72 @@ class OfflinePlanner:
             ),
         )
 
+    def asks_for_alerts(self, text: str) -> bool:
+        return asks_for_alerts(text, self.lexicon)
+
+    def _alerts(self, reading: _Reading, masked: str, state: ConversationState) -> Plan:
+        """Alerts of a period (default: the 30 days before today) within the scope the
+        question names; a named metric narrows them, a generic word ("工单") does not."""
+        language = reading.language
+        if reading.ranges:
+            period = _range(reading.ranges[0])
+        else:
+            period = TimeRange(
+                start=state.today - timedelta(days=DEFAULT_ALERT_DAYS), end=state.today
+            )
+        scope, ignored = [], []
+        for flt in reading.filters:
+            if flt.field in ALERT_SCOPE_DIMENSIONS and flt.op in ("=", "in"):
+                scope.append(flt)
+            else:
+                ignored.append(flt)
+        named = [
+            m.term.target
+            for m in self.lexicon.find(masked)
+            if m.term.kind == "metric" and m.term.surface not in GENERIC_METRIC_WORDS
+        ]
+        named = [m for m in dict.fromkeys(self._p90(m) for m in named) if m in reading.metrics]
+        complaint_only = Filter(field="ticket_type", op="=", values=("complaint",))
+        if not named and complaint_only in ignored:  # "投诉有什么异常": complaint volume alerts
+            ignored.remove(complaint_only)
+            named = ["complaint_volume"]
+        metric = named[0] if len(named) == 1 else None
+        days = (period.end - period.start).days
+        span = f"{period.start}~{period.end - timedelta(days=1)}"
+        where = "，".join(self._filter_words(f, "zh") for f in scope)
+        where_en = ", ".join(self._filter_words(f, "en") for f in scope)
+        label = self.catalog.metric(metric).label if metric else None
+        zh = f"理解为：查看{span}（{days}天）内的监控预警"
+        en = f"I read this as: monitoring alerts of {period.start} to "
+        en += f"{period.end - timedelta(days=1)} ({days} days)"
+        if label is not None:
+            zh += f"，指标：{label.zh}"
+            en += f", metric: {label.en}"
+        if scope:
+            zh += f"，范围：{where}"
+            en += f", scope: {where_en}"
+        if ignored:
+            zh += (
+                "（预警不按"
+                + "、".join(self.lexicon.dimension_label(f.field, "zh") for f in ignored)
+                + "细分，已忽略该条件）"
+            )
+            en += (
+                " (alerts are not split by "
+                + ", ".join(self.lexicon.dimension_label(f.field, "en") for f in ignored)
+                + "; that condition is ignored)"
+            )
+        return AlertReview(
+            period=period,
+            scope=tuple(scope),
+            metric=metric,
+            interpretation=_t(language, zh, en),
+        )
+
+    def _filter_words(self, flt: Filter, language: str) -> str:
+        values = "/".join(self.lexicon.value_label(flt.field, str(v), language) for v in flt.values)
+        return f"{self.lexicon.dimension_label(flt.field, language)}={values}"
+
     def _case_search(self, question: str, text: str, language: str) -> Plan:
         body = question
         for sep in ("：", ":"):
@@ -665,6 +734,13 @@ class OfflinePlanner:
 
 def _t(language: str, zh: str, en: str) -> str:
     return zh if language == "zh" else en
+
+
+def asks_for_alerts(text: str, lexicon: Lexicon) -> bool:
+    """Does the (normalised) question ask about monitoring alerts ("最近有什么异常？")? Catalog
+    terms are masked first, so a code such as "abnormal noise" is not taken for the cue."""
+    terms = _mask(text, [(m.start, m.end) for m in lexicon.find(text)])
+    return bool(cues.ALERTS.search(terms))
 
 
 def _mask(text: str, spans: list[tuple[int, int]]) -> str:
@@ -741,6 +817,10 @@ def _refusal(text: str, language: str) -> OutOfScope | None:
 
 
 FORECASTABLE = ("ticket_volume", "complaint_volume")
+DEFAULT_ALERT_DAYS = 30
+# What alert rules may scope by (tools.monitoring.rules.SCOPE_DIMENSIONS; a test keeps them
+# equal). Not imported: loading the monitoring package would cost every planner a second.
+ALERT_SCOPE_DIMENSIONS = ("region", "channel", "product_line", "category", "team")
 
 
 def _forecast_weeks(text: str) -> int:

@@ -1,7 +1,8 @@
 """The Plan contract (shared/DESIGN.md): what a planner returns for a question.
 
-A plan is exactly one of MetricPlan, Clarification, CaseSearch, RootCause or OutOfScope. No
-planner ever produces SQL or computes a number: numbers come from the semantic layer only.
+A plan is exactly one of MetricPlan, Clarification, CaseSearch, RootCause, Forecast, AlertReview
+or OutOfScope. No planner ever produces SQL or computes a number: numbers come from the semantic
+layer only.
 """
 
 from __future__ import annotations
@@ -78,6 +79,29 @@ class Forecast(_Frozen):
     interpretation: str = ""
 
 
+class AlertReview(_Frozen):
+    """List the monitoring alerts whose window ends in ``period`` within ``scope`` (and for
+    ``metric`` when one is named): "最近有什么异常？" (monitoring part).
+
+    Beyond the kinds of shared/DESIGN.md: alerts are findings of statistical rules over
+    certified metrics (an expected value and an interval, not a metric value), so they get a
+    kind of their own. Each alert carries a RootCause plan for its "why" (see ``FollowUp``).
+    """
+
+    kind: Literal["alerts"] = "alerts"
+    period: TimeRange  # alerts whose strongest window ends in [start, end)
+    scope: tuple[Filter, ...] = ()  # dimensions the monitoring rules scope by (region, ...)
+    metric: str | None = None
+    interpretation: str = ""
+
+
+class FollowUp(_Frozen):
+    """A next step an answer offers (e.g. "why?" on one alert): a label and the plan it runs."""
+
+    label: str
+    plan: RootCause
+
+
 class OutOfScope(_Frozen):
     """Not a question about service data: say so and suggest answerable questions."""
 
@@ -87,7 +111,7 @@ class OutOfScope(_Frozen):
 
 
 Plan = Annotated[
-    MetricPlan | Clarification | CaseSearch | RootCause | Forecast | OutOfScope,
+    MetricPlan | Clarification | CaseSearch | RootCause | Forecast | AlertReview | OutOfScope,
     Field(discriminator="kind"),
 ]
 PLAN_ADAPTER: TypeAdapter[Plan] = TypeAdapter(Plan)

@@ -1,5 +1,5 @@
 """The chat tab (executives): questions in zh/en, answers with chart and provenance,
-clarification buttons, follow-ups, suggested questions, feedback."""
+clarification buttons, follow-up buttons (an alert's "why?"), suggested questions, feedback."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import gradio as gr
 
-from assistant.planning.plans import Clarification, ConversationState, MetricPlan
+from assistant.planning.plans import Clarification, ClarificationOption, ConversationState, Plan
 from assistant.service import Answer
 from assistant.ui.context import UIContext
 from assistant.ui.i18n import SUGGESTIONS, Translator, t
@@ -16,7 +16,7 @@ from assistant.ui.render import answer_messages
 from tools.feedback import Feedback
 
 log = logging.getLogger(__name__)
-MAX_OPTIONS = 3
+MAX_OPTIONS = 5  # clarifications offer at most 3; an alert list offers a "why?" per alert
 
 
 def _state_for(ctx: UIContext, conv: ConversationState | None, role: str | None, user: str):
@@ -26,8 +26,18 @@ def _state_for(ctx: UIContext, conv: ConversationState | None, role: str | None,
     return conv.model_copy(update={"role": role, "user": user})
 
 
+def _choices(answer: Answer | None) -> tuple[Any, ...]:
+    """What the answer offers to click: clarification options, else its follow-ups (each has
+    ``label`` and the ``plan`` it runs)."""
+    if answer is None:
+        return ()
+    if isinstance(answer.plan, Clarification):
+        return answer.plan.options
+    return answer.follow_ups
+
+
 def _option_updates(answer: Answer | None) -> list[Any]:
-    options = answer.plan.options if answer and isinstance(answer.plan, Clarification) else ()
+    options = _choices(answer)
     out = []
     for i in range(MAX_OPTIONS):
         if i < len(options):
@@ -39,7 +49,7 @@ def _option_updates(answer: Answer | None) -> list[Any]:
 
 def build_chat_tab(ctx: UIContext, tr: Translator, lang_radio: gr.Radio) -> None:
     conv = gr.State(None)  # ConversationState of this browser session
-    pending = gr.State(None)  # (question, [MetricPlan, ...]) of an open clarification
+    pending = gr.State(None)  # (question, [option or follow-up, ...]) the buttons run
     last = gr.State(None)  # the last answer, for feedback
     chatbot = tr.add(
         gr.Chatbot(label=tr.text("chat_label"), height=560, elem_id="sp-chat"), "chat_label"
@@ -89,7 +99,8 @@ def build_chat_tab(ctx: UIContext, tr: Translator, lang_radio: gr.Radio) -> None
     def finish(history, answer: Answer, lang: str, state, question_text: str):
         history = [*history[:-1], *answer_messages(answer, ctx.api.assistant.lexicon, lang)]
         clar = isinstance(answer.plan, Clarification)
-        open_options = (question_text, list(answer.plan.options)) if clar else None
+        choices = _choices(answer)
+        open_options = (question_text, list(choices)) if choices else None
         last_answer = {
             "question": answer.question,
             "language": answer.language,
@@ -137,8 +148,10 @@ def build_chat_tab(ctx: UIContext, tr: Translator, lang_radio: gr.Radio) -> None
                 yield [gr.update()] * len(outputs)
                 return
             original, options = open_options
-            plan: MetricPlan = options[index].plan
+            plan: Plan = options[index].plan
             label = options[index].label
+            if not isinstance(options[index], ClarificationOption):
+                original = label  # a follow-up is a question of its own ("why? #1 ...")
             history = [
                 *(history or []),
                 {"role": "user", "content": f"→ {label}"},

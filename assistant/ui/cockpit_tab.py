@@ -1,5 +1,6 @@
 """Cockpit (驾驶舱): headline certified KPIs with change vs the previous period, a trend,
-breakdowns by region and channel, and alerts. Every number runs with the viewer's role."""
+breakdowns by region and channel, and alerts, each of which opens its "why" analysis. Every
+number runs with the viewer's role."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
+from assistant.alerts import why_plan
 from assistant.api import default_period
 from assistant.ui.charts import choose_chart, render
 from assistant.ui.context import UIContext
@@ -119,11 +121,52 @@ def alerts_markdown(ctx: UIContext, role: str | None, lang: str) -> str:
     if not alerts:
         return t(lang, "no_alerts")
     lines = []
-    for alert in alerts[:20]:
+    for i, alert in enumerate(alerts[:20], 1):
+        text = alert.get(f"text_{lang}")
+        if text:  # "[Critical] SLA breach rate (Channel=Email), ...: observed ..."
+            lines.append(f"{i}. {text}")
+            continue
         severity = alert.get("severity", "")
         title = alert.get(f"title_{lang}") or alert.get("title") or alert.get("message") or alert
-        lines.append(f"- **{severity}** {title}")
+        lines.append(f"{i}. **{severity}** {title}")
     return "\n".join(lines)
+
+
+def alert_choices(ctx: UIContext, role: str | None, lang: str) -> list[tuple[str, int]]:
+    """(label, index) of the alerts the role sees, for the "why?" picker."""
+    try:
+        alerts = ctx.api.current_alerts(role) or []
+    except Exception:  # the alerts panel shows the problem
+        return []
+    return [
+        (f"{i + 1}. [{a.get('severity', '')}] {a.get(f'title_{lang}') or a.get('metric')}", i)
+        for i, a in enumerate(alerts[:20])
+        if a.get("why")
+    ]
+
+
+def explain_alert(ctx: UIContext, role: str | None, user: str, index: int | None, lang: str) -> str:
+    """The root-cause ("why") analysis of the role's ``index``-th alert, as markdown: the same
+    RootCause plan the chat's "why?" button runs, audited like a chat answer."""
+    if index is None:
+        return t(lang, "alert_pick_first")
+    try:
+        alerts = ctx.api.current_alerts(role) or []
+    except Exception as exc:
+        return f"⚠️ {exc}"
+    if not 0 <= int(index) < len(alerts):
+        return t(lang, "alert_pick_first")
+    alert = alerts[int(index)]
+    title = alert.get(f"title_{lang}") or alert.get("metric", "")
+    plan = why_plan(alert["why"], title, lang)
+    state = ctx.api.new_state(role, user=user)
+    question = t(lang, "alert_why_q", title=title)
+    try:
+        answer = ctx.api.assistant.choose(plan, question=question, state=state)
+    except Exception as exc:  # show the problem, keep the cockpit usable
+        log.warning("alert why: %s", exc)
+        return f"⚠️ {exc}"
+    return answer.text.replace("\n", "\n\n")
 
 
 def cockpit(
@@ -148,7 +191,13 @@ def cockpit(
             filters=_filters(region),
         )
         by.append(_figure(ctx, query, role, lang))
-    return [cards, _figure(ctx, trend, role, lang), *by, alerts_markdown(ctx, role, lang)]
+    return [
+        cards,
+        _figure(ctx, trend, role, lang),
+        *by,
+        alerts_markdown(ctx, role, lang),
+        gr.update(choices=alert_choices(ctx, role, lang), value=None),
+    ]
 
 
 def build_cockpit_tab(ctx: UIContext, tr: Translator, lang_radio: gr.Radio, tab: gr.Tab) -> None:
@@ -206,6 +255,17 @@ def build_cockpit_tab(ctx: UIContext, tr: Translator, lang_radio: gr.Radio, tab:
         channel_plot = gr.Plot(elem_id="sp-cockpit-channel-plot")
     tr.add(gr.Markdown(f"### {tr.text('alerts')}"), "alerts", "value")
     alerts = gr.Markdown(elem_id="sp-cockpit-alerts")
+    with gr.Row():
+        alert_pick = tr.add(
+            gr.Dropdown(
+                [], value=None, label=tr.text("alert_pick"), scale=4, elem_id="sp-alert-pick"
+            ),
+            "alert_pick",
+        )
+        why = tr.add(
+            gr.Button(tr.text("alert_why"), scale=1, elem_id="sp-alert-why"), "alert_why", "value"
+        )
+    why_out = gr.Markdown(elem_id="sp-alert-why-result")
 
     def on_refresh(period_value, region_value, metric, lang_value, request: gr.Request):
         _, role = ctx.identity(request)
@@ -231,6 +291,12 @@ def build_cockpit_tab(ctx: UIContext, tr: Translator, lang_radio: gr.Radio, tab:
         relabel, lang_radio, [period, region, trend_metric], api_visibility="undocumented"
     )
     inputs = [period, region, trend_metric, lang_radio]
-    outputs = [cards, trend_plot, region_plot, channel_plot, alerts]
+    outputs = [cards, trend_plot, region_plot, channel_plot, alerts, alert_pick]
     for trigger in (refresh.click, tab.select, period.change, region.change, trend_metric.change):
         trigger(on_refresh, inputs, outputs, api_visibility="undocumented")
+
+    def on_why(index, lang_value, request: gr.Request):
+        user, role = ctx.identity(request)
+        return explain_alert(ctx, role, user, index, lang_value)
+
+    why.click(on_why, [alert_pick, lang_radio], why_out, api_visibility="undocumented")

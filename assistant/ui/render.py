@@ -6,7 +6,7 @@ from typing import Any
 
 import gradio as gr
 
-from assistant.planning.plans import MetricPlan
+from assistant.planning.plans import AlertReview, MetricPlan
 from assistant.service import Answer
 from assistant.ui.charts import choose_chart, display_table, markdown_table, render
 from assistant.ui.i18n import t
@@ -20,6 +20,8 @@ def answer_messages(answer: Answer, lexicon: Any, lang: str) -> list[dict[str, A
         parts.append(f"\n_{answer.plan.interpretation}_")
         for assumption in answer.plan.assumptions:
             parts.append(f"\n_· {assumption}_")
+    elif isinstance(answer.plan, AlertReview):
+        parts.append(f"\n_{answer.plan.interpretation}_")
     result = answer.result
     figure = None
     if result is not None and not result.data.empty:

@@ -5,12 +5,20 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from evals.cases import EvalCase, LoadedCase
+from evals.cases import EvalCase, LoadedCase, NumberExpect
 from evals.report import build_report, floor_violations, to_markdown
-from evals.runner import CORRECT, GAVE_NUMBER, NO_NUMBER, WRONG_NUMBER, run_cases
+from evals.runner import (
+    CORRECT,
+    GAVE_NUMBER,
+    NO_NUMBER,
+    WRONG_NUMBER,
+    compare_frames,
+    run_cases,
+)
 from semantic_layer.query import MetricQuery, TimeRange
 from tests.evals.conftest import PlanAssistant, clarification, metric_plan, out_of_scope
 
@@ -32,6 +40,7 @@ def _case(cid: str, question: str, expect: dict, **extra: object) -> LoadedCase:
         "number": ["single_value"],
         "clarification": ["clarification_expected"],
         "out_of_scope": ["out_of_scope"],
+        "alerts": ["alerts"],
     }[next(iter(expect))]
     raw = {
         "id": cid,
@@ -234,3 +243,38 @@ def test_cli_runs_a_suite_and_writes_reports(
     assert result.exit_code == 0, result.output
     assert (tmp_path / "eval-offline.md").exists() and (tmp_path / "eval-offline.json").exists()
     assert '"accuracy": 100.0' in result.output
+
+
+def test_alerts_scoring(demo_warehouse_url, eval_engine) -> None:
+    from assistant.planning.plans import AlertReview
+    from semantic_layer.query import Filter, TimeRange
+
+    expect = {
+        "alerts": {
+            "period": {"start": "2026-10-11", "end": "2026-11-10"},
+            "scope": {"channel": ["email"]},
+        }
+    }
+    case = _case("alerts", "alerts for email", expect, tags=["alerts", "filter"])
+    period = TimeRange(start="2026-10-11", end="2026-11-10")
+    email = (Filter(field="channel", op="=", values=("email",)),)
+    right = AlertReview(period=period, scope=email)
+    assert _run({"alerts for email": right}, demo_warehouse_url, eval_engine, [case])[
+        "alerts"
+    ].passed
+    wrong = AlertReview(period=period, scope=email, metric="csat")
+    result = _run({"alerts for email": wrong}, demo_warehouse_url, eval_engine, [case])["alerts"]
+    assert not result.passed and "wrong metric" in result.reasons[0]
+    other = out_of_scope()
+    result = _run({"alerts for email": other}, demo_warehouse_url, eval_engine, [case])["alerts"]
+    assert not result.passed and "expected alerts" in result.reasons[0]
+
+
+def test_tied_rows_may_come_in_either_order() -> None:
+    want = pd.DataFrame({"product": ["a", "b", "c"], "complaint_volume": [9, 5, 5]})
+    expect = NumberExpect(check_sql="SELECT product FROM x", ordered=True)
+    tie_swapped = want.iloc[[0, 2, 1]]
+    assert compare_frames(tie_swapped, want, expect, {"complaint_volume"}) == []
+    wrong = want.iloc[[1, 0, 2]]
+    (reason,) = compare_frames(wrong, want, expect, {"complaint_volume"})
+    assert reason.startswith("wrong order")

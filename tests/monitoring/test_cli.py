@@ -11,10 +11,10 @@ from assistant.commands.alerts import command as alerts_command
 from assistant.commands.forecast import command as forecast_command
 
 
-def test_alerts_json(demo_warehouse_url: str) -> None:
+def test_alerts_json(shipped_warehouse_url: str) -> None:
     result = CliRunner().invoke(
         alerts_command,
-        ["--db", demo_warehouse_url, "--since", "2026-09-01", "--until", "2026-10-01", "--json"],
+        ["--db", shipped_warehouse_url, "--since", "2026-09-01", "--until", "2026-10-01", "--json"],
     )
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output)

@@ -37,7 +37,7 @@ def test_errors_snapshot() -> None:
         "Invalid alert rules: 2 problem(s).\n"
         "  - rules.yml:9: rule 'extra_key', field 'grian': unknown key. Did you mean 'grain'? "
         "Valid keys: name, metric, dimensions, grain, windows, direction, thresholds, "
-        "min_volume, baseline_periods, yearly, holidays, owner.\n"
+        "min_volume, baseline_periods, yearly, holidays, relative_to, owner.\n"
         "  - rules.yml:12: rule 'bad_grain', field 'grain': Input should be 'day' or 'week'"
     )
     text = str(info.value)
@@ -78,3 +78,39 @@ def test_bad_yaml_has_line() -> None:
 def test_duplicate_rule_names() -> None:
     with pytest.raises(RulesError, match="rule names must be unique; repeated: a"):
         parse_rules("rules:\n  - {name: a, metric: csat}\n  - {name: a, metric: csat}\n", "r.yml")
+
+
+def test_relative_to_errors_name_field_and_fix() -> None:
+    text = """\
+rules:
+  - name: all_dims
+    metric: complaint_volume
+    dimensions: [region, category]
+    relative_to: [region, category]
+  - name: not_a_dim
+    metric: complaint_volume
+    dimensions: [region, category]
+    relative_to: [channel]
+"""
+    with pytest.raises(RulesError) as info:
+        parse_rules(text, "r.yml")
+    lines = str(info.value).splitlines()
+    assert lines[1].startswith(
+        "  - r.yml:5: rule 'all_dims', field 'relative_to': Value error, must list some, not "
+        "all, of the rule's dimensions ['region', 'category']"
+    )
+    assert lines[2].startswith("  - r.yml:9: rule 'not_a_dim', field 'relative_to':")
+    assert lines[2].endswith("(channel is not one of them)")
+
+
+def test_relative_to_needs_a_count_metric() -> None:
+    text = (
+        "rules:\n  - name: rate\n    metric: sla_breach_rate\n"
+        "    dimensions: [region, channel]\n    relative_to: [channel]\n"
+    )
+    with pytest.raises(
+        RulesError,
+        match=r"r.yml:5: rule 'rate', field 'relative_to': relative_to "
+        r"needs a count metric; 'sla_breach_rate' is already a rate",
+    ):
+        parse_rules(text, "r.yml")

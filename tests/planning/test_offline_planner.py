@@ -382,3 +382,67 @@ def test_follow_up_replaces_filter_on_same_field(planner):
 def test_new_full_question_is_not_a_follow_up(planner):
     plans = conversation(planner, "上个月各渠道的满意度", "2026年Q3各大区的NPS")
     assert plans[1].follow_up_of is None and plans[1].query.dimensions == ("region",)
+
+
+# -- monitoring alerts ("最近有什么异常？") -------------------------------------------------
+
+LAST_30 = ("2026-10-23", "2026-11-22")
+
+
+@pytest.mark.parametrize(
+    ("question", "period", "scope", "metric"),
+    [
+        ("最近有什么异常？", LAST_30, [], None),
+        ("最近有什么预警", LAST_30, [], None),
+        ("有没有异常", LAST_30, [], None),
+        ("最近有没有告警或者警报", LAST_30, [], None),
+        ("华东区最近有什么异常", LAST_30, [f("region", "east")], None),
+        ("最近两周有什么异常波动", ("2026-11-08", "2026-11-22"), [], None),
+        ("满意度最近有没有异常", LAST_30, [], "csat"),
+        ("投诉有什么告警", LAST_30, [], "complaint_volume"),
+        ("any anomalies lately?", LAST_30, [], None),
+        ("what alerts are there?", LAST_30, [], None),
+        ("anything unusual in the last 30 days?", LAST_30, [], None),
+        ("alerts for email", LAST_30, [f("channel", "email")], None),
+        ("CSAT alerts in East China", LAST_30, [f("region", "east")], "csat"),
+    ],
+)
+def test_alert_questions(planner, question, period, scope, metric) -> None:
+    from assistant.planning.plans import AlertReview
+
+    plan = plan_for(planner, question)
+    assert isinstance(plan, AlertReview), plan
+    assert (str(plan.period.start), str(plan.period.end)) == period
+    assert list(plan.scope) == scope
+    assert plan.metric == metric
+    zh = any("\u4e00" <= ch <= "\u9fff" for ch in question)
+    assert plan.interpretation.startswith("理解为" if zh else "I read")
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("为什么上个月投诉量上升了", "root_cause"),
+        ("why did csat drop last month", "root_cause"),
+        ("预测一下下个月投诉量", "forecast"),
+        ("投诉率是多少", "metric"),
+        ("上个月异响/噪音的投诉有多少", "metric"),  # a root-cause code, not the alert cue
+        ("how many abnormal noise complaints last month", "metric"),
+        ("有没有类似的异常案例", "case_search"),
+    ],
+)
+def test_alert_cues_do_not_steal_other_intents(planner, question, kind) -> None:
+    assert plan_for(planner, question).kind == kind
+
+
+def test_alert_scope_ignores_dimensions_alerts_are_not_split_by(planner) -> None:
+    plan = plan_for(planner, "VIP客户最近有什么异常")
+    assert plan.kind == "alerts" and plan.scope == ()
+    assert "已忽略" in plan.interpretation
+
+
+def test_alert_scope_dimensions_match_the_monitoring_rules() -> None:
+    from assistant.planning.offline import ALERT_SCOPE_DIMENSIONS
+    from tools.monitoring.rules import SCOPE_DIMENSIONS
+
+    assert ALERT_SCOPE_DIMENSIONS == SCOPE_DIMENSIONS

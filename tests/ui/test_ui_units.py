@@ -103,8 +103,8 @@ def test_feedback_is_appended(tmp_path: Path):
 
 
 def test_alerts_are_scoped_to_the_role():
-    from assistant.commands.serve import _alert_visible
     from assistant.roles import get_role
+    from assistant.roles import scope_visible as _alert_visible
 
     east, execs = get_role("east_manager"), get_role("executive")
     assert _alert_visible(execs, {}) and _alert_visible(execs, {"region": "north"})

@@ -116,7 +116,7 @@ def planted_facts(end: date) -> list[PlantedFact]:
                 "AND t.ticket_type = 'complaint'"
             ),
             min_ratio=2.5,
-            override_share=0.25,
+            override_share=0.35,
             extra={"root_cause": "batch_defect"},
         ),
         PlantedFact(
@@ -195,7 +195,7 @@ def planted_facts(end: date) -> list[PlantedFact]:
                 + ") AS baseline_value FROM tickets t"
             ),
             min_ratio=1.5,
-            override_share=0.10,
+            override_share=0.12,
             extra={"root_cause": "carrier_delay", "resolution_factor": 1.5},
         ),
         PlantedFact(

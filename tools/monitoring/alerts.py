@@ -47,15 +47,21 @@ class Alert:
     interval_low: float
     interval_high: float
     interval_level: float
-    score: float  # robust z-score of observed against the baseline
+    score: float  # normal-equivalent score of observed against the baseline
     direction: str
     severity: str
+    threshold: float  # warning score in force for this rule (see effective_thresholds)
     volume: float  # events (counts) or observations (ratios) behind the window
     owner: str
     holidays: tuple[str, ...]
     comparison_start: date
     comparison_end: date
     contributors: tuple[Contributor, ...] = ()
+    # Empty: compared with the scope's own past. Else compared with the other scopes that
+    # share these dimensions' values (e.g. other regions, same product line and category).
+    relative_to: tuple[str, ...] = ()
+    ongoing: bool = False  # still open in the last complete period examined
+    latest: float | None = None  # the episode's last window (of the peak's length)
 
     @property
     def filters(self) -> list[dict[str, Any]]:
@@ -82,12 +88,22 @@ class Alert:
             "query": query.model_dump(mode="json", exclude_defaults=True),
         }
 
+    @property
+    def basis(self) -> str:
+        """What 'expected' was derived from, in words."""
+        if not self.relative_to:
+            return "own past"
+        others = " x ".join(d for d in self.scope if d not in self.relative_to)
+        return f"other {others} values, same {' and '.join(self.relative_to)}"
+
     def headline(self) -> str:
         scope = ", ".join(f"{k}={v}" for k, v in self.scope.items()) or "all"
+        versus = f" from {self.basis}" if self.relative_to else ""
         return (
             f"[{self.severity}] {self.metric} ({scope}) {self.peak_start}..{self.peak_end}: "
             f"{self.observed:,.1f} vs expected {self.expected:,.1f} "
-            f"[{self.interval_low:,.1f}, {self.interval_high:,.1f}], score {self.score:+.1f}"
+            f"[{self.interval_low:,.1f}, {self.interval_high:,.1f}]{versus}, "
+            f"score {self.score:+.1f}"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -98,6 +114,8 @@ class Alert:
             if isinstance(value, date):
                 data[key] = value.isoformat()
         data["holidays"] = list(self.holidays)
+        data["relative_to"] = list(self.relative_to)
+        data["basis"] = self.basis
         data["why"] = self.why_link()
         return data
 
@@ -126,11 +144,15 @@ def _alert(finding: Finding, catalog: Catalog, config: MonitoringConfig) -> Aler
         score=finding.score,
         direction=finding.direction,
         severity=finding.severity,
+        threshold=finding.threshold,
         volume=finding.volume,
         owner=finding.rule.owner or metric.owner,
         holidays=tuple(holidays),
         comparison_start=finding.comparison_start,
         comparison_end=finding.comparison_end,
+        relative_to=finding.rule.relative_to or (),
+        ongoing=finding.ongoing,
+        latest=finding.latest,
     )
 
 
@@ -205,7 +227,8 @@ def detect_alerts(
     catalog: Catalog | None = None,
     explain: bool = True,
 ) -> list[Alert]:
-    """Alerts whose strongest window ends in [since, until), most severe first."""
+    """Alerts (episodes) open at some time in [since, until), most severe first; one that
+    began before ``since`` and is still open is included, described by its strongest window."""
     catalog = catalog or default_catalog()
     config = rules if isinstance(rules, MonitoringConfig) else load_rules(rules, catalog)
     calendar = config.holiday_calendar()
@@ -236,7 +259,8 @@ def current_alerts(
     catalog: Catalog | None = None,
     explain: bool = True,
 ) -> list[Alert]:
-    """Alerts for the cockpit: windows ending in the ``lookback_days`` before ``today``."""
+    """Alerts for the cockpit and chat: episodes open in the ``lookback_days`` before
+    ``today`` (a lasting problem that began earlier included)."""
     return detect_alerts(
         engine_or_url,
         today - timedelta(days=lookback_days),

@@ -7,10 +7,19 @@ an analyst (or the agent) can fix them all at once.
 from __future__ import annotations
 
 from pathlib import Path
+from statistics import NormalDist
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from semantic_layer.catalog import Catalog, default_catalog
 from semantic_layer.errors import closest
@@ -40,12 +49,34 @@ class Thresholds(_Frozen):
     critical: float = Field(7.0, gt=0, description="|score| that raises a critical alert.")
     min_ratio: float = Field(1.5, ge=1, description="Observed/expected at least this (or 1/x).")
     interval: float = Field(0.95, gt=0.5, lt=1, description="Prediction interval coverage.")
+    false_alerts_per_year: float = Field(
+        1.0,
+        gt=0,
+        description=(
+            "Noise budget: a rule with many scopes raises its warning score until noise alone "
+            "would fire about this often a year (scopes x windows x periods tested)."
+        ),
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> Thresholds:
         if self.critical < self.warning:
             raise ValueError("critical must be >= warning")
         return self
+
+
+def effective_thresholds(rule: Rule, scopes: int) -> Thresholds:
+    """The rule's thresholds with ``warning`` (and ``critical``, to stay above it) raised to the
+    score that noise alone reaches ``false_alerts_per_year`` times a year over ``scopes``
+    scopes, counting each window length and period as one test (they overlap, so the real
+    noise rate is lower). Scores are normal-equivalent tail probabilities, so this is exact for
+    independent tests."""
+    th = rule.thresholds
+    tests = max(scopes, 1) * len(rule.windows) * (52 if rule.grain == "week" else 365)
+    tail = th.false_alerts_per_year / tests / (2 if rule.direction == "both" else 1)
+    budget_z = NormalDist().inv_cdf(1 - tail) if tail < 0.5 else 0.0
+    warning = max(th.warning, round(budget_z, 2))
+    return th.model_copy(update={"warning": warning, "critical": max(th.critical, warning)})
 
 
 class Rule(_Frozen):
@@ -62,6 +93,14 @@ class Rule(_Frozen):
         True, description="Scale counts by last year's seasonal ratio (needs a year of data)."
     )
     holidays: bool = Field(True, description="Apply the holiday calendar (count metrics).")
+    relative_to: tuple[str, ...] | None = Field(
+        None,
+        description=(
+            "Score a count scope as its share of the total over the other dimensions' values "
+            "(e.g. [product_line, category]: one region against all regions for the same "
+            "product line and category), so seasons and holidays common to all cancel."
+        ),
+    )
     owner: str | None = Field(None, description="Who is notified; default the metric owner.")
 
     @model_validator(mode="after")
@@ -71,6 +110,28 @@ class Rule(_Frozen):
         if len(set(self.dimensions)) != len(self.dimensions):
             raise ValueError("dimensions must not repeat")
         return self
+
+    @field_validator("relative_to")
+    @classmethod
+    def _relative_to(
+        cls, value: tuple[str, ...] | None, info: ValidationInfo
+    ) -> tuple[str, ...] | None:
+        dimensions = tuple(info.data.get("dimensions", ()))
+        if value is None:
+            return value
+        outside = [d for d in value if d not in dimensions]
+        if outside or len(set(value)) >= len(set(dimensions)):
+            raise ValueError(
+                f"must list some, not all, of the rule's dimensions {list(dimensions)}: a "
+                "scope is compared with the others that share these values"
+                + (f" ({', '.join(outside)} is not one of them)" if outside else "")
+            )
+        return value
+
+    @property
+    def uses_last_year(self) -> bool:
+        """Shares need no yearly scaling: the season moves the whole total, not the share."""
+        return self.yearly and self.relative_to is None
 
 
 class MonitoringConfig(_Frozen):
@@ -166,6 +227,14 @@ def _semantic_issues(
                     ("rules", i, "metric"),
                     f"metric '{rule.metric}' cannot be monitored (only counts and proportion "
                     f"ratios can). Monitorable: {', '.join(supported)}.",
+                )
+            )
+        if rule.relative_to is not None and metric_kind(catalog, rule.metric) == "proportion":
+            issues.append(
+                (
+                    ("rules", i, "relative_to"),
+                    f"relative_to needs a count metric; '{rule.metric}' is already a rate. "
+                    "Remove relative_to or monitor a count such as complaint_volume.",
                 )
             )
         for j, dim in enumerate(rule.dimensions):

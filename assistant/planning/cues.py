@@ -84,10 +84,11 @@ FORECAST = re.compile(
     r"next (week|month|quarter|year))"
 )
 # Monitoring alerts: "最近有什么异常？", "any anomalies lately?", "alerts for email". Matched on
-# the question with catalog terms masked, so a code such as "abnormal noise" is not a cue.
+# the question with catalog terms masked, so a code such as "abnormal noise" is not a cue;
+# "alert(" is script code pasted in, not a question about alerts.
 ALERTS = re.compile(
     r"(异常|预警|告警|警报|报警|异动|反常|不正常|不对劲|"
-    r"\banomal(y|ies|ous)\b|\balerts?\b|\balarms?\b|\bunusual\b|\babnormal\b|"
+    r"\banomal(y|ies|ous)\b|\balerts?\b(?!\s*\()|\balarms?\b|\bunusual\b|\babnormal\b|"
     r"\boutliers?\b|\bred flags?\b|\birregular(ity|ities)?\b|"
     r"\banything (odd|strange|weird|wrong)\b)"
 )

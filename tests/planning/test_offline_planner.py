@@ -435,6 +435,11 @@ def test_alert_cues_do_not_steal_other_intents(planner, question, kind) -> None:
     assert plan_for(planner, question).kind == kind
 
 
+def test_script_code_is_not_a_question_about_alerts(planner) -> None:
+    assert plan_for(planner, "<script>alert(document.cookie)</script> 热水器坏了").kind != "alerts"
+    assert plan_for(planner, "any alerts this week?").kind == "alerts"
+
+
 def test_alert_scope_ignores_dimensions_alerts_are_not_split_by(planner) -> None:
     plan = plan_for(planner, "VIP客户最近有什么异常")
     assert plan.kind == "alerts" and plan.scope == ()

@@ -33,6 +33,7 @@ from assistant.llm.agent import AgentRun, run_agent
 from assistant.llm.tools import AgentToolkit
 from assistant.planning.plans import (
     PLAN_ADAPTER,
+    AlertReview,
     CaseSearch,
     Clarification,
     ConversationState,
@@ -376,12 +377,15 @@ def test_payload_as_question_gets_no_elevated_access(env: Env, i: int) -> None:
     state = ConversationState(today=TODAY, role="east_manager", user="east")
     answer = env.assistant.ask(PAYLOADS[i], state=state)
     plan = answer.plan
-    assert isinstance(plan, OutOfScope | Clarification | CaseSearch | MetricPlan), plan.kind
+    allowed = OutOfScope | Clarification | CaseSearch | MetricPlan | AlertReview
+    assert isinstance(plan, allowed), plan.kind
     assert answer.state.role == "east_manager" and answer.planner == "offline"
     for secret in RAW_PII:
         assert secret not in answer.text
     if isinstance(answer.plan, CaseSearch):
         assert all(h["metadata"]["region"] == "east" for h in answer.payload.get("hits", []))
+    if isinstance(answer.plan, AlertReview):
+        assert all(a["scope"].get("region") == "east" for a in answer.payload.get("alerts", []))
     if not isinstance(plan, MetricPlan):
         return
     assert answer.result is not None

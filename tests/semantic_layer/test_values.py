@@ -58,6 +58,9 @@ def test_metric_matches_pandas(metric, case, demo_engine, demo_tables):
     if metric not in ("backlog",) and default_catalog().metric(metric).type == "simple":
         # The spine adds empty periods as 0; pandas only has the groups it saw.
         got, expected = got[got != 0], expected[expected != 0]
+    elif metric == "backlog":
+        # A group with nothing open at the period end is a 0 row here and absent in pandas.
+        got = got[(got != 0) | got.index.isin(expected.index)]
     assert len(expected) > 0, "the case must exercise data"
     got.index.names = expected.index.names = ["p", "d"]
     joined = pd.concat([got.rename("got"), expected.rename("expected")], axis=1)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from assistant.answer.why_text import why_text
 from assistant.jsonable import json_default
 from assistant.planning.plans import CaseSearch, ConversationState, RootCause
 from assistant.ratelimit import RateLimiter
@@ -263,8 +264,8 @@ class ServicePilotAPI:
             scope,
             previous=(plan.compare_period.start, plan.compare_period.end),
         )
-        lead = plan.interpretation
-        return f"{lead}\n{report['summary']}", {"why": report}
+        text = why_text(report, self.assistant.lexicon, self.catalog, language)
+        return f"{plan.interpretation}\n{text}", {"why": report}
 
     def explain_change(
         self,

@@ -339,6 +339,20 @@ def test_why_finds_the_water_heater_surge_in_east(case_env, demo_warehouse_url: 
     assert all(m["created"] >= "2026-06-08" for m in got)
     assert "water_heater" in report.summary()
 
+    # In chat the report is worded in the question's language with the catalog's labels.
+    from assistant.answer.why_text import why_text
+    from assistant.planning.lexicon import lexicon_for
+    from semantic_layer.catalog import default_catalog
+
+    catalog = default_catalog()
+    zh = why_text(report.to_dict(), lexicon_for(catalog), catalog, "zh")
+    assert zh.startswith("投诉量（大区=华东）：2026-06-08 至 2026-06-29（不含）")
+    assert "逐层下钻：问题类别=产品质量" in zh and "产品线=热水器" in zh
+    assert "批次质量缺陷" in zh and "batch_defect" not in zh and "Biggest" not in zh
+    en = why_text(report.to_dict(), lexicon_for(catalog), catalog, "en")
+    assert en.startswith("Complaint volume (Region=East China): ")
+    assert "Drill-down: Issue category=Product quality" in en
+
 
 def test_why_finds_the_email_sla_breach_rise(case_env, demo_warehouse_url: str) -> None:
     from tools.cases.why import explain_change

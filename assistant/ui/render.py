@@ -29,7 +29,10 @@ def answer_messages(answer: Answer, lexicon: Any, lang: str) -> list[dict[str, A
         figure = render(spec, result, lexicon, answer.language)
         if spec.kind != "kpi" or len(result.data.columns) > 1:
             parts.append("\n\n" + markdown_table(display_table(result, lexicon, answer.language)))
-    messages: list[dict[str, Any]] = [{"role": "assistant", "content": "\n".join(parts)}]
+    # "2026-09-14~2026-10-11 … 2026-06-29~2026-09-13": two tildes strike the text between
+    # them through in Markdown.
+    content = "\n".join(parts).replace("~", "\\~")
+    messages: list[dict[str, Any]] = [{"role": "assistant", "content": content}]
     if figure is not None:
         messages.append({"role": "assistant", "content": gr.Plot(figure)})
     if result is not None:

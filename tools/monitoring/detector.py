@@ -315,8 +315,10 @@ def _episodes(
                 severity="critical" if abs(z) >= th.critical else "warning",
                 threshold=th.warning,
                 direction="up" if z > 0 else "down",
-                comparison_start=periods[max(first_hist, 0)],
-                comparison_end=periods[s0],
+                # The baseline's span, moved to end where the episode began: "why" compares
+                # the peak with how things were before, not with the episode's own start.
+                comparison_start=periods[max(first_i - (s0 - first_hist), 0)],
+                comparison_end=periods[first_i],
                 ongoing=last_i + 1 >= len(periods) or not periods_ok[last_i + 1],
                 latest=float(sc.observed[last_i]) * multiplier,
             )

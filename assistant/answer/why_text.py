@@ -1,0 +1,110 @@
+"""A "why did it change?" report (``tools.cases.why``) in words, in the question's language,
+with the catalog's labels for metrics, dimensions, values and root causes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.planning.lexicon import Lexicon
+from semantic_layer.catalog import Catalog
+
+MAX_CONTRIBUTORS = 5
+MAX_THEMES = 5
+
+
+def why_text(report: dict[str, Any], lexicon: Lexicon, catalog: Catalog, language: str) -> str:
+    """``report``: ``WhyReport.to_dict()``. Numbers are the report's, never recomputed."""
+    zh = language == "zh"
+    metric = catalog.metric(report["metric"])
+    label = metric.label.zh if zh else metric.label.en
+    unit = "%" if metric.unit == "%" else ""
+
+    def value(x: float | None) -> str:
+        return (
+            "-" if x is None else f"{x:,.1f}{unit}" if unit else f"{x:,.2f}".rstrip("0").rstrip(".")
+        )
+
+    def where(scope: dict[str, str]) -> str:
+        sep = "，" if zh else ", "
+        return sep.join(
+            f"{lexicon.dimension_label(k, language)}={lexicon.value_label(k, str(v), language)}"
+            for k, v in scope.items()
+        )
+
+    def part(c: dict[str, Any]) -> str:
+        return where({c["dimension"]: c["value"]})
+
+    (start, end), (p_start, p_end) = report["period"], report["previous"]
+    scope = f"（{where(report['scope'])}）" if zh else f" ({where(report['scope'])})"
+    scope = scope if report["scope"] else ""
+    before, now, change = report["value_before"], report["value_now"], report["change"]
+    direction, moved = "", value(change)
+    if change is not None and change != 0:
+        direction = (
+            ("上升 " if change > 0 else "下降 ") if zh else ("up " if change > 0 else "down ")
+        )
+        # A rate moves by points, not by per cent of itself.
+        moved = (
+            (f"{abs(change):,.1f} 个百分点" if zh else f"{abs(change):,.1f} points")
+            if unit
+            else value(abs(change))
+        )
+    if zh:
+        lines = [
+            f"{label}{scope}：{start} 至 {end}（不含）为 {value(now)}，对比 {p_start} 至 {p_end}"
+            f"（不含）的 {value(before)}，{direction}{moved}。",
+            "贡献最大的细分：",
+        ]
+    else:
+        lines = [
+            f"{label}{scope}: {value(now)} in {start} to {end} (end exclusive) against "
+            f"{value(before)} in {p_start} to {p_end}, {direction}{moved}.",
+            "Biggest contributors:",
+        ]
+    for c in report["top_contributors"][:MAX_CONTRIBUTORS]:
+        share = c["share_of_change"]
+        moved = f"{value(c['before'])} → {value(c['now'])}"
+        if zh:
+            lines.append(
+                f"- {part(c)}：{moved}" + ("" if share is None else f"，占变化 {share:.0%}")
+            )
+        else:
+            lines.append(
+                f"- {part(c)}: {moved}" + ("" if share is None else f", {share:.0%} of the change")
+            )
+    steps = [c for c in report["drilldown"] if c["share_of_change"] is not None]
+    if steps:
+        shares = [f"{c['share_of_change']:.0%}" for c in steps]
+        if zh:
+            path = " > ".join(f"{part(c)}（{s}）" for c, s in zip(steps, shares, strict=True))
+            lines.append(f"逐层下钻：{path}")
+        else:
+            path = " > ".join(f"{part(c)} ({s})" for c, s in zip(steps, shares, strict=True))
+            lines.append(f"Drill-down: {path}")
+    themes = report["grown_themes"][:MAX_THEMES]
+    if themes:
+        focus = where(report["theme_scope"]) or ("全部" if zh else "all")
+        lines.append(
+            f"{focus} 中增长的投诉主题：" if zh else f"Complaint themes that grew in {focus}:"
+        )
+        for theme in themes:
+            causes = ("、" if zh else ", ").join(
+                lexicon.value_label("root_cause", r["root_cause"], language)
+                for r in theme["top_root_causes"]
+            )
+            growth = theme["growth"]
+            grew = (
+                ("新出现" if zh else "new")
+                if growth is None
+                else (f"增长 {growth:.1f} 倍" if zh else f"x{growth:.1f}")
+            )
+            examples = ", ".join(theme["example_ids"][:3])
+            lines.append(
+                f"- {theme['label']}：{theme['volume']} 件（{grew}）；根因 {causes or '-'}；"
+                f"案例 {examples}"
+                if zh
+                else f"- {theme['label']}: {theme['volume']} cases ({grew}); root causes "
+                f"{causes or '-'}; e.g. {examples}"
+            )
+    lines.extend(("注：" if zh else "Note: ") + note for note in report["notes"])
+    return "\n".join(lines)

@@ -252,7 +252,7 @@ def review_answer(
         )
         head += f"; the {len(shown)} most severe:" if len(alerts) > len(shown) else ":"
     lines = [head, *(f"{i}. {narrator.line(a, language)}" for i, a in enumerate(shown, 1))]
-    lines.append(check_note)
+    lines += ["", check_note]  # a blank line ends the numbered list (Markdown)
     lines.append(
         "点击“为什么？”查看某条预警的原因分析。"
         if zh

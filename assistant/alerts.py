@@ -81,7 +81,7 @@ def why_plan(why: Mapping[str, Any], label: str, language: str) -> RootCause:
     )
     last, compare_last = period.end - timedelta(days=1), compare.end - timedelta(days=1)
     interpretation = (
-        f"分析预警“{label}”：{period.start}~{last} 相比 {compare.start}~{compare_last} 的变化原因"
+        f"分析预警“{label}”：{period.start}至{last} 相比 {compare.start}至{compare_last} 的变化原因"
         if language == "zh"
         else f"Explain the alert “{label}”: {period.start} to {last} vs {compare.start} to "
         f"{compare_last}"
@@ -128,7 +128,7 @@ class AlertNarrator:
         higher = alert.observed > alert.expected
         if zh:
             text = (
-                f"【{severity[0]}】{self.title(alert, 'zh')}，{alert.peak_start}~{last}："
+                f"【{severity[0]}】{self.title(alert, 'zh')}，{alert.peak_start}至{last}："
                 f"实际 {obs}，预期 {exp}（{level}区间 {low}–{high}），"
                 f"{'偏高' if higher else '偏低'}；负责人 {alert.owner}"
             )
@@ -149,7 +149,7 @@ class AlertNarrator:
             )
         elif (alert.period_start, alert.period_end) != (alert.peak_start, alert.peak_end):
             text += (
-                f"；异常期 {alert.period_start}~{episode_last}"
+                f"；异常期 {alert.period_start}至{episode_last}"
                 if zh
                 else f"; episode {alert.period_start} to {episode_last}"
             )
@@ -203,7 +203,7 @@ def review_answer(
     if period.end == today and days <= 31:  # "最近30天"; longer windows by their dates
         when = f"最近{days}天" if zh else f"the last {days} days"
     else:
-        when = f"{period.start}~{last}" if zh else f"{period.start} to {last}"
+        when = f"{period.start}至{last}" if zh else f"{period.start} to {last}"
     where = ("，" if zh else ", ").join(
         narrator.lexicon.dimension_label(f.field, language)
         + "="

@@ -68,7 +68,7 @@ def test_a_regional_manager_sees_only_alerts_inside_the_region(assistant, detect
     assert "邮件" not in answer.text and "华南二组）" not in answer.text  # all-region scopes
     east = ask(assistant, "过去4个月有什么异常？", role="east_manager")
     assert east.payload["alerts"] == [] and east.text.startswith(
-        "2026-07-01~2026-10-31没有异常预警"
+        "2026-07-01至2026-10-31没有异常预警"
     )
     denied = ask(assistant, "华南区过去4个月有什么异常", role="east_manager")
     assert "权限" in denied.text and not denied.payload

@@ -649,7 +649,7 @@ class OfflinePlanner:
             named = ["complaint_volume"]
         metric = named[0] if len(named) == 1 else None
         days = (period.end - period.start).days
-        span = f"{period.start}~{period.end - timedelta(days=1)}"
+        span = f"{period.start}至{period.end - timedelta(days=1)}"
         where = "，".join(self._filter_words(f, "zh") for f in scope)
         where_en = ", ".join(self._filter_words(f, "en") for f in scope)
         label = self.catalog.metric(metric).label if metric else None

@@ -166,7 +166,7 @@ def explain_alert(ctx: UIContext, role: str | None, user: str, index: int | None
     except Exception as exc:  # show the problem, keep the cockpit usable
         log.warning("alert why: %s", exc)
         return f"⚠️ {exc}"
-    return answer.text.replace("\n", "\n\n")
+    return answer.text.replace("~", "\\~").replace("\n", "\n\n")  # "a~b … c~d" strikes through
 
 
 def cockpit(

@@ -188,3 +188,37 @@ def test_regional_manager_sees_only_own_region_in_the_ui(ui_server, browser):
     page.wait_for_selector("#sp-cockpit-region-plot .js-plotly-plot")
     page.screenshot(path=str(ARTIFACTS / "09_east_manager_cockpit.png"), full_page=True)
     page.close()
+
+
+def test_alerts_open_their_why_in_chat_and_cockpit(ui_server, browser):
+    # Issue #8: "最近有什么异常？" lists the alerts; each one's "为什么？" runs its root cause.
+    page = _login(browser, ui_server.url, "exec")
+    _ask(page, "最近有什么异常？")
+    text = _chat_text(page)
+    assert "条预警" in text and "SLA超时率（渠道=邮件）" in text and "仍在持续" in text
+    assert "检查范围" in text
+    why_button = page.locator("#sp-option-0")
+    assert why_button.inner_text().startswith("为什么？#1")
+    why_button.click()
+    page.wait_for_function(
+        "document.querySelector('#sp-chat').innerText.includes('贡献最大的细分')", timeout=60_000
+    )
+    assert "分析预警" in _chat_text(page)
+    page.screenshot(path=str(ARTIFACTS / "10_chat_alert_why.png"), full_page=True)
+
+    page.get_by_role("tab", name="驾驶舱").click()
+    page.wait_for_function(
+        "document.querySelector('#sp-cockpit-alerts').innerText.includes('仍在持续')",
+        timeout=90_000,
+    )
+    page.locator("#sp-alert-pick input").click()
+    page.locator("#sp-alert-pick [role=option]").first.click()
+    page.locator("#sp-alert-why").click()
+    page.wait_for_function(
+        "document.querySelector('#sp-alert-why-result').innerText.includes('贡献最大的细分')",
+        timeout=60_000,
+    )
+    result = page.locator("#sp-alert-why-result").inner_text()
+    assert "分析预警" in result and " 至 " in result  # dates not struck through by "~"
+    page.screenshot(path=str(ARTIFACTS / "11_cockpit_alert_why.png"), full_page=True)
+    page.close()

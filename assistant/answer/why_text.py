@@ -20,9 +20,11 @@ def why_text(report: dict[str, Any], lexicon: Lexicon, catalog: Catalog, languag
     unit = "%" if metric.unit == "%" else ""
 
     def value(x: float | None) -> str:
-        return (
-            "-" if x is None else f"{x:,.1f}{unit}" if unit else f"{x:,.2f}".rstrip("0").rstrip(".")
-        )
+        if x is None:
+            return "-"
+        if unit:
+            return f"{x:,.1f}{unit}"
+        return f"{x:,.2f}".rstrip("0").rstrip(".")  # counts: 1,204 and 12.5, not 1,204.00
 
     def where(scope: dict[str, str]) -> str:
         sep = "，" if zh else ", "

@@ -211,8 +211,12 @@ def test_alerts_open_their_why_in_chat_and_cockpit(ui_server, browser):
         "document.querySelector('#sp-cockpit-alerts').innerText.includes('仍在持续')",
         timeout=90_000,
     )
-    page.locator("#sp-alert-pick input").click()
-    page.locator("#sp-alert-pick [role=option]").first.click()
+    pick = page.locator("#sp-alert-pick input")
+    pick.click()
+    # The option list can open outside the viewport: choose with the keyboard.
+    pick.press("ArrowDown")
+    pick.press("Enter")
+    page.wait_for_function("document.querySelector('#sp-alert-pick input').value.startsWith('1.')")
     page.locator("#sp-alert-why").click()
     page.wait_for_function(
         "document.querySelector('#sp-alert-why-result').innerText.includes('贡献最大的细分')",

@@ -24,7 +24,7 @@ def test_every_planted_anomaly_is_found(demo_alerts: list[Alert]) -> None:
 
 def test_few_false_alerts(demo_alerts: list[Alert]) -> None:
     # Measured 8 of 9 true (0.89) with none in the quiet span; before scoring narrow cells
-    # against their siblings and budgeting noise per rule it was 0.24 with 13 quiet alerts.
+    # against their siblings and budgeting noise per rule it was 0.21 with 13 quiet alerts.
     result = score(demo_alerts, DEMO_END)
     false = [a.headline() for a in demo_alerts if not any(matches(a, f) for f in FACTS)]
     assert result.precision >= 0.8, false

@@ -21,8 +21,11 @@ RANGE = TimeRange(start=date(2026, 1, 1), end=date(2026, 7, 1))
 @pytest.fixture(scope="module")
 def pg_engine(postgres_url, demo_tables_raw):
     from tools.warehouse.engine import create_schema, make_engine, write_frame
+    from tools.warehouse.schema import metadata
 
     engine = make_engine(postgres_url)
+    # The session's server is shared (test_demo_data builds demo data in it too): start empty.
+    metadata.drop_all(engine)
     create_schema(engine)
     with engine.begin() as conn:
         for name, frame in demo_tables_raw.items():

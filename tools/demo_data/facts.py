@@ -116,7 +116,7 @@ def planted_facts(end: date) -> list[PlantedFact]:
                 "AND t.ticket_type = 'complaint'"
             ),
             min_ratio=2.5,
-            override_share=0.35,
+            override_share=0.45,
             extra={"root_cause": "batch_defect"},
         ),
         PlantedFact(

@@ -104,12 +104,7 @@ class AlertNarrator:
     def scope_label(self, scope: Mapping[str, str], language: str) -> str:
         if not scope:
             return "全部" if language == "zh" else "all"
-        sep = "，" if language == "zh" else ", "
-        return sep.join(
-            f"{self.lexicon.dimension_label(k, language)}="
-            f"{self.lexicon.value_label(k, str(v), language)}"
-            for k, v in scope.items()
-        )
+        return self.lexicon.scope_label(scope, language)
 
     def title(self, alert: Alert, language: str) -> str:
         metric = alert.metric_label_zh if language == "zh" else alert.metric_label_en
@@ -205,10 +200,7 @@ def review_answer(
     else:
         when = f"{period.start}至{last}" if zh else f"{period.start} to {last}"
     where = ("，" if zh else ", ").join(
-        narrator.lexicon.dimension_label(f.field, language)
-        + "="
-        + "/".join(narrator.lexicon.value_label(f.field, str(v), language) for v in f.values)
-        for f in plan.scope
+        narrator.lexicon.condition_label(f.field, f.values, language) for f in plan.scope
     )
     metric_labels = checked.get("metric_labels", {})
     what = (

@@ -27,14 +27,10 @@ def why_text(report: dict[str, Any], lexicon: Lexicon, catalog: Catalog, languag
         return f"{x:,.2f}".rstrip("0").rstrip(".")  # counts: 1,204 and 12.5, not 1,204.00
 
     def where(scope: dict[str, str]) -> str:
-        sep = "，" if zh else ", "
-        return sep.join(
-            f"{lexicon.dimension_label(k, language)}={lexicon.value_label(k, str(v), language)}"
-            for k, v in scope.items()
-        )
+        return lexicon.scope_label(scope, language)
 
     def part(c: dict[str, Any]) -> str:
-        return where({c["dimension"]: c["value"]})
+        return lexicon.condition_label(c["dimension"], (c["value"],), language)
 
     (start, end), (p_start, p_end) = report["period"], report["previous"]
     scope = f"（{where(report['scope'])}）" if zh else f" ({where(report['scope'])})"

@@ -50,8 +50,8 @@ def discover_alerts(
     """(cockpit source, chat source) over one shared cache of ``tools.monitoring`` alerts
     (warmed in the background at startup, kept 15 minutes), or None without monitoring."""
     try:
-        importlib.import_module("tools.monitoring").current_alerts  # noqa: B018
-    except (ImportError, AttributeError):
+        importlib.import_module("tools.monitoring")
+    except ImportError:
         return None
     from assistant.alerts import AlertCache
     from assistant.planning.offline import DEFAULT_ALERT_DAYS

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -146,6 +147,16 @@ class Lexicon:
     def dimension_label(self, dimension: str, language: str) -> str:
         zh, en = self.dimension_labels.get(dimension, (dimension, dimension))
         return zh if language == "zh" else en
+
+    def condition_label(self, dimension: str, values: Iterable[object], language: str) -> str:
+        """'大区=华东' / 'Region=East China'; several values joined by '/'."""
+        shown = "/".join(self.value_label(dimension, str(v), language) for v in values)
+        return f"{self.dimension_label(dimension, language)}={shown}"
+
+    def scope_label(self, scope: Mapping[str, object], language: str) -> str:
+        """Conditions of a scope (dimension -> value) in words, comma-separated."""
+        sep = "，" if language == "zh" else ", "
+        return sep.join(self.condition_label(d, (v,), language) for d, v in scope.items())
 
     def find(self, text: str) -> list[Match]:
         """Non-overlapping matches in ``text`` (already normalised), left to right."""

@@ -600,12 +600,7 @@ class OfflinePlanner:
         )
         weeks = _forecast_weeks(text)
         label = self.catalog.metric(volumes[0]).label
-        where = "，".join(
-            self.lexicon.dimension_label(f.field, language)
-            + "="
-            + self.lexicon.value_label(f.field, str(f.values[0]), language)
-            for f in scope
-        )
+        where = "，".join(self.lexicon.condition_label(f.field, f.values, language) for f in scope)
         return Forecast(
             metric=volumes[0],
             weeks=weeks,
@@ -650,8 +645,8 @@ class OfflinePlanner:
         metric = named[0] if len(named) == 1 else None
         days = (period.end - period.start).days
         span = f"{period.start}至{period.end - timedelta(days=1)}"
-        where = "，".join(self._filter_words(f, "zh") for f in scope)
-        where_en = ", ".join(self._filter_words(f, "en") for f in scope)
+        where = "，".join(self.lexicon.condition_label(f.field, f.values, "zh") for f in scope)
+        where_en = ", ".join(self.lexicon.condition_label(f.field, f.values, "en") for f in scope)
         label = self.catalog.metric(metric).label if metric else None
         zh = f"理解为：查看{span}（{days}天）内的监控预警"
         en = f"I read this as: monitoring alerts of {period.start} to "
@@ -679,10 +674,6 @@ class OfflinePlanner:
             metric=metric,
             interpretation=_t(language, zh, en),
         )
-
-    def _filter_words(self, flt: Filter, language: str) -> str:
-        values = "/".join(self.lexicon.value_label(flt.field, str(v), language) for v in flt.values)
-        return f"{self.lexicon.dimension_label(flt.field, language)}={values}"
 
     def _case_search(self, question: str, text: str, language: str) -> Plan:
         body = question

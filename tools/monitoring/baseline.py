@@ -65,9 +65,14 @@ def history(
     """Matrix [t, j]: the window ``step * (j0 + j)`` periods earlier, not overlapping ``t``'s.
     ``disjoint``: the shifted windows do not overlap each other either (independent samples,
     reaching further back)."""
-    first = math.ceil(k / step)
-    lags = [step * first * (j + 1) if disjoint else step * (first + j) for j in range(periods)]
+    lags = history_lags(k, step, periods, disjoint=disjoint)
     return np.stack([shift(windows, lag) for lag in lags], axis=1)
+
+
+def history_lags(k: int, step: int, periods: int, *, disjoint: bool = False) -> list[int]:
+    """How many periods back each baseline window of :func:`history` ends (and starts)."""
+    first = math.ceil(k / step)
+    return [step * first * (j + 1) if disjoint else step * (first + j) for j in range(periods)]
 
 
 def _middle(matrix: np.ndarray) -> np.ndarray:
@@ -126,11 +131,21 @@ def count_scores(
     return Scores(obs, expected, sd, count_z(obs, expected, sd**2), obs)
 
 
+def tail_z(above: np.ndarray, upper: np.ndarray, lower: np.ndarray) -> np.ndarray:
+    """The normal deviate with the same tail: from P(X >= x) where ``above`` the centre, else
+    minus the one from P(X <= x). Tails below 1e-300 count as 1e-300 (z about 37)."""
+    return np.where(
+        above,
+        stats.norm.isf(np.clip(upper, 1e-300, 0.5)),
+        -stats.norm.isf(np.clip(lower, 1e-300, 0.5)),
+    )
+
+
 def count_z(observed: np.ndarray, mean: np.ndarray, var: np.ndarray) -> np.ndarray:
     """Signed normal-equivalent score of a count: the exact tail probability of ``observed``
     under a negative binomial with this mean and variance (Poisson when var <= mean), mapped to
     the normal deviate with the same tail. Small counts are skewed: 12 where 3 were expected is
-    z 5.1 by the normal approximation but only 3.9 here, which is what it really is."""
+    z 5.2 by the normal approximation but only 3.9 here, which is what it really is."""
     z = np.full(len(observed), np.nan)
     ok = np.isfinite(observed) & np.isfinite(mean) & np.isfinite(var) & (mean > 0)
     x, mu = np.round(observed[ok]), mean[ok]
@@ -139,13 +154,7 @@ def count_z(observed: np.ndarray, mean: np.ndarray, var: np.ndarray) -> np.ndarr
     prob = size / (size + mu)
     upper = stats.nbinom.sf(x - 1, size, prob)  # P(X >= x)
     lower = stats.nbinom.cdf(x, size, prob)  # P(X <= x)
-    with np.errstate(divide="ignore"):
-        z_ok = np.where(
-            x >= mu,
-            stats.norm.isf(np.clip(upper, 1e-300, 0.5)),
-            -stats.norm.isf(np.clip(lower, 1e-300, 0.5)),
-        )
-    z[ok] = z_ok
+    z[ok] = tail_z(x >= mu, upper, lower)
     # Nothing expected and something seen: as strong as the evidence the count alone gives.
     none_expected = np.isfinite(observed) & (mean == 0)
     z[none_expected] = np.where(observed[none_expected] > 0, observed[none_expected], 0.0)
@@ -227,11 +236,7 @@ class _ShareFit:
         # and rounds tails below 1e-16 to 0.
         upper = stats.betabinom.cdf(m - x, m, b, a)
         lower = stats.betabinom.cdf(x, m, a, b)
-        z[near] = np.where(
-            x >= m * a / (a + b),
-            stats.norm.isf(np.clip(upper, 1e-300, 0.5)),
-            -stats.norm.isf(np.clip(lower, 1e-300, 0.5)),
-        )
+        z[near] = tail_z(x >= m * a / (a + b), upper, lower)
         with np.errstate(invalid="ignore", divide="ignore"):
             ratio = self.a / self.b
             expected = np.where(ok, ratio * self.rest, np.nan)

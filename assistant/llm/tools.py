@@ -30,11 +30,12 @@ from assistant.llm.context import (
     groupable_dimensions,
     result_summary,
 )
-from assistant.llm.draft import _code, last_full_month, previous_period, validation_text
+from assistant.llm.draft import _code, validation_text
 from assistant.planning.time_parser import TimeParseError, parse_time
 from semantic_layer.catalog import Catalog, default_catalog
 from semantic_layer.errors import SemanticLayerError
 from semantic_layer.executor import MetricResult, execute
+from semantic_layer.periods import comparison_range, last_full_month
 from semantic_layer.policy import RowPolicy
 from semantic_layer.query import Filter, MetricQuery, OrderBy, TimeRange
 
@@ -211,7 +212,7 @@ class AgentToolkit:
         self.catalog.metric(metric)
         period, notes = self._period(time_phrase, start_date, end_date)
         assert period is not None
-        before = previous_period(period, compare_to)
+        before = comparison_range(period, compare_to)
         out = self.explain(metric, period, before, self._filters(scope))
         ids: list[str] = []
         for item in out if isinstance(out, list | tuple) else [out]:

@@ -406,9 +406,10 @@ def why_cmd(
     except ImportError as exc:  # pragma: no cover - the semantic layer is missing
         click.echo(f"Error: `cases why` needs the semantic layer: {exc}", err=True)
         sys.exit(2)
+    from assistant.app import build_app
     from semantic_layer.periods import comparison_range
     from semantic_layer.query import TimeRange
-    from tools.settings import load_settings, warehouse_url_from
+    from tools.settings import load_settings
 
     s, e = _date(start, "--start"), _date(end, "--end")
     assert s is not None and e is not None
@@ -424,16 +425,21 @@ def why_cmd(
         key, value = expr.split("=", 1)
         scope_map[key.strip()] = value.strip()
     settings = load_settings()
-    report = explain_change(
-        metric,
-        (s, e),
-        (ps, pe),
-        scope=scope_map,
-        warehouse_url=warehouse_url_from(db, settings),
-        dimensions=[d.strip() for d in dimensions.split(",") if d.strip()],
-        collection=collection,
-        settings=settings,
-    )
+    app = build_app(settings, "cli", warehouse=db, audit=False)
+    try:
+        report = explain_change(
+            metric,
+            (s, e),
+            (ps, pe),
+            scope=scope_map,
+            warehouse=app.engine,
+            catalog=app.catalog,
+            dimensions=[d.strip() for d in dimensions.split(",") if d.strip()],
+            collection=collection,
+            settings=settings,
+        )
+    finally:
+        app.close()
     if as_json:
         emit_json({"ok": True, **report.to_dict()})
         return

@@ -32,15 +32,13 @@ from assistant.cli_support import db_option, handles_errors
 def command(role: str | None, user: str | None, today: str | None, db: str | None) -> None:
     """Serve list_metrics, describe_metric, query_metrics, ask, search_similar_cases and
     explain_change over stdio for an MCP client (Claude Desktop, IDEs, agents)."""
-    from assistant.api import CaseSearcher, ServicePilotAPI, build_mcp_server
+    from assistant.api import build_mcp_server
+    from assistant.app import build_app
     from assistant.commands.serve import parse_today
-    from assistant.ratelimit import RateLimiter
     from assistant.roles import RoleError, get_role
-    from assistant.service import Assistant
     from assistant.ui.auth import AuthConfigError, UserDirectory
-    from tools.audit import AuditLog, OpsStore
     from tools.errors import ConfigError
-    from tools.settings import load_settings, warehouse_url_from
+    from tools.settings import load_settings
 
     try:
         if user:
@@ -51,18 +49,11 @@ def command(role: str | None, user: str | None, today: str | None, db: str | Non
         get_role(role)
     except (AuthConfigError, RoleError) as exc:
         raise ConfigError(str(exc)) from None
-    settings = load_settings()
-    url = warehouse_url_from(db, settings)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    audit = AuditLog(OpsStore(settings.resolved_ops_url))
-    api = ServicePilotAPI(
-        Assistant(url, audit=audit, surface="mcp"),
-        today=parse_today(today),
-        warehouse_url=url,
-        cases=CaseSearcher(),
-        rate_limit=RateLimiter(settings.rate_limit_per_minute),
-    )
-    build_mcp_server(api, role).run("stdio")
+    app = build_app(load_settings(), "mcp", warehouse=db, today=parse_today(today))
+    try:
+        build_mcp_server(app.api, role).run("stdio")
+    finally:
+        app.close()
 
 
 if __name__ == "__main__":  # python -m assistant.commands.mcp (before registration)

@@ -12,7 +12,8 @@ import click
 from assistant.cli_support import db_option, emit_json, json_option
 from semantic_layer.errors import SemanticLayerError
 from semantic_layer.loader import load_spec
-from semantic_layer.validation import smoke_test, validate_static
+from semantic_layer.smoke import smoke_test
+from semantic_layer.validation import validate_static
 from tools.errors import ServicePilotError
 
 
@@ -88,7 +89,7 @@ def validate_cmd(db: str | None, as_json: bool, smoke: bool | None) -> None:
 @semantic_errors
 def list_cmd(as_json: bool, lang: str) -> None:
     """List metrics with label, unit and whether they are certified."""
-    from semantic_layer.catalog import default_catalog
+    from semantic_layer.catalog_loader import default_catalog
 
     cat = default_catalog()
     rows = [
@@ -117,7 +118,7 @@ def list_cmd(as_json: bool, lang: str) -> None:
 @semantic_errors
 def show_cmd(name: str, as_json: bool) -> None:
     """Show one metric's certified definition (accepts a synonym such as 满意度)."""
-    from semantic_layer.catalog import default_catalog
+    from semantic_layer.catalog_loader import default_catalog
 
     cat = default_catalog()
     metric = cat.metric(cat.metric_for_synonym(name) or name)

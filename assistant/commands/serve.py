@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 import os
@@ -34,33 +33,14 @@ def parse_today(value: str | None) -> date:
 
 
 ALERT_LOOKBACK_DAYS = 60
-ALERT_CACHE_S = 900
 
 
-def _alert_dict(alert: Any, lexicon: Any) -> dict[str, Any]:
-    """An alert as JSON: every field, its why link, titles and one-line texts (zh and en)."""
-    from assistant.alerts import AlertNarrator
-
-    return AlertNarrator(lexicon).to_dict(alert)
-
-
-def discover_alerts(
-    warehouse_url: str, today: date, lexicon: Any
-) -> tuple[Callable[[Any], list[dict]], Any] | None:
-    """(cockpit source, chat source) over one shared cache of ``tools.monitoring`` alerts
-    (warmed in the background at startup, kept 15 minutes), or None without monitoring."""
-    try:
-        importlib.import_module("tools.monitoring")
-    except ImportError:
-        return None
-    from assistant.alerts import AlertCache
+def warm_alerts(app: Any) -> None:
+    """Compute the cockpit's and chat's default alert windows in the background at startup
+    (detection scans the warehouse for seconds); the shared cache keeps them 15 minutes."""
     from assistant.planning.offline import DEFAULT_ALERT_DAYS
 
-    cache = AlertCache(warehouse_url, ttl=ALERT_CACHE_S)
-    since = today - timedelta(days=ALERT_LOOKBACK_DAYS)
-
-    def source(role: Any) -> list[dict[str, Any]]:
-        return [_alert_dict(a, lexicon) for a in cache(role, since, today)]
+    cache, today = app.services.alerts, app.today
 
     def warm() -> None:
         for days in (ALERT_LOOKBACK_DAYS, DEFAULT_ALERT_DAYS):  # the cockpit's, chat's default
@@ -69,8 +49,8 @@ def discover_alerts(
             except Exception as exc:  # shown in the panel on the next call
                 log.warning("alerts: %s", exc)
 
-    threading.Thread(target=warm, name="alerts-warmup", daemon=True).start()
-    return source, cache
+    if hasattr(cache, "all"):
+        threading.Thread(target=warm, name="alerts-warmup", daemon=True).start()
 
 
 def eval_runner(warehouse_url: str, report_dir: Path) -> Callable[[], dict[str, Any]]:
@@ -123,40 +103,27 @@ def build_context(
     role: str | None,
     lang: str,
 ) -> Any:
-    from assistant.api import CaseSearcher, ServicePilotAPI
-    from assistant.ratelimit import RateLimiter
+    from assistant.app import build_app
     from assistant.roles import get_role
-    from assistant.service import Assistant
     from assistant.ui.auth import UserDirectory
     from assistant.ui.context import UIContext
-    from tools.audit import AuditLog, OpsStore
     from tools.feedback import FeedbackStore
-    from tools.settings import load_settings, warehouse_url_from
+    from tools.settings import load_settings
 
     settings = load_settings()
-    url = warehouse_url_from(db, settings)
     get_role(role)
     users = None if no_auth else UserDirectory.load(users_path)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    ops = OpsStore(settings.resolved_ops_url)  # audit log + feedback (writable)
-    assistant = Assistant(url, audit=AuditLog(ops), surface="ui")
-    alerts = discover_alerts(url, today, assistant.lexicon)
-    if alerts is not None:
-        assistant.alerts = alerts[1]  # chat's "最近有什么异常？" shares the cockpit's cache
-    api = ServicePilotAPI(
-        assistant,
-        today=today,
-        warehouse_url=url,
-        cases=CaseSearcher(),
-        alerts=alerts[0] if alerts is not None else None,
-        rate_limit=RateLimiter(settings.rate_limit_per_minute),
+    app = build_app(
+        settings, "ui", warehouse=db, today=today, cockpit_alert_days=ALERT_LOOKBACK_DAYS
     )
+    warm_alerts(app)
+    assert app.audit is not None  # the ui surface is audited: feedback shares its store
     return UIContext(
-        api=api,
+        api=app.api,
         users=users,
         default_role=role,
-        feedback=FeedbackStore(ops),
-        eval_runner=eval_runner(url, settings.data_dir / "eval_reports"),
+        feedback=FeedbackStore(app.audit.store),
+        eval_runner=eval_runner(app.warehouse_url, settings.data_dir / "eval_reports"),
         default_language=lang,
     )
 

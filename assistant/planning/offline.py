@@ -10,6 +10,7 @@ returned, so a plan that cannot run never reaches the user.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -30,7 +31,8 @@ from assistant.planning.plans import (
 )
 from assistant.planning.time_parser import TimeMatch, TimeParseError, chinese_number, parse_time
 from assistant.planning.verified import VerifiedQuestions, load_verified_questions
-from semantic_layer.catalog import Catalog, default_catalog
+from semantic_layer.catalog import Catalog
+from semantic_layer.catalog_loader import default_catalog
 from semantic_layer.compiler import compile_query
 from semantic_layer.errors import SemanticLayerError
 from semantic_layer.periods import add_months, comparison_range, last_full_month
@@ -93,9 +95,16 @@ class OfflinePlanner:
     name = "offline"
 
     def __init__(
-        self, catalog: Catalog | None = None, verified: VerifiedQuestions | None = None
+        self,
+        catalog: Catalog | None = None,
+        verified: VerifiedQuestions | None = None,
+        *,
+        check: Callable[[MetricQuery], object] | None = None,
     ) -> None:
         self.catalog = catalog or default_catalog()
+        # Compiles a query to check it; the application passes its CompileCache, so the answer
+        # runs the very compiled query checked here.
+        self.check = check or (lambda query: compile_query(query, self.catalog))
         self.lexicon: Lexicon = lexicon_for(self.catalog)
         self.verified = verified if verified is not None else load_verified_questions()
 
@@ -688,7 +697,7 @@ class OfflinePlanner:
         follow_up_of: MetricQuery | None = None,
     ) -> Plan:
         try:
-            compile_query(query, self.catalog)
+            self.check(query)
         except SemanticLayerError as exc:
             return OutOfScope(
                 reason=_t(

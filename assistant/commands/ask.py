@@ -4,42 +4,27 @@ from __future__ import annotations
 
 import getpass
 import json
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import click
 
-from assistant.cli_support import db_option, emit_json, handles_errors, json_option
-
-
-def _today(ctx: click.Context, param: click.Parameter, value: str | None) -> date:
-    if value is None:
-        return date.today()
-    try:
-        return datetime.strptime(value, "%Y-%m-%d").date()
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date like 2026-11-22.") from None
+from assistant.cli_support import (
+    db_option,
+    emit_json,
+    handles_errors,
+    json_option,
+    llm_option,
+    role_option,
+    today_option,
+)
 
 
 @click.command("ask")
 @click.argument("question")
-@click.option(
-    "--today",
-    callback=_today,
-    metavar="YYYY-MM-DD",
-    help="Resolve relative times (上个月, last quarter) against this date.",
-)
-@click.option(
-    "--role", default=None, help="Role whose row access applies (see assistant/roles.yml)."
-)
-@click.option(
-    "--llm",
-    "llm",
-    type=click.Choice(["none", "config"]),
-    default="none",
-    show_default=True,
-    help="none: the offline planner; config: the LLM configured in settings.",
-)
+@today_option()
+@role_option()
+@llm_option
 @click.option(
     "--session",
     "session",

@@ -16,20 +16,10 @@ from typing import Any
 
 import click
 
-from assistant.cli_support import db_option, handles_errors
+from assistant.cli_support import db_option, handles_errors, role_option, today_option
 
 STARTED = time.perf_counter()
 log = logging.getLogger(__name__)
-
-
-def parse_today(value: str | None) -> date:
-    value = value or os.environ.get("SERVICEPILOT_TODAY")
-    if not value:
-        return date.today()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date like 2026-11-22.") from None
 
 
 ALERT_LOOKBACK_DAYS = 60
@@ -131,12 +121,7 @@ def build_context(
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=7860, show_default=True, type=int, help="Port.")
-@click.option(
-    "--today",
-    default=None,
-    metavar="YYYY-MM-DD",
-    help="Resolve relative times against this date (default: SERVICEPILOT_TODAY or the real date).",
-)
+@today_option()
 @click.option(
     "--users",
     "users_path",
@@ -149,7 +134,7 @@ def build_context(
     is_flag=True,
     help="No login: a single local user with --role (for development only).",
 )
-@click.option("--role", default=None, help="Role of the --no-auth user (default: executive).")
+@role_option("Role of the --no-auth user (default: executive).")
 @click.option(
     "--lang",
     type=click.Choice(["zh", "en"]),
@@ -162,7 +147,7 @@ def build_context(
 def command(
     host: str,
     port: int,
-    today: str | None,
+    today: date,
     users_path: Path | None,
     no_auth: bool,
     role: str | None,
@@ -181,9 +166,7 @@ def command(
     from tools.errors import ConfigError
 
     try:
-        ctx = build_context(
-            db, parse_today(today), users_path=users_path, no_auth=no_auth, role=role, lang=lang
-        )
+        ctx = build_context(db, today, users_path=users_path, no_auth=no_auth, role=role, lang=lang)
     except (AuthConfigError, RoleError) as exc:
         raise ConfigError(str(exc)) from None
     click.echo(

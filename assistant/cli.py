@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from assistant.commands import builtin_commands
+from assistant.plugins import commands
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -17,7 +17,7 @@ def main() -> None:
     """
 
 
-for _command in builtin_commands():
+for _command in commands():  # built-ins first, then plugins (e.g. `eval` from evals)
     main.add_command(_command)
 
 

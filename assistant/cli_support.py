@@ -1,4 +1,5 @@
-"""Shared plumbing for CLI commands: ``--db`` and ``--json`` options, output, exit codes.
+"""Shared plumbing for CLI commands: the options several commands take (``--db``, ``--json``,
+``--today``, ``--role``, ``--llm``), output, exit codes.
 
 Exit codes: 0 success, 1 a user-recoverable error, 2 bad configuration or usage,
 3 warehouse unreachable or malformed, 4 input validation failed (nothing written).
@@ -8,13 +9,16 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import click
 
 from assistant.jsonable import json_default
+from semantic_layer.errors import SemanticLayerError
 from tools.errors import ServicePilotError
 
 db_option = click.option(
@@ -28,6 +32,43 @@ db_option = click.option(
 json_option = click.option(
     "--json", "as_json", is_flag=True, help="Print machine-readable JSON on stdout."
 )
+llm_option = click.option(
+    "--llm",
+    "llm",
+    type=click.Choice(["none", "config"]),
+    default="none",
+    show_default=True,
+    help="none: the offline planner; config: the LLM configured in settings.",
+)
+
+
+def parse_day(value: str | None) -> date:
+    """``YYYY-MM-DD``, else SERVICEPILOT_TODAY, else the real date."""
+    value = value or os.environ.get("SERVICEPILOT_TODAY")
+    if not value:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date like 2026-11-22.") from None
+
+
+def today_option(
+    help: str = "Resolve relative times (上个月, last quarter) against this date.",
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--today YYYY-MM-DD`` as a ``date`` (default: SERVICEPILOT_TODAY or the real date)."""
+    return click.option(
+        "--today",
+        callback=lambda ctx, param, value: parse_day(value),
+        metavar="YYYY-MM-DD",
+        help=f"{help} Default: SERVICEPILOT_TODAY or the real date.",
+    )
+
+
+def role_option(
+    help: str = "Role whose row access applies (see assistant/roles.yml; default executive).",
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option("--role", default=None, help=help)
 
 
 def emit_json(payload: Any) -> None:
@@ -35,13 +76,14 @@ def emit_json(payload: Any) -> None:
 
 
 def handles_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn ServicePilotError into a clean message (JSON when --json) and its exit code."""
+    """Turn a user-recoverable error (ServicePilotError: tools and assistant; SemanticLayerError)
+    into a clean message (JSON when --json) and its exit code; the one CLI error decorator."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except ServicePilotError as exc:
+        except (ServicePilotError, SemanticLayerError) as exc:
             if kwargs.get("as_json"):
                 emit_json({"ok": False, "error": type(exc).__name__, "message": str(exc)})
             else:

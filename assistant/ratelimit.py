@@ -7,10 +7,10 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Callable
 
-from tools.errors import ServicePilotError
+from assistant.errors import AssistantError
 
 
-class RateLimited(ServicePilotError):
+class RateLimited(AssistantError):
     """Too many questions from one user in the last minute."""
 
 

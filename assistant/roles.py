@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from assistant.errors import AssistantError
 from semantic_layer.errors import closest
 from semantic_layer.policy import AccessPolicy
 
@@ -15,8 +16,10 @@ ROLES_FILE = Path(__file__).with_name("roles.yml")
 DEFAULT_ROLE = "executive"
 
 
-class RoleError(ValueError):
+class RoleError(AssistantError, ValueError):
     """Unknown role or an invalid roles file."""
+
+    exit_code = 2
 
 
 class RoleLabel(BaseModel):

@@ -1,52 +1,38 @@
 """The assistant's one entry point: question (+ conversation state) -> Answer.
 
-Plan with a planner (offline by default), run MetricPlans through the semantic layer with the
-asker's access policy, and narrate the result. Every surface (CLI, UI, API, evals) calls this.
+Plan with a planner (offline by default), check the asker's access (``authorize``), and hand
+the plan to the handler of its kind (``assistant.answer.handlers``). Built by
+``assistant.app.build_app``, which every surface (CLI, UI, API, MCP, evals) uses.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from sqlalchemy.engine import Engine
-
-from assistant.alerts import AlertCache, AlertNarrator, AlertSource, in_scope, review_answer
-from assistant.answer.narrate import narrate
-from assistant.planning.lexicon import has_cjk, lexicon_for, normalise
-from assistant.planning.offline import OfflinePlanner
+from assistant.answer.base import AnswerContext, Reply, Services
+from assistant.answer.handlers import Handler
+from assistant.authorize import authorize
+from assistant.errors import AccessDenied
+from assistant.planning.lexicon import Lexicon, has_cjk, normalise
 from assistant.planning.plans import (
     PLAN_ADAPTER,
-    AlertReview,
-    CaseSearch,
-    Clarification,
     ConversationState,
     FollowUp,
-    Forecast,
     MetricPlan,
-    OutOfScope,
     Plan,
-    RootCause,
 )
-from assistant.roles import Role, get_role, scope_visible
-from semantic_layer.catalog import Catalog, default_catalog
-from semantic_layer.errors import SemanticLayerError
-from semantic_layer.executor import MetricResult, execute
+from assistant.roles import Role, get_role
+from semantic_layer.catalog import Catalog
+from semantic_layer.executor import MetricResult
 from tools.audit import AuditEntry, AuditLog
-from tools.warehouse.engine import open_warehouse
 
 
 class Planner(Protocol):
     name: str
 
     def plan(self, question: str, state: ConversationState) -> Plan: ...
-
-
-# Optional capabilities provided by tools (similar cases, root cause); each takes the plan and
-# the asker's role and returns (text, payload).
-CapabilityRunner = Callable[[Any, Role, str], tuple[str, dict[str, Any]]]
 
 
 @dataclass(frozen=True)
@@ -110,53 +96,30 @@ class Assistant:
 
     def __init__(
         self,
-        warehouse: str | Engine,
+        services: Services,
+        planner: Planner,
+        handlers: dict[type, Handler],
         *,
-        planner: Planner | str = "offline",
-        catalog: Catalog | None = None,
-        case_search: CapabilityRunner | None = None,
-        root_cause: CapabilityRunner | None = None,
-        alerts: AlertSource | None = None,
         audit: AuditLog | None = None,
         surface: str = "cli",
     ) -> None:
-        self.catalog = catalog or default_catalog()
-        self.engine = open_warehouse(warehouse) if isinstance(warehouse, str) else warehouse
-        self.lexicon = lexicon_for(self.catalog)
-        self.offline = OfflinePlanner(self.catalog)
-        self.planner: Planner = self._planner(planner)
-        self.case_search = case_search
-        self.root_cause = root_cause
-        # Monitoring alerts (role, since, until) -> list[Alert]; default: detected over this
-        # warehouse and cached per window (the UI passes its own cache to share it).
-        self.alerts: AlertSource = alerts or AlertCache(self.engine)
+        self.services = services
+        self.planner = planner
+        self.handlers = handlers
         self.audit = audit
         self.surface = surface
-        self._monitoring: dict[str, Any] | None = None
 
-    def _planner(self, planner: Planner | str) -> Planner:
-        if not isinstance(planner, str):
-            return planner
-        if planner == "offline":
-            return self.offline
-        if planner == "llm":
-            from assistant.llm.planner import LLMPlanner  # LangChain loads only when asked for
-            from tools.errors import ConfigError
-            from tools.settings import load_settings
+    @property
+    def catalog(self) -> Catalog:
+        return self.services.catalog
 
-            llm = LLMPlanner.from_settings(
-                load_settings(), catalog=self.catalog, fallback=self.offline
-            )
-            if llm is None:
-                raise ConfigError(
-                    "No LLM is configured (llm_provider = none). Set SERVICEPILOT_LLM_PROVIDER "
-                    "and its endpoint or GGUF file (docs/llm.md), or use the offline planner."
-                )
-            return llm
-        raise ValueError(f"Unknown planner '{planner}'. Valid planners: offline, llm.")
+    @property
+    def engine(self) -> Any:
+        return self.services.engine
 
-    def close(self) -> None:
-        self.engine.dispose()
+    @property
+    def lexicon(self) -> Lexicon:
+        return self.services.lexicon
 
     # -- asking --------------------------------------------------------------------------
 
@@ -229,202 +192,28 @@ class Assistant:
         started = started if started is not None else time.perf_counter()
         role = role or get_role(state.role)
         language = question_language(question)
-        result: MetricResult | None = None
-        payload: dict[str, Any] = {}
-        follow_ups: tuple[FollowUp, ...] = ()
-        if isinstance(plan, MetricPlan):
-            if not role.can_query_metrics:
-                text = _t(
-                    language,
-                    f"角色“{role.label.zh}”不能查询指标，只能搜索相似案例。",
-                    f"The role '{role.label.en}' cannot query metrics, only search similar cases.",
-                )
-            else:
-                try:
-                    result = execute(
-                        plan.query, self.engine, catalog=self.catalog, policy=role.policy
-                    )
-                    text = narrate(result, self.lexicon, language)
-                    if plan.verified:
-                        text = _t(language, "✔ 已验证问题。", "✔ Verified question. ") + text
-                except SemanticLayerError as exc:
-                    text = _t(language, f"无法计算：{exc}", f"Could not compute this: {exc}")
-        elif isinstance(plan, Clarification):
-            options = (
-                "；".join(o.label for o in plan.options)
-                if language == "zh"
-                else "; ".join(o.label for o in plan.options)
-            )
-            text = plan.question + (
-                f"（{options}）"
-                if options and language == "zh"
-                else f" ({options})"
-                if options
-                else ""
-            )
-        elif isinstance(plan, OutOfScope):
-            tips = "；".join(plan.suggestions) if language == "zh" else "; ".join(plan.suggestions)
-            text = plan.reason + (
-                _t(language, f" 可以这样问：{tips}", f" Try: {tips}") if tips else ""
-            )
-        elif isinstance(plan, CaseSearch):
-            text, payload = self._capability(
-                self.case_search,
-                plan,
-                role,
-                language,
-                _t(
-                    language,
-                    "相似案例索引尚未建立：请先运行 `servicepilot cases index`。",
-                    "The similar-case index is not available: run `servicepilot cases index`.",
-                ),
-            )
-        elif isinstance(plan, RootCause):
-            text, payload = self._capability(
-                self.root_cause,
-                plan,
-                role,
-                language,
-                _t(language, "原因分析暂不可用。", "Root-cause analysis is not available."),
-            )
-        elif isinstance(plan, Forecast):
-            text, payload = self._forecast(plan, state, role, language)
-        elif isinstance(plan, AlertReview):
-            text, payload, follow_ups = self._alerts(plan, state, role, language)
-        else:  # pragma: no cover - the Plan union is closed
-            raise TypeError(f"unknown plan {type(plan).__name__}")
-        new_state = state.with_turn(question, plan)
+        try:
+            authorize(role, plan)
+        except AccessDenied as exc:
+            reply = Reply(exc.text(language))
+        else:
+            handler = self.handlers.get(type(plan))
+            if handler is None:  # a plan kind without a registered handler is a wiring bug
+                raise TypeError(f"No answer handler for {type(plan).__name__}.")
+            reply = handler(plan, AnswerContext(role, language, state, self.services))
         return Answer(
             question=question,
             language=language,
             plan=plan,
-            result=result,
-            text=text,
-            state=new_state,
+            result=reply.result,
+            text=reply.text,
+            state=state.with_turn(question, plan),
             planner=planner_name,
             notices=notices,
             elapsed_ms=(time.perf_counter() - started) * 1000,
-            payload=payload,
-            follow_ups=follow_ups,
+            payload=reply.payload,
+            follow_ups=reply.follow_ups,
         )
-
-    def _forecast(
-        self, plan: Forecast, state: ConversationState, role: Role, language: str
-    ) -> tuple[str, dict[str, Any]]:
-        """Forecast within the asker's rows (a regional manager's forecast covers their region
-        only); the forecast starts after the last complete week of data, not of the calendar."""
-        from tools.monitoring import forecast_volume
-        from tools.monitoring.forecast import ForecastError
-
-        if not role.can_query_metrics:
-            return _t(language, "该角色不能查询指标。", "This role cannot query metrics."), {}
-        scope = {f.field: str(f.values[0]) for f in plan.scope}
-        for field_name, allowed in role.row_filters.items():
-            if field_name in scope and scope[field_name] not in allowed:
-                return _t(
-                    language, "超出您的数据权限范围。", "That is outside the data you may see."
-                ), {}
-            if len(allowed) == 1:
-                scope[field_name] = allowed[0]
-        try:
-            result = forecast_volume(self.engine, plan.metric, plan.weeks, scope, state.today)
-        except ForecastError as exc:
-            return _t(language, f"无法预测：{exc}", f"No forecast: {exc}"), {}
-        label = self.catalog.metric(plan.metric).label
-        first = result.weeks[0].week_start
-        backtest = result.backtest
-        if language == "zh":
-            text = (
-                f"预测（非认证指标）：{first} 起{plan.weeks}周的{label.zh}合计约 "
-                f"{result.total:,.0f}（95%区间 {result.total_low_95:,.0f}–"
-                f"{result.total_high_95:,.0f}）。方法：{result.method}。"
-            )
-            if backtest is not None:
-                text += (
-                    f" 回测 MASE {backtest.mase:.2f}（季节性朴素基线 "
-                    f"{backtest.baseline_mase:.2f}）。"
-                )
-        else:
-            text = (
-                f"Forecast (not a certified metric): {label.en} for the {plan.weeks} weeks "
-                f"from {first} totals about {result.total:,.0f} (95% interval "
-                f"{result.total_low_95:,.0f}-{result.total_high_95:,.0f}). Method: "
-                f"{result.method}."
-            )
-            if backtest is not None:
-                text += (
-                    f" Backtest MASE {backtest.mase:.2f} (seasonal-naive "
-                    f"{backtest.baseline_mase:.2f})."
-                )
-        return text, {"forecast": result.to_dict()}
-
-    def _alerts(
-        self, plan: AlertReview, state: ConversationState, role: Role, language: str
-    ) -> tuple[str, dict[str, Any], tuple[FollowUp, ...]]:
-        """Monitoring alerts of the plan's period within its scope, only those the asker's
-        role may see; each listed alert offers its "why" (a RootCause plan)."""
-        if not role.can_query_metrics:
-            return _t(language, "该角色不能查询指标。", "This role cannot query metrics."), {}, ()
-        for flt in plan.scope:
-            allowed = role.row_filters.get(flt.field)
-            if allowed is not None and not {str(v) for v in flt.values} <= set(allowed):
-                text = _t(
-                    language, "超出您的数据权限范围。", "That is outside the data you may see."
-                )
-                return text, {}, ()
-        checked = self._monitored(language)
-        if plan.metric is not None and plan.metric not in checked["metrics"]:
-            label = self.catalog.metric(plan.metric).label
-            watched = ("、" if language == "zh" else ", ").join(checked["metric_labels"].values())
-            text = _t(
-                language,
-                f"{label.zh}没有配置监控规则，因此没有它的预警。受监控的指标：{watched}。",
-                f"{label.en} has no monitoring rule, so it raises no alerts. Monitored "
-                f"metrics: {watched}.",
-            )
-            return text, {"checked": {k: v for k, v in checked.items() if k != "metric_labels"}}, ()
-        try:
-            found = self.alerts(role, plan.period.start, plan.period.end)
-        except Exception as exc:  # noqa: BLE001 - detection failed: say so, keep the chat usable
-            return _t(language, f"无法获取预警：{exc}", f"Alerts are unavailable: {exc}"), {}, ()
-        alerts = [
-            a
-            for a in found
-            if scope_visible(role, a.scope)  # whatever the source did: fail closed here too
-            and in_scope(a, plan.scope)
-            and (plan.metric is None or a.metric == plan.metric)
-        ]
-        return review_answer(
-            plan,
-            alerts,
-            AlertNarrator(self.lexicon),
-            language,
-            today=state.today,
-            checked=checked,
-        )
-
-    def _monitored(self, language: str) -> dict[str, Any]:
-        """What the monitoring rules watch (said with every alert answer)."""
-        if self._monitoring is None:
-            from tools.monitoring import load_rules
-
-            config = load_rules(catalog=self.catalog)
-            metrics = list(dict.fromkeys(r.metric for r in config.rules))
-            dims = list(dict.fromkeys(d for r in config.rules for d in r.dimensions))
-            self._monitoring = {"rules": len(config.rules), "metrics": metrics, "dimensions": dims}
-        labels = {}
-        for m in self._monitoring["metrics"]:
-            label = self.catalog.metric(m).label
-            labels[m] = label.zh if language == "zh" else label.en
-        return {**self._monitoring, "metric_labels": labels}
-
-    @staticmethod
-    def _capability(
-        runner: CapabilityRunner | None, plan: Any, role: Role, language: str, unavailable: str
-    ) -> tuple[str, dict[str, Any]]:
-        if runner is None:
-            return unavailable, {}
-        return runner(plan, role, language)
 
 
 def _t(language: str, zh: str, en: str) -> str:

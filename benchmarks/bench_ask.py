@@ -14,8 +14,8 @@ import statistics
 import time
 from datetime import date
 
+from assistant.app import build_app
 from assistant.planning.plans import ConversationState, MetricPlan
-from assistant.service import Assistant
 from semantic_layer.executor import execute
 
 QUESTIONS = [
@@ -43,7 +43,8 @@ def main() -> None:
     parser.add_argument("--today", default="2026-11-22")
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    assistant = Assistant(f"duckdb:///{args.db}")
+    app = build_app(None, "bench", warehouse=f"duckdb:///{args.db}")
+    assistant = app.assistant
     state = ConversationState(today=date.fromisoformat(args.today))
     plans = {}
     for question in QUESTIONS:  # warm-up, and the plans for the baseline
@@ -59,7 +60,7 @@ def main() -> None:
                 started = time.perf_counter()
                 execute(plan.query, assistant.engine, catalog=assistant.catalog)
                 sql_ms.append((time.perf_counter() - started) * 1000)
-    assistant.close()
+    app.close()
     print(f"questions={len(QUESTIONS)} rounds={args.rounds} db={args.db}")
     print(
         f"  ask (warm)          p50 {statistics.median(ask_ms):7.1f} ms   "

@@ -192,10 +192,11 @@ def run_load(url: str, sessions: int, duration: float, max_requests: int) -> dic
 
 
 def baseline(db: str, rounds: int) -> list[float]:
+    from assistant.app import build_app
     from assistant.planning.plans import ConversationState
-    from assistant.service import Assistant
 
-    assistant = Assistant(db)
+    app = build_app(None, "bench", warehouse=db)
+    assistant = app.assistant
     today = date.fromisoformat(TODAY)
     out = []
     try:
@@ -206,7 +207,7 @@ def baseline(db: str, rounds: int) -> list[float]:
                 assistant.ask(question, state=ConversationState(today=today, role=role, user="b"))
                 out.append(time.perf_counter() - t0)
     finally:
-        assistant.close()
+        app.close()
     return out
 
 

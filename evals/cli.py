@@ -18,12 +18,11 @@ from tools.errors import ConfigError
 
 
 def make_assistant(warehouse_url: str, planner: str) -> Any:
-    """The assistant's public entry point (imported lazily: evals sits above assistant)."""
-    try:
-        from assistant.service import Assistant
-    except ImportError as exc:  # pragma: no cover - until assistant/service.py lands
-        raise ConfigError(f"The assistant entry point is not available: {exc}") from exc
-    return Assistant(warehouse_url, planner=planner)
+    """The assistant exactly as users get it (``build_app``), minus the audit log."""
+    from assistant.app import build_app
+    from tools.settings import load_settings
+
+    return build_app(load_settings(), "eval", warehouse=warehouse_url, planner=planner).assistant
 
 
 @click.command(name="eval")
@@ -140,3 +139,7 @@ def command(
             click.echo(f"below floor: {problem}", err=True)
     if problems:
         sys.exit(1)
+
+
+if __name__ == "__main__":  # python -m evals.cli (also before the entry point is installed)
+    command()

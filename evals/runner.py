@@ -27,7 +27,8 @@ import pandas as pd
 import sqlalchemy as sa
 
 from evals.cases import EvalCase, LoadedCase, NumberExpect
-from semantic_layer.catalog import Catalog, default_catalog
+from semantic_layer.catalog import Catalog
+from semantic_layer.catalog_loader import default_catalog
 from semantic_layer.query import Filter, MetricQuery
 
 # --------------------------------------------------------------------------------------------
@@ -624,7 +625,7 @@ def run_cases(
     progress: Callable[[CaseResult], None] | None = None,
 ) -> RunResult:
     """Run every case (one failure never stops the run) and collect the scored results."""
-    catalog = default_catalog()
+    catalog = getattr(assistant, "catalog", None) or default_catalog()  # the assistant's own
     started_at = datetime.now().isoformat(timespec="seconds")
     t0 = time.perf_counter()
     results: list[CaseResult] = []

@@ -10,18 +10,15 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 
 from semantic_layer.errors import (
-    SpecError,
     UnknownDimensionError,
     UnknownItemError,
     UnknownMetricError,
     UnknownModelError,
     closest,
 )
-from semantic_layer.loader import LoadedSpec, load_spec
+from semantic_layer.loader import LoadedSpec
 from semantic_layer.spec import (
     CodeList,
     Dimension,
@@ -229,20 +226,3 @@ def formula_refs(formula: Formula) -> list[str]:
         elif isinstance(arg, Formula):
             refs.extend(formula_refs(arg))
     return refs
-
-
-def load_catalog(path: Path | None = None) -> Catalog:
-    """Load and validate the spec (static rules); raise SpecError listing every problem."""
-    from semantic_layer.validation import validate_static  # validation builds on this module
-
-    loaded = load_spec(path)
-    errors = [i for i in validate_static(loaded) if i.severity == "error"]
-    if errors:
-        raise SpecError(errors)
-    return Catalog(loaded.spec, loaded)
-
-
-@lru_cache(maxsize=1)
-def default_catalog() -> Catalog:
-    """The packaged certified catalog (cached: the YAML is read once per process)."""
-    return load_catalog()

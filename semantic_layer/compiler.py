@@ -15,6 +15,8 @@ Access-policy filters are ANDed into every aggregation (comparison periods and s
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -22,9 +24,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.expression import ColumnElement, FromClause, Select
 
-from semantic_layer.catalog import Catalog, Component, Hop, ResolvedColumn, default_catalog
+from semantic_layer.catalog import Catalog, Component, Hop, ResolvedColumn
+from semantic_layer.catalog_loader import default_catalog
 from semantic_layer.plan import PERIOD, GroupPlan, QueryPlan, Shift, build_plan, period_buckets
-from semantic_layer.policy import RowPolicy
+from semantic_layer.policy import AccessPolicy, RowPolicy
 from semantic_layer.query import MetricQuery
 from semantic_layer.spec import (
     Constant,
@@ -501,3 +504,54 @@ def compile_query(
     plan = build_plan(query, catalog, policy)
     dialect_for(dialect)  # fail early on an unknown dialect
     return CompiledQuery(plan, build_statement(plan, catalog), dialect)
+
+
+class CompileCache:
+    """Compiled queries kept for reuse, so a query checked by a planner is not compiled again
+    to run it (thread-safe; bounded, oldest out first).
+
+    Keyed by the query, the dialect and the access policy's row filters: a role without row
+    filters runs exactly what the planner checked; a restricted role's SQL differs (its filters
+    are compiled in) and is compiled once for that policy.
+    """
+
+    def __init__(self, catalog: Catalog, dialect: str = "duckdb", size: int = 512) -> None:
+        self.catalog = catalog
+        self.dialect = dialect
+        self.size = size
+        self._lock = threading.Lock()
+        self._items: OrderedDict[tuple[object, ...], CompiledQuery] = OrderedDict()
+
+    def compile(self, query: MetricQuery, policy: RowPolicy | None = None) -> CompiledQuery:
+        """The compiled query (raises the semantic layer's errors, e.g. did-you-mean)."""
+        key = _cache_key(query, self.dialect, policy)
+        if key is None:  # a custom policy object: compile every time, never share
+            return compile_query(query, self.catalog, dialect=self.dialect, policy=policy)
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+                return hit
+        compiled = compile_query(query, self.catalog, dialect=self.dialect, policy=policy)
+        with self._lock:
+            self._items[key] = compiled
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return compiled
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def _cache_key(query: MetricQuery, dialect: str, policy: RowPolicy | None) -> tuple | None:
+    if policy is None:
+        rows: tuple = ()
+    elif isinstance(policy, AccessPolicy):
+        rows = tuple(sorted((k, tuple(map(str, v))) for k, v in policy.row_filters.items()))
+    else:
+        return None
+    try:
+        hash(query)
+    except TypeError:  # pragma: no cover - MetricQuery is frozen and made of tuples
+        return None
+    return (query, dialect, rows)

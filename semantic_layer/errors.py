@@ -25,6 +25,12 @@ def closest(name: str, options: Iterable[str]) -> str | None:
     return by_lower[match[0]] if match else None
 
 
+def did_you_mean(name: str, options: Iterable[str]) -> str:
+    """`` Did you mean 'x'?`` for the closest option, or "" (the product's one did-you-mean)."""
+    guess = closest(str(name), options)
+    return f" Did you mean {guess!r}?" if guess else ""
+
+
 def _listing(options: Sequence[str], limit: int = 40) -> str:
     shown = ", ".join(options[:limit])
     return shown + (f", ... ({len(options) - limit} more)" if len(options) > limit else "")
@@ -92,6 +98,18 @@ class AccessPolicyError(SemanticLayerError):
     exit_code = 1
 
 
+SHOWN_PROBLEMS = 50
+
+
+def problem_list(problems: Sequence[object], total: int | None = None) -> str:
+    """Problems as indented lines, the first ``SHOWN_PROBLEMS`` of them and how many more:
+    the one format of every "N problems" error (spec, import, mapping files)."""
+    total = len(problems) if total is None else total
+    lines = "\n".join(f"  - {p}" for p in list(problems)[:SHOWN_PROBLEMS])
+    more = f"\n  ... and {total - SHOWN_PROBLEMS} more" if total > SHOWN_PROBLEMS else ""
+    return lines + more
+
+
 class SpecError(SemanticLayerError):
     """The YAML spec has problems; ``issues`` lists every one with file, line and a fix."""
 
@@ -99,10 +117,8 @@ class SpecError(SemanticLayerError):
 
     def __init__(self, issues: Sequence[object]) -> None:
         self.issues = list(issues)
-        lines = "\n".join(f"  - {issue}" for issue in self.issues[:50])
-        more = f"\n  ... and {len(self.issues) - 50} more" if len(self.issues) > 50 else ""
         super().__init__(
-            f"The semantic spec has {len(self.issues)} problem(s):\n{lines}{more}\n"
+            f"The semantic spec has {len(self.issues)} problem(s):\n{problem_list(self.issues)}\n"
             "Run `servicepilot metrics validate` for the full report."
         )
 

@@ -16,7 +16,8 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from semantic_layer.catalog import Catalog, default_catalog
+from semantic_layer.catalog import Catalog
+from semantic_layer.catalog_loader import default_catalog
 from semantic_layer.compiler import CompiledQuery, compile_query
 from semantic_layer.errors import ExecutionError
 from semantic_layer.plan import PERIOD
@@ -168,12 +169,17 @@ def execute(
     policy: RowPolicy | None = None,
     row_limit: int = DEFAULT_ROW_LIMIT,
     timeout_s: float = DEFAULT_TIMEOUT_S,
+    compiled: CompiledQuery | None = None,
 ) -> MetricResult:
-    """Compile ``query`` for the engine's dialect and run it; ``engine`` is an Engine or URL."""
+    """Compile ``query`` for the engine's dialect and run it; ``engine`` is an Engine or URL.
+
+    ``compiled``: the query already compiled for this engine's dialect with ``policy`` (by a
+    planner's check, through a ``CompileCache``); it is run as is instead of compiling again."""
     catalog = catalog or default_catalog()
     started = time.perf_counter()
     with _engine(engine) as eng:
-        compiled = compile_query(query, catalog, dialect=eng.dialect.name, policy=policy)
+        if compiled is None or compiled.query != query or compiled.dialect != eng.dialect.name:
+            compiled = compile_query(query, catalog, dialect=eng.dialect.name, policy=policy)
         statement = compiled.statement
         if query.limit is None or query.limit > row_limit:
             statement = statement.limit(row_limit + 1)

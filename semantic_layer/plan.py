@@ -8,7 +8,6 @@ split by, metric filters and order-by fields. The plan groups the metrics' measu
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -21,6 +20,13 @@ from semantic_layer.errors import (
     UnknownCodeError,
     UnknownDimensionError,
     UnknownFieldError,
+)
+from semantic_layer.periods import (
+    Shift,
+    add_months,
+    comparison_shift_for,
+    quarter_start,
+    week_start,
 )
 from semantic_layer.policy import RowPolicy
 from semantic_layer.query import Filter, MetricQuery, TimeRange
@@ -51,17 +57,6 @@ class GroupPlan:
 
 
 @dataclass(frozen=True)
-class Shift:
-    """How far the comparison period lies before the queried one."""
-
-    months: int = 0
-    days: int = 0
-
-    def back(self, d: date) -> date:
-        return add_months(d, -self.months) - timedelta(days=self.days)
-
-
-@dataclass(frozen=True)
 class QueryPlan:
     query: MetricQuery
     metrics: tuple[Metric, ...]  # requested, in order
@@ -76,25 +71,10 @@ class QueryPlan:
         return next(g for g in self.groups if g.name == name)
 
 
-def add_months(d: date, months: int) -> date:
-    index = d.year * 12 + d.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
-
-
 def comparison_shift(query: MetricQuery) -> Shift | None:
     if query.compare_to is None or query.time_range is None:
         return None
-    if query.compare_to == "same_period_last_year":
-        return Shift(months=12)
-    start, end = query.time_range.start, query.time_range.end
-    if start.day == 1:
-        # Whole months: the previous N calendar months. Month-to-date (Nov 1..Nov 23) compares
-        # with the same days of the month before (Oct 1..Oct 23), as readers of 环比 expect.
-        months = (end.year - start.year) * 12 + end.month - start.month + (end.day > 1)
-        return Shift(months=months)
-    return Shift(days=(end - start).days)
+    return comparison_shift_for(query.time_range, query.compare_to)
 
 
 def _expand(catalog: Catalog, names: Sequence[str]) -> dict[str, Metric]:
@@ -294,11 +274,11 @@ def _truncate(grain: str, d: date) -> date:
     if grain == "day":
         return d
     if grain == "week":
-        return d - timedelta(days=d.weekday())
+        return week_start(d)
     if grain == "month":
         return d.replace(day=1)
     if grain == "quarter":
-        return date(d.year, 3 * ((d.month - 1) // 3) + 1, 1)
+        return quarter_start(d)
     return date(d.year, 1, 1)
 
 

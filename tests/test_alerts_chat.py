@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
+from assistant.app import build_app
 from assistant.planning.plans import ConversationState, RootCause
-from assistant.service import Assistant
 
 SINCE, UNTIL = date(2026, 7, 1), date(2026, 11, 1)  # email SLA + team south_b CSAT alerts
 
@@ -25,9 +25,9 @@ def assistant(demo_warehouse_url, detected):
         assert (since, until) == (SINCE, UNTIL)
         return list(detected)  # unscoped on purpose: the service must scope by role itself
 
-    bot = Assistant(demo_warehouse_url, alerts=source)
-    yield bot
-    bot.close()
+    app = build_app(None, "test", warehouse=demo_warehouse_url, alerts=source)
+    yield app.assistant
+    app.close()
 
 
 def ask(bot, question: str, role: str | None = None):
@@ -93,12 +93,18 @@ def test_why_follow_up_runs_the_root_cause_of_the_alert(assistant, detected) -> 
         email.comparison_end,
     )
     assert [(f.field, f.values) for f in plan.scope] == [("channel", ("email",))]
+    from assistant.answer.base import Reply
+
     calls = []
-    assistant.root_cause = lambda p, role, lang: calls.append(p) or ("why text", {"why": {}})
+    handlers = assistant.handlers
+    assistant.handlers = {
+        **handlers,
+        RootCause: lambda p, ctx: calls.append(p) or Reply("why text", payload={"why": {}}),
+    }
     try:
         why = assistant.choose(plan, question=follow_up.label, state=answer.state)
     finally:
-        assistant.root_cause = None
+        assistant.handlers = handlers
     assert why.plan == plan and calls == [plan] and why.text == "why text"
 
 

@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
+from assistant.app import build_app
 from assistant.cli import main
 from assistant.planning.plans import ConversationState, MetricPlan
 from assistant.service import Assistant
@@ -19,9 +20,9 @@ TODAY = date(2026, 11, 22)
 
 @pytest.fixture(scope="module")
 def assistant(demo_warehouse_url):
-    instance = Assistant(demo_warehouse_url)
-    yield instance
-    instance.close()
+    app = build_app(None, "test", warehouse=demo_warehouse_url)
+    yield app.assistant
+    app.close()
 
 
 def sql_value(assistant: Assistant, sql: str):
@@ -165,15 +166,17 @@ def test_read_only_engine(assistant, demo_warehouse_url):
 
 def test_llm_planner_fallback_is_told_to_the_user(demo_warehouse_url):
     from assistant.llm.planner import LLMPlanner
+    from assistant.planning.offline import OfflinePlanner
     from tests.llm.fakes import ScriptedChatModel
 
     down = ScriptedChatModel(script=[ConnectionError("Connection refused")] * 3)
-    instance = Assistant(demo_warehouse_url)
-    instance.planner = LLMPlanner(down, instance.catalog, instance.offline)
+    app = build_app(None, "test", warehouse=demo_warehouse_url)
+    instance = app.assistant
+    instance.planner = LLMPlanner(down, instance.catalog, OfflinePlanner(instance.catalog))
     try:
         answer = instance.ask("上个月华东区的满意度", state=ConversationState(today=TODAY))
     finally:
-        instance.close()
+        app.close()
     assert answer.planner == "offline (LLM fallback)"
     assert answer.notices and "离线规划器" in answer.notices[0]  # in the question's language
     assert answer.result is not None and answer.plan.query.metrics == ("csat",)

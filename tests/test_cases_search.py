@@ -306,6 +306,7 @@ def test_cli_index_csv_then_search(case_env, tmp_path: Path) -> None:
 
 
 def test_why_finds_the_water_heater_surge_in_east(case_env, demo_warehouse_url: str) -> None:
+    from semantic_layer.catalog_loader import default_catalog
     from tools.cases.why import explain_change
 
     _, store = case_env
@@ -314,7 +315,8 @@ def test_why_finds_the_water_heater_surge_in_east(case_env, demo_warehouse_url: 
         (date(2026, 6, 8), date(2026, 6, 29)),
         (date(2026, 4, 13), date(2026, 6, 8)),
         scope={"region": "east"},
-        warehouse_url=demo_warehouse_url,
+        warehouse=demo_warehouse_url,
+        catalog=default_catalog(),
         store=store,
     )
     assert report.change is not None and report.change > 0
@@ -342,7 +344,7 @@ def test_why_finds_the_water_heater_surge_in_east(case_env, demo_warehouse_url: 
     # In chat the report is worded in the question's language with the catalog's labels.
     from assistant.answer.why_text import why_text
     from assistant.planning.lexicon import lexicon_for
-    from semantic_layer.catalog import default_catalog
+    from semantic_layer.catalog_loader import default_catalog
 
     catalog = default_catalog()
     zh = why_text(report.to_dict(), lexicon_for(catalog), catalog, "zh")
@@ -355,6 +357,7 @@ def test_why_finds_the_water_heater_surge_in_east(case_env, demo_warehouse_url: 
 
 
 def test_why_finds_the_email_sla_breach_rise(case_env, demo_warehouse_url: str) -> None:
+    from semantic_layer.catalog_loader import default_catalog
     from tools.cases.why import explain_change
 
     _, store = case_env
@@ -362,7 +365,8 @@ def test_why_finds_the_email_sla_breach_rise(case_env, demo_warehouse_url: str) 
         "sla_breach_rate",
         (date(2026, 7, 27), date(2026, 10, 26)),
         (date(2026, 4, 27), date(2026, 7, 27)),
-        warehouse_url=demo_warehouse_url,
+        warehouse=demo_warehouse_url,
+        catalog=default_catalog(),
         store=store,
         dimensions=["region", "channel", "category"],
     )

@@ -6,6 +6,8 @@ to fix it, because both people and the agent read these messages to correct them
 
 from __future__ import annotations
 
+from semantic_layer.errors import problem_list
+
 
 class ServicePilotError(Exception):
     """Base class for errors a user can act on; the CLI prints them without a traceback."""
@@ -33,10 +35,9 @@ class ImportValidationError(ServicePilotError):
     def __init__(self, problems: list[str], *, total: int | None = None) -> None:
         self.problems = problems
         self.total = total if total is not None else len(problems)
-        shown = "\n".join(f"  - {p}" for p in problems[:50])
-        more = f"\n  ... and {self.total - 50} more" if self.total > 50 else ""
         super().__init__(
-            f"Import refused: {self.total} problem(s) found, no rows were written.\n{shown}{more}"
+            f"Import refused: {self.total} problem(s) found, no rows were written.\n"
+            + problem_list(problems, self.total)
         )
 
 

@@ -4,42 +4,27 @@ from __future__ import annotations
 
 import getpass
 import json
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import click
 
-from assistant.cli_support import db_option, emit_json, handles_errors, json_option
-
-
-def _today(ctx: click.Context, param: click.Parameter, value: str | None) -> date:
-    if value is None:
-        return date.today()
-    try:
-        return datetime.strptime(value, "%Y-%m-%d").date()
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date like 2026-11-22.") from None
+from assistant.cli_support import (
+    db_option,
+    emit_json,
+    handles_errors,
+    json_option,
+    llm_option,
+    role_option,
+    today_option,
+)
 
 
 @click.command("ask")
 @click.argument("question")
-@click.option(
-    "--today",
-    callback=_today,
-    metavar="YYYY-MM-DD",
-    help="Resolve relative times (上个月, last quarter) against this date.",
-)
-@click.option(
-    "--role", default=None, help="Role whose row access applies (see assistant/roles.yml)."
-)
-@click.option(
-    "--llm",
-    "llm",
-    type=click.Choice(["none", "config"]),
-    default="none",
-    show_default=True,
-    help="none: the offline planner; config: the LLM configured in settings.",
-)
+@today_option()
+@role_option()
+@llm_option
 @click.option(
     "--session",
     "session",
@@ -65,13 +50,11 @@ def command(
 
     Prints the answer, how the question was read, and how the number was computed.
     """
-    from assistant.api import CaseSearcher, ServicePilotAPI
+    from assistant.app import build_app
     from assistant.planning.plans import ConversationState
     from assistant.roles import RoleError, get_role
-    from assistant.service import Assistant
-    from tools.audit import AuditLog, OpsStore
     from tools.errors import ServicePilotError
-    from tools.settings import load_settings, warehouse_url_from
+    from tools.settings import load_settings
 
     try:
         get_role(role)
@@ -81,23 +64,17 @@ def command(
     if session is not None and session.exists():
         state = ConversationState.model_validate_json(session.read_text(encoding="utf-8"))
         state = state.model_copy(update={"today": today, "role": role, "user": getpass.getuser()})
-    settings = load_settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    ops = OpsStore(settings.resolved_ops_url)
-    url = warehouse_url_from(db, settings)
-    assistant = Assistant(
-        url,
+    app = build_app(
+        load_settings(),
+        "cli",
+        warehouse=db,
+        today=today,
         planner="offline" if llm == "none" else "llm",
-        audit=AuditLog(ops),
-        surface="cli",
     )
-    # Similar cases and "why" answers come through the same role-aware API as the UI's.
-    ServicePilotAPI(assistant, today=today, warehouse_url=url, cases=CaseSearcher())
     try:
-        answer = assistant.ask(question, state=state)
+        answer = app.assistant.ask(question, state=state)
     finally:
-        assistant.close()
-        ops.close()
+        app.close()
     if session is not None:
         session.write_text(answer.state.model_dump_json(indent=2), encoding="utf-8")
     if as_json:

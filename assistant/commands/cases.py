@@ -359,16 +359,15 @@ def themes_cmd(
         )
 
 
-def _why_default_previous(start: date, end: date) -> tuple[date, date]:
-    return start - (end - start), start
-
-
 @command.command("why")
 @click.argument("metric")
 @click.option("--start", required=True, help="Period start YYYY-MM-DD (inclusive).")
 @click.option("--end", required=True, help="Period end YYYY-MM-DD (exclusive).")
 @click.option(
-    "--previous-start", default=None, help="Comparison start (default: same length before)."
+    "--previous-start",
+    default=None,
+    help="Comparison start (default: the period a metric answer compares with: the previous "
+    "calendar months for whole months, else the same number of days before).",
 )
 @click.option("--previous-end", default=None, help="Comparison end (exclusive).")
 @click.option(
@@ -407,12 +406,18 @@ def why_cmd(
     except ImportError as exc:  # pragma: no cover - the semantic layer is missing
         click.echo(f"Error: `cases why` needs the semantic layer: {exc}", err=True)
         sys.exit(2)
-    from tools.settings import load_settings, warehouse_url_from
+    from assistant.app import build_app
+    from semantic_layer.periods import comparison_range
+    from semantic_layer.query import TimeRange
+    from tools.settings import load_settings
 
     s, e = _date(start, "--start"), _date(end, "--end")
     assert s is not None and e is not None
-    ps = _date(previous_start, "--previous-start") or _why_default_previous(s, e)[0]
-    pe = _date(previous_end, "--previous-end") or _why_default_previous(s, e)[1]
+    if e <= s:
+        raise CaseSearchError(f"--end {e} must be after --start {s} (the end is exclusive).")
+    before = comparison_range(TimeRange(start=s, end=e))  # what a metric answer compares with
+    ps = _date(previous_start, "--previous-start") or before.start
+    pe = _date(previous_end, "--previous-end") or before.end
     scope_map: dict[str, str] = {}
     for expr in scope:
         if "=" not in expr:
@@ -420,16 +425,21 @@ def why_cmd(
         key, value = expr.split("=", 1)
         scope_map[key.strip()] = value.strip()
     settings = load_settings()
-    report = explain_change(
-        metric,
-        (s, e),
-        (ps, pe),
-        scope=scope_map,
-        warehouse_url=warehouse_url_from(db, settings),
-        dimensions=[d.strip() for d in dimensions.split(",") if d.strip()],
-        collection=collection,
-        settings=settings,
-    )
+    app = build_app(settings, "cli", warehouse=db, audit=False)
+    try:
+        report = explain_change(
+            metric,
+            (s, e),
+            (ps, pe),
+            scope=scope_map,
+            warehouse=app.engine,
+            catalog=app.catalog,
+            dimensions=[d.strip() for d in dimensions.split(",") if d.strip()],
+            collection=collection,
+            settings=settings,
+        )
+    finally:
+        app.close()
     if as_json:
         emit_json({"ok": True, **report.to_dict()})
         return

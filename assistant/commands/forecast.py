@@ -6,7 +6,7 @@ from datetime import date
 
 import click
 
-from assistant.cli_support import db_option, emit_json, handles_errors, json_option
+from assistant.cli_support import db_option, emit_json, handles_errors, json_option, today_option
 
 
 @click.command(name="forecast")
@@ -24,12 +24,7 @@ from assistant.cli_support import db_option, emit_json, handles_errors, json_opt
     help="One forecast per channel or region.",
 )
 @click.option("--weeks", type=click.IntRange(2, 8), default=4, show_default=True)
-@click.option(
-    "--today",
-    type=click.DateTime(["%Y-%m-%d"]),
-    default=None,
-    help="Forecast from the last complete week before this day (default: today).",
-)
+@today_option("Forecast from the last complete week before this day.")
 @click.option("--no-backtest", is_flag=True, help="Skip the rolling-origin backtest.")
 @db_option
 @json_option
@@ -38,7 +33,7 @@ def command(
     metric: str,
     by: str | None,
     weeks: int,
-    today: object,
+    today: date,
     no_backtest: bool,
     db: str | None,
     as_json: bool,
@@ -50,7 +45,7 @@ def command(
     from tools.settings import warehouse_url_from
     from tools.warehouse.engine import make_engine
 
-    day = today.date() if today else date.today()  # type: ignore[attr-defined]
+    day = today
     engine = make_engine(warehouse_url_from(db), read_only=True)
     try:
         scopes: list[dict[str, str]] = [{}]

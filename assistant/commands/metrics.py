@@ -2,35 +2,14 @@
 
 from __future__ import annotations
 
-import functools
 import sys
-from collections.abc import Callable
-from typing import Any
 
 import click
 
-from assistant.cli_support import db_option, emit_json, json_option
-from semantic_layer.errors import SemanticLayerError
+from assistant.cli_support import db_option, emit_json, handles_errors, json_option
 from semantic_layer.loader import load_spec
-from semantic_layer.validation import smoke_test, validate_static
-from tools.errors import ServicePilotError
-
-
-def semantic_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Report semantic-layer and tools errors like every other command (message + exit code)."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except (SemanticLayerError, ServicePilotError) as exc:
-            if kwargs.get("as_json"):
-                emit_json({"ok": False, "error": type(exc).__name__, "message": str(exc)})
-            else:
-                click.echo(f"Error: {exc}", err=True)
-            sys.exit(exc.exit_code)
-
-    return wrapper
+from semantic_layer.smoke import smoke_test
+from semantic_layer.validation import validate_static
 
 
 @click.group(name="metrics")
@@ -46,7 +25,7 @@ def command() -> None:
     default=None,
     help="Also run every metric against the warehouse (default: when --db is given).",
 )
-@semantic_errors
+@handles_errors
 def validate_cmd(db: str | None, as_json: bool, smoke: bool | None) -> None:
     """Check every spec file; list all problems with file:line and a fix. Exit 2 on errors."""
     loaded = load_spec()
@@ -85,10 +64,10 @@ def validate_cmd(db: str | None, as_json: bool, smoke: bool | None) -> None:
 @command.command("list")
 @json_option
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="en", help="Label language.")
-@semantic_errors
+@handles_errors
 def list_cmd(as_json: bool, lang: str) -> None:
     """List metrics with label, unit and whether they are certified."""
-    from semantic_layer.catalog import default_catalog
+    from semantic_layer.catalog_loader import default_catalog
 
     cat = default_catalog()
     rows = [
@@ -114,10 +93,10 @@ def list_cmd(as_json: bool, lang: str) -> None:
 @command.command("show")
 @click.argument("name")
 @json_option
-@semantic_errors
+@handles_errors
 def show_cmd(name: str, as_json: bool) -> None:
     """Show one metric's certified definition (accepts a synonym such as 满意度)."""
-    from semantic_layer.catalog import default_catalog
+    from semantic_layer.catalog_loader import default_catalog
 
     cat = default_catalog()
     metric = cat.metric(cat.metric_for_synonym(name) or name)

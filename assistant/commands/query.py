@@ -6,8 +6,7 @@ from datetime import date
 
 import click
 
-from assistant.cli_support import db_option, emit_json, json_option
-from assistant.commands.metrics import semantic_errors
+from assistant.cli_support import db_option, emit_json, handles_errors, json_option
 from semantic_layer.query import Filter, MetricQuery, OrderBy, TimeRange
 from tools.errors import ConfigError
 
@@ -44,7 +43,7 @@ def parse_filter(text: str) -> Filter:
 @click.option("--sql", "show_sql", is_flag=True, help="Also print the SQL that ran.")
 @db_option
 @json_option
-@semantic_errors
+@handles_errors
 def command(
     metrics: tuple[str, ...],
     dimensions: tuple[str, ...],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 import os
@@ -17,50 +16,21 @@ from typing import Any
 
 import click
 
-from assistant.cli_support import db_option, handles_errors
+from assistant.cli_support import db_option, handles_errors, role_option, today_option
 
 STARTED = time.perf_counter()
 log = logging.getLogger(__name__)
 
 
-def parse_today(value: str | None) -> date:
-    value = value or os.environ.get("SERVICEPILOT_TODAY")
-    if not value:
-        return date.today()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date like 2026-11-22.") from None
-
-
 ALERT_LOOKBACK_DAYS = 60
-ALERT_CACHE_S = 900
 
 
-def _alert_dict(alert: Any, lexicon: Any) -> dict[str, Any]:
-    """An alert as JSON: every field, its why link, titles and one-line texts (zh and en)."""
-    from assistant.alerts import AlertNarrator
-
-    return AlertNarrator(lexicon).to_dict(alert)
-
-
-def discover_alerts(
-    warehouse_url: str, today: date, lexicon: Any
-) -> tuple[Callable[[Any], list[dict]], Any] | None:
-    """(cockpit source, chat source) over one shared cache of ``tools.monitoring`` alerts
-    (warmed in the background at startup, kept 15 minutes), or None without monitoring."""
-    try:
-        importlib.import_module("tools.monitoring")
-    except ImportError:
-        return None
-    from assistant.alerts import AlertCache
+def warm_alerts(app: Any) -> None:
+    """Compute the cockpit's and chat's default alert windows in the background at startup
+    (detection scans the warehouse for seconds); the shared cache keeps them 15 minutes."""
     from assistant.planning.offline import DEFAULT_ALERT_DAYS
 
-    cache = AlertCache(warehouse_url, ttl=ALERT_CACHE_S)
-    since = today - timedelta(days=ALERT_LOOKBACK_DAYS)
-
-    def source(role: Any) -> list[dict[str, Any]]:
-        return [_alert_dict(a, lexicon) for a in cache(role, since, today)]
+    cache, today = app.services.alerts, app.today
 
     def warm() -> None:
         for days in (ALERT_LOOKBACK_DAYS, DEFAULT_ALERT_DAYS):  # the cockpit's, chat's default
@@ -69,8 +39,8 @@ def discover_alerts(
             except Exception as exc:  # shown in the panel on the next call
                 log.warning("alerts: %s", exc)
 
-    threading.Thread(target=warm, name="alerts-warmup", daemon=True).start()
-    return source, cache
+    if hasattr(cache, "all"):
+        threading.Thread(target=warm, name="alerts-warmup", daemon=True).start()
 
 
 def eval_runner(warehouse_url: str, report_dir: Path) -> Callable[[], dict[str, Any]]:
@@ -123,40 +93,27 @@ def build_context(
     role: str | None,
     lang: str,
 ) -> Any:
-    from assistant.api import CaseSearcher, ServicePilotAPI
-    from assistant.ratelimit import RateLimiter
+    from assistant.app import build_app
     from assistant.roles import get_role
-    from assistant.service import Assistant
     from assistant.ui.auth import UserDirectory
     from assistant.ui.context import UIContext
-    from tools.audit import AuditLog, OpsStore
     from tools.feedback import FeedbackStore
-    from tools.settings import load_settings, warehouse_url_from
+    from tools.settings import load_settings
 
     settings = load_settings()
-    url = warehouse_url_from(db, settings)
     get_role(role)
     users = None if no_auth else UserDirectory.load(users_path)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    ops = OpsStore(settings.resolved_ops_url)  # audit log + feedback (writable)
-    assistant = Assistant(url, audit=AuditLog(ops), surface="ui")
-    alerts = discover_alerts(url, today, assistant.lexicon)
-    if alerts is not None:
-        assistant.alerts = alerts[1]  # chat's "最近有什么异常？" shares the cockpit's cache
-    api = ServicePilotAPI(
-        assistant,
-        today=today,
-        warehouse_url=url,
-        cases=CaseSearcher(),
-        alerts=alerts[0] if alerts is not None else None,
-        rate_limit=RateLimiter(settings.rate_limit_per_minute),
+    app = build_app(
+        settings, "ui", warehouse=db, today=today, cockpit_alert_days=ALERT_LOOKBACK_DAYS
     )
+    warm_alerts(app)
+    assert app.audit is not None  # the ui surface is audited: feedback shares its store
     return UIContext(
-        api=api,
+        api=app.api,
         users=users,
         default_role=role,
-        feedback=FeedbackStore(ops),
-        eval_runner=eval_runner(url, settings.data_dir / "eval_reports"),
+        feedback=FeedbackStore(app.audit.store),
+        eval_runner=eval_runner(app.warehouse_url, settings.data_dir / "eval_reports"),
         default_language=lang,
     )
 
@@ -164,12 +121,7 @@ def build_context(
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=7860, show_default=True, type=int, help="Port.")
-@click.option(
-    "--today",
-    default=None,
-    metavar="YYYY-MM-DD",
-    help="Resolve relative times against this date (default: SERVICEPILOT_TODAY or the real date).",
-)
+@today_option()
 @click.option(
     "--users",
     "users_path",
@@ -182,7 +134,7 @@ def build_context(
     is_flag=True,
     help="No login: a single local user with --role (for development only).",
 )
-@click.option("--role", default=None, help="Role of the --no-auth user (default: executive).")
+@role_option("Role of the --no-auth user (default: executive).")
 @click.option(
     "--lang",
     type=click.Choice(["zh", "en"]),
@@ -195,7 +147,7 @@ def build_context(
 def command(
     host: str,
     port: int,
-    today: str | None,
+    today: date,
     users_path: Path | None,
     no_auth: bool,
     role: str | None,
@@ -214,9 +166,7 @@ def command(
     from tools.errors import ConfigError
 
     try:
-        ctx = build_context(
-            db, parse_today(today), users_path=users_path, no_auth=no_auth, role=role, lang=lang
-        )
+        ctx = build_context(db, today, users_path=users_path, no_auth=no_auth, role=role, lang=lang)
     except (AuthConfigError, RoleError) as exc:
         raise ConfigError(str(exc)) from None
     click.echo(

@@ -37,7 +37,7 @@ from assistant.planning.time_parser import TimeMatch, TimeParseError, parse_time
 from semantic_layer.catalog import Catalog
 from semantic_layer.compiler import compile_query
 from semantic_layer.errors import SemanticLayerError
-from semantic_layer.plan import add_months, comparison_shift
+from semantic_layer.periods import comparison_range, last_full_month
 from semantic_layer.query import Filter, MetricQuery, OrderBy, TimeRange
 
 Intent = Literal["metric", "clarify", "case_search", "root_cause", "out_of_scope"]
@@ -182,24 +182,6 @@ def _t(language: str, zh: str, en: str) -> str:
     return zh if language == "zh" else en
 
 
-def previous_period(period: TimeRange, compare: str) -> TimeRange:
-    """The period ``period`` is compared with (same rule as the compiler's comparisons)."""
-    probe = MetricQuery(metrics=("_",), time_range=period, compare_to=compare)  # type: ignore[arg-type]
-    shift = comparison_shift(probe)
-    assert shift is not None
-    if shift.months:
-        return TimeRange(
-            start=add_months(period.start, -shift.months), end=add_months(period.end, -shift.months)
-        )
-    days = timedelta(days=shift.days)
-    return TimeRange(start=period.start - days, end=period.end - days)
-
-
-def last_full_month(today: date) -> TimeRange:
-    first = today.replace(day=1)
-    return TimeRange(start=add_months(first, -1), end=first)
-
-
 def _norm(text: str) -> str:
     return "".join(text.lower().split())
 
@@ -260,7 +242,7 @@ def resolve_time(draft: Any, question: str, state: ConversationState, language: 
         first = q_ranges[0]
         if compare is None and len(q_ranges) > 1:
             for kind in ("previous_period", "same_period_last_year"):
-                if previous_period(first, kind) == q_ranges[1]:
+                if comparison_range(first, kind) == q_ranges[1]:
                     compare = kind
         return _Time(first, compare, grain or q_grain)
     last = state.last_query
@@ -441,7 +423,7 @@ def _root_cause(draft: Any, catalog: Catalog, metric: str, time: _Time, language
     period = time.time_range
     assert period is not None  # resolve_time always gives a period
     compare = time.compare or "previous_period"
-    before = previous_period(period, compare)
+    before = comparison_range(period, compare)
     scope = draft_filters(catalog, draft)
     probe = MetricQuery(metrics=(metric,), time_range=period, filters=scope)
     _compile(probe, catalog)

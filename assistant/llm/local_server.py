@@ -35,14 +35,15 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from tools.errors import ConfigError, ServicePilotError
+from assistant.errors import AssistantError
+from tools.errors import ConfigError
 
 MODEL_ALIAS = "local-gguf"
 DEFAULT_CONTEXT = 8192
 DEFAULT_STARTUP_TIMEOUT_S = 120.0
 
 
-class LocalServerError(ServicePilotError):
+class LocalServerError(AssistantError):
     """The local llama.cpp server could not be started."""
 
     exit_code = 3

@@ -40,7 +40,8 @@ from assistant.llm.local_server import crash_report
 from assistant.planning.plans import Clarification, ConversationState, Plan
 from assistant.planning.time_parser import TimeParseError, parse_time
 from assistant.prompts import render_prompt
-from semantic_layer.catalog import Catalog, default_catalog
+from semantic_layer.catalog import Catalog
+from semantic_layer.catalog_loader import default_catalog
 
 DEFAULT_MAX_RETRIES = 2
 DEFAULT_TOKEN_BUDGET = 12_000

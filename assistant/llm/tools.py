@@ -1,9 +1,11 @@
-"""Agent tools: typed functions whose docstrings are the descriptions the LLM sees.
+"""Agent tools: the product's tools (``assistant.toolset``) as LangChain tools, rendered as
+short texts for the model.
 
-Arguments are structured (names, codes, dates), never code strings. Every metric number goes
-through the semantic layer with the caller's access policy injected here, out of the model's
-reach: the policy is not an argument, and the compiler ANDs its row filters into every
-aggregation, so a model's filters can only narrow what the user may see.
+Arguments are structured (names, codes, dates), never code strings, and have the same shape
+as over MCP and HTTP (one list, ``assistant.toolset.TOOLS``). Every metric number goes through
+the semantic layer with the caller's access policy injected here, out of the model's reach:
+the policy is not an argument, and the compiler ANDs its row filters into every aggregation,
+so a model's filters can only narrow what the user may see.
 
 Errors come back to the model as tool output (the semantic layer's "Unknown metric 'csta'. Did
 you mean 'csat'?"), so it can correct its next call. Complaint texts returned by a similar-case
@@ -16,46 +18,31 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal
+from functools import partial
+from typing import Any
 
 from langchain_core.tools import BaseTool, StructuredTool
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 
-from assistant.llm.context import (
-    Mask,
-    catalog_text,
-    default_mask,
-    dimension_of,
-    groupable_dimensions,
-    result_summary,
-)
-from assistant.llm.draft import _code, last_full_month, previous_period, validation_text
-from assistant.planning.time_parser import TimeParseError, parse_time
-from semantic_layer.catalog import Catalog, default_catalog
+from assistant.llm.context import Mask, catalog_text, default_mask, result_summary
+from assistant.llm.draft import validation_text
+from assistant.planning.time_parser import TimeParseError
+from assistant.plugins import tools as shared_tools
+from assistant.toolset import FilterArg, Tool, ToolError
+from semantic_layer.catalog import Catalog
+from semantic_layer.catalog_loader import default_catalog
 from semantic_layer.errors import SemanticLayerError
 from semantic_layer.executor import MetricResult, execute
 from semantic_layer.policy import RowPolicy
-from semantic_layer.query import Filter, MetricQuery, OrderBy, TimeRange
+from semantic_layer.query import Filter, MetricQuery, TimeRange
+
+__all__ = ["AgentToolkit", "FilterArg", "ToolCallRecord", "ToolError"]
 
 SearchFn = Callable[[str, tuple[Filter, ...]], Sequence[Any]]
 ExplainFn = Callable[[str, TimeRange, TimeRange, tuple[Filter, ...]], Any]
 MAX_CASES = 5
 MAX_CASE_CHARS = 400
-
-
-class FilterArg(BaseModel):
-    """Rows whose ``dimension`` has one of ``values`` (codes such as ``east``)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    dimension: str = Field(description="Dimension name, e.g. region, channel, category.")
-    values: list[str] = Field(min_length=1, max_length=10, description="Codes, e.g. ['east'].")
-    exclude: bool = Field(False, description="True to exclude these values.")
-
-
-class ToolError(Exception):
-    """A tool call the model can fix; the text says how."""
 
 
 @dataclass(frozen=True)
@@ -90,24 +77,66 @@ class AgentToolkit:
     results: dict[str, MetricResult] = field(default_factory=dict)
     records: list[ToolCallRecord] = field(default_factory=list)
 
-    # -- the tools (docstrings are what the model reads) --------------------------------------
+    # -- the backend the shared tools run on (assistant.toolset.ToolBackend) ----------------
 
-    def list_metrics(self) -> str:
-        """List every certified metric and groupable dimension: names, English and Chinese
-        labels, synonyms, definitions, and the codes each dimension takes. Call this first
-        when unsure which metric or dimension name to use."""
-        return catalog_text(self.catalog)
+    def run_query(self, query: MetricQuery) -> MetricResult:
+        return execute(
+            query,
+            self.engine,
+            catalog=self.catalog,
+            policy=self.policy,  # injected here; never a model argument
+            row_limit=self.row_limit,
+            timeout_s=self.timeout_s,
+        )
 
-    def describe_metric(self, name: str) -> str:
-        """Describe one metric by name: its definition, unit, which timestamp attributes it to
-        a period, owner, version, and the dimensions it can be split by."""
-        metric = self.catalog.metric(name)  # raises with "Did you mean ...?"
-        models = {c.model for c in self.catalog.components(metric)}
-        dims = [
-            d
-            for d in groupable_dimensions(self.catalog)
-            if all(_resolves(self.catalog, m, d) for m in models)
-        ]
+    def find_cases(
+        self, text: str, filters: tuple[Filter, ...], k: int, resolved_only: bool
+    ) -> Sequence[Any]:
+        if self.search is None:
+            raise ToolError("Similar-case search is not available here.")
+        return list(self.search(self.mask(text), filters))[: min(k, MAX_CASES)]
+
+    def why(
+        self, metric: str, period: TimeRange, previous: TimeRange, scope: tuple[Filter, ...]
+    ) -> Any:
+        if self.explain is None:
+            raise ToolError("Root-cause analysis is not available here.")
+        return self.explain(metric, period, previous, scope)
+
+    def answer(self, question: str, today: date | None) -> dict[str, Any]:
+        raise ToolError("The agent answers questions itself; use the other tools.")
+
+    def offers(self, tool: str) -> bool:
+        return {
+            "ask": False,  # the agent is the asker
+            "search_similar_cases": self.search is not None,
+            "explain_change": self.explain is not None,
+        }.get(tool, True)
+
+    # -- what the model reads -----------------------------------------------------------------
+
+    def _render(self, tool: Tool, **args: Any) -> str:
+        out = tool.call(self, args)
+        if tool.name == "list_metrics":
+            return catalog_text(self.catalog)
+        if tool.name == "describe_metric":
+            return self._describe(out)
+        if tool.name == "query_metrics":
+            result, notes = out
+            return self._remember(result) + "".join(f"\nassumption: {n}" for n in notes)
+        if tool.name == "search_similar_cases":
+            return self._cases(out)
+        if tool.name == "explain_change":
+            return self._explained(*out)
+        return json.dumps(out, ensure_ascii=False, default=str)
+
+    def _remember(self, result: MetricResult) -> str:
+        result_id = f"R{len(self.results) + 1}"
+        self.results[result_id] = result
+        return result_summary(result, result_id)
+
+    def _describe(self, data: dict[str, Any]) -> str:
+        metric = self.catalog.metric(data["name"])
         return "\n".join(
             [
                 f"{metric.name}: {metric.label.en} / {metric.label.zh}"
@@ -116,67 +145,11 @@ class AgentToolkit:
                 f"定义：{metric.description.zh}",
                 f"unit: {metric.unit}; good direction: {metric.direction}; owner: {metric.owner}",
                 f"synonyms: {', '.join(metric.synonyms)}",
-                f"dimensions: {', '.join(dims)}",
+                f"dimensions: {', '.join(data['dimensions'])}",
             ]
         )
 
-    def query_metrics(
-        self,
-        metrics: list[str],
-        dimensions: list[str] | None = None,
-        time_phrase: str | None = None,
-        start_date: date | None = None,
-        end_date: date | None = None,
-        filters: list[FilterArg] | None = None,
-        time_grain: Literal["day", "week", "month", "quarter", "year"] | None = None,
-        compare_to: Literal["previous_period", "same_period_last_year"] | None = None,
-        rank_by: str | None = None,
-        descending: bool = True,
-        limit: int | None = None,
-    ) -> str:
-        """Compute certified metrics through the semantic layer and return a result summary
-        with an id like [R1]; quote numbers only from these summaries.
-
-        metrics: metric names (see list_metrics). dimensions: names to group by.
-        time_phrase: the period in the user's words ('上个月', 'last quarter', '近30天'),
-        or start_date/end_date (YYYY-MM-DD, end exclusive). Without a period: last full month.
-        filters: [{dimension, values, exclude}] with codes, e.g. region ['east'].
-        time_grain: a trend's grain. compare_to: previous_period or same_period_last_year.
-        rank_by/descending/limit: top-N by a metric."""
-        period, notes = self._period(time_phrase, start_date, end_date)
-        try:
-            query = MetricQuery(
-                metrics=tuple(metrics),
-                dimensions=tuple(dimensions or ()),
-                time_grain=time_grain,
-                time_range=period,
-                filters=self._filters(filters),
-                compare_to=compare_to,
-                order_by=(OrderBy(field=rank_by, descending=descending),) if rank_by else (),
-                limit=limit,
-            )
-        except ValidationError as exc:
-            raise ToolError(validation_text(exc)) from exc
-        result = execute(
-            query,
-            self.engine,
-            catalog=self.catalog,
-            policy=self.policy,  # injected here; never a model argument
-            row_limit=self.row_limit,
-            timeout_s=self.timeout_s,
-        )
-        result_id = f"R{len(self.results) + 1}"
-        self.results[result_id] = result
-        summary = result_summary(result, result_id)
-        return summary + "".join(f"\nassumption: {n}" for n in notes)
-
-    def search_similar_cases(self, text: str, filters: list[FilterArg] | None = None) -> str:
-        """Find resolved cases similar to a complaint text; returns their (masked) texts,
-        resolutions and root causes as data. filters: e.g. region ['east'],
-        product_line ['air_conditioner']."""
-        if self.search is None:
-            raise ToolError("Similar-case search is not available here.")
-        hits = list(self.search(self.mask(text), self._filters(filters)))[:MAX_CASES]
+    def _cases(self, hits: Sequence[Any]) -> str:
         cases = []
         for hit in hits:
             item = hit.to_dict() if hasattr(hit, "to_dict") else dict(hit)
@@ -195,30 +168,12 @@ class AgentToolkit:
             f"{body}</retrieved_cases>"
         )
 
-    def explain_change(
-        self,
-        metric: str,
-        time_phrase: str | None = None,
-        start_date: date | None = None,
-        end_date: date | None = None,
-        compare_to: Literal["previous_period", "same_period_last_year"] = "previous_period",
-        scope: list[FilterArg] | None = None,
-    ) -> str:
-        """Explain why a metric changed in a period versus the previous period (or the same
-        period last year), within an optional scope of filters: which segments drove it."""
-        if self.explain is None:
-            raise ToolError("Root-cause analysis is not available here.")
-        self.catalog.metric(metric)
-        period, notes = self._period(time_phrase, start_date, end_date)
-        assert period is not None
-        before = previous_period(period, compare_to)
-        out = self.explain(metric, period, before, self._filters(scope))
-        ids: list[str] = []
-        for item in out if isinstance(out, list | tuple) else [out]:
-            if isinstance(item, MetricResult):
-                result_id = f"R{len(self.results) + 1}"
-                self.results[result_id] = item
-                ids.append(result_summary(item, result_id))
+    def _explained(self, out: Any, notes: tuple[str, ...]) -> str:
+        ids = [
+            self._remember(item)
+            for item in (out if isinstance(out, list | tuple) else [out])
+            if isinstance(item, MetricResult)
+        ]
         if ids:
             return "\n".join(ids + [f"assumption: {n}" for n in notes])
         payload = out.to_dict() if hasattr(out, "to_dict") else out
@@ -228,19 +183,17 @@ class AgentToolkit:
     # -- plumbing ------------------------------------------------------------------------------
 
     def tools(self) -> list[BaseTool]:
-        """The tools as LangChain tools (search/explain only when their callables exist)."""
-        funcs: list[Callable[..., str]] = [
-            self.list_metrics,
-            self.describe_metric,
-            self.query_metrics,
-        ]
-        if self.search is not None:
-            funcs.append(self.search_similar_cases)
-        if self.explain is not None:
-            funcs.append(self.explain_change)
+        """The shared tools this toolkit offers, as LangChain tools (search/explain only when
+        their callables exist; never ``ask``)."""
         return [
-            StructuredTool.from_function(func=f, name=f.__name__, description=_doc(f))
-            for f in funcs
+            StructuredTool.from_function(
+                func=partial(self._render, t),
+                name=t.name,
+                description=t.description,
+                args_schema=t.arguments,
+            )
+            for t in shared_tools()
+            if self.offers(t.name)
         ]
 
     def call(self, name: str, args: dict[str, Any]) -> ToolCallRecord:
@@ -280,50 +233,3 @@ class AgentToolkit:
             return f"Error: invalid arguments: {validation_text(exc)}", False
         except TimeParseError as exc:
             return f"Error: {exc}", False
-
-    def _filters(self, filters: list[FilterArg] | None) -> tuple[Filter, ...]:
-        out = []
-        for raw in filters or ():
-            flt = raw if isinstance(raw, FilterArg) else FilterArg.model_validate(raw)
-            if dimension_of(self.catalog, flt.dimension) is None:
-                names = ", ".join(groupable_dimensions(self.catalog))
-                raise ToolError(f"Unknown dimension '{flt.dimension}'. Valid dimensions: {names}.")
-            values = tuple(dict.fromkeys(_code(self.catalog, flt.dimension, v) for v in flt.values))
-            many = len(values) > 1
-            op = ("not in" if many else "!=") if flt.exclude else ("in" if many else "=")
-            out.append(Filter(field=flt.dimension, op=op, values=values))
-        return tuple(out)
-
-    def _period(
-        self, phrase: str | None, start: date | None, end: date | None
-    ) -> tuple[TimeRange | None, tuple[str, ...]]:
-        if phrase:
-            found = [m for m in parse_time(phrase, self.today) if m.range is not None]
-            if not found:
-                raise ToolError(
-                    f"time_phrase '{phrase}' is not a period I can read; use words like "
-                    "'上个月', 'last quarter', '2026年9月', or start_date/end_date."
-                )
-            rng = found[0].range
-            assert rng is not None
-            return TimeRange(start=rng.start, end=rng.end), ()
-        if start or end:
-            if not (start and end):
-                raise ToolError("Give both start_date and end_date (end exclusive), or neither.")
-            try:
-                return TimeRange(start=start, end=end), ()
-            except ValidationError as exc:
-                raise ToolError(validation_text(exc)) from exc
-        return last_full_month(self.today), ("no period given: the last full month",)
-
-
-def _resolves(catalog: Catalog, model: str, name: str) -> bool:
-    try:
-        catalog.resolve_dimension(model, name)
-    except SemanticLayerError:
-        return False
-    return True
-
-
-def _doc(func: Callable[..., Any]) -> str:
-    return " ".join((func.__doc__ or func.__name__).split())

@@ -10,8 +10,9 @@ returned, so a plan that cannot run never reaches the user.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 
 from assistant.planning import cues
 from assistant.planning.interpret import describe_query, suggestions
@@ -30,10 +31,11 @@ from assistant.planning.plans import (
 )
 from assistant.planning.time_parser import TimeMatch, TimeParseError, chinese_number, parse_time
 from assistant.planning.verified import VerifiedQuestions, load_verified_questions
-from semantic_layer.catalog import Catalog, default_catalog
+from semantic_layer.catalog import Catalog
+from semantic_layer.catalog_loader import default_catalog
 from semantic_layer.compiler import compile_query
 from semantic_layer.errors import SemanticLayerError
-from semantic_layer.plan import add_months, comparison_shift
+from semantic_layer.periods import add_months, comparison_range, last_full_month
 from semantic_layer.query import Filter, MetricFilter, MetricQuery, OrderBy, TimeRange
 
 MAX_QUESTION_CHARS = 2_000
@@ -87,33 +89,22 @@ class _Reading:
     singular: bool = False  # "which channel is ..." wants one answer
 
 
-def _previous(time_range: TimeRange, compare: str) -> TimeRange:
-    probe = MetricQuery(metrics=("ticket_volume",), time_range=time_range, compare_to=compare)
-    shift = comparison_shift(probe)
-    assert shift is not None
-    if shift.months:
-        return TimeRange(
-            start=add_months(time_range.start, -shift.months),
-            end=add_months(time_range.end, -shift.months),
-        )
-    days = timedelta(days=shift.days)
-    return TimeRange(start=time_range.start - days, end=time_range.end - days)
-
-
-def last_full_month(today: date) -> TimeRange:
-    first = today.replace(day=1)
-    return TimeRange(start=add_months(first, -1), end=first)
-
-
 class OfflinePlanner:
     """Question + conversation state -> Plan, with the semantic layer as its only knowledge."""
 
     name = "offline"
 
     def __init__(
-        self, catalog: Catalog | None = None, verified: VerifiedQuestions | None = None
+        self,
+        catalog: Catalog | None = None,
+        verified: VerifiedQuestions | None = None,
+        *,
+        check: Callable[[MetricQuery], object] | None = None,
     ) -> None:
         self.catalog = catalog or default_catalog()
+        # Compiles a query to check it; the application passes its CompileCache, so the answer
+        # runs the very compiled query checked here.
+        self.check = check or (lambda query: compile_query(query, self.catalog))
         self.lexicon: Lexicon = lexicon_for(self.catalog)
         self.verified = verified if verified is not None else load_verified_questions()
 
@@ -400,9 +391,9 @@ class OfflinePlanner:
             return first, compare
         second = _range(reading.ranges[1])
         for kind in ("previous_period", "same_period_last_year"):
-            if _previous(first, kind) == second:
+            if comparison_range(first, kind) == second:
                 return first, kind
-            if _previous(second, kind) == first:
+            if comparison_range(second, kind) == first:
                 return second, kind
         return TimeRange(start=min(first.start, second.start), end=max(first.end, second.end)), (
             compare
@@ -468,11 +459,11 @@ class OfflinePlanner:
         if reading.ranges and query.time_range is not None:
             new = _range(reading.ranges[0])
             text = reading.ranges[0].text.strip()
-            if _previous(query.time_range, "previous_period") == new and (
+            if comparison_range(query.time_range, "previous_period") == new and (
                 cues.COMPARE_WORDS.search(text) or reading.compare
             ):
                 query = query.with_compare_to("previous_period")
-            elif _previous(query.time_range, "same_period_last_year") == new and (
+            elif comparison_range(query.time_range, "same_period_last_year") == new and (
                 cues.COMPARE_WORDS.search(text) or reading.compare
             ):
                 query = query.with_compare_to("same_period_last_year")
@@ -480,7 +471,7 @@ class OfflinePlanner:
                 _is_bare_last_year(text)
                 and (query.time_range.end - query.time_range.start).days < 360
             ):
-                shifted = _previous(query.time_range, "same_period_last_year")
+                shifted = comparison_range(query.time_range, "same_period_last_year")
                 query = query.with_time_range(shifted.start, shifted.end)
             else:
                 query = query.with_time_range(new.start, new.end).with_compare_to(None)
@@ -561,7 +552,7 @@ class OfflinePlanner:
         compare = reading.compare or "previous_period"
         metric = reading.metrics[0]
         label = self.catalog.metric(metric).label
-        previous = _previous(period, compare)
+        previous = comparison_range(period, compare)
         return RootCause(
             metric=metric,
             period=period,
@@ -706,7 +697,7 @@ class OfflinePlanner:
         follow_up_of: MetricQuery | None = None,
     ) -> Plan:
         try:
-            compile_query(query, self.catalog)
+            self.check(query)
         except SemanticLayerError as exc:
             return OutOfScope(
                 reason=_t(

@@ -60,6 +60,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
+from semantic_layer import periods
 from tools.demo_data.calendar import SPRING_FESTIVAL
 
 __all__ = [
@@ -202,25 +203,6 @@ def chinese_number(text: str) -> int:
     return total + num
 
 
-def _add_months(d: date, months: int) -> date:
-    """First day of the month `months` after d's month."""
-    index = d.year * 12 + d.month - 1 + months
-    year, month = divmod(index, 12)
-    return date(year, month + 1, 1)
-
-
-def _month_start(d: date) -> date:
-    return d.replace(day=1)
-
-
-def _quarter_start(d: date) -> date:
-    return date(d.year, 3 * ((d.month - 1) // 3) + 1, 1)
-
-
-def _week_start(d: date, week_start: int) -> date:
-    return d - timedelta(days=(d.weekday() - week_start) % 7)
-
-
 def _days_in_month(year: int, month: int) -> int:
     return calendar.monthrange(year, month)[1]
 
@@ -251,13 +233,13 @@ def _spec_bounds(spec: _Spec, phrase: str) -> tuple[date, date]:
         return date(y, 1, 1), date(y + 1, 1, 1)
     if spec.unit == "half":
         start = date(y, 1 if spec.index == 1 else 7, 1)
-        return start, _add_months(start, 6)
+        return start, periods.month_start(start, 6)
     if spec.unit == "quarter":
         start = date(y, 3 * spec.index - 2, 1)
-        return start, _add_months(start, 3)
+        return start, periods.month_start(start, 3)
     if spec.unit == "month":
         start = date(y, spec.index, 1)
-        return start, _add_months(start, 1)
+        return start, periods.month_start(start, 1)
     if spec.unit == "day":
         last = _days_in_month(y, spec.index)
         day = last if spec.day == -1 else spec.day
@@ -536,7 +518,7 @@ def _day_before_yesterday(m: re.Match[str], ctx: _Ctx) -> _Tok:
     _L + r"(?:this\s+week|current\s+week|week[-\s]to[-\s]date|wtd)" + _R,
 )
 def _this_week(m: re.Match[str], ctx: _Ctx) -> _Tok:
-    start = _week_start(ctx.today, ctx.week_start)
+    start = periods.week_start(ctx.today, ctx.week_start)
     return _range_tok(m.span(), start, start + timedelta(days=7), "this week")
 
 
@@ -545,7 +527,7 @@ def _this_week(m: re.Match[str], ctx: _Ctx) -> _Tok:
     _L + r"(?:last\s+week|(?:the\s+)?(?:previous|prior)\s+week)" + _R,
 )
 def _last_week(m: re.Match[str], ctx: _Ctx) -> _Tok:
-    start = _week_start(ctx.today, ctx.week_start) - timedelta(days=7)
+    start = periods.week_start(ctx.today, ctx.week_start) - timedelta(days=7)
     ctx_compare = PREVIOUS_PERIOD if re.search(r"previous|prior", m.group(0), re.I) else None
     return _range_tok(
         m.span(), start, start + timedelta(days=7), "last week", ctx_compare=ctx_compare
@@ -557,7 +539,7 @@ def _last_week(m: re.Match[str], ctx: _Ctx) -> _Tok:
     _L + r"the\s+week\s+before\s+last" + _R,
 )
 def _week_before_last(m: re.Match[str], ctx: _Ctx) -> _Tok:
-    start = _week_start(ctx.today, ctx.week_start) - timedelta(days=14)
+    start = periods.week_start(ctx.today, ctx.week_start) - timedelta(days=14)
     return _range_tok(m.span(), start, start + timedelta(days=7), "week before last")
 
 
@@ -567,7 +549,7 @@ _WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 
 @_rule(r"(?P<w>上上|上|本|这)(?:个|一)?(?:周|星期|礼拜)(?P<d>[一二三四五六日天])")
 def _weekday(m: re.Match[str], ctx: _Ctx) -> _Tok:
     weeks_back = {"上上": 2, "上": 1}.get(m.group("w"), 0)
-    start = _week_start(ctx.today, ctx.week_start) - timedelta(days=7 * weeks_back)
+    start = periods.week_start(ctx.today, ctx.week_start) - timedelta(days=7 * weeks_back)
     day = start + timedelta(days=(_WEEKDAYS[m.group("d")] - ctx.week_start) % 7)
     return _resolve(m, ctx, _Spec("day", 0, day.month, day.day), day.year)
 
@@ -593,7 +575,7 @@ def _this_month(m: re.Match[str], ctx: _Ctx) -> _Tok:
 
 
 def _months_back(m: re.Match[str], ctx: _Ctx, back: int, desc: str, **kw) -> _Tok:
-    start = _add_months(_month_start(ctx.today), -back)
+    start = periods.month_start(ctx.today, -back)
     return _resolve(m, ctx, _Spec("month", 0, start.month), start.year, desc, **kw)
 
 
@@ -612,7 +594,7 @@ def _month_before_last(m: re.Match[str], ctx: _Ctx) -> _Tok:
 
 
 def _quarters_back(m: re.Match[str], ctx: _Ctx, back: int, desc: str, **kw) -> _Tok:
-    start = _add_months(_quarter_start(ctx.today), -3 * back)
+    start = periods.month_start(periods.quarter_start(ctx.today), -3 * back)
     spec = _Spec("quarter", 0, (start.month + 2) // 3)
     return _resolve(m, ctx, spec, start.year, desc, **kw)
 
@@ -701,15 +683,15 @@ def _rolling(m: re.Match[str], ctx: _Ctx, n: int, unit: str) -> _Tok:
                 m.span(), today - timedelta(days=days), today, f"last {n} {unit}{plural}"
             )
         if unit == "quarter":
-            end = _quarter_start(today)
+            end = periods.quarter_start(today)
             return _range_tok(
-                m.span(), _add_months(end, -3 * n), end, f"last {n} full quarter{plural}"
+                m.span(), periods.month_start(end, -3 * n), end, f"last {n} full quarter{plural}"
             )
         months = n * (12 if unit == "year" else 1)
-        end = _month_start(today)
+        end = periods.month_start(today)
         return _range_tok(
             m.span(),
-            _add_months(end, -months),
+            periods.month_start(end, -months),
             end,
             f"last {months} full month{'s' if months > 1 else ''}",
         )

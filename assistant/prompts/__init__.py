@@ -12,13 +12,13 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from tools.errors import ServicePilotError
+from assistant.errors import AssistantError
 
 PROMPT_DIR = Path(__file__).resolve().parent
 _SLOT = re.compile(r"\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}")
 
 
-class PromptNotFoundError(ServicePilotError):
+class PromptNotFoundError(AssistantError):
     """A prompt file that does not exist (a typo, or a file left out of the package)."""
 
     exit_code = 2

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from datetime import date
+import inspect
 from typing import Any
 
 import gradio as gr
@@ -70,32 +69,46 @@ def build_app(ctx: UIContext) -> gr.Blocks:
 
 
 def _register_api(ctx: UIContext) -> None:
-    """Named endpoints for ``gradio_client``; the role is the signed-in user's, never an
-    argument."""
+    """Named endpoints for ``gradio_client``, one per shared tool (``assistant.toolset``), with
+    the tools' own arguments; the role is the signed-in user's, never an argument."""
+    from assistant.api import AppBackend, tools
 
-    def ask(question: str, today: str = "", request: gr.Request = None) -> dict:  # type: ignore[assignment]
-        """Ask a question (zh/en); returns the answer, plan, rows and provenance as JSON."""
+    def backend(request: gr.Request | None = None) -> AppBackend:
         user, role = ctx.identity(request)
-        day = date.fromisoformat(today) if today else None
-        return ctx.api.ask_dict(question, role, day, user=user)
+        return AppBackend(ctx.api, role, user)
 
-    def query_metrics(query_json: str, request: gr.Request = None) -> dict:  # type: ignore[assignment]
-        """Run a MetricQuery given as JSON through the semantic layer."""
-        _, role = ctx.identity(request)
-        return ctx.api.query_dict(json.loads(query_json), role)
+    for tool in tools():
+        gr.api(
+            _gradio_endpoint(tool, backend), api_name=tool.name, api_description=tool.description
+        )
 
-    def list_metrics(request: gr.Request = None) -> list:  # type: ignore[assignment]
-        """Every metric with labels, owner, certified flag and synonyms."""
-        ctx.identity(request)
-        return ctx.api.list_metrics()
 
-    def search_cases(text: str, k: int = 10, request: gr.Request = None) -> list:  # type: ignore[assignment]
-        """Similar resolved cases for a complaint text (within the caller's access scope)."""
-        _, role = ctx.identity(request)
-        return ctx.api.search_cases(text, role, k=int(k), resolved_only=True)
+def _gradio_endpoint(tool: Any, backend: Any) -> Any:
+    """Gradio passes an endpoint's arguments by position and injects the request."""
+    from assistant.api import tool_endpoint
 
-    for fn in (ask, query_metrics, list_metrics, search_cases):
-        gr.api(fn, api_name=fn.__name__)
+    endpoint = tool_endpoint(tool, backend)
+    names = list(tool.arguments.model_fields)
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        values, request = list(args), kwargs.pop("request", None)
+        if values and isinstance(values[-1], gr.Request):  # Gradio passes it last, by position
+            request = values.pop()
+        return endpoint(request=request, **dict(zip(names, values, strict=False)), **kwargs)
+
+    params = [
+        p.replace(kind=inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        for p in inspect.signature(endpoint).parameters.values()
+    ]
+    request = inspect.Parameter(
+        "request", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None, annotation=gr.Request
+    )
+    returns = inspect.signature(endpoint).return_annotation
+    call.__signature__ = inspect.Signature([*params, request], return_annotation=returns)  # type: ignore[attr-defined]
+    call.__annotations__ = {**endpoint.__annotations__, "request": gr.Request}
+    call.__name__ = call.__qualname__ = tool.name
+    call.__doc__ = tool.description
+    return call
 
 
 def launch(ctx: UIContext, *, host: str = "127.0.0.1", port: int = 7860) -> None:

@@ -13,10 +13,10 @@ import gradio as gr
 import pandas as pd
 
 from assistant.alerts import why_plan
-from assistant.api import default_period
 from assistant.ui.charts import choose_chart, render
 from assistant.ui.context import UIContext
 from assistant.ui.i18n import Translator, t
+from semantic_layer.periods import last_full_month, month_start, quarter_start
 from semantic_layer.query import Filter, MetricQuery, TimeRange
 
 log = logging.getLogger(__name__)
@@ -31,16 +31,15 @@ HEADLINE_METRICS = (
 
 
 def period_range(period: str, today: date) -> tuple[date, date]:
+    """[start, end) of the cockpit's period: the last full quarter, the last 30 days or (by
+    default) the last full month."""
     if period == "quarter":
-        q_start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
-        prev_end = q_start
-        prev_start_month = q_start.month - 3
-        year = q_start.year + (prev_start_month - 1) // 12
-        month = (prev_start_month - 1) % 12 + 1
-        return date(year, month, 1), prev_end
+        end = quarter_start(today)
+        return month_start(end, -3), end
     if period == "30d":
         return today - timedelta(days=30), today
-    return default_period(today)
+    month = last_full_month(today)
+    return month.start, month.end
 
 
 def _filters(region: str | None) -> tuple[Filter, ...]:

@@ -11,7 +11,8 @@ import gradio as gr
 from assistant.api import ServicePilotAPI
 from assistant.roles import get_role
 from assistant.ui.auth import UserDirectory
-from semantic_layer.catalog import Catalog, default_catalog, load_catalog
+from semantic_layer.catalog import Catalog
+from semantic_layer.catalog_loader import default_catalog, load_catalog
 from tools.feedback import FeedbackStore
 
 EvalRunner = Callable[[], dict[str, Any]]

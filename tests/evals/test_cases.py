@@ -10,7 +10,7 @@ import pytest
 
 from evals.cases import TAGS, CaseFileError, load_cases
 from evals.runner import CheckRunner, compare_frames
-from semantic_layer.catalog import default_catalog
+from semantic_layer.catalog_loader import default_catalog
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 
 from assistant.planning.plans import ConversationState, OutOfScope, Plan
-from semantic_layer.catalog import Catalog, default_catalog
+from semantic_layer.catalog import Catalog
+from semantic_layer.catalog_loader import default_catalog
 
 TODAY = date(2026, 11, 5)  # the demo data ends 2026-10-31: "last month" is October 2026
 

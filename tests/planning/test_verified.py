@@ -12,7 +12,7 @@ from assistant.planning.verified import (
     VerifiedQuestionsError,
     load_verified_questions,
 )
-from semantic_layer.catalog import default_catalog
+from semantic_layer.catalog_loader import default_catalog
 
 
 def test_every_entry_compiles_against_the_catalog():

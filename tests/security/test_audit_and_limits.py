@@ -7,11 +7,10 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from assistant.api import ServicePilotAPI
+from assistant.app import build_app
 from assistant.planning.offline import MAX_QUESTION_CHARS
 from assistant.planning.plans import ConversationState, OutOfScope
 from assistant.ratelimit import RateLimited, RateLimiter
-from assistant.service import Assistant
 from tools.audit import AUDIT, AuditLog, OpsStore
 from tools.feedback import Feedback, FeedbackStore
 
@@ -26,13 +25,13 @@ def ops(tmp_path):
 
 
 def test_every_question_is_audited_and_feedback_joins(demo_warehouse_url, ops):
-    assistant = Assistant(demo_warehouse_url, audit=AuditLog(ops), surface="ui")
+    app = build_app(None, "ui", warehouse=demo_warehouse_url, audit=AuditLog(ops))
     state = ConversationState(today=TODAY, role="east_manager", user="lin")
     try:
-        metric = assistant.ask("上个月各渠道的满意度", state=state)
-        refused = assistant.ask("今天天气怎么样", state=state)
+        metric = app.assistant.ask("上个月各渠道的满意度", state=state)
+        refused = app.assistant.ask("今天天气怎么样", state=state)
     finally:
-        assistant.close()
+        app.close()
     assert metric.audit_id and refused.audit_id and metric.audit_id != refused.audit_id
     FeedbackStore(ops).add(
         Feedback(
@@ -59,13 +58,13 @@ def test_every_question_is_audited_and_feedback_joins(demo_warehouse_url, ops):
 
 
 def test_a_broken_audit_log_is_reported_not_hidden(demo_warehouse_url, ops):
-    assistant = Assistant(demo_warehouse_url, audit=AuditLog(ops))
+    app = build_app(None, "test", warehouse=demo_warehouse_url, audit=AuditLog(ops))
     with ops.engine.begin() as conn:
         conn.execute(sa.text("DROP TABLE sp_audit"))
     try:
-        answer = assistant.ask("上个月的满意度", state=ConversationState(today=TODAY))
+        answer = app.assistant.ask("上个月的满意度", state=ConversationState(today=TODAY))
     finally:
-        assistant.close()
+        app.close()
     assert answer.result is not None and answer.audit_id is None
     assert any("审计日志" in notice for notice in answer.notices)
 
@@ -109,25 +108,25 @@ def test_rate_limit_per_user_with_a_clear_message():
 
 
 def test_api_applies_the_rate_limit(demo_warehouse_url):
-    api = ServicePilotAPI(
-        Assistant(demo_warehouse_url),
-        today=TODAY,
-        warehouse_url=demo_warehouse_url,
-        rate_limit=RateLimiter(2),
+    app = build_app(
+        None, "test", warehouse=demo_warehouse_url, today=TODAY, rate_limit=RateLimiter(2)
     )
+    api = app.api
     try:
         api.ask_dict("上个月的满意度", None, user="lin")
         api.ask_dict("上个月的NPS", None, user="lin")
         with pytest.raises(RateLimited):
             api.ask_dict("上个月的CES", None, user="lin")
     finally:
-        api.assistant.close()
+        app.close()
 
 
 def test_question_length_limit(demo_warehouse_url):
-    assistant = Assistant(demo_warehouse_url)
+    app = build_app(None, "test", warehouse=demo_warehouse_url)
     try:
-        answer = assistant.ask("满意度" * MAX_QUESTION_CHARS, state=ConversationState(today=TODAY))
+        answer = app.assistant.ask(
+            "满意度" * MAX_QUESTION_CHARS, state=ConversationState(today=TODAY)
+        )
     finally:
-        assistant.close()
+        app.close()
     assert isinstance(answer.plan, OutOfScope) and "太长" in answer.text

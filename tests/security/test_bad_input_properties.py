@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from assistant.planning.offline import OfflinePlanner
 from assistant.planning.plans import PLAN_ADAPTER, ConversationState, MetricPlan
-from semantic_layer.catalog import default_catalog
+from semantic_layer.catalog_loader import default_catalog
 from semantic_layer.compiler import compile_query
 from semantic_layer.errors import SemanticLayerError
 from semantic_layer.loader import load_spec, spec_files

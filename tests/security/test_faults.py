@@ -165,21 +165,21 @@ def test_chroma_server_down_gives_a_clear_message(tmp_path: Path) -> None:
 def api_without_chroma(demo_warehouse_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     from datetime import date
 
-    from assistant.api import CaseSearcher, ServicePilotAPI
-    from assistant.service import Assistant
+    from assistant.answer.cases import CaseSearcher
+    from assistant.app import build_app
 
     monkeypatch.setenv("SERVICEPILOT_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("SERVICEPILOT_CHROMA_HOST", "127.0.0.1")
     monkeypatch.setenv("SERVICEPILOT_CHROMA_PORT", str(free_port()))
-    assistant = Assistant(demo_warehouse_url)
-    api = ServicePilotAPI(
-        assistant,
+    app = build_app(
+        None,
+        "test",
+        warehouse=demo_warehouse_url,
         today=date.fromisoformat(TODAY),
-        warehouse_url=demo_warehouse_url,
         cases=CaseSearcher(collection="cases"),
     )
-    yield api
-    assistant.close()
+    yield app.api
+    app.close()
 
 
 def test_offline_planner_keeps_answering_metrics_when_chroma_is_down(api_without_chroma) -> None:

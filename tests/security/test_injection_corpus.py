@@ -28,7 +28,8 @@ from typing import Any
 import pytest
 from langchain_core.messages import BaseMessage
 
-from assistant.api import CaseSearcher
+from assistant.answer.cases import CaseSearcher
+from assistant.app import build_app
 from assistant.llm.agent import AgentRun, run_agent
 from assistant.llm.tools import AgentToolkit
 from assistant.planning.plans import (
@@ -191,7 +192,7 @@ def env(tmp_path_factory: pytest.TempPathFactory, demo_warehouse_url: str) -> It
     assert index_cases(store, normal).total == NORMAL_CASES
     engine = make_engine(demo_warehouse_url, read_only=True)
     searcher = CaseSearcher(collection="injection", _store=store)
-    assistant = Assistant(engine, case_search=searcher.capability)
+    assistant = build_app(None, "test", warehouse=engine, cases=searcher).assistant
     environment = Env(store, assistant, searcher, engine)
     # before: the clean index
     environment.before_answers = ask_all(assistant)

@@ -12,9 +12,9 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
+from assistant.app import build_app
 from assistant.planning.plans import ConversationState, MetricPlan
 from assistant.roles import get_role
-from assistant.service import Assistant
 from semantic_layer.errors import SemanticLayerError
 from semantic_layer.executor import execute
 from semantic_layer.query import Filter, MetricQuery, TimeRange
@@ -49,9 +49,9 @@ FOLLOW_UPS = [
 
 @pytest.fixture(scope="module")
 def assistant(demo_warehouse_url):
-    instance = Assistant(demo_warehouse_url)
-    yield instance
-    instance.close()
+    app = build_app(None, "test", warehouse=demo_warehouse_url)
+    yield app.assistant
+    app.close()
 
 
 @pytest.fixture(scope="module")

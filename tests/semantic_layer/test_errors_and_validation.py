@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from semantic_layer.catalog import default_catalog, load_catalog
+from semantic_layer.catalog_loader import default_catalog, load_catalog
 from semantic_layer.compiler import compile_query
 from semantic_layer.errors import QueryError, SemanticLayerError, SpecError, UnknownCodeError
 from semantic_layer.loader import DEFINITIONS_DIR, load_spec
@@ -188,7 +188,7 @@ def test_validation_reports_every_problem_with_file_line_and_fix(tmp_path):
 
 
 def test_packaged_spec_is_clean_and_smoke_runs(demo_engine):
-    from semantic_layer.validation import smoke_test
+    from semantic_layer.smoke import smoke_test
 
     loaded = load_spec()
     assert validate_static(loaded) == []

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from semantic_layer.catalog import default_catalog
+from semantic_layer.catalog_loader import default_catalog
 from semantic_layer.compiler import compile_query
 from semantic_layer.query import MetricQuery, TimeRange
 from semantic_layer.transpile import transpile

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from semantic_layer.catalog import default_catalog
+from semantic_layer.catalog_loader import default_catalog
 from semantic_layer.executor import execute
 from semantic_layer.query import Filter, MetricQuery, TimeRange
 from tests.semantic_layer.reference import compute

@@ -25,17 +25,17 @@ def _client(server, user: str) -> Client:
 def test_api_ask_returns_the_chat_number(ui_server, demo_warehouse_url):
     from datetime import date
 
+    from assistant.app import build_app
     from assistant.planning.plans import ConversationState
-    from assistant.service import Assistant
 
     got = _client(ui_server, "exec").predict(QUESTION_ZH, "", api_name="/ask")
-    assistant = Assistant(demo_warehouse_url)
+    app = build_app(None, "test", warehouse=demo_warehouse_url)
     try:
-        chat = assistant.ask(
+        chat = app.assistant.ask(
             QUESTION_ZH, state=ConversationState(today=date.fromisoformat(TODAY), role="executive")
         )
     finally:
-        assistant.close()
+        app.close()
     assert got["kind"] == "metric"
     assert got["role"] == "executive"
     assert got["value"] == pytest.approx(float(chat.result.data.iloc[0]["csat"]))
@@ -59,15 +59,12 @@ def test_regional_manager_gets_only_own_region_through_the_api(ui_server):
     assert own["value"] == pytest.approx(exec_east["value"])
     all_regions = execs.predict("What was CSAT last month?", "", api_name="/ask")
     assert all_regions["value"] != pytest.approx(own["value"])
-    # A role cannot be smuggled in through a raw query either.
+    # A role cannot be smuggled in through a query either (the tools' argument shape).
     raw = east.predict(
-        json.dumps(
-            {
-                "metrics": ["complaint_volume"],
-                "dimensions": ["region"],
-                "time_range": {"start": "2026-10-01", "end": "2026-11-01"},
-            }
-        ),
+        metrics=["complaint_volume"],
+        dimensions=["region"],
+        start="2026-10-01",
+        end="2026-11-01",
         api_name="/query_metrics",
     )
     assert {row["region"] for row in raw["rows"]} == {"east"}

@@ -14,12 +14,11 @@ from tools.feedback import Feedback, FeedbackStore
 
 @pytest.fixture(scope="module")
 def api(demo_warehouse_url):
-    from assistant.api import ServicePilotAPI
-    from assistant.service import Assistant
+    from assistant.app import build_app
 
-    assistant = Assistant(demo_warehouse_url)
-    yield ServicePilotAPI(assistant, today=date(2026, 11, 22), warehouse_url=demo_warehouse_url)
-    assistant.close()
+    app = build_app(None, "test", warehouse=demo_warehouse_url, today=date(2026, 11, 22))
+    yield app.api
+    app.close()
 
 
 @pytest.mark.parametrize(
@@ -114,12 +113,18 @@ def test_alerts_are_scoped_to_the_role():
 
 
 def test_missing_case_index_says_how_to_build_it(api, tmp_path, monkeypatch):
-    from assistant.api import INDEX_MISSING, CaseSearcher
-    from assistant.planning.plans import CaseSearch
+    from dataclasses import replace
+
+    from assistant.answer import cases
+    from assistant.answer.base import AnswerContext
+    from assistant.planning.plans import CaseSearch, ConversationState
     from assistant.roles import get_role
 
     monkeypatch.setenv("SERVICEPILOT_CHROMA_DIR", str(tmp_path / "empty-chroma"))
-    text, payload = CaseSearcher().capability(
-        CaseSearch(text="热水器漏水"), get_role("agent"), "zh"
+    services = replace(api.app.services, cases=cases.CaseSearcher())  # opens no store yet
+    ctx = AnswerContext(
+        get_role("agent"), "zh", ConversationState(today=date(2026, 11, 22)), services
     )
+    reply = cases.handle(CaseSearch(text="热水器漏水"), ctx)
+    text, payload, INDEX_MISSING = reply.text, reply.payload, cases.INDEX_MISSING
     assert text == INDEX_MISSING["zh"] and "servicepilot cases index" in text and not payload

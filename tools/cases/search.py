@@ -11,7 +11,6 @@ Retrieved case text is data: it is returned verbatim (masked) and never interpre
 
 from __future__ import annotations
 
-import difflib
 import json
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -19,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from semantic_layer.errors import did_you_mean
 from tools.cases.embedding import encode
 from tools.cases.lexical import LexicalIndex, load_lexical_index
 from tools.cases.records import META_FIELDS, day_number
@@ -192,8 +192,7 @@ def _check_fields(filters: CaseFilters, index: LexicalIndex) -> None:
     valid = _valid_fields(index)
     for key, _ in filters.equals:
         if key in _INTERNAL or (key not in index.meta.columns and key not in META_FIELDS):
-            close = difflib.get_close_matches(key, valid, n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
+            hint = did_you_mean(key, valid)
             raise CaseSearchError(
                 f"Unknown filter field {key!r}.{hint} Fields of this collection: "
                 f"{', '.join(valid) or '(empty collection)'}."

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -10,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
+from semantic_layer.errors import did_you_mean
 from tools.cases.records import RESOLVED_STATUSES, CaseRecord, clean_metadata, day_number
 from tools.cases.text import case_text
 from tools.errors import CaseIndexError
@@ -121,8 +121,7 @@ def warehouse_records(
 def _check_columns(path: Path, have: Sequence[str], wanted: Sequence[str]) -> None:
     for col in wanted:
         if col not in have:
-            close = difflib.get_close_matches(col, list(have), n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
+            hint = did_you_mean(col, list(have))
             raise CaseIndexError(
                 f"{path}: no column {col!r}.{hint} Columns: {', '.join(have)}. "
                 "Pass the right names with --id-column/--text-column/--meta-columns."

@@ -9,7 +9,6 @@ lexical index cache is keyed by it).
 
 from __future__ import annotations
 
-import difflib
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from typing import Any
 import chromadb
 from chromadb.config import Settings as ChromaSettings
 
+from semantic_layer.errors import did_you_mean
 from tools.cases.embedding import CaseEmbeddingFunction, default_model_dir, model_identity
 from tools.errors import CaseCollectionMissing, CaseIndexError
 from tools.settings import Settings, load_settings
@@ -139,8 +139,7 @@ def open_store(
     existing = list_collections(target)
     if name not in existing:
         if not create:
-            close = difflib.get_close_matches(name, existing, n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
+            hint = did_you_mean(name, existing)
             raise CaseCollectionMissing(
                 f"Case collection {name!r} does not exist in {target.label}.{hint} "
                 f"Existing: {', '.join(existing) or '(none)'}. Build it with "

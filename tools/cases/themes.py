@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import numpy as np
 
+from semantic_layer.periods import week_start
 from tools.cases.search import AccessScope, CaseFilters, _where
 from tools.cases.store import CaseStore
 
@@ -137,7 +138,7 @@ def _week(day: int | None) -> str | None:
     if not day:
         return None
     d = date(day // 10000, day // 100 % 100, day % 100)
-    return (d - timedelta(days=d.weekday())).isoformat()
+    return week_start(d).isoformat()
 
 
 def compute_themes(

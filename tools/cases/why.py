@@ -24,7 +24,9 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
+from sqlalchemy.engine import Engine
 
+from semantic_layer.catalog import Catalog
 from semantic_layer.executor import execute
 from semantic_layer.query import Filter, MetricQuery, TimeRange
 from tools.errors import CaseSearchError
@@ -137,8 +139,10 @@ def _fmt(x: float | None) -> str:
     return "-" if x is None else f"{x:,.2f}"
 
 
-def _run(query: MetricQuery, warehouse: Any, policy: Any) -> tuple[pd.DataFrame, str]:
-    result = execute(query, warehouse, policy=policy)
+def _run(
+    query: MetricQuery, warehouse: Engine, policy: Any, catalog: Catalog
+) -> tuple[pd.DataFrame, str]:
+    result = execute(query, warehouse, catalog=catalog, policy=policy)
     return result.data, result.sql
 
 
@@ -147,7 +151,8 @@ def explain_change(
     period: tuple[date, date],
     previous: tuple[date, date],
     *,
-    warehouse_url: str,
+    warehouse: Engine | str,
+    catalog: Catalog,
     scope: dict[str, str] | None = None,
     dimensions: list[str] | tuple[str, ...] = DEFAULT_DIMENSIONS,
     policy: Any = None,
@@ -162,12 +167,14 @@ def explain_change(
     within ``scope`` by each of ``dimensions``, and attach grown complaint themes.
 
     ``policy`` (a semantic-layer RowPolicy) and ``access`` (a tools.cases AccessScope) carry
-    the caller's row-level access into the metric queries and the theme search."""
-    from semantic_layer.catalog import default_catalog
+    the caller's row-level access into the metric queries and the theme search.
+
+    ``warehouse`` is the caller's engine (or a URL, opened read-only for this call) and
+    ``catalog`` the caller's catalog: the application passes its own, so a reloaded catalog
+    answers "why" with the same definitions as every other answer."""
     from tools.warehouse.engine import make_engine
 
     scope = dict(scope or {})
-    catalog = default_catalog()
     spec = catalog.metric(metric)  # raises the semantic layer's "Unknown metric ... did you mean"
     additive = spec.type == "simple"
     days_now = (period[1] - period[0]).days
@@ -178,7 +185,8 @@ def explain_change(
             "date is exclusive and must be after the start."
         )
     scale = days_now / days_before if additive else 1.0
-    engine = make_engine(warehouse_url, read_only=True)
+    owned = isinstance(warehouse, str)
+    engine = make_engine(warehouse, read_only=True) if isinstance(warehouse, str) else warehouse
     sqls: list[str] = []
     notes: list[str] = []
 
@@ -195,9 +203,9 @@ def explain_change(
                 filters=filters,
             )
 
-        now_total, sql = _run(query((), period), engine, policy)
+        now_total, sql = _run(query((), period), engine, policy, catalog)
         sqls.append(sql)
-        before_total, sql = _run(query((), previous), engine, policy)
+        before_total, sql = _run(query((), previous), engine, policy, catalog)
         sqls.append(sql)
         v_now = _scalar(now_total, metric)
         raw_before = _scalar(before_total, metric)
@@ -205,8 +213,8 @@ def explain_change(
         delta = None if v_now is None or v_before is None else v_now - v_before
         parts: dict[str, tuple[Contribution, ...]] = {}
         for dim in dims:
-            now_df, sql_now = _run(query((dim,), period), engine, policy)
-            before_df, _ = _run(query((dim,), previous), engine, policy)
+            now_df, sql_now = _run(query((dim,), period), engine, policy, catalog)
+            before_df, _ = _run(query((dim,), previous), engine, policy, catalog)
             sqls.append(sql_now)
             parts[dim] = _contributions(dim, metric, now_df, before_df, scale, additive, delta)
         return v_now, v_before, delta, parts
@@ -237,7 +245,8 @@ def explain_change(
                 break
             _, _, delta, parts = decompose(current, left)
     finally:
-        engine.dispose()
+        if owned:
+            engine.dispose()
     if not additive and change is not None:
         notes.append("Rate metric: contributions are mix-weighted (n share x rate) changes.")
     if additive and days_now != days_before:

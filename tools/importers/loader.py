@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import sys
@@ -33,6 +32,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.engine import Connection
 from tqdm import tqdm
 
+from semantic_layer.errors import did_you_mean
 from tools.errors import ImportValidationError
 from tools.importers.mapping import MappingFile, load_mapping
 from tools.importers.readers import (
@@ -174,8 +174,7 @@ def _check_source_columns(path: Path, kind: str, mapping_file: MappingFile) -> N
     for source, targets in mapping_file.spec.source_columns().items():
         if source in header:
             continue
-        close = difflib.get_close_matches(source, header, n=1, cutoff=0.6)
-        hint = f" Did you mean '{close[0]}'?" if close else ""
+        hint = did_you_mean(source, header)
         problems.append(
             f"{path.name}: column '{source}' (needed for {', '.join(targets)}) is missing.{hint} "
             f"Columns in the file: {', '.join(repr(h) for h in header)}. Fix: rename the column "

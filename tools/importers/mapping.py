@@ -10,7 +10,6 @@ as exactly one *kind* — ``from`` (a source column, or a list: first non-blank)
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import typing
@@ -22,6 +21,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from sqlalchemy import Date, DateTime, String
 
+from semantic_layer.errors import did_you_mean
 from tools.errors import MappingError
 from tools.importers.yaml_lines import Path_, line_of, load_yaml_with_lines
 from tools.warehouse.codes import CODED_COLUMNS
@@ -223,8 +223,7 @@ def resolve_mapping_path(name_or_path: str | Path) -> Path:
     builtins = builtin_mappings()
     if str(name_or_path) in builtins:
         return builtins[str(name_or_path)]
-    close = difflib.get_close_matches(str(name_or_path), list(builtins), n=1)
-    hint = f" Did you mean '{close[0]}'?" if close else ""
+    hint = did_you_mean(str(name_or_path), list(builtins))
     raise MappingError(
         f"Mapping {str(name_or_path)!r} is neither a file nor a built-in mapping.{hint} "
         f"Built-in mappings: {', '.join(sorted(builtins)) or '(none)'}; or pass a path to a "
@@ -271,8 +270,7 @@ def _format_pydantic(exc: ValidationError, path: Path, lines) -> str:
         if err["type"] == "extra_forbidden":
             key = str(loc[-1])
             valid = _valid_keys(loc[:-1])
-            close = difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
-            hint = f" Did you mean '{close[0]}'?" if close else ""
+            hint = did_you_mean(key, valid)
             message = f"unknown key '{key}'.{hint} Valid keys here: {', '.join(valid)}."
         elif err["type"] == "missing":
             message = f"required key '{loc[-1]}' is missing; add it."
@@ -317,11 +315,6 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
 # ------------------------------------------------------------- checks against the schema
 
 
-def _did_you_mean(name: str, options: list[str]) -> str:
-    close = difflib.get_close_matches(name, options, n=1)
-    return f" Did you mean '{close[0]}'?" if close else ""
-
-
 def check_against_schema(spec: Mapping) -> list[tuple[Path_, str]]:
     """Rules that need the warehouse schema: tables/columns exist, required columns are mapped,
     constants and map values are valid codes, modifiers fit the column type."""
@@ -343,7 +336,7 @@ def check_against_schema(spec: Mapping) -> list[tuple[Path_, str]]:
             problems.append(
                 (
                     ("tables", table),
-                    f"unknown table '{table}'.{_did_you_mean(table, list(CONTRACT_TABLES))}"
+                    f"unknown table '{table}'.{did_you_mean(table, list(CONTRACT_TABLES))}"
                     f" Tables: {', '.join(CONTRACT_TABLES)}.",
                 )
             )
@@ -366,7 +359,7 @@ def check_against_schema(spec: Mapping) -> list[tuple[Path_, str]]:
                     (
                         loc,
                         f"unknown column '{column}' of table {table}."
-                        f"{_did_you_mean(column, names)} Columns: {', '.join(names)}.",
+                        f"{did_you_mean(column, names)} Columns: {', '.join(names)}.",
                     )
                 )
                 continue
@@ -441,7 +434,7 @@ def _check_column(
                     (
                         where,
                         f"'{value}' is not a valid {table}.{column} code."
-                        f"{_did_you_mean(str(value), list(valid))} Valid: "
+                        f"{did_you_mean(str(value), list(valid))} Valid: "
                         f"{', '.join(valid)} (declare more under `codes:`).",
                     )
                 )

@@ -8,7 +8,6 @@ that cannot be converted become null and are reported to the problem log.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import hashlib
 
 import numpy as np
@@ -17,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Boolean, Date, DateTime, Float, Integer, Numeric
 
+from semantic_layer.errors import did_you_mean
 from tools.importers.mapping import ColumnSpec, Mapping, template_parts
 from tools.importers.validation import ProblemLog, describe
 from tools.warehouse.schema import metadata
@@ -156,8 +156,7 @@ def _apply_map(
 
 
 def _close(value: str, options: list[str]) -> str:
-    close = difflib.get_close_matches(value, options, n=1)
-    return f" Did you mean {close[0]!r}?" if close else ""
+    return did_you_mean(value, options)
 
 
 def _convert(

@@ -11,7 +11,8 @@ from typing import Any
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from semantic_layer.catalog import Catalog, default_catalog
+from semantic_layer.catalog import Catalog
+from semantic_layer.catalog_loader import default_catalog
 from semantic_layer.executor import execute
 from semantic_layer.query import MetricQuery, TimeRange
 from tools.monitoring.detector import Finding, evaluate_rule

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 
 from semantic_layer.catalog import Catalog
 from semantic_layer.executor import execute
+from semantic_layer.periods import week_start
 from semantic_layer.plan import PERIOD
 from semantic_layer.query import MetricQuery, TimeRange
 from tools.monitoring.baseline import (
@@ -64,7 +65,7 @@ def period_days(grain: str) -> int:
 
 
 def period_start(day: date, grain: str) -> date:
-    return day - timedelta(days=day.weekday()) if grain == "week" else day
+    return week_start(day) if grain == "week" else day
 
 
 def history_layout(rule: Rule) -> tuple[int, int | None, int]:

@@ -21,6 +21,7 @@ import numpy as np
 from sqlalchemy.engine import Engine
 
 from semantic_layer.executor import execute
+from semantic_layer.periods import week_start
 from semantic_layer.plan import PERIOD
 from semantic_layer.query import MetricQuery, TimeRange
 from tools.errors import ServicePilotError
@@ -94,7 +95,7 @@ def _weekly(
     engine: Engine | str, metric: str, scope: dict[str, str], today: date
 ) -> tuple[list[date], np.ndarray, date]:
     """Complete weeks of ``metric`` (Monday starts) before ``today`` and the data."""
-    end = today - timedelta(days=today.weekday())  # Monday of today's week: weeks before it
+    end = week_start(today)  # Monday of today's week: weeks before it
     query = MetricQuery(
         metrics=(metric,),
         time_grain="week",
@@ -107,7 +108,7 @@ def _weekly(
     if fresh is not None:
         # The warehouse may end before today: the last week must be complete.
         data_end = fresh.date() + timedelta(days=1)
-        end = min(end, data_end - timedelta(days=data_end.weekday()))
+        end = min(end, week_start(data_end))
     frame = result.data.sort_values(PERIOD)
     frame = frame[frame[PERIOD] < end]
     values = frame[metric].astype(float).to_numpy()

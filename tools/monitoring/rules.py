@@ -21,7 +21,8 @@ from pydantic import (
     model_validator,
 )
 
-from semantic_layer.catalog import Catalog, default_catalog
+from semantic_layer.catalog import Catalog
+from semantic_layer.catalog_loader import default_catalog
 from semantic_layer.errors import closest
 from tools.errors import ConfigError
 from tools.monitoring.calendar import HolidayCalendar, HolidayEvent, demo_calendar

@@ -1,0 +1,35 @@
+"""MetricPlan -> numbers from the semantic layer, narrated (``narrate``).
+
+The query runs exactly as the planner's check compiled it (through the application's
+``CompileCache``), with the asker's row filters compiled in."""
+
+from __future__ import annotations
+
+from assistant.answer.base import AnswerContext, Reply, t
+from assistant.answer.narrate import narrate
+from assistant.planning.plans import MetricPlan
+from semantic_layer.errors import SemanticLayerError
+from semantic_layer.executor import execute
+
+PLAN = MetricPlan
+
+
+def handle(plan: MetricPlan, ctx: AnswerContext) -> Reply:
+    services, language = ctx.services, ctx.language
+    policy = ctx.role.policy
+    try:
+        result = execute(
+            plan.query,
+            services.engine,
+            catalog=services.catalog,
+            policy=policy,
+            row_limit=services.row_limit,
+            timeout_s=services.timeout_s,
+            compiled=services.compiler.compile(plan.query, policy),
+        )
+    except SemanticLayerError as exc:
+        return Reply(t(language, f"无法计算：{exc}", f"Could not compute this: {exc}"))
+    text = narrate(result, services.lexicon, language)
+    if plan.verified:
+        text = t(language, "✔ 已验证问题。", "✔ Verified question. ") + text
+    return Reply(text, result=result)

@@ -1,0 +1,58 @@
+"""One access check for every plan, whichever surface it comes from (chat, API, MCP, cockpit).
+
+Row-level access itself is enforced lower down (the compiler injects the role's row filters,
+case search its ``AccessScope``); this says early and in words what a role may not ask for:
+metric answers for a role without metric access, case search for a role without it, and a
+scope (region=north) outside the role's rows.
+"""
+
+from __future__ import annotations
+
+from assistant.errors import AccessDenied
+from assistant.planning.plans import (
+    AlertReview,
+    CaseSearch,
+    Forecast,
+    MetricPlan,
+    Plan,
+    RootCause,
+)
+from assistant.roles import Role
+from semantic_layer.query import Filter
+
+# Plans whose answer is made of metric numbers.
+METRIC_PLANS = (MetricPlan, RootCause, Forecast, AlertReview)
+# Plans whose scope names the rows they are about (refused when outside the role's rows).
+SCOPED_PLANS = (RootCause, Forecast, AlertReview)
+
+
+def authorize(role: Role, plan: Plan) -> None:
+    """Raise ``AccessDenied`` (zh and en text) when ``role`` may not have ``plan`` answered."""
+    if isinstance(plan, METRIC_PLANS) and not role.can_query_metrics:
+        only = (
+            ("，只能搜索相似案例", ", only search similar cases")
+            if role.can_search_cases
+            else ("", "")
+        )
+        raise AccessDenied(
+            f"The role '{role.label.en}' cannot query metrics{only[1]}.",
+            f"角色“{role.label.zh}”不能查询指标{only[0]}。",
+        )
+    if isinstance(plan, CaseSearch) and not role.can_search_cases:
+        raise AccessDenied(
+            f"The role '{role.label.en}' may not search cases.",
+            f"角色“{role.label.zh}”不能搜索相似案例。",
+        )
+    if isinstance(plan, SCOPED_PLANS) and not within_rows(role, plan.scope):
+        raise AccessDenied("That is outside the data you may see.", "超出您的数据权限范围。")
+
+
+def within_rows(role: Role, scope: tuple[Filter, ...]) -> bool:
+    """Every value a scope names on a restricted field is one the role may see."""
+    for flt in scope:
+        if flt.op not in ("=", "in"):  # an exclusion only narrows what the role sees
+            continue
+        allowed = role.row_filters.get(flt.field)
+        if allowed is not None and not {str(v) for v in flt.values} <= set(allowed):
+            return False
+    return True

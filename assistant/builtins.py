@@ -1,0 +1,46 @@
+"""The built-in plugin: ServicePilot's own commands, answer handlers and tools, registered
+through the same hooks as any extension (``assistant.plugins``)."""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+from assistant.plugins import hookimpl
+
+
+@hookimpl
+def servicepilot_commands() -> list[Any]:
+    """The built-in commands, in the order ``servicepilot --help`` lists them."""
+    from assistant.commands import (
+        alerts,
+        ask,
+        audit,
+        cases,
+        demo_data,
+        forecast,
+        import_data,
+        llm,
+        mcp,
+        metrics,
+        query,
+        serve,
+        warehouse,
+    )
+
+    modules = (demo_data, import_data, warehouse, metrics, query, ask, llm, alerts, forecast)
+    return [m.command for m in (*modules, serve, mcp, audit, cases)]
+
+
+@hookimpl
+def servicepilot_answer_handlers() -> list[ModuleType]:
+    from assistant.answer import alerts, cases, clarify, forecast, metric, refuse, why
+
+    return [metric, clarify, refuse, cases, why, forecast, alerts]
+
+
+@hookimpl
+def servicepilot_tools() -> list[Any]:
+    from assistant.toolset import builtin_tools
+
+    return builtin_tools()

@@ -1,0 +1,137 @@
+"""Extension points (assistant.plugins, pluggy): the built-ins register through the same hooks
+as extensions, and an extension found through the ``servicepilot`` entry-point group adds a
+command, a tool and an answer handler without touching the built-ins."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from assistant import plugins
+
+
+def test_builtins_come_through_the_hooks() -> None:
+    manager = plugins.plugin_manager()
+    assert manager.get_plugin("builtins") is not None
+    names = [c.name for c in plugins.commands()]
+    assert names[:6] == ["demo-data", "import", "warehouse", "metrics", "query", "ask"]
+    assert {"serve", "mcp", "cases", "alerts", "forecast", "audit", "llm"} <= set(names)
+    from assistant.planning.plans import (
+        AlertReview,
+        CaseSearch,
+        Clarification,
+        Forecast,
+        MetricPlan,
+        OutOfScope,
+        RootCause,
+    )
+
+    handlers = plugins.answer_handlers()
+    assert set(handlers) == {
+        MetricPlan,
+        Clarification,
+        OutOfScope,
+        CaseSearch,
+        RootCause,
+        Forecast,
+        AlertReview,
+    }
+    assert handlers[RootCause].__module__ == "assistant.answer.why"
+
+
+def test_the_eval_command_is_a_plugin_of_evals() -> None:
+    import evals.plugin
+
+    plugins.register(evals.plugin, name="evals-test")
+    try:
+        assert "eval" in [c.name for c in plugins.commands()]
+    finally:
+        plugins.unregister(evals.plugin)
+
+
+@pytest.fixture
+def entry_point_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A package installed with a ``servicepilot`` entry point (a dist-info on sys.path)."""
+    (tmp_path / "sp_hello.py").write_text(
+        textwrap.dedent(
+            '''
+            import click
+
+            from assistant.plugins import hookimpl
+            from assistant.toolset import tool
+
+
+            def shout(backend, text: str) -> dict:
+                """Upper-case a text."""
+                return {"text": text.upper()}
+
+
+            @click.command("hello")
+            def hello() -> None:
+                """Say hello."""
+                click.echo("hello from a plugin")
+
+
+            @hookimpl
+            def servicepilot_commands():
+                return [hello]
+
+
+            @hookimpl
+            def servicepilot_tools():
+                return [tool(shout)]
+            '''
+        )
+    )
+    dist = tmp_path / "sp_hello-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: sp-hello\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text("[servicepilot]\nhello = sp_hello\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    plugins.plugin_manager.cache_clear()
+    plugins.answer_handlers.cache_clear()
+    yield
+    sys.modules.pop("sp_hello", None)
+    plugins.plugin_manager.cache_clear()
+    plugins.answer_handlers.cache_clear()
+
+
+def test_an_installed_plugin_adds_a_command_and_a_tool(entry_point_plugin) -> None:
+    import click
+
+    group = click.Group("servicepilot", commands=plugins.commands())
+    result = CliRunner().invoke(group, ["hello"])
+    assert result.exit_code == 0 and result.output == "hello from a plugin\n"
+    shout = next(t for t in plugins.tools() if t.name == "shout")
+    assert shout.description == "Upper-case a text."
+    assert shout.call(None, {"text": "why"}) == {"text": "WHY"}  # type: ignore[arg-type]
+    assert [t.name for t in plugins.tools()][:6] == [
+        "list_metrics",
+        "describe_metric",
+        "query_metrics",
+        "ask",
+        "search_similar_cases",
+        "explain_change",
+    ]
+
+
+def test_two_handlers_for_one_plan_kind_are_refused() -> None:
+    from assistant.answer import refuse
+
+    class Duplicate:
+        @plugins.hookimpl
+        def servicepilot_answer_handlers(self):
+            return [refuse]
+
+    duplicate = Duplicate()
+    plugins.register(duplicate, name="duplicate")
+    try:
+        with pytest.raises(ValueError, match="Two answer handlers for OutOfScope"):
+            plugins.answer_handlers()
+    finally:
+        plugins.unregister(duplicate)
+    assert plugins.answer_handlers()  # the table is whole again

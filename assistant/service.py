@@ -30,7 +30,7 @@ from assistant.planning.plans import (
     Plan,
     RootCause,
 )
-from assistant.roles import Role, get_role, scope_visible
+from assistant.roles import Role, get_role, scope_statement, scope_visible
 from semantic_layer.catalog import Catalog, default_catalog
 from semantic_layer.errors import SemanticLayerError
 from semantic_layer.executor import MetricResult, execute
@@ -233,18 +233,24 @@ class Assistant:
         payload: dict[str, Any] = {}
         follow_ups: tuple[FollowUp, ...] = ()
         if isinstance(plan, MetricPlan):
+            # Rows outside the role: "outside your access", never 0; narrowed rows: said.
+            outside, scope_note = scope_statement(
+                role, plan.query.filters, plan.query.dimensions, self.lexicon, language
+            )
             if not role.can_query_metrics:
                 text = _t(
                     language,
                     f"角色“{role.label.zh}”不能查询指标，只能搜索相似案例。",
                     f"The role '{role.label.en}' cannot query metrics, only search similar cases.",
                 )
+            elif outside is not None:
+                text = outside
             else:
                 try:
                     result = execute(
                         plan.query, self.engine, catalog=self.catalog, policy=role.policy
                     )
-                    text = narrate(result, self.lexicon, language)
+                    text = (scope_note or "") + narrate(result, self.lexicon, language)
                     if plan.verified:
                         text = _t(language, "✔ 已验证问题。", "✔ Verified question. ") + text
                 except SemanticLayerError as exc:

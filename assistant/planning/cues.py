@@ -162,3 +162,26 @@ def find_ranking(text: str) -> Ranking | None:
         wants_bad_end=bool(WORST.search(text)),
         wants_good_end=bool(BEST.search(text)),
     )
+
+
+# "How many tickets are still open?" / "还有多少工单没处理完": today's backlog, not a count of
+# last month's tickets whose status is open.
+STILL_OPEN = re.compile(
+    r"(还有多少.{0,6}(没|未|还没)(有)?(处理完|处理|解决|结|关|完成)|"
+    r"(还|仍然|仍|尚|依然)(有)?.{0,4}(没|未)(有)?(处理完|解决|结单|关闭|完结|结)|"
+    r"(still|currently|right now) (open|unresolved|outstanding|pending)|"
+    r"(open|unresolved|outstanding) (right now|at the moment|currently|today|as of today)|"
+    r"not (yet )?(resolved|closed|done|handled)( yet)?)"
+)
+# Negation around a value: "除华东以外", "华东除外", "不含华东", "excluding East", "other than".
+NEGATION_BEFORE = re.compile(
+    r"(除了|除去|除开|除|不含|不包含|不包括|不算|排除|去掉|去除|剔除|刨除|扣除|"
+    r"except for|except|excluding|exclude|without|other than|apart from|aside from|"
+    r"outside of|not counting|not including|but not|not)\s*$"
+)
+NEGATION_AFTER = re.compile(r"^\s*(以外|之外|除外|不算|不计)")
+NEGATION_AROUND = re.compile(
+    r"(除了|除去|除开|不包含|不包括|不含|不算|排除|去掉|去除|剔除|刨除|扣除|以外|之外|除外|"
+    r"except for|except|excluding|exclude|other than|apart from|aside from|not counting|"
+    r"not including|but not)"
+)

@@ -104,6 +104,13 @@ class Lexicon:
             code_list = catalog.code_list_for(dim)
             if code_list is not None:
                 self.code_count[name] = len(code_list.codes)
+            elif dim.sample_values and dim.type == "categorical":
+                # No code list (cities are stored as names): the listed values filter as-is.
+                terms += [
+                    Term(normalise(v), "value", v, name)
+                    for v in dim.sample_values
+                    if len(v) > 1 and name != "product_name"
+                ]
             if code_list is None or code_list.name in seen_lists:
                 continue
             seen_lists.add(code_list.name)  # a code list filters its first (preferred) dimension

@@ -20,214 +20,23 @@ from assistant.planning.lexicon import Lexicon, Match, has_cjk
 # Words that carry no meaning for the number: particles, politeness, question frames, filler.
 # Longest first when matched. Chinese single characters only where they never start a content
 # word the catalog could miss (的, 了, 吗 ...).
-FUNCTION_WORDS_ZH = (
-    "请问",
-    "麻烦",
-    "帮我",
-    "帮忙",
-    "给我",
-    "告诉我",
-    "我想",
-    "我要",
-    "想看",
-    "想知道",
-    "看看",
-    "看一下",
-    "看下",
-    "查一下",
-    "查下",
-    "查查",
-    "查询",
-    "统计",
-    "统计一下",
-    "算一下",
-    "算算",
-    "列一下",
-    "列出",
-    "列个",
-    "展示",
-    "显示",
-    "拉一下",
-    "拉个",
-    "出个",
-    "做个",
-    "给个",
-    "说说",
-    "一下",
-    "是多少",
-    "多少",
-    "有多少",
-    "是啥",
-    "啥",
-    "什么",
-    "怎么样",
-    "咋样",
-    "如何",
-    "情况",
-    "数据",
-    "数字",
-    "数值",
-    "指标",
-    "水平",
-    "结果",
-    "报表",
-    "表现",
-    "具体",
-    "大概",
-    "一共",
-    "总共",
-    "合计",
-    "总计",
-    "整体",
-    "总体",
-    "全部",
-    "所有",
-    "全国",
-    "公司",
-    "我们",
-    "咱们",
-    "我司",
-    "现在",
-    "目前",
-    "当前",
-    "分别",
-    "各自",
-    "呢",
-    "吗",
-    "吧",
-    "呀",
-    "啊",
-    "嘛",
-    "了",
-    "的",
-    "得",
-    "地",
-    "是",
-    "有",
-    "在",
-    "和",
-    "与",
-    "及",
-    "以及",
-    "跟",
-    "同",
-    "或",
-    "或者",
-    "还是",
-    "把",
-    "给",
-    "被",
-    "对",
-    "从",
-    "到",
-    "里",
-    "中",
-    "内",
-    "个",
-    "这",
-    "那",
-    "这个",
-    "那个",
-    "都",
-    "也",
-    "还",
-    "又",
-    "再",
-    "就",
-    "只",
-    "共",
-    "请",
-    "帮",
-    "我",
-    "您",
-    "你",
-    "看",
-    "查",
-    "问",
-    "要",
-    "想",
-    "能",
-    "会",
-    "让",
-    "下",
-    "上",
-    "期间",
-    "时候",
-    "时",
-    "里面",
-    "当中",
-    "之中",
-    "方面",
-    "怎么",
-    "哪",
-    "几",
-    "多",
-    "高",
-    "低",
-    "好",
-    "差",
-    "变化",
-    "变了",
-    "多大",
-    "怎样",
-    "如何了",
-    "么",
-    "一",
-    "各",
-    "每",
-    "按",
-    "分",
-    "为",
-    "了吗",
-    "是不是",
-    "有没有",
-    "多不多",
-    "高不高",
-    "等",
-    "以来",
-    "之间",
-    "对比",
-    "相比",
-    "比较",
-    "比",
-    "同比",
-    "环比",
-    "排名",
-    "排行",
-    "排序",
-    "客户",
-    "服务",
-    "客服",
-    "售后",
-    "方面的",
-    "这块",
-    "这边",
-    "那边",
-    "情况如何",
-    "怎么算",
-    "总量",
-    "总数",
-    "数量",
-    "量",
-    "次数",
-    "个数",
-    "单",
-    "件",
-    "起",
-    "份",
-    "笔",
-    "中位数",
-    "月底",
-    "月末",
-    "期末",
-    "收回来",
-    "收回",
-    "收到",
-    "拆开",
-    "拆分",
-    "展开",
-    "细分",
-)
+_FUNCTION_TEXT_ZH = """
+请问 麻烦 帮我 帮忙 给我 告诉我 我想 我要 想看 想知道 看看 看一下 看下
+查一下 查下 查查 查询 统计 统计一下 算一下 算算 列一下 列出 列个 展示 显示
+拉一下 拉个 出个 做个 给个 说说 一下 是多少 多少 有多少 是啥 啥 什么
+怎么样 咋样 如何 情况 数据 数字 数值 指标 水平 结果 报表 表现 具体 大概
+一共 总共 合计 总计 整体 总体 全部 所有 全国 公司 我们 咱们 我司 现在
+目前 当前 分别 各自 呢 吗 吧 呀 啊 嘛 了 的 得 地 是 有 在 和 与 及
+以及 跟 同 或 或者 还是 把 给 被 对 从 到 里 内 个 这 那 这个
+那个 都 也 还 又 再 就 只 共 请 帮 我 您 你 看 查 问 要 想 能 会 让
+下 上 期间 时候 时 里面 当中 之中 方面 怎么 哪 几 多 高 低 好 差 变化
+变了 多大 怎样 如何了 么 一 各 每 按 分 为 了吗 是不是 有没有 多不多
+高不高 等 以来 之间 对比 相比 比较 比 同比 环比 排名 排行 排序 客户 服务
+客服 售后 方面的 这块 这边 那边 情况如何 怎么算 总量 总数 数量 量 次数
+个数 单 件 起 份 笔 中位数 月底 月末 期末 收回来 收回 收到 拆开 拆分
+展开 细分 底 类 拆 没 没有 未
+"""
+FUNCTION_WORDS_ZH = tuple(_FUNCTION_TEXT_ZH.split())
 _FUNCTION_TEXT_EN = """
 a an the of in on at for to from by per with and or vs vs. versus is are was were be been being
 do does did what whats what's which who how much many show me give tell list please pls can
@@ -243,9 +52,11 @@ together customer customers client clients end median before after among amongst
 above below under again further once here both few other such own very too will should
 should've now don't isn't wasn't aren't weren't hasn't haven't didn't doesn't may might must
 shall yet still ever even though while because if whether per-thousand thousand speaking
-actually really roughly approximately around about exactly
+actually really roughly approximately around about exactly came come comes coming through via
+received receive raised opened logged filed created submitted arrived
 """
 FUNCTION_WORDS_EN = frozenset(_FUNCTION_TEXT_EN.split())
+_LONG_EN = sorted(w for w in FUNCTION_WORDS_EN if len(w) >= 5)
 
 # Suffixes that make a word a rate or a share: such a word must be one certified metric term.
 RATE_SUFFIX_ZH = re.compile(r"(率|占比|比例|比率|时效)")
@@ -328,9 +139,11 @@ def account(masked: str, matches: list[Match], extra_words: tuple[str, ...] = ()
     """
     placed = [ch in _SEPARATORS or ch.isdigit() for ch in masked]
     metric_at = [False] * len(masked)
+    term_at = [False] * len(masked)
     for match in matches:
         for i in range(match.start, match.end):
             placed[i] = True
+            term_at[i] = True
             if match.term.kind == "metric":
                 metric_at[i] = True
     catalog = list(placed)  # characters a catalog term (or the time parser) explains
@@ -344,7 +157,9 @@ def account(masked: str, matches: list[Match], extra_words: tuple[str, ...] = ()
     unplaced = []
     for start, end in _runs(placed):
         text = masked[start:end].strip()
-        if _is_content(text):
+        glued = (start > 0 and term_at[start - 1]) or (end < len(masked) and term_at[end])
+        if _is_content(text) or (glued and _word_char_zh(text[:1]) and len(text) == 1):
+            # One unknown character stuck to a term ("中英文" read as "英文") changes it too.
             unplaced.append(Span(start, end, text))
     # A rate term with other words glued to its left ("服务投诉率") names a different rate.
     for match in matches:
@@ -456,10 +271,16 @@ def _mark_function_words(placed: list[bool], text: str) -> None:
                 break
         else:
             i += 1
-    for hit in re.finditer(r"[a-z][a-z0-9'.?-]*", text):
-        if hit.group() in FUNCTION_WORDS_EN or hit.group().rstrip("?.") in FUNCTION_WORDS_EN:
+    for hit in re.finditer(r"[a-z][a-z0-9'.?]*", text):
+        word = hit.group().rstrip("?.")
+        if word in FUNCTION_WORDS_EN or _typo_of_function_word(word):
             for j in range(hit.start(), hit.end()):
                 placed[j] = True
+
+
+def _typo_of_function_word(word: str) -> bool:
+    """A misspelt function word ("custmer", "currenty") is still a function word."""
+    return len(word) >= 5 and bool(difflib.get_close_matches(word, _LONG_EN, n=1, cutoff=0.85))
 
 
 def _runs(placed: list[bool]) -> list[tuple[int, int]]:

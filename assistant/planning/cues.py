@@ -57,6 +57,8 @@ NEGATION = re.compile(
     r"(除了|除去|不含|不包括|排除|去掉|except|excluding|without|other than|not)\s*$"
 )
 COMPARE_WORDS = re.compile(r"(比|对比|相比|比较|compare|compared|vs\.?|versus|against)")
+# Two periods joined as one ("7月和8月", "July+August"): their union, not a comparison.
+RANGE_UNION = re.compile(r"^\s*(\+|和|与|及|加|、|,|，|and|&|plus)\s*$")
 
 # A percentile named next to a duration metric: the P90 variant of a median metric.
 P90 = re.compile(r"(p90|90分位|90%分位|百分之九十|90th percentile|90th pct|九十分位)")
@@ -99,7 +101,10 @@ TICKET_NOUNS = re.compile(
 )
 EACH = re.compile(r"(各多少|各自|分别|各有|respectively|each)")
 # Durations named without saying which one.
-TO_DATE_ONLY = re.compile(r"^\s*(到目前为止|至今|迄今为止|迄今|so far|to date)\s*$")
+TO_DATE_ONLY = re.compile(
+    r"^\s*(到目前为止|到目前|到现在|截至目前|截止目前|截至今天|至今|迄今为止|迄今|"
+    r"so far|to date)\s*$"
+)
 
 # A threshold on a metric's value ("满意度低于75%", "CSAT below 80"): a HAVING filter.
 GREATER_WORDS = (

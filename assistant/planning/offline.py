@@ -424,6 +424,11 @@ class OfflinePlanner:
         if len(reading.ranges) == 1:
             return first, compare
         second = _range(reading.ranges[1])
+        a, b = sorted(reading.ranges[:2], key=lambda m: m.span[0])
+        if cues.RANGE_UNION.match(reading.text[a.span[1] : b.span[0]]):
+            return TimeRange(
+                start=min(first.start, second.start), end=max(first.end, second.end)
+            ), (compare)
         for kind in ("previous_period", "same_period_last_year"):
             if _previous(first, kind) == second:
                 return first, kind

@@ -166,6 +166,12 @@ def compute(
                 ),
                 count(tk, "resolved_at", complaint),
             )
+        case "repeat_complaint_rate":
+            complaint = lambda f: f["ticket_type"] == "complaint"  # noqa: E731
+            return _ratio(
+                count(tk, "created_at", lambda f: complaint(f) & (f["contacts"] > 1)),
+                count(tk, "created_at", complaint),
+            )
         case "escalation_rate":
             return _ratio(
                 count(tk, "created_at", lambda f: f["escalated"].astype(bool)),

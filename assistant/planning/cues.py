@@ -36,7 +36,7 @@ COUNT = re.compile(
 )
 TREND = re.compile(
     r"(趋势|走势|变化情况|变化趋势|曲线|按月|逐月|每月|每周|每天|逐日|逐周|trend|over time|"
-    r"month by month|week by week|day by day|timeline|history)"
+    r"month by month|week by week|day by day|timelines?\b|history)"
 )
 WHY = re.compile(
     r"(为什么|为啥|为何|原因是|什么原因|怎么回事|什么导致|是什么造成|归因|why|what caused|"
@@ -186,7 +186,7 @@ NEGATION_BEFORE = re.compile(
 )
 NEGATION_AFTER = re.compile(r"^\s*(以外|之外|除外|不算|不计)")
 NEGATION_AROUND = re.compile(
-    r"(除了|除去|除开|不包含|不包括|不含|不算|排除|去掉|去除|剔除|刨除|扣除|以外|之外|除外|"
+    r"(除了|除(?=\S)|除去|除开|不包含|不包括|不含|不算|排除|去掉|去除|剔除|刨除|扣除|以外|之外|除外|"
     r"except for|except|excluding|exclude|other than|apart from|aside from|not counting|"
     r"not including|but not)"
 )

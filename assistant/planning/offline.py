@@ -39,30 +39,6 @@ from semantic_layer.query import Filter, MetricFilter, MetricQuery, OrderBy, Tim
 
 MAX_QUESTION_CHARS = 2_000
 
-# Words that name two plausible metrics: the planner asks instead of picking one. A longer
-# catalog term that contains the word ("平均处理时长") settles it.
-AMBIGUOUS_METRIC_WORDS: dict[str, tuple[str, ...]] = {
-    "处理时长": ("average_handle_time", "resolution_time_median"),
-    "处理时间": ("average_handle_time", "resolution_time_median"),
-    "handling time": ("average_handle_time", "resolution_time_median"),
-    "processing time": ("average_handle_time", "resolution_time_median"),
-    "效率": ("first_response_time_median", "resolution_time_median", "average_handle_time"),
-    "速度": ("first_response_time_median", "resolution_time_median"),
-    "时长": ("first_response_time_median", "resolution_time_median", "average_handle_time"),
-    "多久": ("first_response_time_median", "resolution_time_median", "average_handle_time"),
-    "how long": ("first_response_time_median", "resolution_time_median", "average_handle_time"),
-    "how fast": ("first_response_time_median", "resolution_time_median"),
-    "speed": ("first_response_time_median", "resolution_time_median"),
-    "服务质量": ("csat", "first_contact_resolution", "sla_compliance"),
-    "service quality": ("csat", "first_contact_resolution", "sla_compliance"),
-    "服务水平": ("csat", "sla_compliance", "first_response_time_median"),
-    "service level": ("sla_compliance", "csat", "first_response_time_median"),
-    "表现": ("csat", "sla_compliance", "first_response_time_median"),
-    "performance": ("csat", "sla_compliance", "first_response_time_median"),
-    "how are we doing": ("csat", "sla_compliance", "first_response_time_median"),
-    "怎么样": ("csat", "sla_compliance", "first_response_time_median"),
-}
-VAGUE_METRIC_WORDS = ("表现", "performance", "how are we doing", "怎么样")
 
 DEFAULT_TREND_MONTHS = 6
 
@@ -193,7 +169,7 @@ class OfflinePlanner:
             follows
             and not reading.metrics
             and last is not None
-            and reading.ambiguous_word in VAGUE_METRIC_WORDS
+            and reading.ambiguous_word in self.lexicon.vague_words
         ):
             return self._clarify_metric(reading, state, last)
         if reading.coverage.unplaced and (
@@ -351,7 +327,7 @@ class OfflinePlanner:
         return False
 
     def _ambiguity(self, masked: str, matches: list[Match]) -> tuple[tuple[str, ...], str]:
-        for word, options in AMBIGUOUS_METRIC_WORDS.items():
+        for word, options in self.lexicon.ambiguous.items():
             start = masked.find(word)
             if start == -1:
                 continue
@@ -587,7 +563,7 @@ class OfflinePlanner:
 
     def _placed_words(self, masked: str, reading: _Reading) -> tuple[str, ...]:
         """Words the planner's own rules place (beyond catalog terms and cue words)."""
-        words = [w for w in AMBIGUOUS_METRIC_WORDS if w in masked]
+        words = [w for w in self.lexicon.ambiguous if w in masked]
         if reading.ranges:  # "双十一后那三周（11月12号到12月2号）": the dates restate it
             words += [m.group() for m in _RESTATED_PERIOD.finditer(masked)]
         return tuple(words)

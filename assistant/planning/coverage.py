@@ -239,8 +239,17 @@ def _word_char_zh(ch: str) -> bool:
 
 def _mark(placed: list[bool], pattern: re.Pattern[str], text: str) -> None:
     for hit in pattern.finditer(text):
+        if _inside_english_word(text, hit.start(), hit.end()):
+            continue  # "vs" inside "tvs" is not the comparison word
         for i in range(hit.start(), hit.end()):
             placed[i] = True
+
+
+def _inside_english_word(text: str, start: int, end: int) -> bool:
+    def alnum(i: int) -> bool:
+        return 0 <= i < len(text) and text[i].isascii() and text[i].isalnum()
+
+    return (alnum(start) and alnum(start - 1)) or (alnum(end - 1) and alnum(end))
 
 
 def _mark_word(placed: list[bool], text: str, word: str) -> None:

@@ -32,7 +32,8 @@ BOTTOM = re.compile(
 WORST = re.compile(r"(最差|最糟|倒数|worst|poorest)")
 BEST = re.compile(r"(最好|最佳|best|top performing)")
 COUNT = re.compile(
-    r"(?:前|top|bottom|倒数|后|最[高低多少好差]的?)\s*(\d+|[一二三四五六七八九十两]+)\s*(?:个|名|位|家|条)?"
+    r"(?:前|top|bottom|倒数|后|最[高低多少好差]的?|哪|which)\s*(\d+|[一二三四五六七八九十两]+)\s*"
+    r"(?:个|名|位|家|条)?"
 )
 TREND = re.compile(
     r"(趋势|走势|变化情况|变化趋势|曲线|按月|逐月|每月|每周|每天|逐日|逐周|trend|over time|"
@@ -65,7 +66,8 @@ P90 = re.compile(r"(p90|90分位|90%分位|百分之九十|90th percentile|90th 
 
 # "Which channel is ..." (one answer) vs "which channels ..." (a ranking of all).
 SINGULAR_WHICH = re.compile(
-    r"(哪个|哪一个|哪家|哪位|是哪|which (?!\w+s\b)\w+ (is|was|has|had|did|does)|"
+    r"(哪个|哪一个|哪家|哪位|是哪|最(高|低|多|少|好|差|大|小|长|短|快|慢)的(?!\S{0,3}(和|与|、))|"
+    r"which (?!\w+s\b)[a-z]+ (is|was|has|had|did|does)\b|"
     r"which (one|region|channel|team|product|city|agent|category|priority|segment)\b(?!s))"
 )
 # A question that is a request for data about people, not service KPIs.
@@ -94,7 +96,9 @@ ALERTS = re.compile(
     r"\boutliers?\b|\bred flags?\b|\birregular(ity|ities)?\b|"
     r"\banything (odd|strange|weird|wrong)\b)"
 )
-RESOLVED_WORDS = re.compile(r"(结了|结单|解决了|已解决|处理完|resolved|closed|solved)")
+RESOLVED_WORDS = re.compile(
+    r"(结了|结单|解决了|已解决|处理完|resolved|closed|solved|\bresolve\b|\bclose\b)"
+)
 SURVEY_WORDS = re.compile(r"(问卷|调查|调研|回访|survey|surveys|responses)")
 TICKET_NOUNS = re.compile(
     r"(工单|单|案子|投诉|报修|咨询|ticket|tickets|case|cases|complaint|complaints)"
@@ -184,9 +188,11 @@ NEGATION_BEFORE = re.compile(
     r"except for|except|excluding|exclude|without|other than|apart from|aside from|"
     r"outside of|not counting|not including|but not|not)\s*$"
 )
-NEGATION_AFTER = re.compile(r"^\s*(以外|之外|除外|不算|不计)")
+NEGATION_AFTER = re.compile(
+    r"^\s*(以外|之外|除外|不算|不计|,?\s*(excluded|not included|left out|aside)\b)"
+)
 NEGATION_AROUND = re.compile(
     r"(除了|除(?=\S)|除去|除开|不包含|不包括|不含|不算|排除|去掉|去除|剔除|刨除|扣除|以外|之外|除外|"
-    r"except for|except|excluding|exclude|other than|apart from|aside from|not counting|"
-    r"not including|but not)"
+    r"except for|except|excluding|excluded|exclude|other than|apart from|aside from|"
+    r"not counting|not including|not included|left out|but not)"
 )

@@ -898,7 +898,17 @@ def _negated(masked: str, match: Match, matches: list[Match]) -> bool:
     return bool(cues.NEGATION_BEFORE.search(before) or cues.NEGATION_AFTER.match(after))
 
 
-GENERIC_METRIC_WORDS = {"tickets", "ticket", "complaints", "工单", "投诉", "responses"}
+GENERIC_METRIC_WORDS = {
+    "tickets",
+    "ticket",
+    "number of tickets",
+    "complaints",
+    "工单",
+    "工单数",
+    "工单数量",
+    "投诉",
+    "responses",
+}
 
 
 def _main_ranges(masked: str, ranges: list[TimeMatch]) -> list[TimeMatch]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -9,8 +10,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from assistant.errors import AssistantError
+from assistant.planning.lexicon import Lexicon
 from semantic_layer.errors import closest
 from semantic_layer.policy import AccessPolicy
+from semantic_layer.query import Filter
 
 ROLES_FILE = Path(__file__).with_name("roles.yml")
 DEFAULT_ROLE = "executive"
@@ -76,3 +79,47 @@ def get_role(name: str | None, path: Path = ROLES_FILE) -> Role:
             f"Valid roles: {', '.join(sorted(roles))} (defined in {path})."
         )
     return roles[name]
+
+
+def scope_statement(
+    role: Role,
+    filters: Sequence[Filter],
+    dimensions: Sequence[str],
+    lexicon: Lexicon,
+    language: str,
+) -> tuple[str | None, str | None]:
+    """What a restricted role's answer must say about its rows: ``(refusal, note)``.
+
+    A question about rows outside the role ("华北" for the East manager) is refused as outside
+    the user's access, never answered with 0 or "no data"; a question the rows narrow without
+    the user naming them (a national figure, a breakdown by region) carries a note saying so.
+    """
+    zh = language == "zh"
+    refusal: str | None = None
+    notes: list[str] = []
+    for field, allowed in role.row_filters.items():
+        allowed_labels = "、".join(lexicon.value_label(field, v, language) for v in allowed)
+        if not zh:
+            allowed_labels = ", ".join(lexicon.value_label(field, v, language) for v in allowed)
+        named = [f for f in filters if f.field == field and f.op in ("=", "in")]
+        outside = [str(v) for f in named for v in f.values if str(v) not in allowed]
+        if outside:
+            shown = [lexicon.value_label(field, v, language) for v in outside]
+            refusal = (
+                f"「{'、'.join(shown)}」不在您的权限范围内（{role.label.zh}只能查看"
+                f"{allowed_labels}的数据），因此不显示这个数字。"
+                if zh
+                else f"{', '.join(shown)} is outside your access ({role.label.en}: "
+                f"{allowed_labels} only), so no number is shown."
+            )
+            break
+        if not named or field in dimensions:
+            notes.append(
+                f"仅含{allowed_labels}（您的权限范围）"
+                if zh
+                else f"{allowed_labels} only (your access)"
+            )
+    note = (
+        ("；".join(notes) + "。") if zh and notes else ("; ".join(notes) + ". ") if notes else None
+    )
+    return refusal, note

@@ -61,6 +61,13 @@ def make_assistant(warehouse_url: str, planner: str) -> Any:
     is_flag=True,
     help="Exit 1 when accuracy is below evals/floors.yml (per language).",
 )
+@click.option(
+    "--paraphrases",
+    "with_paraphrases",
+    is_flag=True,
+    help="Also ask every paraphrase of the selected cases (evals/paraphrases.yml) and report "
+    "consistency per language: the same number or a question back, never a different one.",
+)
 @click.option("--quiet", is_flag=True, help="No per-case progress lines.")
 @db_option
 @json_option
@@ -72,6 +79,7 @@ def command(
     case_ids: tuple[str, ...],
     report_dir: Path,
     check_floors: bool,
+    with_paraphrases: bool,
     quiet: bool,
     db: str | None,
     as_json: bool,
@@ -112,6 +120,17 @@ def command(
 
     run = run_cases(cases, assistant, url, planner=planner, progress=progress)
     report = build_report(run)
+    paraphrase_stats = None
+    if with_paraphrases:
+        from evals import paraphrases
+
+        try:
+            variants = paraphrases.load_paraphrases([c for c in cases if not c.case.held_out])
+        except CaseFileError as exc:
+            raise ConfigError(str(exc)) from exc
+        para_run = run_cases(variants, assistant, url, planner=planner, progress=progress)
+        paraphrase_stats = paraphrases.consistency(para_run.results)
+        report["paraphrases"] = paraphrase_stats
     md, js = write_report(report, report_dir, stem=f"eval-{planner}")
     problems: list[str] = []
     if check_floors:
@@ -120,6 +139,8 @@ def command(
         held = [r for r in run.results if r.held_out]
         problems = floor_violations(dev, floors, planner, "development")
         problems += floor_violations(held, floors, planner, "held_out")
+        if paraphrase_stats is not None:
+            problems += paraphrases.floor_violations(paraphrase_stats, floors.get(planner, {}))
     if as_json:
         emit_json(
             {
@@ -134,6 +155,9 @@ def command(
         for part in ("development", "held_out"):
             if report[part]:
                 click.echo(f"{part}: {summary_line(report[part])}")
+        if paraphrase_stats is not None:
+            for line in paraphrases.summary_lines(paraphrase_stats):
+                click.echo(line)
         click.echo(f"report: {md} and {js}")
         for problem in problems:
             click.echo(f"below floor: {problem}", err=True)

@@ -27,6 +27,7 @@ DOCUMENTED = (
     spec.DurationExpr,
     spec.Duration,
     spec.Metric,
+    spec.AmbiguousTerm,
     spec.MetricPart,
     spec.Snapshot,
     spec.Formula,

@@ -266,14 +266,37 @@ class Metric(Frozen):
         return self
 
 
+class AmbiguousTerm(Frozen):
+    """Words users say that fit several certified metrics ("处理时长"): the planner asks."""
+
+    name: str = Field(description="Identifier of the group, e.g. `handling_time`.")
+    words: tuple[str, ...] = Field(min_length=1, description="The words (zh and en).")
+    metrics: tuple[str, ...] = Field(
+        min_length=2, max_length=3, description="Metrics offered, closest first (2-3)."
+    )
+    vague: bool = Field(
+        False,
+        description="A general word (表现, performance): in a follow-up it keeps the metric "
+        "of the previous question instead of asking.",
+    )
+
+
 class SemanticSpec(Frozen):
-    """Everything under `definitions/` merged: code lists, models, metrics."""
+    """Everything under `definitions/` merged: code lists, models, metrics, ambiguous terms."""
 
     code_lists: tuple[CodeList, ...] = Field((), description="Shared code lists.")
     models: tuple[Model, ...] = Field((), description="Models over warehouse tables.")
     metrics: tuple[Metric, ...] = Field((), description="KPIs.")
+    ambiguous_terms: tuple[AmbiguousTerm, ...] = Field(
+        (), description="Words that name several metrics; the planner asks which."
+    )
 
 
 # The models a YAML file may contain, per top-level key (the loader validates item by item so
 # one run reports every problem).
-SECTIONS: dict[str, type[Frozen]] = {"code_lists": CodeList, "models": Model, "metrics": Metric}
+SECTIONS: dict[str, type[Frozen]] = {
+    "code_lists": CodeList,
+    "models": Model,
+    "metrics": Metric,
+    "ambiguous_terms": AmbiguousTerm,
+}

@@ -346,6 +346,65 @@ def rule_synonyms(loaded: LoadedSpec) -> list[Issue]:
     return issues
 
 
+def rule_vocabulary(loaded: LoadedSpec) -> list[Issue]:
+    """Each word the planner matches names one thing: a metric, a dimension, one code of a
+    code list, or one ambiguous-term group. A word claimed twice is reported at the later claim
+    (codes, then dimensions, then metrics, then ambiguous terms) with its file:line, so adding
+    a synonym can never make the planner guess."""
+    spec = loaded.spec
+    owner: dict[str, str] = {}
+    issues: list[Issue] = []
+
+    def claim(word: str, who: str, section: str, name: str, path: tuple) -> None:
+        first = owner.setdefault(word.lower(), who)
+        if first != who:
+            issues.append(
+                _issue(
+                    loaded,
+                    "duplicate-synonym",
+                    section,
+                    name,
+                    path,
+                    f"'{word}' names both {first} and {who}.",
+                    "Keep the word on one of them only, or make it more specific.",
+                )
+            )
+
+    for model in spec.models:
+        for i, dim in enumerate(model.dimensions):
+            if dim.type == "time":
+                continue  # time dimensions are not planner words
+            for j, word in enumerate(dim.synonyms):
+                who = f"dimension '{dim.name}'"
+                claim(word, who, "models", model.name, ("dimensions", i, "synonyms", j))
+    for code_list in spec.code_lists:
+        for i, code in enumerate(code_list.codes):
+            for word in code.synonyms:
+                who = f"code '{code_list.name}.{code.code}'"
+                claim(word, who, "code_lists", code_list.name, ("codes", i))
+    for metric in spec.metrics:
+        for i, word in enumerate(metric.synonyms):
+            claim(word, f"metric '{metric.name}'", "metrics", metric.name, ("synonyms", i))
+    metric_names = {m.name for m in spec.metrics}
+    for term in spec.ambiguous_terms:
+        for i, word in enumerate(term.words):
+            claim(word, f"ambiguous term '{term.name}'", "ambiguous_terms", term.name, ("words", i))
+        for i, metric in enumerate(term.metrics):
+            if metric not in metric_names:
+                issues.append(
+                    _issue(
+                        loaded,
+                        "unknown-metric",
+                        "ambiguous_terms",
+                        term.name,
+                        ("metrics", i),
+                        f"Ambiguous term '{term.name}' offers unknown metric '{metric}'.",
+                        f"Use one of: {', '.join(sorted(metric_names))}.",
+                    )
+                )
+    return issues
+
+
 def rule_certified(loaded: LoadedSpec) -> list[Issue]:
     """Certified metrics need an owner and descriptions that say how they are computed."""
     issues = []
@@ -376,6 +435,7 @@ STATIC_RULES: tuple[Rule, ...] = (
     rule_derived_cycles,
     rule_ratio_parts,
     rule_synonyms,
+    rule_vocabulary,
     rule_certified,
 )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from assistant.answer.base import AnswerContext, Reply, t
 from assistant.answer.narrate import narrate
 from assistant.planning.plans import MetricPlan
+from assistant.roles import scope_statement
 from semantic_layer.errors import SemanticLayerError
 from semantic_layer.executor import execute
 
@@ -17,6 +18,12 @@ PLAN = MetricPlan
 def handle(plan: MetricPlan, ctx: AnswerContext) -> Reply:
     services, language = ctx.services, ctx.language
     policy = ctx.role.policy
+    # Rows outside the role: "outside your access", never 0; narrowed rows: said.
+    outside, scope_note = scope_statement(
+        ctx.role, plan.query.filters, plan.query.dimensions, services.lexicon, language
+    )
+    if outside is not None:
+        return Reply(outside)
     try:
         result = execute(
             plan.query,
@@ -29,7 +36,7 @@ def handle(plan: MetricPlan, ctx: AnswerContext) -> Reply:
         )
     except SemanticLayerError as exc:
         return Reply(t(language, f"无法计算：{exc}", f"Could not compute this: {exc}"))
-    text = narrate(result, services.lexicon, language)
+    text = (scope_note or "") + narrate(result, services.lexicon, language)
     if plan.verified:
         text = t(language, "✔ 已验证问题。", "✔ Verified question. ") + text
     return Reply(text, result=result)

@@ -66,7 +66,7 @@ def validate_cmd(db: str | None, as_json: bool, smoke: bool | None) -> None:
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="en", help="Label language.")
 @handles_errors
 def list_cmd(as_json: bool, lang: str) -> None:
-    """List metrics with label, unit and whether they are certified."""
+    """List metrics with label, unit, whether they are certified, and the synonyms users say."""
     from semantic_layer.catalog_loader import default_catalog
 
     cat = default_catalog()
@@ -79,6 +79,7 @@ def list_cmd(as_json: bool, lang: str) -> None:
             "certified": m.certified,
             "owner": m.owner,
             "version": m.version,
+            "synonyms": list(m.synonyms),
         }
         for m in cat.spec.metrics
     ]
@@ -88,6 +89,9 @@ def list_cmd(as_json: bool, lang: str) -> None:
     for r in rows:
         mark = "✓" if r["certified"] else " "
         click.echo(f"{mark} {r['name']:<34} {r['label']:<30} {r['unit']}")
+        if r["synonyms"]:
+            heading = "synonyms" if lang == "en" else "同义词"
+            click.echo(f"    {heading}: {', '.join(r['synonyms'])}")
 
 
 @command.command("show")

@@ -32,11 +32,12 @@ BOTTOM = re.compile(
 WORST = re.compile(r"(最差|最糟|倒数|worst|poorest)")
 BEST = re.compile(r"(最好|最佳|best|top performing)")
 COUNT = re.compile(
-    r"(?:前|top|bottom|倒数|后|最[高低多少好差]的?)\s*(\d+|[一二三四五六七八九十两]+)\s*(?:个|名|位|家|条)?"
+    r"(?:前|top|bottom|倒数|后|最[高低多少好差]的?|哪|which)\s*(\d+|[一二三四五六七八九十两]+)\s*"
+    r"(?:个|名|位|家|条)?"
 )
 TREND = re.compile(
     r"(趋势|走势|变化情况|变化趋势|曲线|按月|逐月|每月|每周|每天|逐日|逐周|trend|over time|"
-    r"month by month|week by week|day by day|timeline|history)"
+    r"month by month|week by week|day by day|timelines?\b|history)"
 )
 WHY = re.compile(
     r"(为什么|为啥|为何|原因是|什么原因|怎么回事|什么导致|是什么造成|归因|why|what caused|"
@@ -57,13 +58,16 @@ NEGATION = re.compile(
     r"(除了|除去|不含|不包括|排除|去掉|except|excluding|without|other than|not)\s*$"
 )
 COMPARE_WORDS = re.compile(r"(比|对比|相比|比较|compare|compared|vs\.?|versus|against)")
+# Two periods joined as one ("7月和8月", "July+August"): their union, not a comparison.
+RANGE_UNION = re.compile(r"^\s*(\+|和|与|及|加|、|,|，|and|&|plus)\s*$")
 
 # A percentile named next to a duration metric: the P90 variant of a median metric.
 P90 = re.compile(r"(p90|90分位|90%分位|百分之九十|90th percentile|90th pct|九十分位)")
 
 # "Which channel is ..." (one answer) vs "which channels ..." (a ranking of all).
 SINGULAR_WHICH = re.compile(
-    r"(哪个|哪一个|哪家|哪位|是哪|which (?!\w+s\b)\w+ (is|was|has|had|did|does)|"
+    r"(哪个|哪一个|哪家|哪位|是哪|最(高|低|多|少|好|差|大|小|长|短|快|慢)的(?!\S{0,3}(和|与|、))|"
+    r"which (?!\w+s\b)[a-z]+ (is|was|has|had|did|does)\b|"
     r"which (one|region|channel|team|product|city|agent|category|priority|segment)\b(?!s))"
 )
 # A question that is a request for data about people, not service KPIs.
@@ -92,14 +96,19 @@ ALERTS = re.compile(
     r"\boutliers?\b|\bred flags?\b|\birregular(ity|ities)?\b|"
     r"\banything (odd|strange|weird|wrong)\b)"
 )
-RESOLVED_WORDS = re.compile(r"(结了|结单|解决了|已解决|处理完|resolved|closed|solved)")
+RESOLVED_WORDS = re.compile(
+    r"(结了|结单|解决了|已解决|处理完|resolved|closed|solved|\bresolve\b|\bclose\b)"
+)
 SURVEY_WORDS = re.compile(r"(问卷|调查|调研|回访|survey|surveys|responses)")
 TICKET_NOUNS = re.compile(
     r"(工单|单|案子|投诉|报修|咨询|ticket|tickets|case|cases|complaint|complaints)"
 )
 EACH = re.compile(r"(各多少|各自|分别|各有|respectively|each)")
 # Durations named without saying which one.
-TO_DATE_ONLY = re.compile(r"^\s*(到目前为止|至今|迄今为止|迄今|so far|to date)\s*$")
+TO_DATE_ONLY = re.compile(
+    r"^\s*(到目前为止|到目前|到现在|截至目前|截止目前|截至今天|至今|迄今为止|迄今|"
+    r"so far|to date)\s*$"
+)
 
 # A threshold on a metric's value ("满意度低于75%", "CSAT below 80"): a HAVING filter.
 GREATER_WORDS = (
@@ -162,3 +171,28 @@ def find_ranking(text: str) -> Ranking | None:
         wants_bad_end=bool(WORST.search(text)),
         wants_good_end=bool(BEST.search(text)),
     )
+
+
+# "How many tickets are still open?" / "还有多少工单没处理完": today's backlog, not a count of
+# last month's tickets whose status is open.
+STILL_OPEN = re.compile(
+    r"(还有多少.{0,6}(没|未|还没)(有)?(处理完|处理|解决|结|关|完成)|"
+    r"(还|仍然|仍|尚|依然)(有)?.{0,4}(没|未)(有)?(处理完|解决|结单|关闭|完结|结)|"
+    r"(still|currently|right now) (open|unresolved|outstanding|pending)|"
+    r"(open|unresolved|outstanding) (right now|at the moment|currently|today|as of today)|"
+    r"not (yet )?(resolved|closed|done|handled)( yet)?)"
+)
+# Negation around a value: "除华东以外", "华东除外", "不含华东", "excluding East", "other than".
+NEGATION_BEFORE = re.compile(
+    r"(除了|除去|除开|除|不含|不包含|不包括|不算|排除|去掉|去除|剔除|刨除|扣除|"
+    r"except for|except|excluding|exclude|without|other than|apart from|aside from|"
+    r"outside of|not counting|not including|but not|not)\s*$"
+)
+NEGATION_AFTER = re.compile(
+    r"^\s*(以外|之外|除外|不算|不计|,?\s*(excluded|not included|left out|aside)\b)"
+)
+NEGATION_AROUND = re.compile(
+    r"(除了|除(?=\S)|除去|除开|不包含|不包括|不含|不算|排除|去掉|去除|剔除|刨除|扣除|以外|之外|除外|"
+    r"except for|except|excluding|excluded|exclude|other than|apart from|aside from|"
+    r"not counting|not including|not included|left out|but not)"
+)

@@ -1,8 +1,9 @@
 """The words the offline planner understands, all taken from the semantic layer.
 
 Metric names, labels and synonyms; dimension labels and synonyms; code values (华东, WeChat,
-VIP客户) with the dimension they filter. Chinese is matched as substrings (longest first), English
-on word boundaries with a typo-tolerant fallback; matches never overlap.
+VIP客户) with the dimension they filter; words that fit several metrics (ambiguous terms).
+Chinese is matched as substrings (longest first), English on word boundaries with a
+typo-tolerant fallback; matches never overlap.
 """
 
 from __future__ import annotations
@@ -104,6 +105,13 @@ class Lexicon:
             code_list = catalog.code_list_for(dim)
             if code_list is not None:
                 self.code_count[name] = len(code_list.codes)
+            elif dim.sample_values and dim.type == "categorical":
+                # No code list (cities are stored as names): the listed values filter as-is.
+                terms += [
+                    Term(normalise(v), "value", v, name)
+                    for v in dim.sample_values
+                    if len(v) > 1 and name != "product_name"
+                ]
             if code_list is None or code_list.name in seen_lists:
                 continue
             seen_lists.add(code_list.name)  # a code list filters its first (preferred) dimension
@@ -119,6 +127,16 @@ class Lexicon:
                     for w in words
                     if w and not (len(w) == 1 and has_cjk(w))
                 ]
+        # Words that name several metrics (semantic_layer/definitions/vocabulary.yml): the
+        # planner asks which one, unless a longer metric term containing the word settles it.
+        self.ambiguous: dict[str, tuple[str, ...]] = {
+            normalise(word): term.metrics
+            for term in catalog.spec.ambiguous_terms
+            for word in term.words
+        }
+        self.vague_words = {
+            normalise(w) for t in catalog.spec.ambiguous_terms if t.vague for w in t.words
+        }
         # Longest first, so 华东区 beats 华东 and "first response time" beats "response time";
         # on equal words metrics beat dimensions beat values, then the dimension order above.
         kind_rank = {"metric": 0, "dimension": 1, "value": 2}

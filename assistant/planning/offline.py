@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from assistant.planning import cues
+from assistant.planning.coverage import Coverage, Span, account, nearest_metrics
 from assistant.planning.interpret import describe_query, suggestions
 from assistant.planning.lexicon import Lexicon, Match, has_cjk, lexicon_for, normalise
 from assistant.planning.plans import (
@@ -40,30 +41,6 @@ from semantic_layer.query import Filter, MetricFilter, MetricQuery, OrderBy, Tim
 
 MAX_QUESTION_CHARS = 2_000
 
-# Words that name two plausible metrics: the planner asks instead of picking one. A longer
-# catalog term that contains the word ("平均处理时长") settles it.
-AMBIGUOUS_METRIC_WORDS: dict[str, tuple[str, ...]] = {
-    "处理时长": ("average_handle_time", "resolution_time_median"),
-    "处理时间": ("average_handle_time", "resolution_time_median"),
-    "handling time": ("average_handle_time", "resolution_time_median"),
-    "processing time": ("average_handle_time", "resolution_time_median"),
-    "效率": ("first_response_time_median", "resolution_time_median", "average_handle_time"),
-    "速度": ("first_response_time_median", "resolution_time_median"),
-    "时长": ("first_response_time_median", "resolution_time_median", "average_handle_time"),
-    "多久": ("first_response_time_median", "resolution_time_median", "average_handle_time"),
-    "how long": ("first_response_time_median", "resolution_time_median", "average_handle_time"),
-    "how fast": ("first_response_time_median", "resolution_time_median"),
-    "speed": ("first_response_time_median", "resolution_time_median"),
-    "服务质量": ("csat", "first_contact_resolution", "sla_compliance"),
-    "service quality": ("csat", "first_contact_resolution", "sla_compliance"),
-    "服务水平": ("csat", "sla_compliance", "first_response_time_median"),
-    "service level": ("sla_compliance", "csat", "first_response_time_median"),
-    "表现": ("csat", "sla_compliance", "first_response_time_median"),
-    "performance": ("csat", "sla_compliance", "first_response_time_median"),
-    "how are we doing": ("csat", "sla_compliance", "first_response_time_median"),
-    "怎么样": ("csat", "sla_compliance", "first_response_time_median"),
-}
-VAGUE_METRIC_WORDS = ("表现", "performance", "how are we doing", "怎么样")
 
 DEFAULT_TREND_MONTHS = 6
 
@@ -87,6 +64,8 @@ class _Reading:
     ambiguous_word: str = ""
     add_dimension: bool = False
     singular: bool = False  # "which channel is ..." wants one answer
+    now: bool = False  # "still open": measured as of today, not over a past period
+    coverage: Coverage | None = None  # which words were placed and which were not
 
 
 class OfflinePlanner:
@@ -111,7 +90,7 @@ class OfflinePlanner:
     # -- entry point -----------------------------------------------------------------------
 
     def plan(self, question: str, state: ConversationState) -> Plan:
-        text = normalise(question).strip()
+        text = _TYPOS.sub(lambda m: _TYPO_FIXES[m.group()], normalise(question).strip())
         language = "zh" if has_cjk(text) else "en"
         if not text:
             return OutOfScope(
@@ -150,6 +129,9 @@ class OfflinePlanner:
         reading = self._read(masked, language, times)
         if cues.FORECAST.search(text):
             return self._forecast(text, masked, reading, state)
+        assert reading.coverage is not None
+        if reading.coverage.unknown_rates:
+            return self._not_certified(reading.coverage.unknown_rates[0], reading, state)
         if cues.WHY.search(masked):
             if not reading.metrics and self._about_tickets(masked, reading):
                 reading.metrics = self._count_metric(reading, masked)
@@ -178,9 +160,13 @@ class OfflinePlanner:
             follows
             and not reading.metrics
             and last is not None
-            and reading.ambiguous_word in VAGUE_METRIC_WORDS
+            and reading.ambiguous_word in self.lexicon.vague_words
         ):
             return self._clarify_metric(reading, state, last)
+        if reading.coverage.unplaced and (
+            follows or reading.metrics or reading.filters or reading.dimensions
+        ):
+            return self._clarify_unplaced(reading, state, last if follows else None)
         if follows and last is not None:
             return self._follow_up(reading, last, state)
         if not reading.metrics:
@@ -198,8 +184,9 @@ class OfflinePlanner:
             grain = match.grain_hint or (match.range.grain_hint if match.range else None)
             reading.grain = reading.grain or grain
         reading.trend = bool(cues.TREND.search(masked)) or reading.grain is not None
-        matches = self.lexicon.find(masked)
+        matches = _head_dimensions(self.lexicon.find(masked))
         reading.ambiguous, reading.ambiguous_word = self._ambiguity(masked, matches)
+        reading.coverage = account(masked, matches, self._placed_words(masked, reading))
         filters: dict[str, tuple[str, list[str]]] = {}
         for match in matches:
             term = match.term
@@ -208,8 +195,7 @@ class OfflinePlanner:
             elif term.kind == "dimension" and term.target not in reading.dimensions:
                 reading.dimensions.append(term.target)
             elif term.kind == "value" and term.dimension is not None:
-                before = masked[: match.start]
-                negated = bool(cues.NEGATION.search(before[-12:]))
+                negated = _negated(masked, match, matches)
                 op, values = filters.get(term.dimension, ("!=" if negated else "=", []))
                 if term.target not in values:
                     values.append(term.target)
@@ -251,6 +237,12 @@ class OfflinePlanner:
             and self._about_tickets(masked, reading)
         ):
             reading.metrics = self._count_metric(reading, masked)
+        if cues.STILL_OPEN.search(masked) and not reading.ranges:
+            # "还有多少工单没处理完": the backlog as of today, whatever status words it uses.
+            reading.metrics = ["backlog"]
+            reading.now = True
+        elif reading.metrics == ["backlog"] and not reading.ranges and _PRESENT.search(masked):
+            reading.now = True
         if "backlog" in reading.metrics:  # "open backlog": being open is what backlog means
             reading.filters = [f for f in reading.filters if f.field != "status"]
         reading.metric_filters = self._metric_filters(masked, matches)
@@ -326,7 +318,7 @@ class OfflinePlanner:
         return False
 
     def _ambiguity(self, masked: str, matches: list[Match]) -> tuple[tuple[str, ...], str]:
-        for word, options in AMBIGUOUS_METRIC_WORDS.items():
+        for word, options in self.lexicon.ambiguous.items():
             start = masked.find(word)
             if start == -1:
                 continue
@@ -367,6 +359,15 @@ class OfflinePlanner:
         self, reading: _Reading, state: ConversationState, assumptions: list[str]
     ) -> tuple[TimeRange, str | None]:
         compare = reading.compare
+        if not reading.ranges and reading.now:
+            assumptions.append(
+                _t(
+                    reading.language,
+                    f"按截至今天（{state.today}）仍未解决的工单计",
+                    f"tickets still open as of today ({state.today})",
+                )
+            )
+            return TimeRange(start=state.today, end=state.today + timedelta(days=1)), compare
         if not reading.ranges:
             if reading.trend:
                 first = state.today.replace(day=1)
@@ -390,6 +391,11 @@ class OfflinePlanner:
         if len(reading.ranges) == 1:
             return first, compare
         second = _range(reading.ranges[1])
+        a, b = sorted(reading.ranges[:2], key=lambda m: m.span[0])
+        if cues.RANGE_UNION.match(reading.text[a.span[1] : b.span[0]]):
+            return TimeRange(
+                start=min(first.start, second.start), end=max(first.end, second.end)
+            ), (compare)
         for kind in ("previous_period", "same_period_last_year"):
             if comparison_range(first, kind) == second:
                 return first, kind
@@ -545,6 +551,95 @@ class OfflinePlanner:
             else "Which metric would you like to see?",
         )
         return Clarification(question=question, options=tuple(options))
+
+    def _placed_words(self, masked: str, reading: _Reading) -> tuple[str, ...]:
+        """Words the planner's own rules place (beyond catalog terms and cue words)."""
+        words = [w for w in self.lexicon.ambiguous if w in masked]
+        if reading.ranges:  # "双十一后那三周（11月12号到12月2号）": the dates restate it
+            words += [m.group() for m in _RESTATED_PERIOD.finditer(masked)]
+        return tuple(words)
+
+    def _not_certified(self, word: Span, reading: _Reading, state: ConversationState) -> Plan:
+        """A rate/share the catalog lacks: say so by name, never answer a metric inside it."""
+        language = reading.language
+        nearest = nearest_metrics(self.lexicon, word.text, rate=True)
+        labels = [self._label(m, language) for m in nearest]
+        reason = _t(
+            language,
+            f"「{word.text}」不是已认证指标，我不会用别的指标代替它。"
+            f"最接近的已认证指标：{'、'.join(labels)}。"
+            f"如需新增，请分析师在 semantic_layer/definitions/ 的指标文件中定义它（公式、口径、"
+            f"负责人）并补充评测用例；若它与某个已有指标含义相同，把「{word.text}」加为该指标的"
+            "同义词即可。",
+            f"'{word.text}' is not a certified metric, and I will not answer it with a different "
+            f"one. The closest certified metrics: {', '.join(labels)}. To add it, an analyst "
+            "defines it in a metrics file under semantic_layer/definitions/ (formula, time "
+            f"attribution, owner) with eval cases; if it means the same as an existing metric, "
+            f"adding '{word.text}' as that metric's synonym is enough.",
+        )
+        tips = tuple(
+            _t(language, f"上个月的{label}是多少？", f"What was {label} last month?")
+            for label in labels
+        )
+        return OutOfScope(reason=reason, suggestions=tips)
+
+    def _clarify_unplaced(
+        self, reading: _Reading, state: ConversationState, last: MetricQuery | None
+    ) -> Plan:
+        """Words the reading could not place could change the number: ask, offering the
+        reading without them and the certified metrics nearest to them."""
+        language = reading.language
+        assert reading.coverage is not None
+        words = [span.text for span in reading.coverage.unplaced]
+        shown = (
+            "、".join(f"「{w}」" for w in words)
+            if language == "zh"
+            else ", ".join(f"“{w}”" for w in words)
+        )
+        options: list[ClarificationOption] = []
+        if not reading.metrics and last is None and self._about_tickets(reading.text, reading):
+            reading.metrics = self._count_metric(reading, reading.text)
+        if last is not None:
+            as_read = self._follow_up(reading, last, state)
+        elif reading.metrics:
+            query, assumptions = self._build(reading, state)
+            as_read = self._finish(query, language, assumptions=assumptions)
+        else:
+            as_read = None
+        read_metrics = list(as_read.query.metrics) if isinstance(as_read, MetricPlan) else []
+        if isinstance(as_read, MetricPlan):
+            label = "、".join(self._label(m, language) for m in read_metrics)
+            options.append(
+                ClarificationOption(
+                    label=_t(language, f"{label}（不考虑{shown}）", f"{label} (ignoring {shown})"),
+                    plan=as_read,
+                )
+            )
+        for metric in nearest_metrics(self.lexicon, " ".join(words), k=5):
+            if len(options) == 3:
+                break
+            if metric in read_metrics:
+                continue
+            candidate = _Reading(**{**reading.__dict__, "metrics": [metric], "ambiguous": ()})
+            query, assumptions = self._build(candidate, state)
+            if last is not None and not reading.ranges and last.time_range is not None:
+                query = query.with_time_range(last.time_range.start, last.time_range.end)
+                assumptions = ()
+            plan = self._finish(query, language, assumptions=assumptions)
+            if isinstance(plan, MetricPlan):
+                options.append(ClarificationOption(label=self._label(metric, language), plan=plan))
+        question = _t(
+            language,
+            f"问题中的{shown}我无法对应到已认证的指标、维度或取值，忽略它可能得出错误的数字。"
+            "您想看哪一个？",
+            f"I could not place {shown} (not a certified metric, dimension or value), and "
+            "ignoring it could give a wrong number. Which one do you mean?",
+        )
+        return Clarification(question=question, options=tuple(options))
+
+    def _label(self, metric: str, language: str) -> str:
+        label = self.catalog.metric(metric).label
+        return label.zh if language == "zh" else label.en
 
     def _root_cause(self, reading: _Reading, state: ConversationState) -> Plan:
         assumptions: list[str] = []
@@ -751,7 +846,60 @@ def _is_bare_last_year(text: str) -> bool:
     return normalise(text).strip(" ?？呢和跟与比,，") in ("去年", "last year", "去年同期")
 
 
-GENERIC_METRIC_WORDS = {"tickets", "ticket", "complaints", "工单", "投诉", "responses"}
+# Common typos fixed before reading (same length is not needed: nothing is read before this).
+_TYPO_FIXES = {"mnth": "month", "mth": "month", "qtr": "quarter", "wk": "week", "yr": "year"}
+_TYPOS = re.compile(r"\b(" + "|".join(_TYPO_FIXES) + r")\b")
+# "Now" words that make a backlog question mean today's backlog.
+_PRESENT = re.compile(
+    r"(现在|目前|当前|眼下|此刻|今天|还有|仍有|now|currently|at the moment|today|still)"
+)
+_RESTATED_PERIOD = re.compile(r"[那这][一二三四五六七八九十两\d]{0,2}(个)?(周|天|个月|月)")
+# Connectors between values of one list ("华东和华北", "East or North").
+_LIST_GLUE = r"(?:\x00+|和|与|及|以及|跟|或|、|,|，|/|\s|\bor\b|\band\b|的|区|地区)*"
+
+
+def _head_dimensions(matches: list[Match]) -> list[Match]:
+    """Two dimension words written as one ("客服小组"): the last is the head noun, the first
+    only qualifies it, so the question asks for one breakdown, not two."""
+    kept: list[Match] = []
+    for match in matches:
+        if (
+            kept
+            and match.term.kind == "dimension"
+            and kept[-1].term.kind == "dimension"
+            and kept[-1].end == match.start
+        ):
+            kept[-1] = Match(match.term, kept[-1].start, match.end, match.fuzzy)
+            continue
+        kept.append(match)
+    return kept
+
+
+def _negated(masked: str, match: Match, matches: list[Match]) -> bool:
+    """Is this value excluded ("除华东以外", "不含华东和华北", "excluding East", "华东除外")?
+    Other values of the same list may stand between the negation and this one."""
+    chars = list(masked)
+    for other in matches:
+        if other.term.kind in ("value", "dimension"):
+            for i in range(other.start, other.end):
+                chars[i] = "\x00"
+    blanked = "".join(chars)
+    before = re.sub(_LIST_GLUE + "$", "", blanked[: match.start])
+    after = re.sub("^" + _LIST_GLUE, "", blanked[match.end :])
+    return bool(cues.NEGATION_BEFORE.search(before) or cues.NEGATION_AFTER.match(after))
+
+
+GENERIC_METRIC_WORDS = {
+    "tickets",
+    "ticket",
+    "number of tickets",
+    "complaints",
+    "工单",
+    "工单数",
+    "工单数量",
+    "投诉",
+    "responses",
+}
 
 
 def _main_ranges(masked: str, ranges: list[TimeMatch]) -> list[TimeMatch]:

@@ -491,7 +491,7 @@ for _g in _GRAINS:
 
 # ---- relative phrases ----------------------------------------------------------------------
 
-_NOT_WEEKDAY = r"(?![一二三四五六日天末])"
+_NOT_WEEKDAY = r"(?![一二三四五六日天末](?!共))"  # 周一 is Monday; 周一共 is "week, in total"
 
 
 @_rule(r"今天|今日", _L + r"today" + _R)
@@ -546,7 +546,8 @@ def _week_before_last(m: re.Match[str], ctx: _Ctx) -> _Tok:
 _WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
 
 
-@_rule(r"(?P<w>上上|上|本|这)(?:个|一)?(?:周|星期|礼拜)(?P<d>[一二三四五六日天])")
+# "上周一共…" is last week + 一共 (in total), not last Monday.
+@_rule(r"(?P<w>上上|上|本|这)(?:个|一)?(?:周|星期|礼拜)(?P<d>[一二三四五六日天])(?!共)")
 def _weekday(m: re.Match[str], ctx: _Ctx) -> _Tok:
     weeks_back = {"上上": 2, "上": 1}.get(m.group("w"), 0)
     start = periods.week_start(ctx.today, ctx.week_start) - timedelta(days=7 * weeks_back)

@@ -150,6 +150,28 @@ def compute(
                 count(tk, "resolved_at", lambda f: f["resolved_at"] > f["sla_due_at"]),
                 count(tk, "resolved_at"),
             )
+        case "resolution_rate":
+            return _ratio(count(tk, "created_at", resolved), count(tk, "created_at"))
+        case "closure_rate":
+            return _ratio(
+                count(tk, "created_at", lambda f: f["closed_at"].notna()), count(tk, "created_at")
+            )
+        case "complaint_timeliness":
+            complaint = lambda f: f["ticket_type"] == "complaint"  # noqa: E731
+            return _ratio(
+                count(
+                    tk,
+                    "resolved_at",
+                    lambda f: complaint(f) & (f["resolved_at"] <= f["sla_due_at"]),
+                ),
+                count(tk, "resolved_at", complaint),
+            )
+        case "repeat_complaint_rate":
+            complaint = lambda f: f["ticket_type"] == "complaint"  # noqa: E731
+            return _ratio(
+                count(tk, "created_at", lambda f: complaint(f) & (f["contacts"] > 1)),
+                count(tk, "created_at", complaint),
+            )
         case "escalation_rate":
             return _ratio(
                 count(tk, "created_at", lambda f: f["escalated"].astype(bool)),

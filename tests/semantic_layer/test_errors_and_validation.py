@@ -17,13 +17,13 @@ from semantic_layer.query import Filter, MetricQuery
 from semantic_layer.validation import validate_static
 
 ALL = (
-    "average_handle_time, backlog, ces, churn_rate_90d_after_complaint, "
-    "complaint_rate_per_1000_orders, complaint_volume, cost_per_ticket, csat, "
-    "escalation_rate, first_contact_resolution, first_response_time_median, "
+    "average_handle_time, backlog, ces, churn_rate_90d_after_complaint, closure_rate, "
+    "complaint_rate_per_1000_orders, complaint_timeliness, complaint_volume, cost_per_ticket, "
+    "csat, escalation_rate, first_contact_resolution, first_response_time_median, "
     "first_response_time_p90, nps, nps_detractor_share, nps_promoter_share, order_count, "
-    "reopen_rate, repeat_contact_rate, resolution_time_median, resolution_time_p90, "
-    "resolved_tickets, service_revenue, sla_breach_rate, sla_compliance, "
-    "survey_response_rate, survey_responses, ticket_volume"
+    "reopen_rate, repeat_complaint_rate, repeat_contact_rate, resolution_rate, "
+    "resolution_time_median, resolution_time_p90, resolved_tickets, service_revenue, "
+    "sla_breach_rate, sla_compliance, survey_response_rate, survey_responses, ticket_volume"
 )
 
 
@@ -261,3 +261,33 @@ def test_semantic_layer_imports_nothing_above_it():
             )
             for name in names:
                 assert name.split(".")[0] not in ("tools", "assistant", "evals"), (file, name)
+
+
+def test_a_word_claimed_twice_is_an_error_at_its_line(tmp_path):
+    bad = """\
+    metrics:
+      - name: bad_region_word
+        type: simple
+        measure: tickets.tickets
+        label: {zh: 区域工单, en: Area tickets}
+        description: {zh: 一个有问题的指标定义示例, en: A metric with problems in it}
+        owner: qa
+        unit: tickets
+        format: ",.0f"
+        direction: up
+        synonyms: [片区, 区域]
+    ambiguous_terms:
+      - name: bad_group
+        words: [区域工单量, 华东区]
+        metrics: [csat, no_such_metric]
+    """
+    issues = validate_static(load_spec(write_spec(tmp_path, bad)))
+    found = {(i.rule, i.item, i.file, i.line): i for i in issues}
+    # 区域 is already the region dimension's synonym (models.yml): reported at the metric.
+    dup = found[("duplicate-synonym", "bad_region_word", "zz_bad.yml", 11)]
+    assert "'区域' names both dimension 'region' and metric 'bad_region_word'" in dup.message
+    # 华东区 is a code synonym of region.east; the ambiguous group may not claim it too.
+    group = [i for i in issues if i.item == "bad_group"]
+    assert {i.rule for i in group} == {"duplicate-synonym", "unknown-metric"}
+    unknown = next(i for i in group if i.rule == "unknown-metric")
+    assert unknown.line == 15 and "no_such_metric" in unknown.message

@@ -1,0 +1,179 @@
+"""A complete reading or no number: every word placed, or the planner asks / refuses by name."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from assistant.planning.coverage import account, nearest_metrics
+from assistant.planning.lexicon import lexicon_for, normalise
+from assistant.planning.offline import OfflinePlanner, _mask
+from assistant.planning.plans import Clarification, ConversationState, MetricPlan, OutOfScope
+from assistant.planning.time_parser import parse_time
+from semantic_layer.catalog_loader import default_catalog
+from semantic_layer.query import Filter
+
+TODAY = date(2026, 11, 10)
+OCT = (date(2026, 10, 1), date(2026, 11, 1))
+
+
+@pytest.fixture(scope="module")
+def planner() -> OfflinePlanner:
+    return OfflinePlanner()
+
+
+def plan_for(planner: OfflinePlanner, question: str, today: date = TODAY, role: str | None = None):
+    return planner.plan(question, ConversationState(today=today, role=role))
+
+
+def unplaced(text: str) -> tuple[list[str], list[str]]:
+    lexicon = lexicon_for(default_catalog())
+    text = normalise(text)
+    masked = _mask(text, [m.span for m in parse_time(text, TODAY)])  # as the planner does
+    coverage = account(masked, lexicon.find(masked))
+    return [s.text for s in coverage.unplaced], [s.text for s in coverage.unknown_rates]
+
+
+@pytest.mark.parametrize(
+    ("question", "rate"),
+    [
+        ("上个月售后返修率是多少", "售后返修率"),
+        ("物流延迟率怎么样", "物流延迟率"),
+        ("华东区客户留存率", "客户留存率"),  # the region in front is a filter, not the name
+        ("10月服务投诉率", "服务投诉率"),  # 投诉率 is certified; 服务投诉率 is not
+        ("what is our parts turnover rate", "parts turnover rate"),
+    ],
+)
+def test_unknown_rate_is_refused_by_name(planner, question, rate):
+    assert unplaced(question)[1] == [rate]
+    plan = plan_for(planner, question)
+    assert isinstance(plan, OutOfScope)
+    if rate.isascii():
+        assert plan.reason.startswith(f"'{rate}' is not a certified metric")
+        assert "semantic_layer/definitions/" in plan.reason
+    else:
+        assert plan.reason.startswith(f"「{rate}」不是已认证指标")
+        assert "同义词" in plan.reason
+    assert len(plan.suggestions) == 3  # questions about the nearest certified metrics
+
+
+def test_a_metric_name_inside_an_unknown_rate_never_answers(planner):
+    # Substring matching found 投诉率 (complaints per 1,000 orders) and 关闭 (status closed);
+    # neither may answer these questions.
+    for question in ("上季度服务投诉率", "物流投诉处理满意率", "工单遗忘率"):
+        assert not isinstance(plan_for(planner, question), MetricPlan), question
+
+
+def test_known_rates_and_their_domain_names_still_answer(planner):
+    cases = {
+        "上个月的问题关闭率": "closure_rate",
+        "10月工单完成率": "resolution_rate",
+        "上个月投诉处理及时率": "complaint_timeliness",
+        "上个月重复投诉率": "repeat_complaint_rate",
+        "上个月客户投诉率": "complaint_rate_per_1000_orders",
+        "整体投诉率": "complaint_rate_per_1000_orders",
+        "share of promoters last month": "nps_promoter_share",
+    }
+    for question, metric in cases.items():
+        plan = plan_for(planner, question)
+        assert isinstance(plan, MetricPlan), (question, plan)
+        assert plan.query.metrics == (metric,), question
+
+
+@pytest.mark.parametrize(
+    ("question", "flt"),
+    [
+        ("上个月除华东以外的投诉量", Filter(field="region", op="!=", values=("east",))),
+        ("上个月华东除外的投诉量", Filter(field="region", op="!=", values=("east",))),
+        (
+            "上个月不含华东和华北的投诉量",
+            Filter(field="region", op="not in", values=("east", "north")),
+        ),
+        (
+            "complaints last month excluding East China",
+            Filter(field="region", op="!=", values=("east",)),
+        ),
+        (
+            "complaints last month from channels other than phone",
+            Filter(field="channel", op="!=", values=("phone",)),
+        ),
+    ],
+)
+def test_negation_is_an_exclusion_filter(planner, question, flt):
+    plan = plan_for(planner, question)
+    assert isinstance(plan, MetricPlan), plan
+    assert plan.query.metrics == ("complaint_volume",)
+    assert plan.query.filters == (flt,)
+
+
+def test_a_city_filters_and_an_unknown_brand_is_asked_about(planner):
+    city = plan_for(planner, "上个月广州的投诉量")
+    assert isinstance(city, MetricPlan)
+    assert city.query.filters == (Filter(field="city", op="=", values=("广州",)),)
+    brand = plan_for(planner, "上个月格力空调的投诉量")
+    assert isinstance(brand, Clarification)
+    assert "「格力」" in brand.question
+    # The first option is the reading without the word, said out loud; no option drops the
+    # product line the question did name.
+    assert "不考虑「格力」" in brand.options[0].label
+    for option in brand.options:
+        assert Filter(field="product_line", op="=", values=("air_conditioner",)) in (
+            option.plan.query.filters
+        )
+
+
+def test_unknown_words_make_it_ask_in_both_languages(planner):
+    zh = plan_for(planner, "上个月夜间进线的工单量")
+    assert isinstance(zh, Clarification) and "「夜间进线」" in zh.question
+    en = plan_for(planner, "weekend ticket volume last month")
+    assert isinstance(en, Clarification) and "“weekend”" in en.question
+    assert en.options[0].plan.query.metrics == ("ticket_volume",)
+
+
+def test_a_single_unknown_character_glued_to_a_term_counts(planner):
+    assert unplaced("上个月中英文工单各多少")[0] == []  # 中英文 is a language word
+    assert unplaced("上个月沪华东工单")[0] == ["沪"]
+
+
+def test_two_word_dimension_is_one_breakdown(planner):
+    plan = plan_for(planner, "按客服小组看上个月工单量")
+    assert isinstance(plan, MetricPlan)
+    assert plan.query.dimensions == ("team",)
+
+
+@pytest.mark.parametrize(
+    "question", ["还有多少工单没处理完", "How many tickets are still open?", "现在还有多少积压工单"]
+)
+def test_still_open_is_todays_backlog(planner, question):
+    plan = plan_for(planner, question)
+    assert isinstance(plan, MetricPlan)
+    assert plan.query.metrics == ("backlog",)
+    assert plan.query.filters == ()
+    assert (plan.query.time_range.start, plan.query.time_range.end) == (
+        TODAY,
+        date(2026, 11, 11),
+    )
+
+
+def test_a_backlog_at_a_past_period_end_is_not_today(planner):
+    plan = plan_for(planner, "上个月月底还积压多少工单没处理完")
+    assert isinstance(plan, MetricPlan)
+    assert (plan.query.time_range.start, plan.query.time_range.end) == OCT
+
+
+def test_two_periods_joined_by_and_are_one_range(planner):
+    plan = plan_for(planner, "southwest aircon installation tickets July+August")
+    assert isinstance(plan, MetricPlan)
+    assert plan.query.compare_to is None
+    assert (plan.query.time_range.start, plan.query.time_range.end) == (
+        date(2026, 7, 1),
+        date(2026, 9, 1),
+    )
+
+
+def test_nearest_metrics_rank_by_shared_words():
+    lexicon = lexicon_for(default_catalog())
+    assert nearest_metrics(lexicon, "客户满意")[0] == "csat"
+    assert nearest_metrics(lexicon, "first response speed")[0] == "first_response_time_median"
+    assert nearest_metrics(lexicon, "格力") == []  # shares nothing with any metric

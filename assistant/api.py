@@ -338,9 +338,10 @@ def default_period(today: date) -> tuple[date, date]:
 # -- MCP ---------------------------------------------------------------------------------------
 
 
-def build_mcp_server(api: ServicePilotAPI, role: str | None) -> Any:
+def build_mcp_server(api: ServicePilotAPI, role: str | None, user: str | None = None) -> Any:
     """An MCP server whose tools all run as ``role`` (fixed by whoever starts the server:
-    a stdio server belongs to one user). Tool docstrings are what the client's LLM sees."""
+    a stdio server belongs to one user, ``user``, whom the audit log records). Tool
+    docstrings are what the client's LLM sees."""
     import functools
 
     from mcp.server.mcpserver import MCPServer
@@ -421,7 +422,7 @@ def build_mcp_server(api: ServicePilotAPI, role: str | None) -> Any:
     def ask(question: str, today: str | None = None) -> dict[str, Any]:
         """Ask a question in Chinese or English (e.g. 上个月华东区的客户满意度是多少？); returns
         the answer text, the plan, rows and how it was computed."""
-        return api.ask_dict(question, role, date.fromisoformat(today) if today else None)
+        return api.ask_dict(question, role, date.fromisoformat(today) if today else None, user=user)
 
     @tool
     def search_similar_cases(

@@ -5,11 +5,18 @@ answer; ``sp_feedback`` joins to it by ``audit_id``. The store is a writable Duc
 (``<data_dir>/ops.duckdb``) by default because the warehouse is opened read-only; point
 ``SERVICEPILOT_OPS_URL`` at the warehouse database (e.g. PostgreSQL) to keep both tables beside
 the data.
+
+What is stored is masked first (tools.pii: the question, answer, plan, notices and feedback
+text) and the question is cut to a configurable length, so a question carrying a phone or ID
+number — even a refused one, even 1 MB of it — leaves no personal data in the log.
+Display with :func:`printable`, which escapes control characters: a newline in a question
+cannot forge a line of ``servicepilot audit``.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 import uuid
@@ -21,9 +28,41 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from tools.pii import mask_pii
 from tools.warehouse.engine import make_engine
 
 T = TypeVar("T")
+DEFAULT_MAX_QUESTION_CHARS = 1_000
+_PII_MARGIN = 64  # masked past the cut, so a number split by it is still masked whole
+# C0/C1 controls, DEL, line/paragraph separators and bidi overrides (which reorder a line).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def redact(text: str | None, max_chars: int | None = None) -> str | None:
+    """``text`` PII-masked and, with ``max_chars``, cut to that length with a note of how
+    long it was (``… [+N chars]``)."""
+    if text is None:
+        return None
+    if max_chars is None or len(text) <= max_chars:
+        return mask_pii(text)
+    masked = mask_pii(text[: max_chars + _PII_MARGIN])
+    return f"{masked[:max_chars]}… [+{len(text) - max_chars} chars]"
+
+
+def printable(value: object) -> str:
+    """``value`` as one display line: control characters escaped (\\n, \\x1b, \\u202e)."""
+    text = "" if value is None else str(value)
+    escapes = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+    def esc(m: re.Match[str]) -> str:
+        ch = m.group()
+        if ch in escapes:
+            return escapes[ch]
+        return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
+
+    return _CONTROL.sub(esc, text)
+
+
 ops_metadata = sa.MetaData()
 
 AUDIT = sa.Table(
@@ -120,8 +159,13 @@ class OpsStore:
 
 
 class AuditLog:
-    def __init__(self, store: OpsStore) -> None:
+    def __init__(
+        self, store: OpsStore, *, max_question_chars: int = DEFAULT_MAX_QUESTION_CHARS
+    ) -> None:
+        if max_question_chars < 1:
+            raise ValueError(f"max_question_chars must be at least 1, not {max_question_chars}.")
         self.store = store
+        self.max_question_chars = max_question_chars
 
     def record(self, entry: AuditEntry) -> str:
         audit_id = uuid.uuid4().hex
@@ -131,16 +175,16 @@ class AuditLog:
             "username": entry.username,
             "role": entry.role,
             "surface": entry.surface,
-            "question": entry.question,
+            "question": redact(entry.question, self.max_question_chars),
             "language": entry.language,
             "plan_kind": entry.plan_kind,
-            "plan_json": json.dumps(entry.plan, ensure_ascii=False, default=str),
+            "plan_json": redact(json.dumps(entry.plan, ensure_ascii=False, default=str)),
             "sql": entry.sql,
             "result_rows": entry.result_rows,
             "latency_ms": round(entry.latency_ms, 1),
             "planner": entry.planner,
-            "notices": json.dumps(list(entry.notices), ensure_ascii=False),
-            "answer": entry.answer,
+            "notices": redact(json.dumps(list(entry.notices), ensure_ascii=False)),
+            "answer": redact(entry.answer),
         }
 
         def write() -> None:

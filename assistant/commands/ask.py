@@ -88,7 +88,7 @@ def command(
     assistant = Assistant(
         url,
         planner="offline" if llm == "none" else "llm",
-        audit=AuditLog(ops),
+        audit=AuditLog(ops, max_question_chars=settings.audit_max_question_chars),
         surface="cli",
     )
     # Similar cases and "why" answers come through the same role-aware API as the UI's.

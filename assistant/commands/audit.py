@@ -14,7 +14,7 @@ from assistant.cli_support import emit_json, handles_errors, json_option
 def command(limit: int, as_json: bool) -> None:
     """Show the audit log (sp_audit in the operations store, SERVICEPILOT_OPS_URL) with the
     feedback given on each answer. Analysts can also query the tables directly."""
-    from tools.audit import AuditLog, OpsStore
+    from tools.audit import AuditLog, OpsStore, printable
     from tools.settings import load_settings
 
     settings = load_settings()
@@ -28,10 +28,12 @@ def command(limit: int, as_json: bool) -> None:
         emit_json({"ops_store": settings.resolved_ops_url, "rows": rows})
         return
     for row in rows:
-        feedback = f" [{row['rating']}: {row['comment'] or ''}]" if row["rating"] else ""
+        # One row, one line: stored text is escaped, so a newline cannot forge a row.
+        p = {k: printable(v) for k, v in row.items()}
+        feedback = f" [{p['rating']}: {p['comment']}]" if row["rating"] else ""
         click.echo(
-            f"{row['asked_at']:%Y-%m-%d %H:%M:%S} {row['username'] or '-'} ({row['role'] or '-'}, "
-            f"{row['surface']}) {row['plan_kind']} {row['latency_ms']:.0f} ms, "
+            f"{row['asked_at']:%Y-%m-%d %H:%M:%S} {p['username'] or '-'} ({p['role'] or '-'}, "
+            f"{p['surface']}) {p['plan_kind']} {row['latency_ms']:.0f} ms, "
             f"{row['result_rows'] if row['result_rows'] is not None else '-'} rows: "
-            f"{row['question']}{feedback}"
+            f"{p['question']}{feedback}"
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import os
 
 import click
@@ -54,7 +55,9 @@ def command(role: str | None, user: str | None, today: str | None, db: str | Non
     settings = load_settings()
     url = warehouse_url_from(db, settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    audit = AuditLog(OpsStore(settings.resolved_ops_url))
+    audit = AuditLog(
+        OpsStore(settings.resolved_ops_url), max_question_chars=settings.audit_max_question_chars
+    )
     api = ServicePilotAPI(
         Assistant(url, audit=audit, surface="mcp"),
         today=parse_today(today),
@@ -62,7 +65,9 @@ def command(role: str | None, user: str | None, today: str | None, db: str | Non
         cases=CaseSearcher(),
         rate_limit=RateLimiter(settings.rate_limit_per_minute),
     )
-    build_mcp_server(api, role).run("stdio")
+    # The audit log names who runs the server: the signed-in user, else the local OS account.
+    audited_user = user or f"local:{getpass.getuser()}"
+    build_mcp_server(api, role, user=audited_user).run("stdio")
 
 
 if __name__ == "__main__":  # python -m assistant.commands.mcp (before registration)

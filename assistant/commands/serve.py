@@ -139,7 +139,8 @@ def build_context(
     users = None if no_auth else UserDirectory.load(users_path)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     ops = OpsStore(settings.resolved_ops_url)  # audit log + feedback (writable)
-    assistant = Assistant(url, audit=AuditLog(ops), surface="ui")
+    audit = AuditLog(ops, max_question_chars=settings.audit_max_question_chars)
+    assistant = Assistant(url, audit=audit, surface="ui")
     alerts = discover_alerts(url, today, assistant.lexicon)
     if alerts is not None:
         assistant.alerts = alerts[1]  # chat's "最近有什么异常？" shares the cockpit's cache

@@ -103,6 +103,17 @@ FEEDBACK = sa.Table(
 )
 
 
+# Sign-in attempts: outcome ok | failed | throttled (refused unchecked during a delay/lockout).
+LOGINS = sa.Table(
+    "sp_login",
+    ops_metadata,
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("username", sa.String(64)),
+    sa.Column("address", sa.String(64)),
+    sa.Column("outcome", sa.String(16), nullable=False),
+)
+
+
 @dataclass(frozen=True)
 class AuditEntry:
     question: str
@@ -194,6 +205,33 @@ class AuditLog:
         with self.store.lock:
             self.store.run(write)
         return audit_id
+
+    def record_login(self, username: str, address: str | None, outcome: str) -> None:
+        """One sign-in attempt (the typed username cut to 64 characters, never a password)."""
+        row = {
+            "at": datetime.now(),
+            "username": username[:64],
+            "address": (address or "")[:64] or None,
+            "outcome": outcome,
+        }
+
+        def write() -> None:
+            with self.store.engine.begin() as conn:
+                conn.execute(LOGINS.insert().values(**row))
+
+        with self.store.lock:
+            self.store.run(write)
+
+    def logins(self, limit: int = 50) -> list[dict[str, Any]]:
+        """Latest sign-in attempts first."""
+        query = sa.select(LOGINS).order_by(LOGINS.c.at.desc()).limit(limit)
+
+        def read() -> list[dict[str, Any]]:
+            with self.store.engine.connect() as conn:
+                return [dict(row._mapping) for row in conn.execute(query)]
+
+        with self.store.lock:
+            return self.store.run(read)
 
     def recent(self, limit: int = 50) -> list[dict[str, Any]]:
         """Latest questions first, with their feedback (if any) joined by ``audit_id``."""

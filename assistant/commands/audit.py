@@ -9,11 +9,13 @@ from assistant.cli_support import emit_json, handles_errors, json_option
 
 @click.command("audit")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--logins", is_flag=True, help="Show sign-in attempts (sp_login) instead.")
 @json_option
 @handles_errors
-def command(limit: int, as_json: bool) -> None:
+def command(limit: int, logins: bool, as_json: bool) -> None:
     """Show the audit log (sp_audit in the operations store, SERVICEPILOT_OPS_URL) with the
-    feedback given on each answer. Analysts can also query the tables directly."""
+    feedback given on each answer, or with --logins the sign-in attempts (ok, failed,
+    throttled). Analysts can also query the tables directly."""
     from tools.audit import AuditLog, OpsStore, printable
     from tools.settings import load_settings
 
@@ -21,11 +23,18 @@ def command(limit: int, as_json: bool) -> None:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = OpsStore(settings.resolved_ops_url)
     try:
-        rows = AuditLog(store).recent(limit)
+        rows = AuditLog(store).logins(limit) if logins else AuditLog(store).recent(limit)
     finally:
         store.close()
     if as_json:
         emit_json({"ops_store": settings.resolved_ops_url, "rows": rows})
+        return
+    if logins:
+        for row in rows:
+            click.echo(
+                f"{row['at']:%Y-%m-%d %H:%M:%S} {row['outcome']:9} {printable(row['username'])} "
+                f"from {printable(row['address']) or '-'}"
+            )
         return
     for row in rows:
         # One row, one line: stored text is escaped, so a newline cannot forge a row.

@@ -114,6 +114,46 @@ def eval_runner(warehouse_url: str, report_dir: Path) -> Callable[[], dict[str, 
     return run
 
 
+def is_loopback(host: str) -> bool:
+    """True for an address only this machine can reach (127.0.0.0/8, ::1, localhost)."""
+    import ipaddress
+
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to anything
+
+
+def exposure_check(host: str, *, no_auth: bool, demo_users: list[str], demo_data: bool) -> str:
+    """Refuse (ConfigError) what would expose data to the network without a real login: no
+    login, or the shipped demo passwords, on a non-loopback host. Returns a warning for demo
+    passwords on a warehouse holding real data ("" when there is nothing to say)."""
+    from tools.errors import ConfigError
+
+    exposed = not is_loopback(host)
+    if no_auth and exposed:
+        raise ConfigError(
+            f"--no-auth with --host {host}: anyone on the network would get full access. "
+            "Use --host 127.0.0.1 for a local session, or drop --no-auth and sign in."
+        )
+    if demo_users and exposed:
+        raise ConfigError(
+            f"Users {', '.join(demo_users)} still have the shipped demo passwords, and --host "
+            f"{host} is reachable from the network. Set new passwords (python -m "
+            "assistant.ui.auth 'PASSWORD' prints a hash for the users file) or serve on "
+            "127.0.0.1."
+        )
+    if demo_users and not demo_data:
+        return (
+            f"WARNING: users {', '.join(demo_users)} still have the shipped demo passwords "
+            "(<name>-demo) on a warehouse with real data; change them in the users file "
+            "(README, Security)."
+        )
+    return ""
+
+
 def build_context(
     db: str | None,
     today: date,
@@ -122,12 +162,13 @@ def build_context(
     no_auth: bool,
     role: str | None,
     lang: str,
+    host: str = "127.0.0.1",
 ) -> Any:
     from assistant.api import CaseSearcher, ServicePilotAPI
     from assistant.ratelimit import RateLimiter
     from assistant.roles import get_role
     from assistant.service import Assistant
-    from assistant.ui.auth import UserDirectory
+    from assistant.ui.auth import Gatekeeper, UserDirectory
     from assistant.ui.context import UIContext
     from tools.audit import AuditLog, OpsStore
     from tools.feedback import FeedbackStore
@@ -137,6 +178,12 @@ def build_context(
     url = warehouse_url_from(db, settings)
     get_role(role)
     users = None if no_auth else UserDirectory.load(users_path)
+    demo_users = users.demo_users() if users is not None else []
+    warning = exposure_check(
+        host, no_auth=no_auth, demo_users=demo_users, demo_data=_only_demo_data(url)
+    )
+    if warning:
+        click.echo(warning, err=True)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     ops = OpsStore(settings.resolved_ops_url)  # audit log + feedback (writable)
     audit = AuditLog(ops, max_question_chars=settings.audit_max_question_chars)
@@ -159,7 +206,18 @@ def build_context(
         feedback=FeedbackStore(ops),
         eval_runner=eval_runner(url, settings.data_dir / "eval_reports"),
         default_language=lang,
+        login=Gatekeeper(users, on_event=audit.record_login) if users is not None else None,
     )
+
+
+def _only_demo_data(url: str) -> bool:
+    from tools.warehouse.engine import holds_only_demo_data, make_engine
+
+    engine = make_engine(url, read_only=True)
+    try:
+        return holds_only_demo_data(engine)
+    finally:
+        engine.dispose()
 
 
 @click.command("serve")
@@ -216,7 +274,13 @@ def command(
 
     try:
         ctx = build_context(
-            db, parse_today(today), users_path=users_path, no_auth=no_auth, role=role, lang=lang
+            db,
+            parse_today(today),
+            users_path=users_path,
+            no_auth=no_auth,
+            role=role,
+            lang=lang,
+            host=host,
         )
     except (AuthConfigError, RoleError) as exc:
         raise ConfigError(str(exc)) from None

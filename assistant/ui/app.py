@@ -7,7 +7,9 @@ from datetime import date
 from typing import Any
 
 import gradio as gr
+from starlette.middleware import Middleware
 
+from assistant.ui.auth import ClientAddressMiddleware
 from assistant.ui.cases_tab import build_cases_tab
 from assistant.ui.catalog_tab import build_catalog_tab
 from assistant.ui.chat_tab import build_chat_tab
@@ -101,8 +103,9 @@ def _register_api(ctx: UIContext) -> None:
 def launch(ctx: UIContext, *, host: str = "127.0.0.1", port: int = 7860) -> None:
     """Serve until interrupted (blocking)."""
     app = build_app(ctx)
-    auth = ctx.users.authenticate if ctx.users is not None else None
+    auth = ctx.login or (ctx.users.authenticate if ctx.users is not None else None)
     app.queue(default_concurrency_limit=8).launch(
+        app_kwargs={"middleware": [Middleware(ClientAddressMiddleware)]},
         server_name=host,
         server_port=port,
         auth=auth,

@@ -10,7 +10,7 @@ import gradio as gr
 
 from assistant.api import ServicePilotAPI
 from assistant.roles import get_role
-from assistant.ui.auth import UserDirectory
+from assistant.ui.auth import Gatekeeper, UserDirectory
 from semantic_layer.catalog import Catalog, default_catalog, load_catalog
 from tools.feedback import FeedbackStore
 
@@ -34,6 +34,7 @@ class UIContext:
     eval_runner: EvalRunner | None = None
     catalog_loader: Callable[[], Catalog] = reload_default_catalog
     default_language: str = "zh"
+    login: Gatekeeper | None = None  # throttled, audited login check (None: users.authenticate)
 
     def identity(self, request: gr.Request | None) -> tuple[str, str | None]:
         """(username, role) of the caller; the role comes from the users file only."""

@@ -21,6 +21,7 @@ BUILTIN_COMMAND_MODULES = (
     "assistant.commands.mcp",
     "assistant.commands.audit",
     "assistant.commands.cases",
+    "assistant.commands.doctor",
     # Higher parts register by name: assistant never imports evals (one direction of imports).
     "evals.cli",
 )

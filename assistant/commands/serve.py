@@ -172,6 +172,7 @@ def build_context(
     from assistant.ui.context import UIContext
     from tools.audit import AuditLog, OpsStore
     from tools.feedback import FeedbackStore
+    from tools.health import WarehouseWatch
     from tools.settings import load_settings, warehouse_url_from
 
     settings = load_settings()
@@ -207,6 +208,7 @@ def build_context(
         eval_runner=eval_runner(url, settings.data_dir / "eval_reports"),
         default_language=lang,
         login=Gatekeeper(users, on_event=audit.record_login) if users is not None else None,
+        warehouse_watch=WarehouseWatch(url),
     )
 
 

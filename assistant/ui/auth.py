@@ -27,7 +27,7 @@ import secrets
 import sys
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -266,7 +266,10 @@ class Gatekeeper:
             except Exception as exc:  # noqa: BLE001 - a broken log must not open or close the door
                 log.error("login audit failed: %s", exc)
 
-    async def __call__(self, username: str, password: str) -> bool:
+    async def authenticate(self, username: str, password: str) -> bool:
+        """The check itself. Hand the web server this bound coroutine function: Gradio awaits
+        the auth callable only when ``inspect.iscoroutinefunction`` says so, and an object's
+        async ``__call__`` does not qualify — its coroutine would count as a truthy "yes"."""
         address = CLIENT_ADDRESS.get()
         keys = [f"user:{username}"] + ([f"addr:{address}"] if address else [])
         if self.throttle.wait_s(keys) > 0:
@@ -284,8 +287,7 @@ class Gatekeeper:
 
     def check(self, username: str, password: str) -> bool:
         """The same check, blocking (for callers outside an event loop)."""
-        result: Awaitable[bool] = self(username, password)
-        return asyncio.run(result)  # type: ignore[arg-type]
+        return asyncio.run(self.authenticate(username, password))
 
 
 if __name__ == "__main__":  # python -m assistant.ui.auth 'PASSWORD'

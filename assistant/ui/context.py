@@ -13,6 +13,7 @@ from assistant.roles import get_role
 from assistant.ui.auth import Gatekeeper, UserDirectory
 from semantic_layer.catalog import Catalog, default_catalog, load_catalog
 from tools.feedback import FeedbackStore
+from tools.health import WarehouseWatch
 
 EvalRunner = Callable[[], dict[str, Any]]
 CATALOG_ADMIN_ROLES = frozenset({"analyst"})
@@ -35,6 +36,7 @@ class UIContext:
     catalog_loader: Callable[[], Catalog] = reload_default_catalog
     default_language: str = "zh"
     login: Gatekeeper | None = None  # throttled, audited login check (None: users.authenticate)
+    warehouse_watch: WarehouseWatch | None = None  # the warehouse the server started on
 
     def identity(self, request: gr.Request | None) -> tuple[str, str | None]:
         """(username, role) of the caller; the role comes from the users file only."""

@@ -5,9 +5,10 @@ demo passwords or --no-auth to the network."""
 from __future__ import annotations
 
 import asyncio
+import inspect
 import statistics
 import time
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -57,7 +58,7 @@ def test_throttle_doubles_the_delay_then_locks_out_and_forgets_on_success():
 def _attempt(gate: Gatekeeper, user: str, password: str, address: str) -> bool:
     async def run() -> bool:
         CLIENT_ADDRESS.set(address)
-        return await gate(user, password)
+        return await gate.authenticate(user, password)
 
     return asyncio.run(run())
 
@@ -201,3 +202,25 @@ def test_the_middleware_hands_the_peer_address_to_the_login_check():
     asyncio.run(wrapped({"type": "http", "client": ("10.0.0.9", 5555)}, None, None))
     asyncio.run(wrapped({"type": "http", "client": None}, None, None))
     assert seen == ["10.0.0.9", None] and CLIENT_ADDRESS.get() is None
+
+
+def test_the_server_gets_a_check_it_awaits(demo_warehouse_url):
+    """Gradio awaits the auth callable only when it is a coroutine function; anything else
+    returning a coroutine would let every password in (a coroutine object is truthy)."""
+    from assistant.api import ServicePilotAPI
+    from assistant.service import Assistant
+    from assistant.ui.app import login_check
+    from assistant.ui.context import UIContext
+
+    api = ServicePilotAPI(
+        Assistant(demo_warehouse_url), today=date(2026, 11, 22), warehouse_url=demo_warehouse_url
+    )
+    try:
+        users = _directory()
+        check = login_check(UIContext(api=api, users=users, login=Gatekeeper(users)))
+        assert inspect.iscoroutinefunction(check)
+        assert asyncio.run(check("lin", "wrong")) is False
+        assert asyncio.run(check("lin", "right")) is True
+        assert login_check(UIContext(api=api)) is None
+    finally:
+        api.assistant.close()

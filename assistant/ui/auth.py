@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
@@ -195,6 +195,7 @@ class LoginThrottle:
     lockout_s: float = 900.0
     window_s: float = 900.0
     clock: Callable[[], float] = time.monotonic
+    MAX_KEYS: ClassVar[int] = 100_000
     _records: dict[str, _Record] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -209,6 +210,12 @@ class LoginThrottle:
         now = self.clock()
         imposed = 0.0
         with self._lock:
+            if len(self._records) >= self.MAX_KEYS:  # made-up usernames must not fill memory
+                self._records = {
+                    k: r
+                    for k, r in self._records.items()
+                    if now - r.last_failure <= self.window_s or now < r.not_before
+                }
             for key in keys:
                 rec = self._live(key, now)
                 rec.failures += 1

@@ -224,3 +224,16 @@ def test_the_server_gets_a_check_it_awaits(demo_warehouse_url):
         assert login_check(UIContext(api=api)) is None
     finally:
         api.assistant.close()
+
+
+def test_made_up_usernames_cannot_fill_memory():
+    class Small(LoginThrottle):
+        MAX_KEYS = 5
+
+    now = [0.0]
+    throttle = Small(clock=lambda: now[0])
+    for i in range(5):
+        throttle.failure([f"user:guess{i}"])
+    now[0] = 1_000.0  # past the window: those records are stale
+    throttle.failure(["user:new"])
+    assert set(throttle._records) == {"user:new"}

@@ -2,6 +2,7 @@
 
     python -m evals.pii            # table per language and kind
     python -m evals.pii --misses   # also every missed span and every false alarm
+    python -m evals.pii --corpus evals/pii_corpus_heldout.txt   # snippets never tuned on
 
 A labelled span counts as recalled when every one of its characters is masked (by any kind:
 what matters is that the datum is gone). A masked span is a true positive when it overlaps a
@@ -131,8 +132,9 @@ def report(tallies: dict[tuple[str, str], Tally]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m evals.pii", description=__doc__)
     parser.add_argument("--misses", action="store_true", help="list misses and false alarms")
+    parser.add_argument("--corpus", type=Path, default=CORPUS, help="labelled snippets file")
     args = parser.parse_args(argv)
-    snippets = load_corpus()
+    snippets = load_corpus(args.corpus)
     tallies, notes = score(snippets)
     with_pii = sum(1 for s in snippets if s.spans)
     print(f"{len(snippets)} snippets ({with_pii} with PII, {len(snippets) - with_pii} without)")

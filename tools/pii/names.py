@@ -128,7 +128,9 @@ def _zh_names(text: str) -> list[tuple[int, int]]:
                 continue
         if word in ("老", "小") and i + 1 < n and tokens[i + 1][1] in ZH_SURNAMES_SINGLE:
             nxt = tokens[i + 2][1] if i + 2 < n else ""
-            if not nxt or nxt[0] in ZH_NOT_GIVEN or nxt in ZH_TITLES or not _is_han(nxt[0]):
+            # 小王也 / 小陈明天: the surname is not followed by a one-character given name
+            ends = not nxt or nxt[0] in ZH_NOT_GIVEN or not _is_han(nxt[0]) or len(nxt) > 1
+            if ends or nxt in ZH_TITLES:
                 spans.append((start, start + 2))
         elif (
             len(word) == 2
@@ -157,8 +159,8 @@ _EN_TITLE = re.compile(
 _EN_CUE = re.compile(
     r"(?i:\b(?:my name is|name is|name:|named|i am|i'm|this is|signed,?|regards,|thanks,|"
     r"spoke (?:to|with)|talked (?:to|with)|speaking with|technician|engineer|agent|"
-    r"representative|rep|supervisor|manager|customer|contact(?:ed)?|called|cc:?|attn:?))"
-    r"[ \t]+(" + _CAP + r"(?:[ \t]+" + _CAP + r"){0,2})"
+    r"representative|rep|supervisor|manager|customer|contact(?:ed)?|called|cc|attn))"
+    r":?[ \t]+(" + _CAP + r"(?:[ \t]+" + _CAP + r"){0,2})"
 )
 _CAP_WORD = re.compile(r"\b" + _CAP + r"\b")
 _PINYIN = re.compile(

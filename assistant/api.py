@@ -303,18 +303,19 @@ def tool_endpoint(tool: Tool, backend: Callable[..., AppBackend]) -> Callable[..
 # -- MCP ---------------------------------------------------------------------------------------
 
 
-def build_mcp_server(api: ServicePilotAPI, role: str | None) -> Any:
+def build_mcp_server(api: ServicePilotAPI, role: str | None, user: str | None = None) -> Any:
     """An MCP server whose tools all run as ``role`` (fixed by whoever starts the server:
-    a stdio server belongs to one user). The tools are ``assistant.toolset``'s: their
-    docstrings are the descriptions and their argument models the input schemas; arguments are
-    validated by the tool (clear errors naming the argument), and user-recoverable errors reach
-    the client's model with their full text (unknown metric -> did you mean ...)."""
+    a stdio server belongs to one user, ``user``, whom the audit log records). The tools are
+    ``assistant.toolset``'s: their docstrings are the descriptions and their argument models the
+    input schemas; arguments are validated by the tool (clear errors naming the argument), and
+    user-recoverable errors reach the client's model with their full text (unknown metric ->
+    did you mean ...)."""
     from mcp.server.mcpserver import MCPServer
     from mcp.server.mcpserver.exceptions import ToolError as McpToolError
     from mcp.server.mcpserver.tools.base import Tool as McpTool
 
     get_role(role)
-    backend = AppBackend(api, role)
+    backend = AppBackend(api, role, user)
     registered = []
     for tool in tools():
         endpoint = tool_endpoint(tool, lambda: backend)

@@ -18,6 +18,7 @@ def servicepilot_commands() -> list[Any]:
         audit,
         cases,
         demo_data,
+        doctor,
         forecast,
         import_data,
         llm,
@@ -29,7 +30,7 @@ def servicepilot_commands() -> list[Any]:
     )
 
     modules = (demo_data, import_data, warehouse, metrics, query, ask, llm, alerts, forecast)
-    return [m.command for m in (*modules, serve, mcp, audit, cases)]
+    return [m.command for m in (*modules, serve, mcp, audit, cases, doctor)]
 
 
 @hookimpl

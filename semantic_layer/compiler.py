@@ -257,6 +257,24 @@ def _policy_and_query_filters(src: _Source, group: GroupPlan) -> list[ColumnElem
     return out
 
 
+def freshness_statement(group: GroupPlan, catalog: Catalog) -> tuple[str, Select] | None:
+    """("table.column", SELECT MAX(time column)) over the group's fact rows the caller may
+    see: the access policy's row filters apply (the question's own filters do not), so data
+    freshness tells a regional manager nothing about other regions' latest tickets."""
+    column = group.snapshot[0] if group.snapshot else group.time_dimension
+    if not column:
+        return None
+    src = _Source(catalog, group.model)
+    latest = sa.func.max(src.path(column))
+    where = [
+        _compare(rf.filter.op, src.column(rf.column), rf.values, literal=_literal_for)
+        for rf in group.filters
+        if rf.from_policy
+    ]
+    stmt = sa.select(latest).select_from(src.from_clause()).where(*where)
+    return f"{group.model.table}.{column}", stmt
+
+
 def _group_select(
     plan: QueryPlan,
     group: GroupPlan,

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from semantic_layer.catalog import Catalog
 from semantic_layer.catalog_loader import default_catalog
-from semantic_layer.compiler import CompiledQuery, compile_query
+from semantic_layer.compiler import CompiledQuery, compile_query, freshness_statement
 from semantic_layer.errors import ExecutionError
 from semantic_layer.plan import PERIOD
 from semantic_layer.policy import RowPolicy
@@ -89,7 +89,7 @@ class MetricResult:
     metrics: dict[str, MetricMeta]
     sample_sizes: dict[str, SampleSize]
     warnings: tuple[str, ...]
-    freshness: dict[str, datetime | None]  # "table.column" -> latest value in the warehouse
+    freshness: dict[str, datetime | None]  # "table.column" -> latest value the caller may see
     elapsed_ms: float
     truncated: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
@@ -220,24 +220,19 @@ def execute(
 
 
 def _freshness(conn: Connection, compiled: CompiledQuery, catalog: Catalog) -> dict[str, Any]:
+    """Latest time value per fact table, within the caller's rows (see freshness_statement)."""
     out: dict[str, Any] = {}
     for group in compiled.plan.groups:
-        column = group.snapshot[0] if group.snapshot else group.time_dimension
-        if not column:
+        found = freshness_statement(group, catalog)
+        if found is None or found[0] in out:
             continue
-        key = f"{group.model.table}.{column}"
-        if key not in out:
-            tbl = sa.table(group.model.table, sa.column(column))
-            value = conn.execute(sa.select(sa.func.max(tbl.c[column]))).scalar()
-            out[key] = (
-                value
-                if isinstance(value, datetime | None)
-                else (
-                    datetime.combine(value, datetime.min.time())
-                    if isinstance(value, date)
-                    else None
-                )
-            )
+        key, stmt = found
+        value = conn.execute(stmt).scalar()
+        out[key] = (
+            value
+            if isinstance(value, datetime | None)
+            else (datetime.combine(value, datetime.min.time()) if isinstance(value, date) else None)
+        )
     return out
 
 

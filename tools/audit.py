@@ -5,11 +5,18 @@ answer; ``sp_feedback`` joins to it by ``audit_id``. The store is a writable Duc
 (``<data_dir>/ops.duckdb``) by default because the warehouse is opened read-only; point
 ``SERVICEPILOT_OPS_URL`` at the warehouse database (e.g. PostgreSQL) to keep both tables beside
 the data.
+
+What is stored is masked first (tools.pii: the question, answer, plan, notices and feedback
+text) and the question is cut to a configurable length, so a question carrying a phone or ID
+number — even a refused one, even 1 MB of it — leaves no personal data in the log.
+Display with :func:`printable`, which escapes control characters: a newline in a question
+cannot forge a line of ``servicepilot audit``.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 import uuid
@@ -21,9 +28,41 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from tools.pii import mask_pii
 from tools.warehouse.engine import make_engine
 
 T = TypeVar("T")
+DEFAULT_MAX_QUESTION_CHARS = 1_000
+_PII_MARGIN = 64  # masked past the cut, so a number split by it is still masked whole
+# C0/C1 controls, DEL, line/paragraph separators and bidi overrides (which reorder a line).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def redact(text: str | None, max_chars: int | None = None) -> str | None:
+    """``text`` PII-masked and, with ``max_chars``, cut to that length with a note of how
+    long it was (``… [+N chars]``)."""
+    if text is None:
+        return None
+    if max_chars is None or len(text) <= max_chars:
+        return mask_pii(text)
+    masked = mask_pii(text[: max_chars + _PII_MARGIN])
+    return f"{masked[:max_chars]}… [+{len(text) - max_chars} chars]"
+
+
+def printable(value: object) -> str:
+    """``value`` as one display line: control characters escaped (\\n, \\x1b, \\u202e)."""
+    text = "" if value is None else str(value)
+    escapes = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+    def esc(m: re.Match[str]) -> str:
+        ch = m.group()
+        if ch in escapes:
+            return escapes[ch]
+        return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
+
+    return _CONTROL.sub(esc, text)
+
+
 ops_metadata = sa.MetaData()
 
 AUDIT = sa.Table(
@@ -61,6 +100,17 @@ FEEDBACK = sa.Table(
     sa.Column("language", sa.String),
     sa.Column("plan_json", sa.String),
     sa.Column("answer_text", sa.String),
+)
+
+
+# Sign-in attempts: outcome ok | failed | throttled (refused unchecked during a delay/lockout).
+LOGINS = sa.Table(
+    "sp_login",
+    ops_metadata,
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("username", sa.String(64)),
+    sa.Column("address", sa.String(64)),
+    sa.Column("outcome", sa.String(16), nullable=False),
 )
 
 
@@ -120,8 +170,13 @@ class OpsStore:
 
 
 class AuditLog:
-    def __init__(self, store: OpsStore) -> None:
+    def __init__(
+        self, store: OpsStore, *, max_question_chars: int = DEFAULT_MAX_QUESTION_CHARS
+    ) -> None:
+        if max_question_chars < 1:
+            raise ValueError(f"max_question_chars must be at least 1, not {max_question_chars}.")
         self.store = store
+        self.max_question_chars = max_question_chars
 
     def record(self, entry: AuditEntry) -> str:
         audit_id = uuid.uuid4().hex
@@ -131,16 +186,16 @@ class AuditLog:
             "username": entry.username,
             "role": entry.role,
             "surface": entry.surface,
-            "question": entry.question,
+            "question": redact(entry.question, self.max_question_chars),
             "language": entry.language,
             "plan_kind": entry.plan_kind,
-            "plan_json": json.dumps(entry.plan, ensure_ascii=False, default=str),
+            "plan_json": redact(json.dumps(entry.plan, ensure_ascii=False, default=str)),
             "sql": entry.sql,
             "result_rows": entry.result_rows,
             "latency_ms": round(entry.latency_ms, 1),
             "planner": entry.planner,
-            "notices": json.dumps(list(entry.notices), ensure_ascii=False),
-            "answer": entry.answer,
+            "notices": redact(json.dumps(list(entry.notices), ensure_ascii=False)),
+            "answer": redact(entry.answer),
         }
 
         def write() -> None:
@@ -150,6 +205,33 @@ class AuditLog:
         with self.store.lock:
             self.store.run(write)
         return audit_id
+
+    def record_login(self, username: str, address: str | None, outcome: str) -> None:
+        """One sign-in attempt (the typed username cut to 64 characters, never a password)."""
+        row = {
+            "at": datetime.now(),
+            "username": username[:64],
+            "address": (address or "")[:64] or None,
+            "outcome": outcome,
+        }
+
+        def write() -> None:
+            with self.store.engine.begin() as conn:
+                conn.execute(LOGINS.insert().values(**row))
+
+        with self.store.lock:
+            self.store.run(write)
+
+    def logins(self, limit: int = 50) -> list[dict[str, Any]]:
+        """Latest sign-in attempts first."""
+        query = sa.select(LOGINS).order_by(LOGINS.c.at.desc()).limit(limit)
+
+        def read() -> list[dict[str, Any]]:
+            with self.store.engine.connect() as conn:
+                return [dict(row._mapping) for row in conn.execute(query)]
+
+        with self.store.lock:
+            return self.store.run(read)
 
     def recent(self, limit: int = 50) -> list[dict[str, Any]]:
         """Latest questions first, with their feedback (if any) joined by ``audit_id``."""

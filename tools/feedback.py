@@ -1,7 +1,8 @@
 """Feedback on answers (👍/👎 + comment), appended to ``sp_feedback`` in the operations store.
 
 Each row carries the ``audit_id`` of the answer it rates, so analysts join it to ``sp_audit``
-(question, plan, SQL, answer) — see ``servicepilot audit``.
+(question, plan, SQL, answer) — see ``servicepilot audit``. Text is PII-masked before it is
+stored (tools.audit.redact).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from tools.audit import FEEDBACK, OpsStore
+from tools.audit import DEFAULT_MAX_QUESTION_CHARS, FEEDBACK, OpsStore, redact
 
 
 @dataclass(frozen=True)
@@ -47,13 +48,13 @@ class FeedbackStore:
             "username": item.username,
             "role": item.role,
             "rating": item.rating,
-            "comment": item.comment.strip() or None,
-            "question": item.question,
+            "comment": redact(item.comment.strip(), DEFAULT_MAX_QUESTION_CHARS) or None,
+            "question": redact(item.question, DEFAULT_MAX_QUESTION_CHARS),
             "language": item.language,
-            "plan_json": json.dumps(item.plan, ensure_ascii=False, default=str)
+            "plan_json": redact(json.dumps(item.plan, ensure_ascii=False, default=str))
             if item.plan
             else None,
-            "answer_text": item.answer_text,
+            "answer_text": redact(item.answer_text),
         }
 
         def write() -> None:

@@ -47,6 +47,9 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the operations store (audit log, feedback); default: "
         "<data_dir>/ops.duckdb.",
     )
+    audit_max_question_chars: int = Field(
+        1_000, gt=0, description="Longest question kept in the audit log (masked, then cut)."
+    )
     rate_limit_per_minute: int = Field(
         30, gt=0, description="Questions per user per minute in the UI and API."
     )

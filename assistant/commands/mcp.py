@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import os
 from datetime import date
 
@@ -41,8 +42,10 @@ def command(role: str | None, user: str | None, today: date, db: str | None) -> 
     except (AuthConfigError, RoleError) as exc:
         raise ConfigError(str(exc)) from None
     app = build_app(load_settings(), "mcp", warehouse=db, today=today)
+    # The audit log names who runs the server: the signed-in user, else the local OS account.
+    audited_user = user or f"local:{getpass.getuser()}"
     try:
-        build_mcp_server(app.api, role).run("stdio")
+        build_mcp_server(app.api, role, user=audited_user).run("stdio")
     finally:
         app.close()
 

@@ -84,6 +84,46 @@ def eval_runner(warehouse_url: str, report_dir: Path) -> Callable[[], dict[str, 
     return run
 
 
+def is_loopback(host: str) -> bool:
+    """True for an address only this machine can reach (127.0.0.0/8, ::1, localhost)."""
+    import ipaddress
+
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to anything
+
+
+def exposure_check(host: str, *, no_auth: bool, demo_users: list[str], demo_data: bool) -> str:
+    """Refuse (ConfigError) what would expose data to the network without a real login: no
+    login, or the shipped demo passwords, on a non-loopback host. Returns a warning for demo
+    passwords on a warehouse holding real data ("" when there is nothing to say)."""
+    from tools.errors import ConfigError
+
+    exposed = not is_loopback(host)
+    if no_auth and exposed:
+        raise ConfigError(
+            f"--no-auth with --host {host}: anyone on the network would get full access. "
+            "Use --host 127.0.0.1 for a local session, or drop --no-auth and sign in."
+        )
+    if demo_users and exposed:
+        raise ConfigError(
+            f"Users {', '.join(demo_users)} still have the shipped demo passwords, and --host "
+            f"{host} is reachable from the network. Set new passwords (python -m "
+            "assistant.ui.auth 'PASSWORD' prints a hash for the users file) or serve on "
+            "127.0.0.1."
+        )
+    if demo_users and not demo_data:
+        return (
+            f"WARNING: users {', '.join(demo_users)} still have the shipped demo passwords "
+            "(<name>-demo) on a warehouse with real data; change them in the users file "
+            "(README, Security)."
+        )
+    return ""
+
+
 def build_context(
     db: str | None,
     today: date,
@@ -92,17 +132,26 @@ def build_context(
     no_auth: bool,
     role: str | None,
     lang: str,
+    host: str = "127.0.0.1",
 ) -> Any:
     from assistant.app import build_app
     from assistant.roles import get_role
-    from assistant.ui.auth import UserDirectory
+    from assistant.ui.auth import Gatekeeper, UserDirectory
     from assistant.ui.context import UIContext
     from tools.feedback import FeedbackStore
-    from tools.settings import load_settings
+    from tools.health import WarehouseWatch
+    from tools.settings import load_settings, warehouse_url_from
 
     settings = load_settings()
     get_role(role)
     users = None if no_auth else UserDirectory.load(users_path)
+    demo_users = users.demo_users() if users is not None else []
+    url = warehouse_url_from(db, settings)
+    warning = exposure_check(
+        host, no_auth=no_auth, demo_users=demo_users, demo_data=_only_demo_data(url)
+    )
+    if warning:
+        click.echo(warning, err=True)
     app = build_app(
         settings, "ui", warehouse=db, today=today, cockpit_alert_days=ALERT_LOOKBACK_DAYS
     )
@@ -115,7 +164,19 @@ def build_context(
         feedback=FeedbackStore(app.audit.store),
         eval_runner=eval_runner(app.warehouse_url, settings.data_dir / "eval_reports"),
         default_language=lang,
+        login=Gatekeeper(users, on_event=app.audit.record_login) if users is not None else None,
+        warehouse_watch=WarehouseWatch(app.warehouse_url),
     )
+
+
+def _only_demo_data(url: str) -> bool:
+    from tools.warehouse.engine import holds_only_demo_data, make_engine
+
+    engine = make_engine(url, read_only=True)
+    try:
+        return holds_only_demo_data(engine)
+    finally:
+        engine.dispose()
 
 
 @click.command("serve")
@@ -166,7 +227,9 @@ def command(
     from tools.errors import ConfigError
 
     try:
-        ctx = build_context(db, today, users_path=users_path, no_auth=no_auth, role=role, lang=lang)
+        ctx = build_context(
+            db, today, users_path=users_path, no_auth=no_auth, role=role, lang=lang, host=host
+        )
     except (AuthConfigError, RoleError) as exc:
         raise ConfigError(str(exc)) from None
     click.echo(

@@ -6,13 +6,18 @@ import inspect
 from typing import Any
 
 import gradio as gr
+from starlette.middleware import Middleware
 
+from assistant.ui.auth import ClientAddressMiddleware
 from assistant.ui.cases_tab import build_cases_tab
 from assistant.ui.catalog_tab import build_catalog_tab
 from assistant.ui.chat_tab import build_chat_tab
 from assistant.ui.cockpit_tab import build_cockpit_tab
 from assistant.ui.context import UIContext
+from assistant.ui.health import HealthMiddleware, banner_text
 from assistant.ui.i18n import Translator, t
+
+HEALTH_POLL_S = 30  # how often an open page re-checks the warehouse under the server
 
 CSS = """
 .sp-kpis {display:flex; flex-wrap:wrap; gap:12px;}
@@ -24,6 +29,7 @@ def build_app(ctx: UIContext) -> gr.Blocks:
     lang = ctx.default_language
     tr = Translator(lang)
     with gr.Blocks(title="ServicePilot") as app:
+        health_banner = gr.Markdown(visible=False, elem_id="sp-health")
         with gr.Row():
             title = tr.add(gr.Markdown(f"## {t(lang, 'title')}"), "title", "value")
             who = gr.Markdown(elem_id="sp-whoami")
@@ -62,6 +68,15 @@ def build_app(ctx: UIContext) -> gr.Blocks:
             return [*updates, whoami(lang_value, request)]
 
         app.load(whoami, lang_radio, who, api_visibility="private")
+        if ctx.warehouse_watch is not None:
+            watch = ctx.warehouse_watch
+
+            def health() -> Any:
+                text = banner_text(watch.check())
+                return gr.update(value=text, visible=bool(text))
+
+            app.load(health, None, health_banner, api_visibility="private")
+            gr.Timer(HEALTH_POLL_S).tick(health, None, health_banner, api_visibility="private")
         lang_radio.change(switch, lang_radio, [*tr.components, who], api_visibility="private")
         assert tr.items[0][0] is title
         _register_api(ctx)
@@ -114,8 +129,12 @@ def _gradio_endpoint(tool: Any, backend: Any) -> Any:
 def launch(ctx: UIContext, *, host: str = "127.0.0.1", port: int = 7860) -> None:
     """Serve until interrupted (blocking)."""
     app = build_app(ctx)
-    auth = ctx.users.authenticate if ctx.users is not None else None
+    auth = login_check(ctx)
+    middleware = [Middleware(ClientAddressMiddleware)]
+    if ctx.warehouse_watch is not None:
+        middleware.append(Middleware(HealthMiddleware, probe=_probe(ctx.warehouse_watch)))
     app.queue(default_concurrency_limit=8).launch(
+        app_kwargs={"middleware": middleware},
         server_name=host,
         server_port=port,
         auth=auth,
@@ -126,3 +145,16 @@ def launch(ctx: UIContext, *, host: str = "127.0.0.1", port: int = 7860) -> None
         theme=gr.themes.Soft(),
         css=CSS,
     )
+
+
+def login_check(ctx: UIContext) -> Any:
+    """The auth callable for Gradio: the throttled Gatekeeper's coroutine function (Gradio
+    awaits it only if ``inspect.iscoroutinefunction`` holds), else the plain directory check,
+    or None without login."""
+    if ctx.login is not None:
+        return ctx.login.authenticate
+    return ctx.users.authenticate if ctx.users is not None else None
+
+
+def _probe(watch: Any) -> Any:
+    return lambda: [watch.check()]

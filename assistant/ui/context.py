@@ -10,10 +10,11 @@ import gradio as gr
 
 from assistant.api import ServicePilotAPI
 from assistant.roles import get_role
-from assistant.ui.auth import UserDirectory
+from assistant.ui.auth import Gatekeeper, UserDirectory
 from semantic_layer.catalog import Catalog
 from semantic_layer.catalog_loader import default_catalog, load_catalog
 from tools.feedback import FeedbackStore
+from tools.health import WarehouseWatch
 
 EvalRunner = Callable[[], dict[str, Any]]
 CATALOG_ADMIN_ROLES = frozenset({"analyst"})
@@ -35,6 +36,8 @@ class UIContext:
     eval_runner: EvalRunner | None = None
     catalog_loader: Callable[[], Catalog] = reload_default_catalog
     default_language: str = "zh"
+    login: Gatekeeper | None = None  # throttled, audited login check (None: users.authenticate)
+    warehouse_watch: WarehouseWatch | None = None  # the warehouse the server started on
 
     def identity(self, request: gr.Request | None) -> tuple[str, str | None]:
         """(username, role) of the caller; the role comes from the users file only."""

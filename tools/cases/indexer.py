@@ -1,7 +1,7 @@
 """Incremental, idempotent, resumable indexing of cases into a Chroma collection.
 
-Per batch: mask PII (text and resolution), hash, look up the stored hashes of the batch's ids,
-then
+Per batch: mask PII (text, resolution and metadata values), hash, look up the stored hashes
+of the batch's ids, then
 
 - same content hash -> skip (re-indexing unchanged data embeds and writes nothing);
 - same embedded text, other metadata (e.g. the ticket got resolved) -> metadata update only;
@@ -26,11 +26,11 @@ from tools.cases.records import CaseRecord, clean_metadata
 from tools.cases.store import CaseStore
 from tools.cases.text import content_hash, normalize_for_hash, tokenize
 from tools.errors import CaseIndexError
-from tools.pii import mask_pii, mask_pii_counts
+from tools.pii import mask_pii, mask_pii_counts, mask_record_fields
 
 __all__ = ["IndexReport", "index_cases", "prepare_record"]
 
-INDEX_FORMAT = 1  # bump when what is stored per case changes: forces a re-embed
+INDEX_FORMAT = 2  # bump when what is stored per case changes: forces a re-embed
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,7 @@ def prepare_record(record: CaseRecord, pii_counts: dict[str, int] | None = None)
     meta = clean_metadata(dict(record.metadata))
     for key in ("content_hash", "embed_hash", "text_hash", "tokens", "resolution"):
         meta.pop(key, None)
+    meta = mask_record_fields(meta)  # --meta-columns such as customer_name, contact, notes
     embed_hash = content_hash(INDEX_FORMAT, masked)
     full_hash = content_hash(INDEX_FORMAT, masked, resolution, sorted(meta.items()))
     meta.update(

@@ -13,6 +13,8 @@ import threading
 import unicodedata
 from typing import Any
 
+from tools.pii import PLACEHOLDER
+
 __all__ = ["case_text", "content_hash", "is_chinese", "normalize_for_hash", "tokenize"]
 
 
@@ -23,7 +25,6 @@ def _words(block: str) -> list[str]:
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
 _SEGMENTS = re.compile(r"[\u4e00-\u9fff]+|[A-Za-z][A-Za-z'’]*|\d+(?:\.\d+)?")
-_PLACEHOLDER = re.compile(r"\[(?:EMAIL|ID_CARD|BANK_CARD|PHONE|ADDRESS)\]")
 _MASKS = re.compile(r"\b[xX]{2,}\b")
 
 _EN_STOP = frozenset(
@@ -90,7 +91,7 @@ def tokenize(text: str) -> list[str]:
     """Lexical tokens of a (masked) text: jieba words for Chinese, lower-cased English words."""
     if not text:
         return []
-    text = _MASKS.sub(" ", _PLACEHOLDER.sub(" ", text))
+    text = _MASKS.sub(" ", PLACEHOLDER.sub(" ", text))
     tokens: list[str] = []
     for seg in _SEGMENTS.findall(text):
         first = seg[0]

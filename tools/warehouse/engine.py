@@ -76,6 +76,22 @@ def open_warehouse(url: str) -> Engine:
     return engine
 
 
+def holds_only_demo_data(engine: Engine) -> bool:
+    """True when every ticket came from the demo generator (``source = 'demo'``) and nothing
+    was imported; a warehouse that cannot be read this way counts as real data."""
+    from tools.warehouse.schema import sp_imports, tickets
+
+    try:
+        with engine.connect() as conn:
+            real = conn.execute(
+                sa.select(tickets.c.ticket_id).where(tickets.c.source != "demo").limit(1)
+            ).first()
+            imported = conn.execute(sa.select(sp_imports.c.import_id).limit(1)).first()
+    except sa.exc.SQLAlchemyError:
+        return False
+    return real is None and imported is None
+
+
 def create_schema(engine: Engine, *, defer_primary_keys: bool = False) -> None:
     """Create every contract and bookkeeping table that does not exist yet.
 

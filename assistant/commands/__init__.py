@@ -10,6 +10,7 @@ import click
 BUILTIN_COMMAND_MODULES = (
     "assistant.commands.demo_data",
     "assistant.commands.import_data",
+    "assistant.commands.quality",
     "assistant.commands.warehouse",
     "assistant.commands.metrics",
     "assistant.commands.query",

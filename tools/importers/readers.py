@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import functools
 import gzip
 import re
 import zipfile
@@ -132,25 +133,26 @@ def _utf16_without_bom(head: bytes) -> str | None:
 
 
 def detect_encoding(path: Path, reader: ReaderSpec) -> str:
-    """The text encoding of a CSV: ``reader.encoding`` when the mapping sets one (checked),
-    else a BOM (UTF-8/UTF-16), else strict UTF-8, else GB18030 (a superset of GBK and GB2312,
-    the usual encoding of Chinese Excel exports). Anything else is refused with the position of
-    the first undecodable byte: Latin-1 and GB18030 both decode most bytes, so guessing
-    between them would silently garble text."""
+    """The text encoding of a CSV (see ``_detect_encoding``); one scan per file version, as the
+    header and the chunks are read separately."""
+    stat = path.stat()
+    return _detect_cached(path.resolve(), stat.st_size, stat.st_mtime_ns, reader)
+
+
+@functools.lru_cache(maxsize=16)
+def _detect_cached(path: Path, size: int, mtime_ns: int, reader: ReaderSpec) -> str:
+    del size, mtime_ns  # part of the cache key only
+    return _detect_encoding(path, reader)
+
+
+def _detect_encoding(path: Path, reader: ReaderSpec) -> str:
+    """The text encoding of a CSV: ``reader.encoding`` when the mapping sets one, else a BOM
+    (UTF-8/UTF-16), else strict UTF-8, else GB18030 (a superset of GBK and GB2312, the usual
+    encoding of Chinese Excel exports). Anything else is refused with the position of the first
+    undecodable byte: Latin-1 and GB18030 both decode most bytes, so guessing between them
+    would silently garble text."""
     if reader.encoding is not None:
-        bad = _first_bad_byte(path, reader.encoding)
-        if bad is not None:
-            header = _safe_header(path, reader.encoding, reader)
-            raise ImportValidationError(
-                [
-                    f"{path.name} {_position(path, bad[0], bad[1], reader, header)}: byte "
-                    f"{_byte_at(path, bad[0])} cannot be decoded as {reader.encoding} (set by "
-                    "`reader.encoding` in the mapping). Fix: set `reader.encoding` to the "
-                    "file's real encoding (e.g. gb18030, utf-16, latin-1), or remove it to "
-                    "detect the encoding."
-                ]
-            )
-        return reader.encoding
+        return reader.encoding  # checked lazily: a decode error is located by _csv_error
     with _raw(path) as handle:
         head = handle.read(4096)
     for bom, encoding in _BOMS:
@@ -251,10 +253,15 @@ def _csv_error(
             ]
         )
     if isinstance(exc, UnicodeError):
+        bad = _first_bad_byte(path, encoding)
+        where = _position(path, bad[0], bad[1], reader, header) if bad else "(whole file)"
+        byte = f"byte {_byte_at(path, bad[0])}" if bad else "the text"
         return ImportValidationError(
             [
-                f"{path.name}: cannot be decoded as {encoding} ({exc}). Fix: set "
-                "`reader.encoding` in the mapping to the file's real encoding."
+                f"{path.name} {where}: {byte} cannot be decoded as {encoding} (set by "
+                "`reader.encoding` in the mapping). Fix: set `reader.encoding` to the file's "
+                "real encoding (e.g. gb18030, utf-16, latin-1), or remove it to detect the "
+                "encoding."
             ]
         )
     return ImportValidationError(

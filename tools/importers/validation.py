@@ -42,6 +42,7 @@ NON_NEGATIVE: frozenset[tuple[str, str]] = frozenset(
 
 # C0 control characters except tab, newline and carriage return (PostgreSQL refuses NUL).
 _CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+_NOT_CONTROL = bytes(b for b in range(256) if not (b < 0x20 and b not in (9, 10, 13) or b == 0x7F))
 # What a spreadsheet would run as a formula (OWASP CSV injection): = + - @ first, and a - or +
 # followed by a digit or space is an ordinary number or list item.
 _FORMULA = r"^[\t\r ]*(=|@|[+-][^0-9 .])"
@@ -323,12 +324,15 @@ def _plausible(
                 values=values[negative],
             )
         return
-    if not isinstance(sa_type, String) or blank.all():
-        return
+    if not isinstance(sa_type, String) or blank.all() or mapping.valid_codes(table, name):
+        return  # coded columns only hold listed codes (checked above)
     text = pa.array(values, type=pa.string(), from_pandas=True)
-    dirty = pc.fill_null(pc.match_substring_regex(text, _CONTROL), False).to_numpy(
-        zero_copy_only=False
-    )
+    if _has_control_bytes(text):
+        dirty = pc.fill_null(pc.match_substring_regex(text, _CONTROL), False).to_numpy(
+            zero_copy_only=False
+        )
+    else:
+        dirty = np.zeros(len(values), dtype=bool)
     if dirty.any():
         cleaned = values[dirty].str.replace(_CONTROL, "", regex=True)
         log.warn_rows(
@@ -362,6 +366,16 @@ def _plausible(
             f"{what}: starts like a spreadsheet formula (= + - @); stored as text. Open exports "
             "of it in a spreadsheet only as text.",
         )
+
+
+def _has_control_bytes(text: pa.Array) -> bool:
+    """Whether the array's character data holds any control byte: a C-speed pre-check (bytes
+    ``translate``) so the per-row regex runs only on the rare column that needs it. UTF-8 never
+    uses bytes below 0x80 inside multi-byte characters, so a byte test is exact."""
+    if isinstance(text, pa.ChunkedArray):
+        return any(_has_control_bytes(chunk) for chunk in text.chunks)
+    data = text.buffers()[2]
+    return data is not None and bool(data.to_pybytes().translate(None, _NOT_CONTROL))
 
 
 def _is_time(sa_table, name: str) -> bool:  # noqa: ANN001

@@ -24,12 +24,14 @@ def servicepilot_commands() -> list[Any]:
         llm,
         mcp,
         metrics,
+        quality,
         query,
         serve,
         warehouse,
     )
 
-    modules = (demo_data, import_data, warehouse, metrics, query, ask, llm, alerts, forecast)
+    modules = (demo_data, import_data, quality, warehouse, metrics, query, ask, llm, alerts)
+    modules = (*modules, forecast)
     return [m.command for m in (*modules, serve, mcp, audit, cases, doctor)]
 
 

@@ -19,6 +19,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
@@ -257,21 +258,33 @@ def _policy_and_query_filters(src: _Source, group: GroupPlan) -> list[ColumnElem
     return out
 
 
-def freshness_statement(group: GroupPlan, catalog: Catalog) -> tuple[str, Select] | None:
-    """("table.column", SELECT MAX(time column)) over the group's fact rows the caller may
-    see: the access policy's row filters apply (the question's own filters do not), so data
-    freshness tells a regional manager nothing about other regions' latest tickets."""
+def freshness_statement(
+    group: GroupPlan, catalog: Catalog, horizon: datetime
+) -> tuple[str, Select] | None:
+    """("table.column", SELECT latest time value, count beyond ``horizon``) over the group's
+    fact rows the caller may see: the access policy's row filters apply (the question's own
+    filters do not), so data freshness tells a regional manager nothing about other regions'
+    latest tickets. Values after ``horizon`` (a placeholder 9999-12-31) are left out of the
+    latest value and counted instead."""
     column = group.snapshot[0] if group.snapshot else group.time_dimension
     if not column:
         return None
     src = _Source(catalog, group.model)
-    latest = sa.func.max(src.path(column))
+    value = src.path(column)
+    beyond = value > sa.literal(horizon, sa.DateTime)
     where = [
         _compare(rf.filter.op, src.column(rf.column), rf.values, literal=_literal_for)
         for rf in group.filters
         if rf.from_policy
     ]
-    stmt = sa.select(latest).select_from(src.from_clause()).where(*where)
+    stmt = (
+        sa.select(
+            sa.func.max(sa.case((beyond, None), else_=value)),
+            sa.func.count(sa.case((beyond, 1))),
+        )
+        .select_from(src.from_clause())
+        .where(*where)
+    )
     return f"{group.model.table}.{column}", stmt
 
 

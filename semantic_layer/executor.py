@@ -188,7 +188,7 @@ def execute(
                 result = conn.execute(statement)
                 columns = list(result.keys())
                 rows = result.fetchmany(row_limit + 1)
-                freshness = _freshness(conn, compiled, catalog)
+                freshness, future = _freshness(conn, compiled, catalog)
         except sa.exc.DBAPIError as exc:
             message = str(exc.orig if exc.orig is not None else exc).splitlines()[0]
             if "interrupt" in message.lower() or "statement timeout" in message.lower():
@@ -202,7 +202,7 @@ def execute(
     frame, sample_sizes, warnings = _annotate(frame, compiled, catalog)
     if truncated:
         warnings.append(f"Only the first {row_limit} rows are shown; add filters or a limit.")
-    warnings += _freshness_warnings(query, freshness)
+    warnings += future + _freshness_warnings(query, freshness)
     metas = {m.name: MetricMeta.of(m, catalog) for m in compiled.plan.metrics}
     elapsed = (time.perf_counter() - started) * 1000
     return MetricResult(
@@ -219,21 +219,37 @@ def execute(
     )
 
 
-def _freshness(conn: Connection, compiled: CompiledQuery, catalog: Catalog) -> dict[str, Any]:
-    """Latest time value per fact table, within the caller's rows (see freshness_statement)."""
+# How far past the clock a timestamp may lie and still count as the data's latest value (time
+# zones, clock skew). Later values (a placeholder 9999-12-31, a typo) are ignored for freshness,
+# counted and reported, so one bad row cannot make every answer "current through 9999".
+FUTURE_TOLERANCE = timedelta(days=1)
+
+
+def _freshness(
+    conn: Connection, compiled: CompiledQuery, catalog: Catalog
+) -> tuple[dict[str, Any], list[str]]:
+    """Per "table.column": the latest value the caller may see (see freshness_statement) not
+    beyond now + FUTURE_TOLERANCE; and a warning per column that has values beyond it."""
+    horizon = datetime.now().replace(microsecond=0) + FUTURE_TOLERANCE
     out: dict[str, Any] = {}
+    warnings: list[str] = []
     for group in compiled.plan.groups:
-        found = freshness_statement(group, catalog)
+        found = freshness_statement(group, catalog, horizon)
         if found is None or found[0] in out:
             continue
         key, stmt = found
-        value = conn.execute(stmt).scalar()
+        value, future = conn.execute(stmt).one()
         out[key] = (
             value
             if isinstance(value, datetime | None)
             else (datetime.combine(value, datetime.min.time()) if isinstance(value, date) else None)
         )
-    return out
+        if future:
+            warnings.append(
+                f"{future:,} row(s) have {key} after {horizon:%Y-%m-%d %H:%M}, in the "
+                "future; data freshness ignores them. Correct them in the source data."
+            )
+    return out, warnings
 
 
 def _freshness_warnings(query: MetricQuery, freshness: dict[str, Any]) -> list[str]:

@@ -18,8 +18,8 @@ def test_builtins_come_through_the_hooks() -> None:
     manager = plugins.plugin_manager()
     assert manager.get_plugin("builtins") is not None
     names = [c.name for c in plugins.commands()]
-    assert names[:6] == ["demo-data", "import", "warehouse", "metrics", "query", "ask"]
-    assert {"serve", "mcp", "cases", "alerts", "forecast", "audit", "llm"} <= set(names)
+    assert names[:7] == ["demo-data", "import", "quality", "warehouse", "metrics", "query", "ask"]
+    assert {"serve", "mcp", "cases", "alerts", "forecast", "audit", "llm", "doctor"} <= set(names)
     from assistant.planning.plans import (
         AlertReview,
         CaseSearch,

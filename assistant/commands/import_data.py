@@ -26,20 +26,33 @@ from tools.settings import warehouse_url_from
 @db_option
 @json_option
 @click.option("--dry-run", is_flag=True, help="Read and validate everything, write nothing.")
+@click.option(
+    "--on-bad-rows",
+    type=click.Choice(["refuse", "quarantine"]),
+    default=None,
+    help="refuse: any bad row refuses the whole file (default, or the mapping's "
+    "`checks: on_bad_rows`); quarantine: write the good rows and record each bad one in "
+    "the sp_quarantine table.",
+)
 @handles_errors
-def command(file: Path, mapping: str, db: str | None, as_json: bool, dry_run: bool) -> None:
+def command(
+    file: Path, mapping: str, db: str | None, as_json: bool, dry_run: bool, on_bad_rows: str | None
+) -> None:
     """Import FILE (.csv, .csv.gz, .parquet, .xlsx) into the warehouse through a MAPPING.
 
     Every row is validated before anything is written; any bad value refuses the whole file
     (exit code 4) and lists each problem with its row and column (spreadsheet rows: the header
-    is row 1). All tables of the file are written in one transaction. Importing the same file
+    is row 1), or with --on-bad-rows quarantine only the bad rows are left out and recorded in
+    sp_quarantine. All tables of the file are written in one transaction. Importing the same file
     with the same mapping again adds nothing; rows whose id already exists are skipped.
 
     Example: servicepilot import complaints.csv --mapping cfpb --db data/warehouse.duckdb
     """
     url = warehouse_url_from(db)
     try:
-        result = import_file(file, mapping, url, dry_run=dry_run, quiet=as_json)
+        result = import_file(
+            file, mapping, url, dry_run=dry_run, quiet=as_json, on_bad_rows=on_bad_rows
+        )
     except ImportValidationError as exc:
         if as_json:
             emit_json(
@@ -51,6 +64,7 @@ def command(file: Path, mapping: str, db: str | None, as_json: bool, dry_run: bo
                     "row_numbering": ROW_NUMBERING,
                     "rows": {},
                     "skipped": {},
+                    "quarantined_rows": 0,
                 }
             )
         else:
@@ -75,3 +89,15 @@ def command(file: Path, mapping: str, db: str | None, as_json: bool, dry_run: bo
         f"{verb} {file.name} with mapping {result.mapping}: {tables} "
         f"from {result.rows_read:,} rows in {result.elapsed_s:.1f} s."
     )
+    if result.quarantined_rows:
+        click.echo(
+            f"Quarantined {result.quarantined_rows:,} bad row(s) ({result.quarantined_problems:,} "
+            "problem(s)) in sp_quarantine, not imported:",
+            err=True,
+        )
+        for message in result.problems[:20]:
+            click.echo(f"  - {message}", err=True)
+    if result.total_warnings:
+        click.echo(f"{result.total_warnings:,} warning(s) (imported with a change):", err=True)
+        for message in result.warnings[:20]:
+            click.echo(f"  - {message}", err=True)

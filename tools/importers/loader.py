@@ -24,6 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -43,9 +44,15 @@ from tools.importers.readers import (
     read_header,
 )
 from tools.importers.transforms import arrow_schema, map_table
-from tools.importers.validation import DuplicateTracker, ProblemLog, check_frame, primary_key
+from tools.importers.validation import (
+    DuplicateTracker,
+    ProblemLog,
+    check_frame,
+    describe,
+    primary_key,
+)
 from tools.warehouse.engine import create_schema, duckdb_path, is_duckdb, make_engine, write_frame
-from tools.warehouse.schema import metadata, sp_imports
+from tools.warehouse.schema import metadata, sp_imports, sp_quarantine
 
 CHUNK_ROWS = 100_000
 _EXISTS_BATCH = 5_000
@@ -67,6 +74,10 @@ class ImportResult(BaseModel):
     skipped: dict[str, int]
     deduplicated: dict[str, int]
     problems: list[str] = []
+    quarantined_rows: int = 0  # source rows not written, each recorded in sp_quarantine
+    quarantined_problems: int = 0
+    warnings: list[str] = []  # rows imported with a change (truncated text, control chars)
+    total_warnings: int = 0
     row_numbering: str = ROW_NUMBERING
     elapsed_s: float
 
@@ -87,6 +98,7 @@ def import_file(
     dry_run: bool = False,
     quiet: bool = True,
     chunk_rows: int = CHUNK_ROWS,
+    on_bad_rows: Literal["refuse", "quarantine"] | None = None,
 ) -> ImportResult:
     """Import ``path`` into the warehouse at ``url`` using ``mapping`` (a loaded mapping, a
     YAML path, or a built-in name such as ``cfpb``). Raises ``ImportValidationError`` (nothing
@@ -97,6 +109,7 @@ def import_file(
         raise ImportValidationError([f"{path}: file not found. Check the path."])
     mapping_file = mapping if isinstance(mapping, MappingFile) else load_mapping(mapping)
     spec = mapping_file.spec
+    quarantine = (on_bad_rows or spec.checks.on_bad_rows) == "quarantine"
     kind = detect_kind(path)
     file_hash = file_sha256(path)
 
@@ -129,7 +142,9 @@ def import_file(
 
         _check_source_columns(path, kind, mapping_file)
         with tempfile.TemporaryDirectory(prefix="sp-import-") as spool_dir:
-            staged = _stage(path, kind, mapping_file, Path(spool_dir), quiet, chunk_rows)
+            staged = _stage(
+                path, kind, mapping_file, Path(spool_dir), quiet, chunk_rows, quarantine
+            )
             if dry_run:
                 skipped = _count_existing(engine, staged) if engine is not None else {}
                 return result(
@@ -138,6 +153,7 @@ def import_file(
                     rows={t: n - skipped.get(t, 0) for t, n in staged.counts.items()},
                     skipped=skipped,
                     deduplicated=staged.deduplicated,
+                    **staged.report(),
                 )
             assert engine is not None
             written, skipped = _write(engine, staged, mapping_file, path, file_hash, quiet)
@@ -147,6 +163,7 @@ def import_file(
             rows=written,
             skipped=skipped,
             deduplicated=staged.deduplicated,
+            **staged.report(),
         )
     finally:
         if engine is not None:
@@ -195,6 +212,19 @@ class _Staged:
         self.rows_read = 0
         self.dedupe_frames: dict[str, pd.DataFrame] = {}
         self.schemas: dict[str, pa.Schema] = {}
+        self.log: ProblemLog | None = None
+
+    def report(self) -> dict[str, object]:
+        """The quarantine and warning fields of ImportResult."""
+        log = self.log
+        assert log is not None
+        return {
+            "quarantined_rows": len(log.bad_rows),
+            "quarantined_problems": len(log.records),
+            "problems": log.messages if log.keep_all else [],
+            "warnings": log.warning_messages,
+            "total_warnings": log.warning_total,
+        }
 
     def spool_path(self, table: str) -> Path:
         return self.spool_dir / f"{table}.parquet"
@@ -212,12 +242,20 @@ class _Staged:
 
 
 def _stage(
-    path: Path, kind: str, mapping_file: MappingFile, spool_dir: Path, quiet: bool, chunk_rows: int
+    path: Path,
+    kind: str,
+    mapping_file: MappingFile,
+    spool_dir: Path,
+    quiet: bool,
+    chunk_rows: int,
+    quarantine: bool = False,
 ) -> _Staged:
     spec = mapping_file.spec
-    log = ProblemLog(path.name)
+    log = ProblemLog(path.name, keep_all=quarantine)
     duplicates = DuplicateTracker()
+    seen_ids: dict[str, set] = {}  # quarantine mode: ids already staged, per table
     staged = _Staged(spool_dir)
+    staged.log = log
     writers: dict[str, pq.ParquetWriter] = {}
     raw_counts = dict.fromkeys(spec.tables, 0)
     total = count_rows(path, kind, spec.reader)  # type: ignore[arg-type]
@@ -232,9 +270,18 @@ def _stage(
     try:
         for chunk in iter_chunks(path, kind, spec.reader, chunk_rows):  # type: ignore[arg-type]
             staged.rows_read += len(chunk.frame)
-            for table, tspec in spec.tables.items():
+            frames: dict[str, pd.DataFrame] = {}
+            for table in spec.tables:
                 frame, reported = map_table(spec, table, chunk.frame, chunk.rows, log)
                 check_frame(spec, table, frame, chunk.rows, log, reported)
+                frames[table] = frame
+            keep = None
+            if quarantine:
+                keep = _quarantine_chunk(spec, frames, chunk.rows, log, seen_ids)
+            for table, tspec in spec.tables.items():
+                frame, rows = frames[table], chunk.rows
+                if keep is not None:
+                    frame, rows = frame[keep].reset_index(drop=True), rows[keep]
                 raw_counts[table] += len(frame)
                 key = primary_key(table)
                 if tspec.dedupe:
@@ -242,9 +289,10 @@ def _stage(
                         spec, table, staged.dedupe_frames.get(table), frame, key
                     )
                     continue
-                duplicates.add(table, frame[key], chunk.rows)
-                if log.total:  # no point spooling rows that will never be written
-                    continue
+                if not quarantine:
+                    duplicates.add(table, frame[key], rows)
+                    if log.total:  # no point spooling rows that will never be written
+                        continue
                 schema = staged.schemas.setdefault(table, arrow_schema(spec, table))
                 if table not in writers:
                     writers[table] = pq.ParquetWriter(staged.spool_path(table), schema)
@@ -254,9 +302,17 @@ def _stage(
         bar.close()
         for writer in writers.values():
             writer.close()
-    duplicates.report(spec, log)
-    if log.total:
-        raise ImportValidationError(log.messages, total=log.total)
+    if staged.rows_read == 0:
+        raise ImportValidationError(
+            [
+                f"{path.name} row 2: 0 data rows (the file has only a header, or only blank "
+                "rows); nothing to import. Fix: check the export's filter or pick the right file."
+            ]
+        )
+    if not quarantine:
+        duplicates.report(spec, log)
+        if log.total:
+            raise ImportValidationError(log.messages, total=log.total)
     for table, tspec in spec.tables.items():
         if tspec.dedupe:
             frame = staged.dedupe_frames.get(table, pd.DataFrame())
@@ -269,6 +325,37 @@ def _stage(
             staged.counts[table] = raw_counts[table]
             staged.deduplicated[table] = 0
     return staged
+
+
+def _quarantine_chunk(
+    spec,  # noqa: ANN001
+    frames: dict[str, pd.DataFrame],
+    rows: np.ndarray,
+    log: ProblemLog,
+    seen_ids: dict[str, set],
+) -> np.ndarray:
+    """The rows of this chunk to keep: rows without problems, minus ids repeated earlier in
+    the file (recorded as problems). A bad source row is kept out of every table it feeds."""
+    keep = ~np.isin(rows, np.fromiter(log.bad_rows, dtype=np.int64, count=len(log.bad_rows)))
+    for table, tspec in spec.tables.items():
+        if tspec.dedupe:
+            continue
+        key = primary_key(table)
+        keys = frames[table][key]
+        seen = seen_ids.setdefault(table, set())
+        repeated = (keys.isin(seen) | keys.duplicated()).to_numpy() & keep & keys.notna().to_numpy()
+        if repeated.any():
+            what = describe(table, key, spec.tables[table].columns[key])
+            log.add_rows(
+                rows[repeated],
+                f"{what}: duplicate id; the same id appears in an earlier row of the file. "
+                "Fix: remove the repeated row or make the ids unique.",
+                field=what,
+                values=keys[repeated],
+            )
+            keep &= ~repeated
+        seen.update(keys[keep].dropna())
+    return keep
 
 
 def _reduce(
@@ -369,18 +456,47 @@ def _write(
                             batch = batch[keep]
                     written[table] += write_frame(conn, table, batch.reset_index(drop=True))
                     bar.update(len(batch))
+            import_id = hashlib.sha256(f"{file_hash}:{mapping_file.sha256}".encode()).hexdigest()
+            imported_at = datetime.now().replace(microsecond=0)
+            _write_quarantine(conn, staged, mapping_file, path, import_id, imported_at)
             record = {
-                "import_id": hashlib.sha256(
-                    f"{file_hash}:{mapping_file.sha256}".encode()
-                ).hexdigest(),
+                "import_id": import_id,
                 "source": mapping_file.spec.source,
                 "file_name": str(path.name)[:500],
                 "file_sha256": file_hash,
                 "mapping_sha256": mapping_file.sha256,
                 "rows_by_table": json.dumps(written, sort_keys=True),
-                "imported_at": datetime.now().replace(microsecond=0),
+                "imported_at": imported_at,
             }
             conn.execute(sp_imports.insert().values(**record))
     finally:
         bar.close()
     return written, skipped
+
+
+def _write_quarantine(
+    conn: Connection,
+    staged: _Staged,
+    mapping_file: MappingFile,
+    path: Path,
+    import_id: str,
+    imported_at: datetime,
+) -> None:
+    """Every problem of a quarantine-mode import, in the import's own transaction."""
+    records = staged.log.records if staged.log is not None else []
+    if not records:
+        return
+    frame = pd.DataFrame(
+        {
+            "import_id": import_id,
+            "seq": np.arange(1, len(records) + 1),
+            "source": mapping_file.spec.source,
+            "file_name": str(path.name)[:500],
+            "file_row": [p.row for p in records],
+            "field": [p.field[:500] for p in records],
+            "value": [p.value for p in records],
+            "reason": [p.reason for p in records],
+            "imported_at": imported_at,
+        }
+    )
+    write_frame(conn, sp_quarantine.name, frame)

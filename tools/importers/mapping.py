@@ -10,6 +10,8 @@ as exactly one *kind* — ``from`` (a source column, or a list: first non-blank)
 
 from __future__ import annotations
 
+import codecs
+import datetime as dt
 import hashlib
 import json
 import typing
@@ -18,6 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
+import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from sqlalchemy import Date, DateTime, String
 
@@ -111,11 +114,51 @@ class ColumnSpec(_Model):
 
 
 class ReaderSpec(_Model):
-    """How to read the file: text encoding and delimiter (CSV), sheet name (Excel)."""
+    """How to read the file: text encoding and delimiter (CSV), sheet name (Excel). Without
+    ``encoding`` the encoding is detected (BOM, UTF-8, GB18030) or the import is refused."""
 
-    encoding: str = "utf-8"
+    encoding: str | None = None
     delimiter: str = ","
     sheet: str | None = None
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                codecs.lookup(value)
+            except LookupError:
+                raise ValueError(
+                    f"unknown encoding {value!r}; use e.g. utf-8, gb18030, utf-16, latin-1, "
+                    "or remove `encoding` to detect it"
+                ) from None
+        return value
+
+    @field_validator("delimiter")
+    @classmethod
+    def _one_character(cls, value: str) -> str:
+        if len(value) != 1:
+            raise ValueError(f"`delimiter` must be one character (got {value!r}), e.g. ',' or ';'")
+        return value
+
+
+class ChecksSpec(_Model):
+    """Plausibility rules and what to do with bad rows (docs/importing.md, "Checks").
+
+    Timestamps must fall in ``earliest`` .. today + ``days_ahead``; text columns without a size
+    are truncated to ``max_text_chars`` (with a warning per row); ``on_bad_rows: quarantine``
+    writes the good rows and records the bad ones in ``sp_quarantine`` instead of refusing the
+    whole file."""
+
+    earliest: dt.date = dt.date(2000, 1, 1)
+    days_ahead: int = Field(1, ge=0, le=36_500)
+    max_text_chars: int = Field(20_000, ge=1)
+    on_bad_rows: Literal["refuse", "quarantine"] = "refuse"
+
+    def window(self) -> tuple[pd.Timestamp, pd.Timestamp]:
+        """[earliest, latest) for timestamps; latest is the start of today + days_ahead + 1."""
+        latest = pd.Timestamp(dt.date.today()) + pd.Timedelta(days=self.days_ahead + 1)
+        return pd.Timestamp(self.earliest), latest
 
 
 class TableSpec(_Model):
@@ -134,6 +177,7 @@ class Mapping(_Model):
     source: str = Field(pattern=r"^[a-z0-9_-]{1,32}$")
     description: str = ""
     reader: ReaderSpec = ReaderSpec()
+    checks: ChecksSpec = ChecksSpec()
     codes: dict[str, list[str]] = Field(default_factory=dict)
     tables: dict[str, TableSpec]
 
@@ -382,6 +426,24 @@ def check_against_schema(spec: Mapping) -> list[tuple[Path_, str]]:
     return problems
 
 
+def _bad_date_format(fmt: str) -> str | None:
+    """Why ``fmt`` is not a usable strptime format (None when it is)."""
+    if "%" not in fmt:
+        return (
+            f"date format {fmt!r} has no strftime codes, so no date would match it. Write it "
+            "with codes, e.g. '%Y-%m-%d' for 2024-01-31 or '%d.%m.%Y %H:%M' for 31.01.2024 09:30."
+        )
+    try:
+        dt.datetime(2024, 1, 31, 9, 30, 15).strftime(fmt)
+        pd.to_datetime(pd.Series(["2024-01-31"]), format=fmt, errors="coerce")
+    except ValueError as exc:
+        return (
+            f"invalid date format {fmt!r}: {exc}. Use strftime codes: %Y year, %m month, "
+            "%d day, %H hour, %M minute, %S second (e.g. '%Y/%m/%d %H:%M')."
+        )
+    return None
+
+
 def _check_column(
     spec: Mapping, table: str, column: str, col: ColumnSpec, tspec: TableSpec, loc: Path_
 ) -> list[tuple[Path_, str]]:
@@ -396,6 +458,8 @@ def _check_column(
                 "is not a date column. Remove it.",
             )
         )
+    if col.format is not None and is_date and (bad := _bad_date_format(col.format)):
+        problems.append(((*loc, "format"), bad))
     if col.add_days is not None and not is_date:
         problems.append(
             (

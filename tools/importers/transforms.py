@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Boolean, Date, DateTime, Float, Integer, Numeric
+from sqlalchemy import Boolean, Date, DateTime, Float, Integer, Numeric, SmallInteger
 
 from semantic_layer.errors import did_you_mean
 from tools.importers.mapping import ColumnSpec, Mapping, template_parts
@@ -151,7 +151,13 @@ def _apply_map(
                 "`default`."
                 for v in keys[unmapped]
             ]
-            log.add_rows(rows[unmapped], messages, same_as=("map", tuple(spec.sources)))
+            log.add_rows(
+                rows[unmapped],
+                messages,
+                same_as=("map", tuple(spec.sources)),
+                field=what,
+                values=keys[unmapped],
+            )
     return mapped, unmapped
 
 
@@ -179,7 +185,13 @@ def _convert(
                 "`format:` for this column in the mapping (strftime codes, e.g. '%Y/%m/%d')."
                 for v in values[bad]
             ]
-            log.add_rows(rows[bad], messages, same_as=("date", sources, spec.format))
+            log.add_rows(
+                rows[bad],
+                messages,
+                same_as=("date", sources, spec.format),
+                field=what,
+                values=values[bad],
+            )
         if spec.add_days:
             parsed = parsed + pd.Timedelta(days=spec.add_days)
         if not isinstance(sa_type, DateTime):
@@ -197,10 +209,13 @@ def _convert(
                 "`map` to true/false."
                 for v in values[bad]
             ]
-            log.add_rows(rows[bad], messages, same_as=("bool", sources))
+            log.add_rows(
+                rows[bad], messages, same_as=("bool", sources), field=what, values=values[bad]
+            )
         return result, bad
     if isinstance(sa_type, Integer | Float | Numeric):
-        numbers = pd.to_numeric(values.astype(object), errors="coerce")
+        # float64 so a 20-digit number is a (too large) number, not a uint64/object column
+        numbers = pd.to_numeric(values.astype(object), errors="coerce").astype("float64")
         bad = present & numbers.isna().to_numpy()
         if isinstance(sa_type, Integer):
             fraction = (numbers % 1 != 0).fillna(False).to_numpy(dtype=bool)
@@ -211,13 +226,39 @@ def _convert(
                 f"{what}: {v!r} is not {kind}. Fix: correct the value or `map` it to a number."
                 for v in values[bad]
             ]
-            log.add_rows(rows[bad], messages, same_as=("number", sources))
+            log.add_rows(
+                rows[bad], messages, same_as=("number", sources), field=what, values=values[bad]
+            )
+        limit = _largest(sa_type)
+        huge = ~bad & (numbers.abs() > limit).fillna(False).to_numpy(dtype=bool)
+        if huge.any():
+            messages = [
+                f"{what}: {v!r} is too large for the column (at most {limit:,.0f}). Fix: correct "
+                "the value (an id or phone number in a numeric column?)."
+                for v in values[huge]
+            ]
+            log.add_rows(
+                rows[huge], messages, same_as=("number", sources), field=what, values=values[huge]
+            )
+            bad |= huge
         numbers = numbers.where(~pd.Series(bad, index=values.index))
         if isinstance(sa_type, Integer):
             return numbers.round().astype("Int64"), bad
         return numbers.astype("Float64"), bad
     text = values.astype(object).where(values.notna(), None).astype("str")
     return text, np.zeros(len(values), dtype=bool)
+
+
+def _largest(sa_type: object) -> float:
+    """The largest magnitude a numeric column holds on every engine (PostgreSQL's integer is
+    32-bit, smallint 16-bit); a float column still refuses infinity."""
+    if isinstance(sa_type, SmallInteger):
+        return 32_767
+    if isinstance(sa_type, Integer):
+        return 2_147_483_647
+    if isinstance(sa_type, Numeric) and not isinstance(sa_type, Float) and sa_type.precision:
+        return 10.0 ** (sa_type.precision - (sa_type.scale or 0)) - 1
+    return 1e300
 
 
 def _to_datetime(values: pd.Series, fmt: str | None) -> pd.Series:

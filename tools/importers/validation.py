@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import Date, DateTime, String
 
 from tools.importers.mapping import ColumnSpec, Mapping
@@ -25,6 +27,26 @@ SCORE_RANGES: dict[tuple[str, str], tuple[int, int]] = {
     ("surveys", "ces"): (1, 7),
 }
 
+# Counts, durations and amounts that cannot be negative.
+NON_NEGATIVE: frozenset[tuple[str, str]] = frozenset(
+    ("tickets", c)
+    for c in (
+        "reopened_count",
+        "agent_replies",
+        "contacts",
+        "handle_minutes",
+        "cost",
+        "service_revenue",
+    )
+)
+
+# C0 control characters except tab, newline and carriage return (PostgreSQL refuses NUL).
+_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+_NOT_CONTROL = bytes(b for b in range(256) if not (b < 0x20 and b not in (9, 10, 13) or b == 0x7F))
+# What a spreadsheet would run as a formula (OWASP CSV injection): = + - @ first, and a - or +
+# followed by a digit or space is an ordinary number or list item.
+_FORMULA = r"^[\t\r ]*(=|@|[+-][^0-9 .])"
+
 # (table, earlier, later): the later timestamp may not come before the earlier one.
 TIME_ORDER: tuple[tuple[str, str, str], ...] = (
     ("tickets", "created_at", "first_response_at"),
@@ -36,13 +58,33 @@ TIME_ORDER: tuple[tuple[str, str, str], ...] = (
 )
 
 
+VALUE_CLIP = 200  # characters of a bad value kept in the quarantine
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One bad cell, structured for the quarantine table."""
+
+    row: int
+    field: str
+    value: str | None
+    reason: str
+
+
 @dataclass
 class ProblemLog:
-    """Collects problems; keeps the first ``MAX_KEPT`` messages and counts all of them."""
+    """Collects problems; keeps the first ``MAX_KEPT`` messages and counts all of them. With
+    ``keep_all`` (quarantine mode) every problem is also kept structured, and ``bad_rows``
+    always holds the row numbers of every row with a problem."""
 
     file_name: str
+    keep_all: bool = False
     kept: list[tuple[int, str]] = field(default_factory=list)
     total: int = 0
+    bad_rows: set[int] = field(default_factory=set)
+    records: list[Problem] = field(default_factory=list)
+    warnings: list[tuple[int, str]] = field(default_factory=list)
+    warning_total: int = 0
     _seen: set[tuple[int, tuple]] = field(default_factory=set)
 
     def add(self, row: int | None, message: str) -> None:
@@ -52,17 +94,33 @@ class ProblemLog:
             self.kept.append((row or 0, f"{where}: {message}"))
 
     def add_rows(
-        self, rows: np.ndarray, messages: list[str] | str, same_as: tuple | None = None
+        self,
+        rows: np.ndarray,
+        messages: list[str] | str,
+        same_as: tuple | None = None,
+        *,
+        field: str = "",
+        values: pd.Series | list | None = None,
     ) -> None:
         """One problem per row; ``messages`` is one text for all rows or one per row.
         ``same_as`` identifies the bad source cell(s): when two target columns read the same
-        bad cell (e.g. a date feeding created_at and sla_due_at) it is reported once."""
+        bad cell (e.g. a date feeding created_at and sla_due_at) it is reported once.
+        ``field`` and ``values`` (one per row) describe the cell for the quarantine."""
+        values = list(values) if values is not None else [None] * len(rows)
         if same_as is not None:
             fresh = np.array([(int(r), same_as) not in self._seen for r in rows], dtype=bool)
             self._seen.update((int(r), same_as) for r in rows)
             if not isinstance(messages, str):
                 messages = [m for m, keep in zip(messages, fresh, strict=True) if keep]
+            values = [v for v, keep in zip(values, fresh, strict=True) if keep]
             rows = rows[fresh]
+        self.bad_rows.update(int(r) for r in rows)
+        if self.keep_all:
+            texts = [messages] * len(rows) if isinstance(messages, str) else messages
+            self.records.extend(
+                Problem(int(r), field, _clip(v), m)
+                for r, v, m in zip(rows, values, texts, strict=True)
+            )
         if isinstance(messages, str):
             self.total += len(rows)
             room = max(MAX_KEPT - len(self.kept), 0)
@@ -72,9 +130,30 @@ class ProblemLog:
         for row, message in zip(rows, messages, strict=True):
             self.add(int(row), message)
 
+    def warn_rows(self, rows: np.ndarray, messages: list[str] | str) -> None:
+        """Something was changed or looks odd, but the row is imported."""
+        self.warning_total += len(rows)
+        texts = [messages] * len(rows) if isinstance(messages, str) else messages
+        room = max(MAX_KEPT - len(self.warnings), 0)
+        self.warnings.extend(
+            (int(r), f"{self.file_name} row {int(r)}: {m}")
+            for r, m in list(zip(rows, texts, strict=True))[:room]
+        )
+
     @property
     def messages(self) -> list[str]:
         return [m for _, m in sorted(self.kept, key=lambda item: item[0])]
+
+    @property
+    def warning_messages(self) -> list[str]:
+        return [m for _, m in sorted(self.warnings, key=lambda item: item[0])]
+
+
+def _clip(value: object) -> str | None:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    text = _fmt(value) if isinstance(value, pd.Timestamp) else str(value)
+    return text if len(text) <= VALUE_CLIP else text[:VALUE_CLIP] + "…"
 
 
 def describe(table: str, column: str, spec: ColumnSpec) -> str:
@@ -88,8 +167,10 @@ def describe(table: str, column: str, spec: ColumnSpec) -> str:
 
 
 def _fmt(value: object) -> str:
-    if isinstance(value, pd.Timestamp):
-        return value.strftime("%Y-%m-%d %H:%M:%S").removesuffix(" 00:00:00")
+    if isinstance(value, pd.Timestamp):  # by hand: strftime fails for years such as 0001
+        v = value
+        text = f"{v.year:04d}-{v.month:02d}-{v.day:02d} {v.hour:02d}:{v.minute:02d}:{v.second:02d}"
+        return text.removesuffix(" 00:00:00")
     return repr(value) if isinstance(value, str) else str(value)
 
 
@@ -124,6 +205,7 @@ def check_frame(
                 rows[missing],
                 f"{what}: value is required but blank. Fix: {fix}, or set "
                 f"`if_null:` for {table}.{name} in the mapping.",
+                field=what,
             )
         valid = mapping.valid_codes(table, name)
         if valid is not None:
@@ -138,6 +220,8 @@ def check_frame(
                         f"{table}.{name}`."
                         for v in values[bad]
                     ],
+                    field=what,
+                    values=values[bad],
                 )
         if isinstance(sa_column.type, String) and sa_column.type.length:
             limit = sa_column.type.length
@@ -151,6 +235,8 @@ def check_frame(
                         "`id: {hash: true}`."
                         for v in values[too_long]
                     ],
+                    field=what,
+                    values=values[too_long],
                 )
         score = SCORE_RANGES.get((table, name))
         if score is not None:
@@ -165,7 +251,10 @@ def check_frame(
                         "score or leave it blank (no answer)."
                         for v in values[out]
                     ],
+                    field=what,
+                    values=values[out],
                 )
+        _plausible(mapping, table, name, sa_column.type, frame, rows, log, what, blank)
     for order_table, earlier, later in TIME_ORDER:
         if order_table != table or earlier not in columns or later not in columns:
             continue
@@ -183,7 +272,110 @@ def check_frame(
                     f"{_fmt(a)}. Fix: correct one of the two dates."
                     for a, b in zip(first[wrong], second[wrong], strict=True)
                 ],
+                field=f"{table}.{later}",
+                values=second[wrong],
             )
+
+
+def _plausible(
+    mapping: Mapping,
+    table: str,
+    name: str,
+    sa_type: object,
+    frame: pd.DataFrame,
+    rows: np.ndarray,
+    log: ProblemLog,
+    what: str,
+    blank: np.ndarray,
+) -> None:
+    """Values that convert but cannot be true: timestamps outside the window, negative counts,
+    text that is too long (truncated) or carries control characters (removed)."""
+    checks = mapping.checks
+    values = frame[name]
+    if isinstance(sa_type, Date | DateTime):
+        earliest, latest = checks.window()
+        out = ((values < earliest) | (values >= latest)).fillna(False).to_numpy(dtype=bool)
+        if out.any():
+            window = f"{earliest:%Y-%m-%d} .. {latest - pd.Timedelta(days=1):%Y-%m-%d}"
+            log.add_rows(
+                rows[out],
+                [
+                    f"{what}: {_fmt(v)} is outside the plausible window {window}. Fix: correct "
+                    "the date (a placeholder such as 9999-12-31 or 0001-01-01?), or widen "
+                    "`checks: {earliest, days_ahead}` in the mapping."
+                    for v in values[out]
+                ],
+                same_as=("window", tuple(mapping.tables[table].columns[name].sources) or name),
+                field=what,
+                values=values[out],
+            )
+        return
+    if (table, name) in NON_NEGATIVE:
+        negative = (values < 0).fillna(False).to_numpy(dtype=bool)
+        if negative.any():
+            log.add_rows(
+                rows[negative],
+                [
+                    f"{what}: {_fmt(v)} is negative; a count, duration or amount cannot be. "
+                    "Fix: correct the value or leave it blank."
+                    for v in values[negative]
+                ],
+                field=what,
+                values=values[negative],
+            )
+        return
+    if not isinstance(sa_type, String) or blank.all() or mapping.valid_codes(table, name):
+        return  # coded columns only hold listed codes (checked above)
+    text = pa.array(values, type=pa.string(), from_pandas=True)
+    if _has_control_bytes(text):
+        dirty = pc.fill_null(pc.match_substring_regex(text, _CONTROL), False).to_numpy(
+            zero_copy_only=False
+        )
+    else:
+        dirty = np.zeros(len(values), dtype=bool)
+    if dirty.any():
+        cleaned = values[dirty].str.replace(_CONTROL, "", regex=True)
+        log.warn_rows(
+            rows[dirty],
+            f"{what}: control characters (NUL etc.) removed from the text.",
+        )
+        frame.loc[dirty, name] = cleaned.to_numpy()
+        values = frame[name]
+        text = pa.array(values, type=pa.string(), from_pandas=True)
+    if not sa_type.length:
+        limit = checks.max_text_chars
+        long = pc.fill_null(pc.greater(pc.utf8_length(text), limit), False).to_numpy(
+            zero_copy_only=False
+        )
+        if long.any():
+            log.warn_rows(
+                rows[long],
+                [
+                    f"{what}: {len(v):,} characters, truncated to {limit:,} "
+                    "(`checks: max_text_chars` in the mapping)."
+                    for v in values[long]
+                ],
+            )
+            frame.loc[long, name] = values[long].str.slice(0, limit).to_numpy()
+    formula = pc.fill_null(pc.match_substring_regex(text, _FORMULA), False).to_numpy(
+        zero_copy_only=False
+    )
+    if formula.any():
+        log.warn_rows(
+            rows[formula],
+            f"{what}: starts like a spreadsheet formula (= + - @); stored as text. Open exports "
+            "of it in a spreadsheet only as text.",
+        )
+
+
+def _has_control_bytes(text: pa.Array) -> bool:
+    """Whether the array's character data holds any control byte: a C-speed pre-check (bytes
+    ``translate``) so the per-row regex runs only on the rare column that needs it. UTF-8 never
+    uses bytes below 0x80 inside multi-byte characters, so a byte test is exact."""
+    if isinstance(text, pa.ChunkedArray):
+        return any(_has_control_bytes(chunk) for chunk in text.chunks)
+    data = text.buffers()[2]
+    return data is not None and bool(data.to_pybytes().translate(None, _NOT_CONTROL))
 
 
 def _is_time(sa_table, name: str) -> bool:  # noqa: ANN001
@@ -221,6 +413,8 @@ class DuplicateTracker:
                     "Fix: remove the repeated row or make the ids unique."
                     for k in keys[dup]
                 ],
+                field=describe(table, key_name, spec),
+                values=keys[dup],
             )
 
 

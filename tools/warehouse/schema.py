@@ -146,6 +146,22 @@ sp_imports = Table(
     Column("imported_at", DateTime, nullable=False),
 )
 
+# One row per bad cell of a file imported with `on_bad_rows: quarantine` (docs/importing.md);
+# written in the same transaction as the file's good rows. `value` is clipped to 200 characters.
+sp_quarantine = Table(
+    "sp_quarantine",
+    metadata,
+    Column("import_id", String(64), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("source", String(32), nullable=False),
+    Column("file_name", String(500), nullable=False),
+    Column("file_row", Integer, nullable=False),
+    Column("field", String(500), nullable=False),
+    Column("value", Text, nullable=True),
+    Column("reason", Text, nullable=False),
+    Column("imported_at", DateTime, nullable=False),
+)
+
 CONTRACT_TABLES = ("customers", "products", "agents", "orders", "tickets", "surveys")
 
 # The minimum columns of the contract in shared/DESIGN.md; tests check the live schema has them.

@@ -1,0 +1,1 @@
+"""Getting data in and judging it: the data-quality report (``quality``)."""

@@ -15,6 +15,8 @@ from sqlalchemy.engine import Engine
 
 from assistant.alerts import AlertCache, AlertNarrator, AlertSource, in_scope, review_answer
 from assistant.answer.narrate import narrate
+from assistant.messages import cannot_compute, forecast_method
+from assistant.messages import pick as _t
 from assistant.planning.lexicon import has_cjk, lexicon_for, normalise
 from assistant.planning.offline import OfflinePlanner
 from assistant.planning.plans import (
@@ -254,7 +256,7 @@ class Assistant:
                     if plan.verified:
                         text = _t(language, "✔ 已验证问题。", "✔ Verified question. ") + text
                 except SemanticLayerError as exc:
-                    text = _t(language, f"无法计算：{exc}", f"Could not compute this: {exc}")
+                    text = cannot_compute(language, str(exc))
         elif isinstance(plan, Clarification):
             options = (
                 "；".join(o.label for o in plan.options)
@@ -343,11 +345,11 @@ class Assistant:
             text = (
                 f"预测（非认证指标）：{first} 起{plan.weeks}周的{label.zh}合计约 "
                 f"{result.total:,.0f}（95%区间 {result.total_low_95:,.0f}–"
-                f"{result.total_high_95:,.0f}）。方法：{result.method}。"
+                f"{result.total_high_95:,.0f}）。方法：{forecast_method(result.method, 'zh')}。"
             )
             if backtest is not None:
                 text += (
-                    f" 回测 MASE {backtest.mase:.2f}（季节性朴素基线 "
+                    f"回测平均绝对标度误差 {backtest.mase:.2f}（季节性朴素基线 "
                     f"{backtest.baseline_mase:.2f}）。"
                 )
         else:
@@ -355,7 +357,7 @@ class Assistant:
                 f"Forecast (not a certified metric): {label.en} for the {plan.weeks} weeks "
                 f"from {first} totals about {result.total:,.0f} (95% interval "
                 f"{result.total_low_95:,.0f}-{result.total_high_95:,.0f}). Method: "
-                f"{result.method}."
+                f"{forecast_method(result.method, 'en')}."
             )
             if backtest is not None:
                 text += (
@@ -431,7 +433,3 @@ class Assistant:
         if runner is None:
             return unavailable, {}
         return runner(plan, role, language)
-
-
-def _t(language: str, zh: str, en: str) -> str:
-    return zh if language == "zh" else en

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
+from assistant.messages import owner_label
 from assistant.planning.plans import AlertReview, FollowUp, RootCause
 from assistant.roles import Role, scope_visible
 from semantic_layer.query import Filter, TimeRange
@@ -125,13 +126,13 @@ class AlertNarrator:
             text = (
                 f"【{severity[0]}】{self.title(alert, 'zh')}，{alert.peak_start}至{last}："
                 f"实际 {obs}，预期 {exp}（{level}区间 {low}–{high}），"
-                f"{'偏高' if higher else '偏低'}；负责人 {alert.owner}"
+                f"{'偏高' if higher else '偏低'}；负责人 {owner_label(alert.owner, 'zh')}"
             )
         else:
             text = (
                 f"[{severity[1]}] {self.title(alert, 'en')}, {alert.peak_start} to {last}: "
                 f"observed {obs} vs expected {exp} ({level} interval {low}-{high}), "
-                f"{'above' if higher else 'below'} expected; owner {alert.owner}"
+                f"{'above' if higher else 'below'} expected; owner {owner_label(alert.owner, 'en')}"
             )
         episode_last = alert.period_end - timedelta(days=1)
         if alert.ongoing:

@@ -15,6 +15,7 @@ from assistant.answer.base import AnswerContext, Reply, Services
 from assistant.answer.handlers import Handler
 from assistant.authorize import authorize
 from assistant.errors import AccessDenied
+from assistant.messages import pick
 from assistant.planning.lexicon import Lexicon, has_cjk, normalise
 from assistant.planning.plans import (
     PLAN_ADAPTER,
@@ -167,7 +168,7 @@ class Assistant:
         try:
             audit_id = self.audit.record(entry)
         except Exception as exc:  # noqa: BLE001 - the answer stands; the gap is made visible
-            notice = _t(
+            notice = pick(
                 answer.language, f"审计日志写入失败：{exc}", f"Audit log unavailable: {exc}"
             )
             return replace(answer, notices=(*answer.notices, notice))
@@ -214,7 +215,3 @@ class Assistant:
             payload=reply.payload,
             follow_ups=reply.follow_ups,
         )
-
-
-def _t(language: str, zh: str, en: str) -> str:
-    return zh if language == "zh" else en

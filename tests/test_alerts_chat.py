@@ -46,7 +46,7 @@ def test_alerts_in_chinese_list_labels_numbers_owner_and_contributor(assistant, 
     text = answer.text
     assert f"共有 {len(detected)} 条预警" in text
     assert "SLA超时率（渠道=邮件）" in text and "预期" in text and "区间" in text
-    assert "负责人 service-operations" in text and "主要来源" in text
+    assert "负责人 服务运营组" in text and "主要来源" in text  # owner label, not its code
     assert "检查范围" in text
     alerts = answer.payload["alerts"]
     assert len(alerts) == len(detected) and all("why" in a for a in alerts)

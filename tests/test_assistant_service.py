@@ -202,13 +202,16 @@ def test_forecast_in_chat_names_method_and_interval_and_respects_role(assistant)
     assert answer.plan.kind == "forecast" and answer.plan.weeks == 4
     forecast = answer.payload["forecast"]
     assert len(forecast["weeks"]) == 4 and forecast["history_end"] <= "2026-11-01"
-    assert "95%区间" in answer.text and "ETS" in answer.text and "非认证" in answer.text
+    # The method is named in Chinese in a Chinese answer (language purity), in English (with
+    # its ETS name) in an English one.
+    assert "95%区间" in answer.text and "指数平滑" in answer.text and "非认证" in answer.text
     assert forecast["total_low_95"] <= forecast["total"] <= forecast["total_high_95"]
     regional = assistant.ask(
         "forecast ticket volume for the next 2 weeks",
         state=ConversationState(today=TODAY, role="south_manager"),
     )
     assert regional.payload["forecast"]["scope"] == {"region": "south"}
+    assert "exponential smoothing (ETS)" in regional.text
     denied = assistant.ask(
         "forecast east china tickets next week",
         state=ConversationState(today=TODAY, role="south_manager"),

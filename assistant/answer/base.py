@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.engine import Engine
 
 from assistant.alerts import AlertSource
+from assistant.messages import pick
 from assistant.planning.lexicon import Lexicon, lexicon_for
 from assistant.planning.plans import ConversationState, FollowUp
 from assistant.roles import Role
@@ -69,6 +70,4 @@ class Reply:
     follow_ups: tuple[FollowUp, ...] = ()
 
 
-def t(language: str, zh: str, en: str) -> str:
-    """The text in the question's language."""
-    return zh if language == "zh" else en
+t = pick  # the text in the question's language (assistant.messages, one catalog)

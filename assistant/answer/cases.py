@@ -18,9 +18,9 @@ from assistant.roles import Role
 
 PLAN = CaseSearch
 INDEX_MISSING = {
-    "zh": "相似案例索引尚未建立。请运行：servicepilot cases index --from-warehouse",
+    "zh": "相似案例索引尚未建立。请运行：`servicepilot cases index --from-warehouse`",
     "en": "The similar-case index is missing. Build it with: "
-    "servicepilot cases index --from-warehouse",
+    "`servicepilot cases index --from-warehouse`",
 }
 
 

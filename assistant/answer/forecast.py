@@ -5,6 +5,7 @@ starts after the last complete week of data, not of the calendar."""
 from __future__ import annotations
 
 from assistant.answer.base import AnswerContext, Reply, t
+from assistant.messages import forecast_method
 from assistant.planning.plans import Forecast
 
 PLAN = Forecast
@@ -31,18 +32,19 @@ def handle(plan: Forecast, ctx: AnswerContext) -> Reply:
         text = (
             f"预测（非认证指标）：{first} 起{plan.weeks}周的{label.zh}合计约 "
             f"{result.total:,.0f}（95%区间 {result.total_low_95:,.0f}–"
-            f"{result.total_high_95:,.0f}）。方法：{result.method}。"
+            f"{result.total_high_95:,.0f}）。方法：{forecast_method(result.method, 'zh')}。"
         )
         if backtest is not None:
             text += (
-                f" 回测 MASE {backtest.mase:.2f}（季节性朴素基线 {backtest.baseline_mase:.2f}）。"
+                f"回测平均绝对标度误差 {backtest.mase:.2f}（季节性朴素基线 "
+                f"{backtest.baseline_mase:.2f}）。"
             )
     else:
         text = (
             f"Forecast (not a certified metric): {label.en} for the {plan.weeks} weeks "
             f"from {first} totals about {result.total:,.0f} (95% interval "
             f"{result.total_low_95:,.0f}-{result.total_high_95:,.0f}). Method: "
-            f"{result.method}."
+            f"{forecast_method(result.method, 'en')}."
         )
         if backtest is not None:
             text += (

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from assistant.answer.base import AnswerContext, Reply, t
 from assistant.answer.narrate import narrate
+from assistant.messages import cannot_compute
 from assistant.planning.plans import MetricPlan
 from assistant.roles import scope_statement
 from semantic_layer.errors import SemanticLayerError
@@ -35,7 +36,7 @@ def handle(plan: MetricPlan, ctx: AnswerContext) -> Reply:
             compiled=services.compiler.compile(plan.query, policy),
         )
     except SemanticLayerError as exc:
-        return Reply(t(language, f"无法计算：{exc}", f"Could not compute this: {exc}"))
+        return Reply(cannot_compute(language, str(exc)))
     text = (scope_note or "") + narrate(result, services.lexicon, language)
     if plan.verified:
         text = t(language, "✔ 已验证问题。", "✔ Verified question. ") + text

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from assistant.messages import msg
 from assistant.planning.lexicon import Lexicon
 from semantic_layer.catalog import Catalog
 
@@ -104,5 +105,20 @@ def why_text(report: dict[str, Any], lexicon: Lexicon, catalog: Catalog, languag
                 else f"- {theme['label']}: {theme['volume']} cases ({grew}); root causes "
                 f"{causes or '-'}; e.g. {examples}"
             )
-    lines.extend(("注：" if zh else "Note: ") + note for note in report["notes"])
+    lines.extend(
+        ("注：" if zh else "Note: ") + _note(note, lexicon, language)
+        for note in report["note_codes"]
+    )
     return "\n".join(lines)
+
+
+def _note(note: dict[str, Any], lexicon: Lexicon, language: str) -> str:
+    """A why-analysis note (code + values) in the reader's language, with catalog labels."""
+    values = {k: v for k, v in note.items() if k != "code"}
+    if "fields" in values:
+        sep = "、" if language == "zh" else ", "
+        values["fields"] = sep.join(lexicon.dimension_label(f, language) for f in values["fields"])
+    if "scope" in values:
+        everything = "全部数据" if language == "zh" else "all data"
+        values["scope"] = lexicon.scope_label(values["scope"], language) or everything
+    return msg(language, f"why_note_{note['code']}", **values)

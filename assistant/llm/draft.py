@@ -20,6 +20,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from assistant.llm.context import dimension_of, groupable_dimensions, language_of
+from assistant.messages import pick as _t
 from assistant.planning import cues
 from assistant.planning.interpret import describe_query, suggestions
 from assistant.planning.lexicon import lexicon_for, normalise
@@ -176,10 +177,6 @@ class _Time:
     compare: str | None
     grain: str | None
     assumptions: tuple[str, ...] = ()
-
-
-def _t(language: str, zh: str, en: str) -> str:
-    return zh if language == "zh" else en
 
 
 def _norm(text: str) -> str:

@@ -34,7 +34,7 @@ _FUNCTION_TEXT_ZH = """
 高不高 等 以来 之间 对比 相比 比较 比 同比 环比 排名 排行 排序 客户 服务
 客服 售后 方面的 这块 这边 那边 情况如何 怎么算 总量 总数 数量 量 次数
 个数 单 件 起 份 笔 中位数 月底 月末 期末 收回来 收回 收到 拆开 拆分
-展开 细分 底 类 拆 没 没有 未
+展开 细分 底 类 拆 没 没有 未 加
 """
 FUNCTION_WORDS_ZH = tuple(_FUNCTION_TEXT_ZH.split())
 _FUNCTION_TEXT_EN = """
@@ -53,7 +53,7 @@ above below under again further once here both few other such own very too will 
 should've now don't isn't wasn't aren't weren't hasn't haven't didn't doesn't may might must
 shall yet still ever even though while because if whether per-thousand thousand speaking
 actually really roughly approximately around about exactly came come comes coming through via
-received receive raised opened logged filed created submitted arrived
+received receive raised opened logged filed created submitted arrived make made earn earned
 """
 FUNCTION_WORDS_EN = frozenset(_FUNCTION_TEXT_EN.split())
 _LONG_EN = sorted(w for w in FUNCTION_WORDS_EN if len(w) >= 5)
@@ -88,12 +88,14 @@ _SHAPE_PATTERNS = tuple(
         cues.ORDER_DESC,
         cues.SINGULAR_WHICH,
         cues.STILL_OPEN,
+        cues.TO_DATE_WORDS,
         cues.NEGATION_AROUND,
     )
 )
 _PARTICLES = set("的了是和与及在把被对从到各每按")
 # Words in front of a rate that do not change which rate it is ("整体投诉率", "客户投诉率").
 _SCOPE_MODIFIERS = (
+    "工单",
     "整体",
     "总体",
     "全国",
@@ -239,9 +241,16 @@ def _word_char_zh(ch: str) -> bool:
 
 def _mark(placed: list[bool], pattern: re.Pattern[str], text: str) -> None:
     for hit in pattern.finditer(text):
-        if _inside_english_word(text, hit.start(), hit.end()):
-            continue  # "vs" inside "tvs" is not the comparison word
-        for i in range(hit.start(), hit.end()):
+        start, end = hit.start(), hit.end()
+        if _inside_english_word(text, start, end):
+            # "vs" inside "tvs" is not the comparison word; "survey" may be "surveys".
+            while start > 0 and text[start - 1].isascii() and text[start - 1].isalnum():
+                start -= 1
+            while end < len(text) and text[end].isascii() and text[end].isalnum():
+                end += 1
+            if not pattern.fullmatch(text[start:end]):
+                continue
+        for i in range(start, end):
             placed[i] = True
 
 

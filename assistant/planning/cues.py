@@ -58,6 +58,10 @@ NEGATION = re.compile(
     r"(除了|除去|不含|不包括|排除|去掉|except|excluding|without|other than|not)\s*$"
 )
 COMPARE_WORDS = re.compile(r"(比|对比|相比|比较|compare|compared|vs\.?|versus|against)")
+# "So far" words next to a period that already runs to today: they add nothing.
+TO_DATE_WORDS = re.compile(
+    r"(so far|to date|as of now|as of today|right now|at the moment|到目前为止|截至目前|截止目前)"
+)
 # Two periods joined as one ("7月和8月", "July+August"): their union, not a comparison.
 RANGE_UNION = re.compile(r"^\s*(\+|和|与|及|加|、|,|，|and|&|plus)\s*$")
 

@@ -121,6 +121,7 @@ class Lexicon:
                     words.add(code.code.replace("_", " "))
                 if "_" in code.code:
                     words.add(code.code)  # as written in data and reports: east_a, batch_defect
+                words |= {_plural(w) for w in words if w and not has_cjk(w)}  # "TVs"
                 # A single Chinese character (低, 高) is part of too many words (低于, 提高).
                 terms += [
                     Term(normalise(w), "value", code.code, name)

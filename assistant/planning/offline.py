@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from assistant.messages import cannot_compute
+from assistant.messages import pick as _t
 from assistant.planning import cues
 from assistant.planning.coverage import Coverage, Span, account, nearest_metrics
 from assistant.planning.interpret import describe_query, suggestions
@@ -121,7 +123,7 @@ class OfflinePlanner:
             return Clarification(
                 question=_t(
                     language,
-                    f"时间“{exc.phrase}”无效：{exc.reason}。请换一个时间段。",
+                    f"时间“{exc.phrase}”不是有效的日期或期间，请换一个时间段。",
                     f"{exc}. Which period do you mean?",
                 )
             )
@@ -568,9 +570,8 @@ class OfflinePlanner:
             language,
             f"「{word.text}」不是已认证指标，我不会用别的指标代替它。"
             f"最接近的已认证指标：{'、'.join(labels)}。"
-            f"如需新增，请分析师在 semantic_layer/definitions/ 的指标文件中定义它（公式、口径、"
-            f"负责人）并补充评测用例；若它与某个已有指标含义相同，把「{word.text}」加为该指标的"
-            "同义词即可。",
+            f"如需新增，请分析师在指标定义文件中定义它（公式、口径、负责人）并补充评测用例；"
+            f"若它与某个已有指标含义相同，把「{word.text}」加为该指标的同义词即可。",
             f"'{word.text}' is not a certified metric, and I will not answer it with a different "
             f"one. The closest certified metrics: {', '.join(labels)}. To add it, an analyst "
             "defines it in a metrics file under semantic_layer/definitions/ (formula, time "
@@ -795,9 +796,7 @@ class OfflinePlanner:
             self.check(query)
         except SemanticLayerError as exc:
             return OutOfScope(
-                reason=_t(
-                    language, f"无法按这个方式计算：{exc}", f"Cannot compute it this way: {exc}"
-                ),
+                reason=cannot_compute(language, str(exc)),
                 suggestions=suggestions(language),
             )
         return MetricPlan(
@@ -807,10 +806,6 @@ class OfflinePlanner:
             follow_up_of=follow_up_of,
             assumptions=tuple(assumptions),
         )
-
-
-def _t(language: str, zh: str, en: str) -> str:
-    return zh if language == "zh" else en
 
 
 def asks_for_alerts(text: str, lexicon: Lexicon) -> bool:
@@ -855,7 +850,7 @@ _PRESENT = re.compile(
 )
 _RESTATED_PERIOD = re.compile(r"[那这][一二三四五六七八九十两\d]{0,2}(个)?(周|天|个月|月)")
 # Connectors between values of one list ("华东和华北", "East or North").
-_LIST_GLUE = r"(?:\x00+|和|与|及|以及|跟|或|、|,|，|/|\s|\bor\b|\band\b|的|区|地区)*"
+_LIST_GLUE = r"(?:\x00+|和|与|及|以及|跟|或|加|、|,|，|/|\s|\bor\b|\band\b|的|区|地区)*"
 
 
 def _head_dimensions(matches: list[Match]) -> list[Match]:

@@ -457,20 +457,20 @@ _GRAINS = {
         r"|every\s+day|day\s+by\s+day",
     ),
     "week": (
-        r"(?:每周|每星期|按周|逐周|周度|分周)(?![一二三四五六日天末])",
+        r"(?:每周|每星期|按周|逐周|周度|分周|各周)(?![一二三四五六日天末])",
         r"weekly|by\s+week|per\s+week|each\s+week|every\s+week|week\s+by\s+week",
     ),
     "month": (
-        r"每月|每个月|按月|逐月|月度|分月",
+        r"每月|每个月|按月|逐月|月度|分月|各月|各个月",
         r"monthly|by\s+month|per\s+month|each\s+month"
         r"|every\s+month|month\s+by\s+month",
     ),
     "quarter": (
-        r"每季度|每个季度|每季|按季度?|逐季|分季度|季度性",
+        r"每季度|每个季度|每季|按季度?|逐季|分季度|季度性|各季度|各个季度",
         r"quarterly|by\s+quarter|per\s+quarter|each\s+quarter|every\s+quarter",
     ),
     "year": (
-        r"每年|按年|逐年|年度|分年",
+        r"每年|按年|逐年|年度|分年|各年",
         r"yearly|annually|annual|by\s+year|per\s+year"
         r"|each\s+year|every\s+year",
     ),

@@ -53,3 +53,25 @@ def test_offline_accuracy_stays_above_the_floor(
         "Do not lower the floor in evals/floors.yml to make this pass: fix the planner, or fix "
         "a wrong case and explain it in the PR."
     )
+
+
+def test_paraphrases_give_the_same_number_or_none(
+    assistant, demo_warehouse_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Every paraphrase (evals/paraphrases.yml) answers like its original case or asks back:
+    a different number fails the gate whatever the consistency floor says."""
+    from evals import paraphrases
+
+    originals = load_cases(held_out="exclude")
+    variants = paraphrases.load_paraphrases(originals)
+    assert len({v.case.id.split(paraphrases.SUFFIX)[0] for v in variants}) >= 100
+    assert len(variants) >= 300
+    run = run_cases(variants, assistant, demo_warehouse_url, planner=PLANNER)
+    stats = paraphrases.consistency(run.results)
+    print("\n".join(paraphrases.summary_lines(stats)))
+    assert set(stats) == {"zh", "en"}
+    problems = paraphrases.floor_violations(stats, load_floors()[PLANNER])
+    assert not problems, (
+        f"paraphrase suite below its floor: {problems}. Do not lower the floor in "
+        "evals/floors.yml: fix the planner, or fix a paraphrase that does not mean the same."
+    )

@@ -49,7 +49,8 @@ def test_regional_manager_gets_only_own_region_through_the_api(ui_server):
     # Asking for another region: the compiler adds region=east, so north's rows never appear.
     north_by_east = east.predict("上个月华北区的客户满意度是多少？", "", api_name="/ask")
     assert north_by_east["value"] is None
-    assert "north" not in json.dumps(north_by_east["rows"])
+    assert "north" not in json.dumps(north_by_east.get("rows", []))
+    assert "不在您的权限范围内" in north_by_east["answer"]  # said, not shown as no data
     # A breakdown by region shows only east.
     by_region = east.predict("What was CSAT by region last month?", "", api_name="/ask")
     assert {row["region"] for row in by_region["rows"]} == {"east"}

@@ -60,6 +60,28 @@ class Contribution:
         }
 
 
+# What a why-analysis could not do or had to adjust, as a code and its values, so each surface
+# words it in the reader's language (assistant.messages); ``text()`` is the English wording
+# for logs, the CLI and JSON.
+NOTE_TEXT = {
+    "mix_weighted": "Rate metric: contributions are mix-weighted (n share x rate) changes.",
+    "scaled": "Previous-period values scaled by {scale:.3f} (days {days_now} vs {days_before}).",
+    "themes_ignore": "Themes ignore scope fields the case index does not carry: {fields}.",
+    "no_index": "No complaint themes: {reason}",
+    "no_cases": "No indexed cases in {scope} for {start}..{end}; index them with "
+    "`servicepilot cases index --from-warehouse`.",
+}
+
+
+@dataclass(frozen=True)
+class WhyNote:
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def text(self) -> str:
+        return NOTE_TEXT[self.code].format(**self.params)
+
+
 @dataclass(frozen=True)
 class WhyReport:
     metric: str
@@ -77,7 +99,7 @@ class WhyReport:
     focus: dict[str, str]  # scope used for themes
     themes: tuple[dict[str, Any], ...]
     sql: tuple[str, ...]
-    notes: tuple[str, ...] = field(default=())
+    notes: tuple[WhyNote, ...] = field(default=())
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -96,7 +118,8 @@ class WhyReport:
             "theme_scope": self.focus,
             "grown_themes": list(self.themes),
             "sql": list(self.sql),
-            "notes": list(self.notes),
+            "notes": [note.text() for note in self.notes],
+            "note_codes": [{"code": note.code, **note.params} for note in self.notes],
         }
 
     def summary(self) -> str:
@@ -131,7 +154,7 @@ class WhyReport:
                     f"  - {t['label']}: {t['volume']} cases ({growth}); root causes "
                     f"{causes}; e.g. {', '.join(t['example_ids'][:3])}"
                 )
-        lines.extend(f"Note: {n}" for n in self.notes)
+        lines.extend(f"Note: {n.text()}" for n in self.notes)
         return "\n".join(lines)
 
 
@@ -188,7 +211,7 @@ def explain_change(
     owned = isinstance(warehouse, str)
     engine = make_engine(warehouse, read_only=True) if isinstance(warehouse, str) else warehouse
     sqls: list[str] = []
-    notes: list[str] = []
+    notes: list[WhyNote] = []
 
     def decompose(
         within: dict[str, str], dims: list[str]
@@ -248,10 +271,10 @@ def explain_change(
         if owned:
             engine.dispose()
     if not additive and change is not None:
-        notes.append("Rate metric: contributions are mix-weighted (n share x rate) changes.")
+        notes.append(WhyNote("mix_weighted"))
     if additive and days_now != days_before:
         notes.append(
-            f"Previous-period values scaled by {scale:.3f} (days {days_now} vs {days_before})."
+            WhyNote("scaled", {"scale": scale, "days_now": days_now, "days_before": days_before})
         )
     # A dimension pinned by the scope (region=east) trivially "explains" all of the change.
     pinned = set(scope)
@@ -264,7 +287,7 @@ def explain_change(
     focus = {k: v for k, v in scope.items() if k in THEME_FIELDS}
     dropped = sorted(set(scope) - set(focus))
     if dropped:
-        notes.append(f"Themes ignore scope fields the case index does not carry: {dropped}.")
+        notes.append(WhyNote("themes_ignore", {"fields": dropped}))
     for step in drill:  # narrow themes to where the change is
         if step.dimension in THEME_FIELDS:
             focus.setdefault(step.dimension, step.value)
@@ -349,7 +372,7 @@ def _grown_themes(
     settings: Any,
     access: Any,
     min_growth: float,
-    notes: list[str],
+    notes: list[WhyNote],
 ) -> tuple[dict[str, Any], ...]:
     from tools.cases.search import CaseFilters
     from tools.cases.themes import compute_themes
@@ -361,7 +384,7 @@ def _grown_themes(
         try:
             store = open_store(collection, settings=settings)
         except CaseIndexError as exc:
-            notes.append(f"No complaint themes: {exc}")
+            notes.append(WhyNote("no_index", {"reason": str(exc)}))
             return ()
     report = compute_themes(
         store,
@@ -373,8 +396,10 @@ def _grown_themes(
     )
     if report.cases == 0:
         notes.append(
-            f"No indexed cases in {focus} for {period[0]}..{period[1]}; index them "
-            "with `servicepilot cases index --from-warehouse`."
+            WhyNote(
+                "no_cases",
+                {"scope": focus, "start": period[0].isoformat(), "end": period[1].isoformat()},
+            )
         )
         return ()
     grown = report.grown(min_growth=min_growth, min_volume=3)

@@ -1,0 +1,198 @@
+"""The one message catalog: every fixed text the assistant shows, in Chinese and English.
+
+Answers, plans and the UI take their wording from here, so a Chinese answer never carries an
+English phrase (and the reverse) except the agreed acronyms (SLA, NPS, CSAT, CES, App).
+``pick(language, zh, en)`` is for text built with values inline; ``msg(language, key)`` for
+fixed strings; labels for codes that are not in the semantic layer (metric owners, forecast
+methods) are here too.
+"""
+
+from __future__ import annotations
+
+ACRONYMS = frozenset({"SLA", "NPS", "CSAT", "CES", "App"})
+
+
+def pick(language: str, zh: str, en: str) -> str:
+    """The text in the question's language."""
+    return zh if language == "zh" else en
+
+
+def msg(language: str, key: str, **values: object) -> str:
+    """A fixed message by key (a KeyError names a missing key at once)."""
+    zh, en = MESSAGES[key]
+    text = pick(language, zh, en)
+    return text.format(**values) if values else text
+
+
+def cannot_compute(language: str, detail: str) -> str:
+    """A query the semantic layer refused. Its detail (metric and dimension names, the fix) is
+    written in English for analysts; a Chinese reader gets the same advice in Chinese."""
+    return pick(
+        language,
+        "无法按这个方式计算：所选的指标、维度、筛选或时间组合在认证口径下不成立"
+        "（例如分子和分母来自不同的表，不能按该维度拆分）。请去掉拆分维度或筛选后再问。",
+        f"Cannot compute it this way: {detail}",
+    )
+
+
+# Teams that own metric definitions (metric `owner` in the YAML specs).
+OWNER_LABELS: dict[str, tuple[str, str]] = {
+    "service-analytics": ("服务分析组", "Service analytics"),
+    "service-operations": ("服务运营组", "Service operations"),
+    "customer-experience": ("客户体验组", "Customer experience"),
+    "customer-success": ("客户成功组", "Customer success"),
+    "sales-operations": ("销售运营组", "Sales operations"),
+    "service-finance": ("服务财务组", "Service finance"),
+}
+
+
+def owner_label(owner: str, language: str) -> str:
+    zh, en = OWNER_LABELS.get(owner, (owner, owner))
+    return pick(language, zh, en)
+
+
+# Forecast methods by the name the forecaster reports, said for a reader.
+FORECAST_METHODS: dict[str, tuple[str, str]] = {
+    "ETS(A,Ad,N) on holiday-adjusted weekly totals (statsmodels ETSModel)": (
+        "对节假日调整后的周合计做阻尼趋势指数平滑",
+        "damped-trend exponential smoothing (ETS) of holiday-adjusted weekly totals",
+    ),
+}
+
+
+def forecast_method(method: str, language: str) -> str:
+    zh, en = FORECAST_METHODS.get(method, ("统计时间序列模型", method))
+    return pick(language, zh, en)
+
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # notes of a why-analysis (tools.cases.why.WhyNote codes)
+    "why_note_mix_weighted": (
+        "比率类指标：各细分的贡献按样本占比加权计算（占比 × 比率的变化）。",
+        "Rate metric: contributions are mix-weighted (share of the sample x rate) changes.",
+    ),
+    "why_note_scaled": (
+        "两期天数不同（{days_now} 天对 {days_before} 天），上期数值已按 {scale:.3f} 折算。",
+        "Previous-period values scaled by {scale:.3f} ({days_now} days vs {days_before}).",
+    ),
+    "why_note_themes_ignore": (
+        "投诉主题未按{fields}筛选：相似案例索引不含这些字段。",
+        "Complaint themes ignore {fields}: the similar-case index does not carry them.",
+    ),
+    "why_note_no_index": (
+        "暂无投诉主题：相似案例索引尚未建立，运行 `servicepilot cases index --from-warehouse`"
+        " 后可用。",
+        "No complaint themes: the similar-case index is not built; run "
+        "`servicepilot cases index --from-warehouse`.",
+    ),
+    "why_note_no_cases": (
+        "{scope}在 {start} 至 {end} 没有已索引的案例，无法给出投诉主题；运行 "
+        "`servicepilot cases index --from-warehouse` 补充索引。",
+        "No indexed cases in {scope} from {start} to {end}, so no complaint themes; run "
+        "`servicepilot cases index --from-warehouse`.",
+    ),
+    "title": ("ServicePilot 服务分析助手", "ServicePilot service analytics"),
+    "language": ("语言 / Language", "Language / 语言"),
+    "signed_in": ("当前用户：{user}（角色：{role}）", "Signed in as {user} (role: {role})"),
+    "tab_chat": ("问答", "Chat"),
+    "tab_cases": ("相似案例", "Similar cases"),
+    "tab_cockpit": ("驾驶舱", "Cockpit"),
+    "tab_catalog": ("指标目录", "Metric catalog"),
+    # chat
+    "chat_label": ("对话", "Conversation"),
+    "question": ("问题", "Question"),
+    "question_ph": (
+        "例如：上个月华东区的客户满意度是多少，和前一个月比呢？",
+        "e.g. Which channels breached SLA most last quarter?",
+    ),
+    "send": ("发送", "Send"),
+    "new_chat": ("新对话", "New chat"),
+    "suggested": ("可以这样问：", "Try asking:"),
+    "working": ("⏳ 正在计算…", "⏳ Working…"),
+    "clarify_pick": ("请选择一个含义：", "Pick what you meant:"),
+    "how_computed": ("🔎 计算方式", "🔎 How was this computed"),
+    "interpretation": ("理解为", "Read as"),
+    "certified": ("✅ 已认证", "✅ certified"),
+    "not_certified": ("⚠️ 未认证", "⚠️ not certified"),
+    "owner": ("负责人", "owner"),
+    "version": ("版本", "version"),
+    "time_attr": ("时间归属", "time attribution"),
+    "sample_sizes": ("样本量", "Sample sizes"),
+    "freshness": ("数据截至", "Data through"),
+    "warnings": ("提示", "Warnings"),
+    "sql": ("执行的 SQL", "SQL that ran"),
+    "feedback": ("这个回答有帮助吗？", "Was this answer helpful?"),
+    "comment": ("意见（可选）", "Comment (optional)"),
+    "thanks": ("谢谢，反馈已保存。", "Thanks, your feedback was saved."),
+    "no_answer": ("还没有可评价的回答。", "There is no answer to rate yet."),
+    "error": ("出错了：{msg}", "Something went wrong: {msg}"),
+    # cases
+    "complaint": ("投诉内容", "Complaint text"),
+    "complaint_ph": ("粘贴客户投诉内容…", "Paste the customer's complaint…"),
+    "product_line": ("产品线", "Product line"),
+    "region": ("区域", "Region"),
+    "resolved_only": ("只看已解决", "Resolved only"),
+    "date_from": ("起始日期 (YYYY-MM-DD)", "From date (YYYY-MM-DD)"),
+    "date_to": ("截止日期（不含）", "To date (exclusive)"),
+    "search": ("搜索相似案例", "Search similar cases"),
+    "any": ("全部", "Any"),
+    "no_cases": ("没有找到相似案例。", "No similar cases found."),
+    "case_cols": (
+        "排名|案例|相似度|区域|产品线|状态|根因|解决方案|内容（已脱敏）",
+        "rank|case|similarity|region|product line|status|root cause|resolution|text (PII masked)",
+    ),
+    # cockpit
+    "period": ("期间", "Period"),
+    "period_month": ("上月", "Last month"),
+    "period_quarter": ("上季度", "Last quarter"),
+    "period_30d": ("近30天", "Last 30 days"),
+    "all_regions": ("全部区域", "All regions"),
+    "refresh": ("刷新", "Refresh"),
+    "trend_metric": ("趋势指标", "Trend metric"),
+    "alerts": ("预警", "Alerts"),
+    "no_alert_source": ("未配置预警来源。", "No alert source configured."),
+    "no_alerts": ("当前没有预警。", "No current alerts."),
+    "alert_pick": ("选择一条预警查看原因", "Pick an alert to see why"),
+    "alert_why": ("为什么？", "Why?"),
+    "alert_pick_first": ("请先选择一条预警。", "Pick an alert first."),
+    "alert_why_q": ("为什么出现预警：{title}", "Why this alert: {title}"),
+    "vs_prev": ("较上期", "vs previous"),
+    "kpi_period": ("{start} 至 {end}（不含）", "{start} to {end} (exclusive)"),
+    "trend_title": ("近12个月趋势", "Last 12 months"),
+    "by_region": ("按区域", "By region"),
+    "by_channel": ("按渠道", "By channel"),
+    "no_access": ("你的角色无权查看指标。", "Your role may not view metrics."),
+    # catalog
+    "metrics": ("指标", "Metrics"),
+    "metric": ("指标", "Metric"),
+    "reload": ("重新加载指标定义", "Reload definitions"),
+    "reload_ok": (
+        "已重新加载：{n} 个指标，校验通过。",
+        "Reloaded: {n} metrics, validation passed.",
+    ),
+    "reload_bad": (
+        "定义有 {n} 个问题，仍使用上一次有效的定义：",
+        "The definitions have {n} problem(s); the last valid definitions stay in use:",
+    ),
+    "run_evals": ("运行评测集", "Run eval suite"),
+    "evals_running": ("评测运行中…", "Running the eval suite…"),
+    "evals_none": ("未配置评测运行器。", "No eval runner configured."),
+    "analyst_only": ("只有分析师可以执行此操作。", "Only analysts can do this."),
+    "catalog_cols": (
+        "指标|名称|类型|单位|认证|负责人|同义词",
+        "metric|name|type|unit|certified|owner|synonyms",
+    ),
+}
+
+SUGGESTIONS: dict[str, tuple[str, ...]] = {
+    "zh": (
+        "上个月华东区的客户满意度是多少，和前一个月比呢？",
+        "上季度哪个渠道SLA超时最多？",
+        "今年每月的投诉量趋势",
+    ),
+    "en": (
+        "What was CSAT last month?",
+        "Which channels breached SLA most last quarter?",
+        "Complaint volume trend by month this year",
+    ),
+}

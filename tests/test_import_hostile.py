@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 from click.testing import CliRunner
 
 from assistant.cli import main as cli
@@ -303,3 +304,25 @@ def test_refuse_is_still_the_default(tmp_path: Path, mapping: Path) -> None:
         import_file(tmp_path / "r.csv", mapping, f"duckdb:///{tmp_path / 'w.duckdb'}")
     assert getattr(info.value, "exit_code", None) == 4
     assert table(tmp_path / "w.duckdb", "SELECT count(*) FROM tickets") == [(0,)]
+
+
+@pytest.mark.postgres
+def test_quarantine_on_postgres(postgres_url: str, tmp_path: Path, mapping: Path) -> None:
+    # A NUL inside a bad value must not break PostgreSQL's COPY of the quarantine row.
+    text = HEADER + "pg1,c1,2024-01-02 10:00,,0,1,5,good\npg2,c1,20\x0024-01-02,,0,1,5,bad\n"
+    (tmp_path / "pg.csv").write_text(text)
+    result = import_file(tmp_path / "pg.csv", mapping, postgres_url, on_bad_rows="quarantine")
+    assert result.rows == {"tickets": 1} and result.quarantined_rows == 1
+    engine = sa.create_engine(postgres_url)
+    try:
+        with engine.connect() as conn:
+            got = conn.execute(
+                sa.text(
+                    "SELECT file_row, field, value FROM sp_quarantine WHERE file_name = 'pg.csv'"
+                )
+            ).all()
+            kept = conn.execute(sa.text("SELECT ticket_id FROM tickets WHERE ticket_id LIKE 'pg%'"))
+            assert [r[0] for r in kept] == ["pg1"]
+    finally:
+        engine.dispose()
+    assert [tuple(r) for r in got] == [(3, "column 'created' -> tickets.created_at", "2024-01-02")]

@@ -7,6 +7,7 @@ row 1). Only the first ``MAX_KEPT`` messages are kept; the total is always exact
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -153,6 +154,7 @@ def _clip(value: object) -> str | None:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
     text = _fmt(value) if isinstance(value, pd.Timestamp) else str(value)
+    text = re.sub(_CONTROL, "", text)  # PostgreSQL refuses NUL in text
     return text if len(text) <= VALUE_CLIP else text[:VALUE_CLIP] + "…"
 
 

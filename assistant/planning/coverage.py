@@ -33,7 +33,7 @@ _FUNCTION_TEXT_ZH = """
 变了 多大 怎样 如何了 么 一 各 每 按 分 为 了吗 是不是 有没有 多不多
 高不高 等 以来 之间 对比 相比 比较 比 同比 环比 排名 排行 排序 客户 服务
 客服 售后 方面的 这块 这边 那边 情况如何 怎么算 总量 总数 数量 量 次数
-个数 单 件 起 份 笔 中位数 月底 月末 期末 收回来 收回 收到 拆开 拆分
+个数 单 件 起 份 笔 月底 月末 期末 收回来 收回 收到 拆开 拆分
 展开 细分 底 类 拆 没 没有 未 加
 """
 FUNCTION_WORDS_ZH = tuple(_FUNCTION_TEXT_ZH.split())
@@ -48,7 +48,7 @@ down go went going since during past last previous prior same period time times 
 into out break broken split breakdown trend trends ranking rank ranked top bottom most least
 highest lowest best worst higher lower more less biggest smallest largest whole entire company
 hey hi ok okay quick quickly again every ordered sorted sort descending ascending along
-together customer customers client clients end median before after among amongst within
+together customer customers client clients end before after among amongst within
 above below under again further once here both few other such own very too will should
 should've now don't isn't wasn't aren't weren't hasn't haven't didn't doesn't may might must
 shall yet still ever even though while because if whether per-thousand thousand speaking
@@ -57,6 +57,13 @@ received receive raised opened logged filed created submitted arrived make made 
 """
 FUNCTION_WORDS_EN = frozenset(_FUNCTION_TEXT_EN.split())
 _LONG_EN = sorted(w for w in FUNCTION_WORDS_EN if len(w) >= 5)
+
+# Statistic words change the number (a median is not a mean), so they are never filler: the
+# planner places one only when a metric the question names computes that statistic.
+STATISTIC_WORDS = {
+    "median": ("中位数", "中位值", "中值", "median"),
+    "mean": ("平均值", "平均", "均值", "average", "avg", "mean"),
+}
 
 # Suffixes that make a word a rate or a share: such a word must be one certified metric term.
 RATE_SUFFIX_ZH = re.compile(r"(率|占比|比例|比率|时效)")

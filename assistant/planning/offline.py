@@ -17,7 +17,13 @@ from datetime import timedelta
 from assistant.messages import cannot_compute
 from assistant.messages import pick as _t
 from assistant.planning import cues
-from assistant.planning.coverage import Coverage, Span, account, nearest_metrics
+from assistant.planning.coverage import (
+    STATISTIC_WORDS,
+    Coverage,
+    Span,
+    account,
+    nearest_metrics,
+)
 from assistant.planning.interpret import describe_query, suggestions
 from assistant.planning.lexicon import Lexicon, Match, has_cjk, lexicon_for, normalise
 from assistant.planning.plans import (
@@ -42,6 +48,8 @@ from semantic_layer.periods import add_months, comparison_range, last_full_month
 from semantic_layer.query import Filter, MetricFilter, MetricQuery, OrderBy, TimeRange
 
 MAX_QUESTION_CHARS = 2_000
+
+MEAN_UNITS = frozenset({"minutes", "hours", "CNY", "score"})
 
 
 DEFAULT_TREND_MONTHS = 6
@@ -188,7 +196,7 @@ class OfflinePlanner:
         reading.trend = bool(cues.TREND.search(masked)) or reading.grain is not None
         matches = _head_dimensions(self.lexicon.find(masked))
         reading.ambiguous, reading.ambiguous_word = self._ambiguity(masked, matches)
-        reading.coverage = account(masked, matches, self._placed_words(masked, reading))
+        reading.coverage = account(masked, matches, self._placed_words(masked, reading, matches))
         filters: dict[str, tuple[str, list[str]]] = {}
         for match in matches:
             term = match.term
@@ -554,12 +562,32 @@ class OfflinePlanner:
         )
         return Clarification(question=question, options=tuple(options))
 
-    def _placed_words(self, masked: str, reading: _Reading) -> tuple[str, ...]:
+    def _placed_words(
+        self, masked: str, reading: _Reading, matches: list[Match]
+    ) -> tuple[str, ...]:
         """Words the planner's own rules place (beyond catalog terms and cue words)."""
         words = [w for w in self.lexicon.ambiguous if w in masked]
+        named = {self._statistic(m.term.target) for m in matches if m.term.kind == "metric"}
+        for statistic, surfaces in STATISTIC_WORDS.items():
+            if statistic in named:  # "首次响应时间的中位数": the metric is a median
+                words += [w for w in surfaces if w in masked]
         if reading.ranges:  # "双十一后那三周（11月12号到12月2号）": the dates restate it
             words += [m.group() for m in _RESTATED_PERIOD.finditer(masked)]
         return tuple(words)
+
+    def _statistic(self, name: str) -> str | None:
+        """'median' or 'mean' when the metric computes one (from its definition), else None."""
+        metric = self.catalog.metric(name)
+        if metric.measure is not None:
+            _, measure = self.catalog.measure(metric.measure)
+            if measure.agg == "percentile" and measure.percentile == 0.5:
+                return "median"
+            return "mean" if measure.agg == "avg" else None
+        # A ratio of a total in time, money or score over a count is a mean (AHT, cost per
+        # ticket, CES); a % or "per 1,000 orders" ratio is not.
+        if metric.type == "ratio" and metric.unit in MEAN_UNITS:
+            return "mean"
+        return None
 
     def _not_certified(self, word: Span, reading: _Reading, state: ConversationState) -> Plan:
         """A rate/share the catalog lacks: say so by name, never answer a metric inside it."""

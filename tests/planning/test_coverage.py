@@ -177,3 +177,33 @@ def test_nearest_metrics_rank_by_shared_words():
     assert nearest_metrics(lexicon, "客户满意")[0] == "csat"
     assert nearest_metrics(lexicon, "first response speed")[0] == "first_response_time_median"
     assert nearest_metrics(lexicon, "格力") == []  # shares nothing with any metric
+
+
+@pytest.mark.parametrize(
+    ("question", "word"),
+    [
+        ("median handle time last month", "median"),  # AHT is a mean
+        ("上个月首次响应时间的平均值", "平均值"),  # FRT is a median
+        ("上个月平均满意度", "平均"),  # CSAT is a share of satisfied answers, not a mean score
+    ],
+)
+def test_a_statistic_the_metric_does_not_compute_is_asked_about(planner, question, word):
+    plan = plan_for(planner, question)
+    assert isinstance(plan, Clarification), plan
+    assert word in plan.question
+
+
+@pytest.mark.parametrize(
+    ("question", "metric"),
+    [
+        ("上个月首次响应时间的中位数是多少", "first_response_time_median"),
+        ("median resolution time last month", "resolution_time_median"),
+        ("average handle time last month", "average_handle_time"),
+        ("上个月平均处理时长", "average_handle_time"),
+        ("上个月每单服务成本的平均值", "cost_per_ticket"),
+    ],
+)
+def test_a_statistic_the_metric_computes_is_placed(planner, question, metric):
+    plan = plan_for(planner, question)
+    assert isinstance(plan, MetricPlan), plan
+    assert plan.query.metrics == (metric,)

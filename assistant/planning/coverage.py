@@ -34,7 +34,7 @@ _FUNCTION_TEXT_ZH = """
 高不高 等 以来 之间 对比 相比 比较 比 同比 环比 排名 排行 排序 客户 服务
 客服 售后 方面的 这块 这边 那边 情况如何 怎么算 总量 总数 数量 量 次数
 个数 单 件 起 份 笔 月底 月末 期末 收回来 收回 收到 拆开 拆分
-展开 细分 底 类 拆 没 没有 未 加
+展开 细分 底 类 拆 加
 """
 FUNCTION_WORDS_ZH = tuple(_FUNCTION_TEXT_ZH.split())
 _FUNCTION_TEXT_EN = """
@@ -57,6 +57,9 @@ received receive raised opened logged filed created submitted arrived make made 
 """
 FUNCTION_WORDS_EN = frozenset(_FUNCTION_TEXT_EN.split())
 _LONG_EN = sorted(w for w in FUNCTION_WORDS_EN if len(w) >= 5)
+
+# A negation the grammar did not place (没/未/不/非/无) inverts what follows: never ignorable.
+NEGATING_CHARS = frozenset("没未不非无")
 
 # Statistic words change the number (a median is not a mean), so they are never filler: the
 # planner places one only when a metric the question names computes that statistic.
@@ -167,8 +170,13 @@ def account(masked: str, matches: list[Match], extra_words: tuple[str, ...] = ()
     for start, end in _runs(placed):
         text = masked[start:end].strip()
         glued = (start > 0 and term_at[start - 1]) or (end < len(masked) and term_at[end])
-        if _is_content(text) or (glued and _word_char_zh(text[:1]) and len(text) == 1):
-            # One unknown character stuck to a term ("中英文" read as "英文") changes it too.
+        if (
+            _is_content(text)
+            or (glued and _word_char_zh(text[:1]) and len(text) == 1)
+            or any(ch in NEGATING_CHARS for ch in text)
+        ):
+            # One unknown character stuck to a term ("中英文" read as "英文") changes it too,
+            # and so does a lone negation ("没有解决的工单" is not "解决的工单").
             unplaced.append(Span(start, end, text))
     # A rate term with other words glued to its left ("服务投诉率") names a different rate.
     for match in matches:

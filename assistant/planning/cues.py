@@ -187,8 +187,10 @@ STILL_OPEN = re.compile(
     r"not (yet )?(resolved|closed|done|handled)( yet)?)"
 )
 # Negation around a value: "除华东以外", "华东除外", "不含华东", "excluding East", "other than".
+# "没处理完" next to the backlog restates what a backlog is (tickets not yet resolved).
+NOT_DONE = re.compile(r"(还没|没|未)(有)?(处理完|处理|解决|结单|关闭|完结|完成|结)")
 NEGATION_BEFORE = re.compile(
-    r"(除了|除去|除开|除|不含|不包含|不包括|不算|排除|去掉|去除|剔除|刨除|扣除|"
+    r"(除了|除去|除开|除|非|不含|不包含|不包括|不算|排除|去掉|去除|剔除|刨除|扣除|"
     r"except for|except|excluding|exclude|without|other than|apart from|aside from|"
     r"outside of|not counting|not including|but not|not)\s*$"
 )
@@ -196,7 +198,7 @@ NEGATION_AFTER = re.compile(
     r"^\s*(以外|之外|除外|不算|不计|,?\s*(excluded|not included|left out|aside)\b)"
 )
 NEGATION_AROUND = re.compile(
-    r"(除了|除(?=\S)|除去|除开|不包含|不包括|不含|不算|排除|去掉|去除|剔除|刨除|扣除|以外|之外|除外|"
+    r"(除了|除(?=\S)|非(?!常)(?=\S)|除去|除开|不包含|不包括|不含|不算|排除|去掉|去除|剔除|刨除|扣除|以外|之外|除外|"
     r"except for|except|excluding|excluded|exclude|other than|apart from|aside from|"
     r"not counting|not including|not included|left out|but not)"
 )

@@ -567,7 +567,10 @@ class OfflinePlanner:
     ) -> tuple[str, ...]:
         """Words the planner's own rules place (beyond catalog terms and cue words)."""
         words = [w for w in self.lexicon.ambiguous if w in masked]
-        named = {self._statistic(m.term.target) for m in matches if m.term.kind == "metric"}
+        metrics = {m.term.target for m in matches if m.term.kind == "metric"}
+        if "backlog" in metrics:  # "积压多少工单没处理完": the definition restated
+            words += [m.group() for m in cues.NOT_DONE.finditer(masked)]
+        named = {self._statistic(metric) for metric in metrics}
         for statistic, surfaces in STATISTIC_WORDS.items():
             if statistic in named:  # "首次响应时间的中位数": the metric is a median
                 words += [w for w in surfaces if w in masked]

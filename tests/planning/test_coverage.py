@@ -207,3 +207,15 @@ def test_a_statistic_the_metric_computes_is_placed(planner, question, metric):
     plan = plan_for(planner, question)
     assert isinstance(plan, MetricPlan), plan
     assert plan.query.metrics == (metric,)
+
+
+@pytest.mark.parametrize("question", ["上个月没有解决的工单有多少", "上个月没解决的投诉"])
+def test_a_lone_negation_is_never_ignored(planner, question):
+    plan = plan_for(planner, question)
+    assert isinstance(plan, Clarification), plan  # never the resolved tickets it negates
+
+
+def test_fei_before_a_value_excludes_it(planner):
+    plan = plan_for(planner, "上个月非VIP客户的满意度")
+    assert isinstance(plan, MetricPlan), plan
+    assert plan.query.filters == (Filter(field="segment", op="!=", values=("vip",)),)

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-import threading
 import unicodedata
-from typing import Any
 
+from tools.jieba_loader import jieba_module
 from tools.pii import PLACEHOLDER
 
 __all__ = ["case_text", "content_hash", "is_chinese", "normalize_for_hash", "tokenize"]
@@ -52,24 +51,6 @@ _ZH_STOP = frozenset(
     )
 )
 
-_jieba_lock = threading.Lock()
-_jieba: Any = None
-
-
-def _jieba_module() -> Any:
-    global _jieba
-    if _jieba is None:
-        with _jieba_lock:
-            if _jieba is None:
-                import logging
-
-                import jieba
-
-                jieba.setLogLevel(logging.WARNING)
-                jieba.initialize()
-                _jieba = jieba
-    return _jieba
-
 
 def case_text(subject: str | None, description: str | None) -> str:
     """The text a case is indexed by: subject and description, either may be missing."""
@@ -96,7 +77,7 @@ def tokenize(text: str) -> list[str]:
     for seg in _SEGMENTS.findall(text):
         first = seg[0]
         if "\u4e00" <= first <= "\u9fff":
-            for word in _jieba_module().lcut(seg, HMM=False):
+            for word in jieba_module().lcut(seg, HMM=False):
                 if word not in _ZH_STOP:
                     tokens.append(word)
         elif first.isdigit():

@@ -15,11 +15,9 @@ Recall and precision are measured on a labelled corpus: ``python -m evals.pii``.
 
 from __future__ import annotations
 
-import logging
 import re
-import threading
-from typing import Any
 
+from tools.jieba_loader import jieba_module
 from tools.pii.name_lists import (
     EN_AMBIGUOUS_FIRST_NAMES,
     EN_FIRST_NAMES,
@@ -41,24 +39,6 @@ _ANY_SURNAME = ZH_SURNAMES_SINGLE | {c[0] for c in ZH_SURNAMES_COMPOUND}
 _NR_FLAGS = ("nr", "nrfg", "nrt")
 _SKIP = frozenset("：: ，,、")  # between a cue and the name
 
-_lock = threading.Lock()
-_posseg: Any = None
-
-
-def _pos() -> Any:
-    """jieba.posseg, loaded once (the dictionary is bundled with jieba: no download)."""
-    global _posseg
-    if _posseg is None:
-        with _lock:
-            if _posseg is None:
-                import jieba
-                import jieba.posseg
-
-                jieba.setLogLevel(logging.WARNING)
-                jieba.initialize()
-                _posseg = jieba.posseg
-    return _posseg
-
 
 def _surname_len(word: str) -> int:
     """Length of the surname ``word`` starts with (2 for 欧阳), or 0."""
@@ -79,7 +59,7 @@ def _zh_names(text: str) -> list[tuple[int, int]]:
         return []
     tokens: list[tuple[int, str, str]] = []
     pos = 0
-    for pair in _pos().cut(text, HMM=False):
+    for pair in jieba_module().posseg.cut(text, HMM=False):
         tokens.append((pos, pair.word, pair.flag))
         pos += len(pair.word)
     spans: list[tuple[int, int]] = []

@@ -535,18 +535,25 @@ class OfflinePlanner:
         reading.ambiguous = options
         return self._clarify_metric(reading, state, None)
 
+    def _with_metric(
+        self, reading: _Reading, metric: str, state: ConversationState, last: MetricQuery | None
+    ) -> Plan:
+        """The plan of this reading with ``metric`` as its metric (a clarification option);
+        a follow-up without its own period keeps the previous turn's."""
+        candidate = _Reading(**{**reading.__dict__, "metrics": [metric], "ambiguous": ()})
+        query, assumptions = self._build(candidate, state)
+        if last is not None and not reading.ranges and last.time_range is not None:
+            query = query.with_time_range(last.time_range.start, last.time_range.end)
+            assumptions = ()
+        return self._finish(query, reading.language, assumptions=assumptions)
+
     def _clarify_metric(
         self, reading: _Reading, state: ConversationState, last: MetricQuery | None
     ) -> Plan:
         language = reading.language
         options = []
         for metric in reading.ambiguous[:3]:
-            candidate = _Reading(**{**reading.__dict__, "metrics": [metric], "ambiguous": ()})
-            query, assumptions = self._build(candidate, state)
-            if last is not None and not reading.ranges and last.time_range is not None:
-                query = query.with_time_range(last.time_range.start, last.time_range.end)
-                assumptions = ()
-            plan = self._finish(query, language, assumptions=assumptions)
+            plan = self._with_metric(reading, metric, state, last)
             if isinstance(plan, MetricPlan):
                 label = self.catalog.metric(metric).label
                 options.append(
@@ -652,12 +659,7 @@ class OfflinePlanner:
                 break
             if metric in read_metrics:
                 continue
-            candidate = _Reading(**{**reading.__dict__, "metrics": [metric], "ambiguous": ()})
-            query, assumptions = self._build(candidate, state)
-            if last is not None and not reading.ranges and last.time_range is not None:
-                query = query.with_time_range(last.time_range.start, last.time_range.end)
-                assumptions = ()
-            plan = self._finish(query, language, assumptions=assumptions)
+            plan = self._with_metric(reading, metric, state, last)
             if isinstance(plan, MetricPlan):
                 options.append(ClarificationOption(label=self._label(metric, language), plan=plan))
         question = _t(

@@ -52,6 +52,7 @@ class App:
     planner_kind: str = "offline"
     audit: AuditLog | None = None
     rate_limit: RateLimiter | None = None
+    tool_rate_limit: RateLimiter | None = None  # every tool endpoint and MCP tool, per user
     cockpit_alert_days: int | None = None  # the cockpit's alert window; None: no alert panel
     _closers: list[Any] = field(default_factory=list, repr=False)
 
@@ -124,6 +125,7 @@ def build_app(
     cases: CaseSearcher | None = None,
     alerts: AlertSource | None = None,
     rate_limit: RateLimiter | None = None,
+    tool_rate_limit: RateLimiter | None = None,
     cockpit_alert_days: int | None = None,
 ) -> App:
     """Build the application for one surface.
@@ -132,8 +134,10 @@ def build_app(
     ``audit``: an AuditLog, True (the settings' operations store), False, or None (on for the
     cli/ui/mcp surfaces). ``cases``/``alerts``/``rate_limit`` replace the defaults (the case
     index of the settings, alerts detected over this warehouse and cached, the settings' rate
-    limit on ui/mcp) — tests pass their own. ``cockpit_alert_days``: the cockpit's alert
-    window (the web UI sets it; other surfaces show no alert panel).
+    limit on ui/mcp) — tests pass their own. ``tool_rate_limit``: tool calls per user per
+    minute on every surface (default: the settings' ``tool_rate_limit_per_minute``).
+    ``cockpit_alert_days``: the cockpit's alert window (the web UI sets it; other surfaces
+    show no alert panel).
     """
     settings = settings or load_settings()
     closers: list[Any] = []
@@ -158,6 +162,12 @@ def build_app(
     audit_log = _audit_log(audit, surface, settings, closers)
     if rate_limit is None and surface in RATE_LIMITED:
         rate_limit = RateLimiter(settings.rate_limit_per_minute)
+    if tool_rate_limit is None:
+        tool_rate_limit = RateLimiter(
+            settings.tool_rate_limit_per_minute,
+            what="tool calls",
+            setting="SERVICEPILOT_TOOL_RATE_LIMIT_PER_MINUTE",
+        )
     assistant = Assistant(
         services,
         make_planner(planner, services, settings),
@@ -175,6 +185,7 @@ def build_app(
         planner_kind=planner,
         audit=audit_log,
         rate_limit=rate_limit,
+        tool_rate_limit=tool_rate_limit,
         cockpit_alert_days=cockpit_alert_days,
         _closers=closers,
     )

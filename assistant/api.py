@@ -30,7 +30,7 @@ from semantic_layer.catalog import Catalog
 from semantic_layer.errors import SemanticLayerError
 from semantic_layer.executor import MetricResult, execute
 from semantic_layer.query import Filter, MetricQuery, TimeRange
-from tools.audit import AuditEntry
+from tools.audit import AuditEntry, AuditLog
 from tools.errors import ServicePilotError
 
 if TYPE_CHECKING:
@@ -145,44 +145,9 @@ class ServicePilotAPI:
         data["value"] = headline_value(result)
         return data
 
-    def record_operation(
-        self,
-        operation: str,
-        arguments: dict[str, Any],
-        *,
-        user: str | None,
-        role: str | None,
-        started: float,
-        result: MetricResult | None = None,
-        summary: str = "",
-    ) -> str | None:
-        """Write a data operation that is not a question (``servicepilot query``, ``alerts``,
-        ``forecast``, ``cases search``) to the audit log, like an answer: who, which role, what
-        ran and how many rows. Returns a warning when the log cannot be written (the result
-        stands; the gap is made visible), else None."""
-        audit = self.app.audit
-        if audit is None:
-            return None
-        args = json_safe(arguments)
-        entry = AuditEntry(
-            question=f"{operation} {json.dumps(args, ensure_ascii=False, sort_keys=True)}",
-            language="en",
-            plan_kind=operation,
-            plan=args,
-            answer=summary,
-            latency_ms=(time.perf_counter() - started) * 1000,
-            planner="none",
-            username=user,
-            role=role,
-            surface=self.app.surface,
-            sql=result.sql if result is not None else None,
-            result_rows=len(result.data) if result is not None else None,
-        )
-        try:
-            audit.record(entry)
-        except Exception as exc:  # noqa: BLE001 - reported to the caller, never hidden
-            return f"Audit log unavailable: {exc}"
-        return None
+    def record_operation(self, operation: str, arguments: dict[str, Any], **kw: Any) -> str | None:
+        """Audit a data operation run through this application (see ``record_operation``)."""
+        return record_operation(self.app.audit, self.app.surface, operation, arguments, **kw)
 
     # -- limits of the tool surfaces -------------------------------------------------------
 
@@ -244,6 +209,46 @@ def headline_value(result: MetricResult | None) -> float | None:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     return float(value)
+
+
+def record_operation(
+    audit: AuditLog | None,
+    surface: str,
+    operation: str,
+    arguments: dict[str, Any],
+    *,
+    user: str | None,
+    role: str | None,
+    started: float,
+    result: MetricResult | None = None,
+    summary: str = "",
+) -> str | None:
+    """Write a data operation that is not a question (``servicepilot query``, ``alerts``,
+    ``forecast``, ``cases search/why``) to the audit log, like an answer: who, which role, what
+    ran and how many rows. Returns a warning when the log cannot be written (the result
+    stands; the gap is made visible), else None."""
+    if audit is None:
+        return None
+    args = json_safe(arguments)
+    entry = AuditEntry(
+        question=f"{operation} {json.dumps(args, ensure_ascii=False, sort_keys=True)}",
+        language="en",
+        plan_kind=operation,
+        plan=args,
+        answer=summary,
+        latency_ms=(time.perf_counter() - started) * 1000,
+        planner="none",
+        username=user,
+        role=role,
+        surface=surface,
+        sql=result.sql if result is not None else None,
+        result_rows=len(result.data) if result is not None else None,
+    )
+    try:
+        audit.record(entry)
+    except Exception as exc:  # noqa: BLE001 - reported to the caller, never hidden
+        return f"Audit log unavailable: {exc}"
+    return None
 
 
 # -- the shared tools over this API (MCP and the HTTP endpoints) ------------------------------

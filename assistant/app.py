@@ -198,10 +198,16 @@ def _audit_log(
         return audit
     if audit is False or (audit is None and surface not in AUDITED):
         return None
+    log = open_audit_log(settings)
+    closers.append(log.store.close)
+    return log
+
+
+def open_audit_log(settings: Settings) -> AuditLog:
+    """The audit log of the settings' operations store (close it with ``log.store.close()``);
+    for a command that audits without building the whole application (``cases search``)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    ops = OpsStore(settings.resolved_ops_url)
-    closers.append(ops.close)
-    return AuditLog(ops)
+    return AuditLog(OpsStore(settings.resolved_ops_url))
 
 
 def _forecaster() -> Any:

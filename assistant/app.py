@@ -103,7 +103,9 @@ def make_planner(kind: str, services: Services, settings: Settings) -> Planner:
     if kind == "llm":
         from assistant.llm.planner import LLMPlanner  # LangChain loads only when asked for
 
-        llm = LLMPlanner.from_settings(settings, catalog=services.catalog, fallback=offline)
+        llm = LLMPlanner.from_settings(
+            settings, catalog=services.catalog, fallback=offline, check=services.compiler.compile
+        )
         if llm is None:
             raise ConfigError(
                 "No LLM is configured (llm_provider = none). Set SERVICEPILOT_LLM_PROVIDER "

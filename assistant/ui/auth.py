@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from assistant.errors import AssistantError
 from assistant.roles import RoleError, get_role
 from semantic_layer.yaml_load import YamlFileError, read_yaml
 
@@ -41,8 +42,10 @@ ALGORITHM = "pbkdf2_sha256"
 ITERATIONS = 200_000
 
 
-class AuthConfigError(ValueError):
-    """The users file is missing or invalid."""
+class AuthConfigError(AssistantError, ValueError):
+    """The users file is missing or invalid (a configuration error: exit code 2)."""
+
+    exit_code = 2
 
 
 @dataclass(frozen=True)

@@ -85,6 +85,8 @@ class App:
         self.services.catalog = catalog
         self.services.compiler = CompileCache(catalog, self.services.compiler.dialect)
         self.services.monitoring = None
+        if isinstance(self.services.alerts, AlertCache):
+            self.services.alerts.clear()  # computed with the old definitions
         self.assistant.planner = make_planner(self.planner_kind, self.services, self.settings)
 
     def close(self) -> None:
@@ -155,12 +157,16 @@ def build_app(
         catalog=catalog,
         compiler=CompileCache(catalog, engine.dialect.name),
         cases=cases if cases is not None else CaseSearcher(),
-        alerts=alerts if alerts is not None else AlertCache(engine),
+        alerts=alerts if alerts is not None else AlertCache(engine, catalog=lambda: catalog_now()),
         forecast=_forecaster(),
         row_limit=settings.max_result_rows,
         timeout_s=settings.query_timeout_s,
     )
     services.root_cause = RootCauseAnalysis(services)
+
+    def catalog_now() -> Catalog:
+        return services.catalog  # the monitoring rules and alerts use the app's catalog
+
     audit_log = _audit_log(audit, surface, settings, closers)
     if rate_limit is None and surface in RATE_LIMITED:
         rate_limit = RateLimiter(settings.rate_limit_per_minute)

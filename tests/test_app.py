@@ -224,3 +224,27 @@ def test_the_llm_planner_checks_through_the_app_compile_cache(
         assert calls == [answer.plan.query]  # checked once by the LLM planner, then reused
     finally:
         instance.close()
+
+
+def test_alerts_are_computed_with_the_app_catalog_also_after_a_reload(
+    demo_warehouse_url, monkeypatch
+) -> None:
+    import tools.monitoring as monitoring
+    from semantic_layer.catalog import Catalog
+    from semantic_layer.catalog_loader import default_catalog
+
+    seen = []
+    monkeypatch.setattr(
+        monitoring, "current_alerts", lambda *a, catalog=None, **k: seen.append(catalog) or []
+    )
+    instance = build_app(None, "test", warehouse=demo_warehouse_url, today=TODAY)
+    try:
+        source = instance.services.alerts
+        source.all(*OCTOBER)
+        reloaded = Catalog(default_catalog().spec)
+        instance.replace_catalog(reloaded)
+        source.all(*OCTOBER)  # the cache was cleared: computed again, with the new catalog
+        assert seen[0] is not None and seen[0] is not reloaded
+        assert seen[1] is reloaded and len(seen) == 2
+    finally:
+        instance.close()

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from assistant.planning.lexicon import Lexicon
+    from semantic_layer.catalog import Catalog
     from tools.monitoring import Alert
 
 # (role, since, until) -> alerts whose strongest window ends in [since, until), most severe first.
@@ -34,9 +35,18 @@ class AlertCache:
     """Alerts per window ``[since, until)``, computed once per ``ttl`` seconds (thread-safe);
     what chat and the cockpit share. Calling it returns the alerts ``role`` may see."""
 
-    def __init__(self, warehouse: Engine | str, *, ttl: float = CACHE_SECONDS) -> None:
+    def __init__(
+        self,
+        warehouse: Engine | str,
+        *,
+        ttl: float = CACHE_SECONDS,
+        catalog: Callable[[], Catalog] | None = None,
+    ) -> None:
         self.warehouse = warehouse
         self.ttl = ttl
+        # The application's current catalog (asked at each computation, so a reload reaches
+        # the alerts); None: the packaged one.
+        self.catalog = catalog
         self._lock = threading.Lock()
         self._locks: dict[tuple[date, date], threading.Lock] = {}
         self._cache: dict[tuple[date, date], tuple[float, list[Alert]]] = {}
@@ -51,9 +61,17 @@ class AlertCache:
             hit = self._cache.get(key)
             if hit is not None and hit[0] + self.ttl >= time.monotonic():
                 return hit[1]
-            alerts = current_alerts(self.warehouse, until, lookback_days=(until - since).days)
+            extra = {"catalog": self.catalog()} if self.catalog is not None else {}
+            alerts = current_alerts(
+                self.warehouse, until, lookback_days=(until - since).days, **extra
+            )
             self._cache[key] = (time.monotonic(), alerts)
             return alerts
+
+    def clear(self) -> None:
+        """Forget computed alerts (after a catalog reload)."""
+        with self._lock:
+            self._cache.clear()
 
     def __call__(self, role: Role, since: date, until: date) -> list[Alert]:
         return [a for a in self.all(since, until) if scope_visible(role, a.scope)]

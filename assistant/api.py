@@ -9,7 +9,9 @@ Every call takes the caller's role; row access is enforced by the semantic layer
 from __future__ import annotations
 
 import inspect
+import json
 import math
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -23,11 +25,12 @@ from assistant.planning.plans import ConversationState, MetricPlan
 from assistant.ratelimit import RateLimiter
 from assistant.roles import get_role
 from assistant.service import Answer, Assistant
-from assistant.toolset import Tool, ToolError
+from assistant.toolset import Tool, ToolError, check_result_size
 from semantic_layer.catalog import Catalog
 from semantic_layer.errors import SemanticLayerError
 from semantic_layer.executor import MetricResult, execute
 from semantic_layer.query import Filter, MetricQuery, TimeRange
+from tools.audit import AuditEntry, AuditLog
 from tools.errors import ServicePilotError
 
 if TYPE_CHECKING:
@@ -117,7 +120,11 @@ class ServicePilotAPI:
         data["time_attribution"] = sorted({c.time_dimension or "period end" for c in components})
         return data
 
-    def query_metrics(self, query: MetricQuery | dict[str, Any], role: str | None) -> MetricResult:
+    def query_metrics(
+        self, query: MetricQuery | dict[str, Any], role: str | None, row_limit: int | None = None
+    ) -> MetricResult:
+        """Run ``query`` as ``role``; ``row_limit`` (default: the warehouse's) caps the rows
+        fetched — a larger result comes back ``truncated``."""
         role_obj = get_role(role)
         mq = query if isinstance(query, MetricQuery) else MetricQuery.model_validate(query)
         authorize(role_obj, MetricPlan(query=mq, interpretation=""))
@@ -127,7 +134,7 @@ class ServicePilotAPI:
             services.engine,
             catalog=services.catalog,
             policy=role_obj.policy,
-            row_limit=services.row_limit,
+            row_limit=row_limit or services.row_limit,
             timeout_s=services.timeout_s,
             compiled=services.compiler.compile(mq, role_obj.policy),
         )
@@ -137,6 +144,25 @@ class ServicePilotAPI:
         data = json_safe(result.to_dict())
         data["value"] = headline_value(result)
         return data
+
+    def record_operation(self, operation: str, arguments: dict[str, Any], **kw: Any) -> str | None:
+        """Audit a data operation run through this application (see ``record_operation``)."""
+        return record_operation(self.app.audit, self.app.surface, operation, arguments, **kw)
+
+    # -- limits of the tool surfaces -------------------------------------------------------
+
+    def check_tool_call(self, caller: str | None) -> None:
+        """Count one tool call for ``caller`` (user, else role); RateLimited when over."""
+        if self.app.tool_rate_limit is not None:
+            self.app.tool_rate_limit.check(caller)
+
+    @property
+    def tool_max_rows(self) -> int:
+        return self.app.settings.tool_max_rows
+
+    @property
+    def tool_max_bytes(self) -> int:
+        return self.app.settings.tool_max_bytes
 
     # -- cases, root cause, alerts ---------------------------------------------------------
 
@@ -185,6 +211,46 @@ def headline_value(result: MetricResult | None) -> float | None:
     return float(value)
 
 
+def record_operation(
+    audit: AuditLog | None,
+    surface: str,
+    operation: str,
+    arguments: dict[str, Any],
+    *,
+    user: str | None,
+    role: str | None,
+    started: float,
+    result: MetricResult | None = None,
+    summary: str = "",
+) -> str | None:
+    """Write a data operation that is not a question (``servicepilot query``, ``alerts``,
+    ``forecast``, ``cases search/why``) to the audit log, like an answer: who, which role, what
+    ran and how many rows. Returns a warning when the log cannot be written (the result
+    stands; the gap is made visible), else None."""
+    if audit is None:
+        return None
+    args = json_safe(arguments)
+    entry = AuditEntry(
+        question=f"{operation} {json.dumps(args, ensure_ascii=False, sort_keys=True)}",
+        language="en",
+        plan_kind=operation,
+        plan=args,
+        answer=summary,
+        latency_ms=(time.perf_counter() - started) * 1000,
+        planner="none",
+        username=user,
+        role=role,
+        surface=surface,
+        sql=result.sql if result is not None else None,
+        result_rows=len(result.data) if result is not None else None,
+    )
+    try:
+        audit.record(entry)
+    except Exception as exc:  # noqa: BLE001 - reported to the caller, never hidden
+        return f"Audit log unavailable: {exc}"
+    return None
+
+
 # -- the shared tools over this API (MCP and the HTTP endpoints) ------------------------------
 
 
@@ -205,7 +271,8 @@ class AppBackend:
         return self.api.today
 
     def run_query(self, query: MetricQuery) -> MetricResult:
-        return self.api.query_metrics(query, self.role)
+        # Fetch one row past the cap, so a larger result is refused without reading it all.
+        return self.api.query_metrics(query, self.role, row_limit=self.api.tool_max_rows)
 
     def find_cases(
         self, text: str, filters: tuple[Filter, ...], k: int, resolved_only: bool
@@ -269,7 +336,10 @@ RECOVERABLE = (SemanticLayerError, ServicePilotError, ValueError, LookupError)
 
 def tool_endpoint(tool: Tool, backend: Callable[..., AppBackend]) -> Callable[..., Any]:
     """``tool`` as a plain function with the tool's own keyword parameters (what MCP and Gradio
-    read to publish its schema); ``backend(**extra)`` gives the caller's backend."""
+    read to publish its schema); ``backend(**extra)`` gives the caller's backend.
+
+    The limits of every tool surface live here, once: tool calls per user per minute, and the
+    largest answer in bytes (rows are capped by the tool itself, see ``query_metrics``)."""
 
     fields = tool.arguments.model_fields
     optional = {name for name, info in fields.items() if not info.is_required()}
@@ -279,7 +349,11 @@ def tool_endpoint(tool: Tool, backend: Callable[..., AppBackend]) -> Callable[..
         # An optional argument left empty (None, or "" from a form or gradio_client) takes the
         # tool's default.
         args = {k: v for k, v in kwargs.items() if not (k in optional and v in (None, ""))}
-        return tool_json(tool, tool.call(backend(**extra), args))
+        caller = backend(**extra)
+        caller.api.check_tool_call(caller.user or caller.role)
+        data = tool_json(tool, tool.call(caller, args))
+        check_result_size(tool.name, data, caller.api.tool_max_bytes)
+        return data
 
     params = [
         inspect.Parameter(

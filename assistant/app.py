@@ -52,6 +52,7 @@ class App:
     planner_kind: str = "offline"
     audit: AuditLog | None = None
     rate_limit: RateLimiter | None = None
+    tool_rate_limit: RateLimiter | None = None  # every tool endpoint and MCP tool, per user
     cockpit_alert_days: int | None = None  # the cockpit's alert window; None: no alert panel
     _closers: list[Any] = field(default_factory=list, repr=False)
 
@@ -84,6 +85,8 @@ class App:
         self.services.catalog = catalog
         self.services.compiler = CompileCache(catalog, self.services.compiler.dialect)
         self.services.monitoring = None
+        if isinstance(self.services.alerts, AlertCache):
+            self.services.alerts.clear()  # computed with the old definitions
         self.assistant.planner = make_planner(self.planner_kind, self.services, self.settings)
 
     def close(self) -> None:
@@ -102,7 +105,9 @@ def make_planner(kind: str, services: Services, settings: Settings) -> Planner:
     if kind == "llm":
         from assistant.llm.planner import LLMPlanner  # LangChain loads only when asked for
 
-        llm = LLMPlanner.from_settings(settings, catalog=services.catalog, fallback=offline)
+        llm = LLMPlanner.from_settings(
+            settings, catalog=services.catalog, fallback=offline, check=services.compiler.compile
+        )
         if llm is None:
             raise ConfigError(
                 "No LLM is configured (llm_provider = none). Set SERVICEPILOT_LLM_PROVIDER "
@@ -124,6 +129,7 @@ def build_app(
     cases: CaseSearcher | None = None,
     alerts: AlertSource | None = None,
     rate_limit: RateLimiter | None = None,
+    tool_rate_limit: RateLimiter | None = None,
     cockpit_alert_days: int | None = None,
 ) -> App:
     """Build the application for one surface.
@@ -132,8 +138,10 @@ def build_app(
     ``audit``: an AuditLog, True (the settings' operations store), False, or None (on for the
     cli/ui/mcp surfaces). ``cases``/``alerts``/``rate_limit`` replace the defaults (the case
     index of the settings, alerts detected over this warehouse and cached, the settings' rate
-    limit on ui/mcp) — tests pass their own. ``cockpit_alert_days``: the cockpit's alert
-    window (the web UI sets it; other surfaces show no alert panel).
+    limit on ui/mcp) — tests pass their own. ``tool_rate_limit``: tool calls per user per
+    minute on every surface (default: the settings' ``tool_rate_limit_per_minute``).
+    ``cockpit_alert_days``: the cockpit's alert window (the web UI sets it; other surfaces
+    show no alert panel).
     """
     settings = settings or load_settings()
     closers: list[Any] = []
@@ -149,15 +157,25 @@ def build_app(
         catalog=catalog,
         compiler=CompileCache(catalog, engine.dialect.name),
         cases=cases if cases is not None else CaseSearcher(),
-        alerts=alerts if alerts is not None else AlertCache(engine),
+        alerts=alerts if alerts is not None else AlertCache(engine, catalog=lambda: catalog_now()),
         forecast=_forecaster(),
         row_limit=settings.max_result_rows,
         timeout_s=settings.query_timeout_s,
     )
     services.root_cause = RootCauseAnalysis(services)
+
+    def catalog_now() -> Catalog:
+        return services.catalog  # the monitoring rules and alerts use the app's catalog
+
     audit_log = _audit_log(audit, surface, settings, closers)
     if rate_limit is None and surface in RATE_LIMITED:
         rate_limit = RateLimiter(settings.rate_limit_per_minute)
+    if tool_rate_limit is None:
+        tool_rate_limit = RateLimiter(
+            settings.tool_rate_limit_per_minute,
+            what="tool calls",
+            setting="SERVICEPILOT_TOOL_RATE_LIMIT_PER_MINUTE",
+        )
     assistant = Assistant(
         services,
         make_planner(planner, services, settings),
@@ -175,6 +193,7 @@ def build_app(
         planner_kind=planner,
         audit=audit_log,
         rate_limit=rate_limit,
+        tool_rate_limit=tool_rate_limit,
         cockpit_alert_days=cockpit_alert_days,
         _closers=closers,
     )
@@ -187,10 +206,16 @@ def _audit_log(
         return audit
     if audit is False or (audit is None and surface not in AUDITED):
         return None
+    log = open_audit_log(settings)
+    closers.append(log.store.close)
+    return log
+
+
+def open_audit_log(settings: Settings) -> AuditLog:
+    """The audit log of the settings' operations store (close it with ``log.store.close()``);
+    for a command that audits without building the whole application (``cases search``)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    ops = OpsStore(settings.resolved_ops_url)
-    closers.append(ops.close)
-    return AuditLog(ops)
+    return AuditLog(OpsStore(settings.resolved_ops_url))
 
 
 def _forecaster() -> Any:

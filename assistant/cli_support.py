@@ -1,5 +1,5 @@
 """Shared plumbing for CLI commands: the options several commands take (``--db``, ``--json``,
-``--today``, ``--role``, ``--llm``), output, exit codes.
+``--today``, ``--role``, ``--user``, ``--llm``), output, exit codes.
 
 Exit codes: 0 success, 1 a user-recoverable error, 2 bad configuration or usage,
 3 warehouse unreachable or malformed, 4 input validation failed (nothing written).
@@ -8,6 +8,7 @@ Exit codes: 0 success, 1 a user-recoverable error, 2 bad configuration or usage,
 from __future__ import annotations
 
 import functools
+import getpass
 import json
 import os
 import sys
@@ -69,6 +70,37 @@ def role_option(
     help: str = "Role whose row access applies (see assistant/roles.yml; default executive).",
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return click.option("--role", default=None, help=help)
+
+
+LOCAL_ROLE = "analyst"
+
+
+def local_user() -> str:
+    """The identity of a person running the CLI on this machine: ``local:<os user>``."""
+    try:
+        name = getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (containers)
+        name = "unknown"
+    return f"local:{name}"
+
+
+def identity_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--user`` and ``--role`` for a command that reads data: the role's row policy applies
+    and the audit log records both. Default: the local analyst (``local:<os user>``,
+    role analyst — all regions, as on the analyst's own machine)."""
+    func = click.option(
+        "--role",
+        default=LOCAL_ROLE,
+        show_default=True,
+        help="Role whose row access applies (see assistant/roles.yml).",
+    )(func)
+    return click.option(
+        "--user",
+        default=None,
+        metavar="NAME",
+        help="Who runs the command, as the audit log records it (default: local:<os user>).",
+        callback=lambda ctx, param, value: value or local_user(),
+    )(func)
 
 
 def emit_json(payload: Any) -> None:

@@ -1,4 +1,5 @@
-"""Per-user question rate limit for the UI, the Gradio API and MCP (sliding one-minute window)."""
+"""Per-user rate limits (sliding one-minute window): questions in the UI, the Gradio API and
+MCP; tool calls on every tool endpoint and MCP tool."""
 
 from __future__ import annotations
 
@@ -11,13 +12,21 @@ from assistant.errors import AssistantError
 
 
 class RateLimited(AssistantError):
-    """Too many questions from one user in the last minute."""
+    """Too many questions or tool calls from one user in the last minute."""
 
 
 class RateLimiter:
-    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        per_minute: int,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        what: str = "questions",
+        setting: str = "SERVICEPILOT_RATE_LIMIT_PER_MINUTE",
+    ) -> None:
         self.per_minute = per_minute
         self.clock = clock
+        self.what, self.setting = what, setting
         self._seen: dict[str, deque[float]] = defaultdict(deque)
         self._lock = threading.Lock()
 
@@ -31,7 +40,7 @@ class RateLimiter:
             if len(window) >= self.per_minute:
                 wait = 60.0 - (now - window[0])
                 raise RateLimited(
-                    f"Too many questions: at most {self.per_minute} per minute per user. "
-                    f"Try again in {wait:.0f} s (limit: SERVICEPILOT_RATE_LIMIT_PER_MINUTE)."
+                    f"Too many {self.what}: at most {self.per_minute} per minute per user. "
+                    f"Try again in {wait:.0f} s (limit: {self.setting})."
                 )
             window.append(now)

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from assistant.errors import AssistantError
@@ -14,6 +13,7 @@ from assistant.planning.lexicon import Lexicon
 from semantic_layer.errors import closest
 from semantic_layer.policy import AccessPolicy
 from semantic_layer.query import Filter
+from semantic_layer.yaml_load import YamlFileError, read_yaml
 
 ROLES_FILE = Path(__file__).with_name("roles.yml")
 DEFAULT_ROLE = "executive"
@@ -48,8 +48,11 @@ class Role(BaseModel):
 
 @lru_cache(maxsize=4)
 def load_roles(path: Path = ROLES_FILE) -> dict[str, Role]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    if set(data) != {"roles"}:
+    try:
+        data = read_yaml(path).data or {}
+    except YamlFileError as exc:
+        raise RoleError(str(exc)) from exc
+    if not isinstance(data, dict) or set(data) != {"roles"}:
         raise RoleError(f"{path}: the file must have exactly one top-level key, 'roles'.")
     roles = {}
     for name, body in (data["roles"] or {}).items():

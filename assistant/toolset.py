@@ -15,6 +15,7 @@ exclude}]`` (the shorthand ``{"region": ["east"]}`` is accepted too). A bad argu
 from __future__ import annotations
 
 import inspect
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -161,7 +162,31 @@ def query_metrics(
         )
     except ValidationError as exc:
         raise ToolError(validation_text(exc)) from exc
-    return backend.run_query(query), notes
+    result = backend.run_query(query)
+    if result.truncated:
+        raise ToolError(too_many_rows(len(result.data)))
+    return result, notes
+
+
+def too_many_rows(max_rows: int) -> str:
+    return (
+        f"Too many rows: the answer would have more than {max_rows:,} rows (the most one answer "
+        "returns). Narrow the question — fewer dimensions, a filter, a shorter period or a "
+        "coarser time_grain, or top-N with rank_by and limit — or export the data with "
+        "`servicepilot query ... --json`."
+    )
+
+
+def check_result_size(tool_name: str, data: Any, max_bytes: int) -> None:
+    """Refuse an answer larger than ``max_bytes`` of JSON (what a surface would send)."""
+    size = len(json.dumps(data, ensure_ascii=False, default=str).encode("utf-8"))
+    if size > max_bytes:
+        raise ToolError(
+            f"Too much data: the {tool_name} answer is {size:,} bytes, more than the "
+            f"{max_bytes:,} one answer may return. Narrow the question (fewer dimensions or "
+            "results, a filter, a shorter period) or export the data with "
+            "`servicepilot query ... --json`."
+        )
 
 
 def ask(backend: ToolBackend, question: str, today: date | None = None) -> dict[str, Any]:

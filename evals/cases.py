@@ -16,10 +16,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from semantic_layer.query import MetricQuery, TimeRange
+from semantic_layer.yaml_load import YamlFileError, read_yaml
 
 CASES_DIR = Path(__file__).resolve().parent / "cases"
 HELD_OUT_PREFIX = "held_out_"
@@ -226,20 +226,13 @@ def _field_path(loc: Iterable[Any]) -> str:
 def _load_file(path: Path) -> tuple[list[LoadedCase], list[str]]:
     problems: list[str] = []
     try:
-        text = path.read_text(encoding="utf-8")
-        root = yaml.compose(text)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark else ""
-        return [], [f"{path}{line}: invalid YAML: {exc}"]
+        doc = read_yaml(path)
+    except YamlFileError as exc:
+        return [], [str(exc)]
+    data = doc.data
     if not isinstance(data, dict) or set(data) != {"cases"} or not isinstance(data["cases"], list):
         return [], [f"{path}:1: a case file is a mapping with one key 'cases' (a list)"]
-    lines = [1] * len(data["cases"])
-    if root is not None:
-        for key, value in root.value:
-            if key.value == "cases":
-                lines = [item.start_mark.line + 1 for item in value.value]
+    lines = [doc.line_of("cases", i) for i in range(len(data["cases"]))]
     suite = path.stem
     held_out_file = suite.startswith(HELD_OUT_PREFIX)
     out: list[LoadedCase] = []

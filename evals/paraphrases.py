@@ -12,10 +12,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from evals.cases import CaseFileError, LoadedCase
 from evals.runner import CORRECT, WRONG_NUMBER, CaseResult
+from semantic_layer.yaml_load import YamlFileError, read_yaml
 
 PARAPHRASES_FILE = Path(__file__).resolve().parent / "paraphrases.yml"
 MIN_PER_CASE = 3
@@ -32,17 +31,17 @@ def load_paraphrases(
     """Paraphrase cases of ``originals`` (those listed in the file); CaseFileError lists
     every problem (unknown or held-out original, fewer than three, wrong language, repeats)."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise CaseFileError([f"{path}: invalid YAML: {exc}"]) from exc
+        doc = read_yaml(path)
+    except YamlFileError as exc:
+        raise CaseFileError([str(exc)]) from exc
+    data = doc.data
     if not isinstance(data, dict) or set(data) != {"paraphrases"}:
         raise CaseFileError([f"{path}: a mapping with one key 'paraphrases' (id -> list)"])
     by_id = {item.case.id: item for item in originals}
-    lines = _lines(path)
     problems: list[str] = []
     out: list[LoadedCase] = []
     for case_id, questions in (data["paraphrases"] or {}).items():
-        where = f"{path}:{lines.get(case_id, 1)} '{case_id}'"
+        where = f"{path}:{doc.line_of('paraphrases', case_id)} '{case_id}'"
         original = by_id.get(case_id)
         if original is None:
             problems.append(f"{where}: no development case with this id")
@@ -70,17 +69,6 @@ def load_paraphrases(
     if problems:
         raise CaseFileError(problems)
     return out
-
-
-def _lines(path: Path) -> dict[str, int]:
-    root = yaml.compose(path.read_text(encoding="utf-8"))
-    lines: dict[str, int] = {}
-    if root is not None:
-        for key, value in root.value:
-            if key.value == "paraphrases":
-                for k, _ in value.value:
-                    lines[k.value] = k.start_mark.line + 1
-    return lines
 
 
 def consistency(results: Sequence[CaseResult]) -> dict[str, dict[str, Any]]:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from evals.runner import CORRECT, GAVE_NUMBER, NO_NUMBER, WRONG_NUMBER, CaseResult, RunResult
+from semantic_layer.yaml_load import read_yaml
 
 
 def _pct(part: int, whole: int) -> float | None:
@@ -229,9 +230,7 @@ FLOORS_PATH = Path(__file__).resolve().parent / "floors.yml"
 
 
 def load_floors(path: Path = FLOORS_PATH) -> dict[str, Any]:
-    import yaml
-
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = read_yaml(path).data or {}
     for planner, sets in data.items():
         for part in ("development", "held_out"):
             floors = (sets or {}).get(part, {})

@@ -14,16 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from semantic_layer.errors import closest
 from semantic_layer.issues import Issue
 from semantic_layer.spec import SECTIONS, SemanticSpec
+from semantic_layer.yaml_load import PathKey, YamlFileError, read_yaml
 
 DEFINITIONS_DIR = Path(__file__).parent / "definitions"
-
-PathKey = tuple[str | int, ...]
 
 
 @dataclass(frozen=True)
@@ -51,25 +49,6 @@ class LoadedSpec:
     def where(self, section: str, name: str, *path: str | int) -> tuple[str, int | None]:
         loc = self.locations.get((section, name))
         return (loc.file, loc.line_of(*path)) if loc else ("", None)
-
-
-def _to_python(node: yaml.Node, path: PathKey, lines: dict[PathKey, int]) -> Any:
-    lines.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        out: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            key = _scalar(key_node)
-            lines[(*path, key)] = key_node.start_mark.line + 1
-            out[key] = _to_python(value_node, (*path, key), lines)
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        return [_to_python(v, (*path, i), lines) for i, v in enumerate(node.value)]
-    return _scalar(node)
-
-
-def _scalar(node: yaml.Node) -> Any:
-    # The composer already resolved the tag (int, bool, str, ...); construct just this node.
-    return yaml.constructor.SafeConstructor().construct_object(node, deep=True)
 
 
 def _fields_at(cls: type[BaseModel], loc: Sequence[str | int]) -> set[str]:
@@ -169,23 +148,14 @@ def load_spec(paths: Iterable[Path] | Path | None = None) -> LoadedSpec:
     for path in files:
         file = path.name
         try:
-            node = yaml.compose(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            issues.append(
-                Issue(
-                    "yaml",
-                    f"Not valid YAML: {exc}.",
-                    "Fix the YAML syntax.",
-                    file,
-                    mark.line + 1 if mark else None,
-                )
-            )
+            doc = read_yaml(path)
+        except YamlFileError as exc:
+            issues.append(Issue("yaml", exc.problem, "Fix the YAML there.", file, exc.line))
             continue
-        if node is None:
+        if doc.data is None:
             continue
-        lines: dict[PathKey, int] = {}
-        data = _to_python(node, (), lines)
+        lines: dict[PathKey, int] = doc.lines
+        data = doc.data
         if not isinstance(data, dict):
             issues.append(
                 Issue(

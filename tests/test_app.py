@@ -188,3 +188,63 @@ def test_roles_are_checked_once_for_every_plan_kind(app) -> None:
         "下个月投诉量预计多少？", state=ConversationState(today=TODAY, role="agent")
     )
     assert answer.result is None and answer.text == "角色“客服专员”不能查询指标，只能搜索相似案例。"
+
+
+def test_the_llm_planner_checks_through_the_app_compile_cache(
+    demo_warehouse_url, monkeypatch
+) -> None:
+    import assistant.llm.provider as provider
+    import semantic_layer.compiler as compiler
+    from tests.llm.fakes import ScriptedChatModel, draft
+
+    model = ScriptedChatModel(
+        script=[
+            draft(
+                intent="metric",
+                metrics=["ticket_volume"],
+                dimensions=["channel"],
+                time_phrase="上个月",
+            )
+        ]
+    )
+    monkeypatch.setattr(provider, "chat_model_from_settings", lambda settings: model)
+    instance = build_app(None, "test", warehouse=demo_warehouse_url, today=TODAY, planner="llm")
+    try:
+        assert instance.assistant.planner.check == instance.services.compiler.compile
+        calls = []
+        real = compiler.compile_query
+        monkeypatch.setattr(
+            compiler, "compile_query", lambda *a, **k: calls.append(a[0]) or real(*a, **k)
+        )
+        answer = instance.assistant.ask(
+            "上个月各渠道的工单量是多少？", state=ConversationState(today=TODAY, role="executive")
+        )
+        assert answer.planner == "llm" and model.calls == 1
+        assert answer.result is not None and len(answer.result.data) > 1
+        assert calls == [answer.plan.query]  # checked once by the LLM planner, then reused
+    finally:
+        instance.close()
+
+
+def test_alerts_are_computed_with_the_app_catalog_also_after_a_reload(
+    demo_warehouse_url, monkeypatch
+) -> None:
+    import tools.monitoring as monitoring
+    from semantic_layer.catalog import Catalog
+    from semantic_layer.catalog_loader import default_catalog
+
+    seen = []
+    monkeypatch.setattr(
+        monitoring, "current_alerts", lambda *a, catalog=None, **k: seen.append(catalog) or []
+    )
+    instance = build_app(None, "test", warehouse=demo_warehouse_url, today=TODAY)
+    try:
+        source = instance.services.alerts
+        source.all(*OCTOBER)
+        reloaded = Catalog(default_catalog().spec)
+        instance.replace_catalog(reloaded)
+        source.all(*OCTOBER)  # the cache was cleared: computed again, with the new catalog
+        assert seen[0] is not None and seen[0] is not reloaded
+        assert seen[1] is reloaded and len(seen) == 2
+    finally:
+        instance.close()

@@ -429,3 +429,31 @@ def test_cli_themes_and_why(case_env, demo_warehouse_url: str) -> None:
         "Drill-down: category=quality" in why.output and "product_line=water_heater" in why.output
     )
     assert "batch_defect" in why.output
+
+
+def test_cli_search_runs_as_a_role_and_is_audited(case_env) -> None:
+    import sqlalchemy as sa
+
+    from assistant.commands.cases import command
+
+    settings, _ = case_env
+    env = _cli_env(settings)
+    base = ["search", "热水器忽冷忽热", "--k", "5", "--collection", COLLECTION, "--json"]
+    north = CliRunner().invoke(command, [*base, "--role", "north_manager", "--user", "li"], env=env)
+    assert north.exit_code == 0, north.output
+    hits = json.loads(north.output)["hits"]
+    assert hits and all(h["metadata"]["region"] == "north" for h in hits)
+    wider = CliRunner().invoke(
+        command, [*base, "--role", "north_manager", "--allow", "region=east,north"], env=env
+    )
+    assert wider.exit_code != 0
+    assert "--allow region=east is outside role 'north_manager'" in wider.output
+    engine = sa.create_engine(f"duckdb:///{settings.data_dir / 'ops.duckdb'}")
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sa.text("SELECT username, role, plan_kind FROM sp_audit WHERE username = 'li'")
+            ).all()
+    finally:
+        engine.dispose()
+    assert [tuple(r) for r in rows] == [("li", "north_manager", "cases_search")]

@@ -53,6 +53,15 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(
         30, gt=0, description="Questions per user per minute in the UI and API."
     )
+    tool_rate_limit_per_minute: int = Field(
+        60, gt=0, description="Tool calls (HTTP tool endpoints, MCP tools) per user per minute."
+    )
+    tool_max_rows: int = Field(
+        1_000, gt=0, description="Most rows one tool answer returns; a larger result is refused."
+    )
+    tool_max_bytes: int = Field(
+        1_000_000, gt=0, description="Largest tool answer in bytes of JSON; larger is refused."
+    )
     # Similar-case search (tools/cases).
     embedding_model_dir: Path | None = Field(
         None,

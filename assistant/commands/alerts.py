@@ -6,7 +6,13 @@ from datetime import date, timedelta
 
 import click
 
-from assistant.cli_support import db_option, emit_json, handles_errors, json_option
+from assistant.cli_support import (
+    db_option,
+    emit_json,
+    handles_errors,
+    identity_options,
+    json_option,
+)
 
 
 @click.command(name="alerts")
@@ -31,6 +37,7 @@ from assistant.cli_support import db_option, emit_json, handles_errors, json_opt
     help="Rules YAML (default: tools/monitoring/rules.yml).",
 )
 @click.option("--no-explain", is_flag=True, help="Skip the contributor drill-down (faster).")
+@identity_options
 @db_option
 @json_option
 @handles_errors
@@ -39,24 +46,46 @@ def command(
     until: object,
     rules_file: str | None,
     no_explain: bool,
+    user: str,
+    role: str,
     db: str | None,
     as_json: bool,
 ) -> None:
-    """List anomalies of certified KPIs (holiday-aware seasonal baseline). Exit 0 always when
-    the run succeeds; 2 for invalid rules; 3 when the warehouse cannot be read."""
+    """List anomalies of certified KPIs (holiday-aware seasonal baseline), those --role may see
+    (default: the local analyst); the run is audited. Exit 0 always when the run succeeds; 2
+    for invalid rules or an unknown role; 3 when the warehouse cannot be read."""
+    import time
+
+    from assistant.app import build_app
+    from assistant.roles import get_role, scope_visible
     from tools.monitoring.alerts import detect_alerts
     from tools.monitoring.rules import load_rules
-    from tools.settings import warehouse_url_from
-    from tools.warehouse.engine import make_engine
+    from tools.settings import load_settings
 
-    config = load_rules(rules_file)  # validate before touching the warehouse
+    viewer = get_role(role)
     end = until.date() if until else date.today()  # type: ignore[attr-defined]
     start = since.date() if since else end - timedelta(days=28)  # type: ignore[attr-defined]
-    engine = make_engine(warehouse_url_from(db), read_only=True)
+    app = build_app(load_settings(), "cli", warehouse=db)
     try:
-        alerts = detect_alerts(engine, start, end, rules=config, explain=not no_explain)
+        config = load_rules(rules_file, app.catalog)  # validate before reading the warehouse
+        started = time.perf_counter()
+        found = detect_alerts(
+            app.engine, start, end, rules=config, catalog=app.catalog, explain=not no_explain
+        )
+        alerts = [a for a in found if scope_visible(viewer, a.scope)]
+        arguments = {"since": start, "until": end, "rules": rules_file or "packaged"}
+        trouble = app.api.record_operation(
+            "alerts",
+            arguments,
+            user=user,
+            role=role,
+            started=started,
+            summary=f"{len(alerts)} alert(s)",
+        )
     finally:
-        engine.dispose()
+        app.close()
+    if trouble:
+        click.echo(f"warning: {trouble}", err=True)
     if as_json:
         emit_json(
             {

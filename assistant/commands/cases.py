@@ -9,7 +9,13 @@ from typing import Any
 
 import click
 
-from assistant.cli_support import db_option, emit_json, handles_errors, json_option
+from assistant.cli_support import (
+    db_option,
+    emit_json,
+    handles_errors,
+    identity_options,
+    json_option,
+)
 from tools.errors import CaseIndexError, CaseSearchError
 
 collection_option = click.option(
@@ -36,7 +42,9 @@ allow_option = click.option(
 )
 
 
-def _access(allow: tuple[str, ...]) -> Any:
+def _access(allow: tuple[str, ...], role: Any = None) -> Any:
+    """The search's access scope: the role's row filters, narrowed by --allow (which can never
+    reach rows outside the role's)."""
     from tools.cases.search import AccessScope
 
     allowed: dict[str, list[str]] = {}
@@ -47,6 +55,15 @@ def _access(allow: tuple[str, ...]) -> Any:
         allowed.setdefault(key.strip(), []).extend(
             v.strip() for v in values.split(",") if v.strip()
         )
+    for field, permitted in (role.row_filters if role is not None else {}).items():
+        asked = allowed.get(field)
+        outside = sorted(set(asked) - set(permitted)) if asked else []
+        if outside:
+            raise CaseSearchError(
+                f"--allow {field}={','.join(outside)} is outside role '{role.name}' "
+                f"({field}: {', '.join(permitted)}). Use values of the role or another --role."
+            )
+        allowed[field] = list(asked or permitted)
     return AccessScope.of(**allowed) if allowed else None
 
 
@@ -202,6 +219,7 @@ def _hits_text(hits: list[Any]) -> None:
 @click.option("--text-column", default=None, help="Batch mode: column with the query text.")
 @click.option("--id-column", default=None, help="Batch mode: column with a query id.")
 @collection_option
+@identity_options
 @json_option
 @handles_errors
 def search_cmd(
@@ -216,18 +234,28 @@ def search_cmd(
     text_column: str | None,
     id_column: str | None,
     collection: str | None,
+    user: str,
+    role: str,
     as_json: bool,
 ) -> None:
     """Most similar cases to TEXT (or to each row of --queries), with their resolution and
-    root cause, and the root-cause distribution of the hits."""
+    root cause, and the root-cause distribution of the hits. Searches the rows --role may
+    see (default: the local analyst); --allow narrows that further. The run is audited."""
+    import time
+
+    from assistant.api import record_operation
+    from assistant.app import open_audit_log
+    from assistant.roles import get_role
     from tools.cases.rootcause import summarize_root_causes
     from tools.cases.search import CaseFilters, search_cases
     from tools.cases.store import open_store
+    from tools.settings import load_settings
 
     if bool(text) == bool(queries_path):
         raise CaseSearchError("Give the complaint TEXT or --queries FILE.csv (not both).")
     case_filters = CaseFilters.parse(list(filters), resolved_only=resolved_only)
-    access = _access(allow)
+    access = _access(allow, get_role(role))
+    started = time.perf_counter()
     store = open_store(collection)
     queries: list[tuple[str | None, str]]
     if queries_path:
@@ -246,6 +274,22 @@ def search_cmd(
             collapse_duplicates=not keep_duplicates,
         )
         results.append((qid, qtext, hits, summarize_root_causes(hits) if hits else None))
+    audit = open_audit_log(load_settings())
+    try:
+        trouble = record_operation(
+            audit,
+            "cli",
+            "cases_search",
+            {"queries": len(queries), "k": k, "filters": list(filters), "allow": list(allow)},
+            user=user,
+            role=role,
+            started=started,
+            summary=f"{sum(len(r[2]) for r in results)} hit(s)",
+        )
+    finally:
+        audit.store.close()
+    if trouble:
+        click.echo(f"warning: {trouble}", err=True)
     if as_json:
         from tools.pii import mask_pii
 
@@ -384,6 +428,7 @@ def themes_cmd(
     help="Dimensions to decompose the change by.",
 )
 @collection_option
+@identity_options
 @db_option
 @json_option
 @handles_errors
@@ -396,20 +441,30 @@ def why_cmd(
     scope: tuple[str, ...],
     dimensions: str,
     collection: str | None,
+    user: str,
+    role: str,
     db: str | None,
     as_json: bool,
 ) -> None:
     """Why did METRIC change? Contributions by dimension (semantic layer) plus the complaint
-    themes that grew in the same scope, with example ticket ids."""
+    themes that grew in the same scope, with example ticket ids. Runs within the rows --role
+    may see (default: the local analyst); the run is audited."""
     try:
         from tools.cases.why import explain_change
     except ImportError as exc:  # pragma: no cover - the semantic layer is missing
         click.echo(f"Error: `cases why` needs the semantic layer: {exc}", err=True)
         sys.exit(2)
+    import time
+
     from assistant.app import build_app
+    from assistant.authorize import authorize
+    from assistant.planning.plans import RootCause
+    from assistant.roles import get_role
     from semantic_layer.periods import comparison_range
-    from semantic_layer.query import TimeRange
+    from semantic_layer.query import Filter, TimeRange
     from tools.settings import load_settings
+
+    viewer = get_role(role)
 
     s, e = _date(start, "--start"), _date(end, "--end")
     assert s is not None and e is not None
@@ -424,9 +479,19 @@ def why_cmd(
             raise CaseSearchError(f"--scope {expr!r} is not field=value, e.g. region=east.")
         key, value = expr.split("=", 1)
         scope_map[key.strip()] = value.strip()
+    authorize(
+        viewer,
+        RootCause(
+            metric=metric,
+            period=TimeRange(start=s, end=e),
+            compare_period=TimeRange(start=ps, end=pe),
+            scope=tuple(Filter(field=k, op="=", values=(v,)) for k, v in scope_map.items()),
+        ),
+    )
     settings = load_settings()
-    app = build_app(settings, "cli", warehouse=db, audit=False)
+    app = build_app(settings, "cli", warehouse=db)
     try:
+        started = time.perf_counter()
         report = explain_change(
             metric,
             (s, e),
@@ -437,9 +502,17 @@ def why_cmd(
             dimensions=[d.strip() for d in dimensions.split(",") if d.strip()],
             collection=collection,
             settings=settings,
+            policy=viewer.policy,
+            access=_access((), viewer),
+        )
+        arguments = {"metric": metric, "period": [s, e], "previous": [ps, pe], "scope": scope_map}
+        trouble = app.api.record_operation(
+            "cases_why", arguments, user=user, role=role, started=started, summary=report.summary()
         )
     finally:
         app.close()
+    if trouble:
+        click.echo(f"warning: {trouble}", err=True)
     if as_json:
         emit_json({"ok": True, **report.to_dict()})
         return

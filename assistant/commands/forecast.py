@@ -6,7 +6,14 @@ from datetime import date
 
 import click
 
-from assistant.cli_support import db_option, emit_json, handles_errors, json_option, today_option
+from assistant.cli_support import (
+    db_option,
+    emit_json,
+    handles_errors,
+    identity_options,
+    json_option,
+    today_option,
+)
 
 
 @click.command(name="forecast")
@@ -26,6 +33,7 @@ from assistant.cli_support import db_option, emit_json, handles_errors, json_opt
 @click.option("--weeks", type=click.IntRange(2, 8), default=4, show_default=True)
 @today_option("Forecast from the last complete week before this day.")
 @click.option("--no-backtest", is_flag=True, help="Skip the rolling-origin backtest.")
+@identity_options
 @db_option
 @json_option
 @handles_errors
@@ -35,29 +43,58 @@ def command(
     weeks: int,
     today: date,
     no_backtest: bool,
+    user: str,
+    role: str,
     db: str | None,
     as_json: bool,
 ) -> None:
-    """Forecast weekly volume with 80/95 % intervals; backtested against seasonal-naive."""
+    """Forecast weekly volume with 80/95 % intervals; backtested against seasonal-naive. Runs
+    within the rows --role may see (default: the local analyst); the run is audited."""
+    import time
+
+    from assistant.app import build_app
+    from assistant.roles import get_role
     from semantic_layer.executor import execute
     from semantic_layer.query import MetricQuery
+    from tools.errors import ConfigError
     from tools.monitoring.forecast import forecast_volume
-    from tools.settings import warehouse_url_from
-    from tools.warehouse.engine import make_engine
+    from tools.settings import load_settings
 
-    day = today
-    engine = make_engine(warehouse_url_from(db), read_only=True)
+    viewer = get_role(role)
+    # A forecast's scope is one value per dimension: a role's row filter becomes part of it.
+    fixed: dict[str, str] = {}
+    for field, allowed in viewer.row_filters.items():
+        if len(allowed) != 1:
+            raise ConfigError(
+                f"Role '{role}' sees several {field} values ({', '.join(map(str, allowed))}); "
+                f"a forecast covers one. Use a role with one {field}."
+            )
+        fixed[field] = str(allowed[0])
+    app = build_app(load_settings(), "cli", warehouse=db, today=today)
     try:
-        scopes: list[dict[str, str]] = [{}]
+        started = time.perf_counter()
+        scopes: list[dict[str, str]] = [dict(fixed)]
         if by:
-            values = execute(MetricQuery(metrics=(metric,), dimensions=(by,)), engine).data[by]
-            scopes = [{by: str(v)} for v in values.dropna()]
+            listing = MetricQuery(metrics=(metric,), dimensions=(by,))
+            values = execute(listing, app.engine, catalog=app.catalog, policy=viewer.policy)
+            scopes = [{**fixed, by: str(v)} for v in values.data[by].dropna()]
         results = [
-            forecast_volume(engine, metric, weeks, s, day, with_backtest=not no_backtest)
+            forecast_volume(app.engine, metric, weeks, s, today, with_backtest=not no_backtest)
             for s in scopes
         ]
+        arguments = {"metric": metric, "by": by, "weeks": weeks, "today": today}
+        trouble = app.api.record_operation(
+            "forecast",
+            arguments,
+            user=user,
+            role=role,
+            started=started,
+            summary=f"{len(results)} forecast(s)",
+        )
     finally:
-        engine.dispose()
+        app.close()
+    if trouble:
+        click.echo(f"warning: {trouble}", err=True)
     if as_json:
         emit_json({"ok": True, "forecasts": [r.to_dict() for r in results]})
         return

@@ -6,7 +6,13 @@ from datetime import date
 
 import click
 
-from assistant.cli_support import db_option, emit_json, handles_errors, json_option
+from assistant.cli_support import (
+    db_option,
+    emit_json,
+    handles_errors,
+    identity_options,
+    json_option,
+)
 from semantic_layer.query import Filter, MetricQuery, OrderBy, TimeRange
 from tools.errors import ConfigError
 
@@ -41,6 +47,7 @@ def parse_filter(text: str) -> Filter:
 @click.option("--order-by", "order_by", multiple=True, help="Field; prefix '-' for descending.")
 @click.option("--limit", type=int, help="Maximum rows.")
 @click.option("--sql", "show_sql", is_flag=True, help="Also print the SQL that ran.")
+@identity_options
 @db_option
 @json_option
 @handles_errors
@@ -55,13 +62,19 @@ def command(
     order_by: tuple[str, ...],
     limit: int | None,
     show_sql: bool,
+    user: str,
+    role: str,
     db: str | None,
     as_json: bool,
 ) -> None:
-    """Compute certified metrics, e.g. `--metric csat --by region --grain month`."""
-    from semantic_layer.executor import execute
-    from tools.settings import load_settings, warehouse_url_from
-    from tools.warehouse.engine import make_engine
+    """Compute certified metrics, e.g. `--metric csat --by region --grain month`. Runs as
+    --user/--role (default: the local analyst): the role's row access applies, and the run
+    is written to the audit log."""
+    import time
+
+    from assistant.app import build_app
+    from assistant.roles import get_role
+    from tools.settings import load_settings
 
     if (start is None) != (end is None):
         raise ConfigError("Give both --from and --to (end exclusive), or neither.")
@@ -80,14 +93,19 @@ def command(
         )
     except ValueError as exc:
         raise ConfigError(f"Invalid query: {exc}") from exc
-    settings = load_settings()
-    engine = make_engine(warehouse_url_from(db, settings), read_only=True)
+    get_role(role)  # an unknown role fails before the warehouse is opened
+    app = build_app(load_settings(), "cli", warehouse=db)
     try:
-        result = execute(
-            query, engine, row_limit=settings.max_result_rows, timeout_s=settings.query_timeout_s
+        started = time.perf_counter()
+        result = app.api.query_metrics(query, role)
+        arguments = query.model_dump(mode="json", exclude_defaults=True)
+        trouble = app.api.record_operation(
+            "query", arguments, user=user, role=role, started=started, result=result
         )
     finally:
-        engine.dispose()
+        app.close()
+    if trouble:
+        click.echo(f"warning: {trouble}", err=True)
     if as_json:
         emit_json({"ok": True, **result.to_dict()})
         return

@@ -12,6 +12,7 @@ every problem is raised as ``DraftRejected`` whose text (often the semantic laye
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
@@ -283,14 +284,24 @@ def draft_filters(catalog: Catalog, draft: Any) -> tuple[Filter, ...]:
 # -- plans ----------------------------------------------------------------------------------
 
 
-def _compile(query: MetricQuery, catalog: Catalog) -> None:
+Check = Callable[[MetricQuery], object]
+
+
+def _compile(query: MetricQuery, catalog: Catalog, check: Check | None) -> None:
+    """Compile ``query`` to check it, through the app's CompileCache when given (the answer
+    then runs this compiled query instead of compiling it again)."""
     try:
-        compile_query(query, catalog)
+        if check is not None:
+            check(query)
+        else:
+            compile_query(query, catalog)
     except SemanticLayerError as exc:
         raise DraftRejected(str(exc)) from exc
 
 
-def _query(catalog: Catalog, draft: Any, metrics: tuple[str, ...], time: _Time) -> MetricQuery:
+def _query(
+    catalog: Catalog, draft: Any, metrics: tuple[str, ...], time: _Time, check: Check | None
+) -> MetricQuery:
     order_by: tuple[OrderBy, ...] = ()
     limit = draft.limit
     if draft.rank_by:
@@ -314,7 +325,7 @@ def _query(catalog: Catalog, draft: Any, metrics: tuple[str, ...], time: _Time) 
         )
     except ValidationError as exc:
         raise DraftRejected(validation_text(exc)) from exc
-    _compile(query, catalog)
+    _compile(query, catalog, check)
     return query
 
 
@@ -338,8 +349,15 @@ def _metric_plan(
     )
 
 
-def draft_to_plan(draft: Any, question: str, state: ConversationState, catalog: Catalog) -> Plan:
-    """Turn a validated draft into a Plan whose queries compile; raise DraftRejected."""
+def draft_to_plan(
+    draft: Any,
+    question: str,
+    state: ConversationState,
+    catalog: Catalog,
+    check: Check | None = None,
+) -> Plan:
+    """Turn a validated draft into a Plan whose queries compile (through ``check``, the app's
+    CompileCache, when given); raise DraftRejected."""
     language = language_of(question)
     intent = draft.intent
     if intent == "out_of_scope":
@@ -366,7 +384,7 @@ def draft_to_plan(draft: Any, question: str, state: ConversationState, catalog: 
         except SemanticLayerError as exc:
             raise DraftRejected(str(exc)) from exc
     if intent == "clarify":
-        return _clarify(draft, question, state, catalog, language)
+        return _clarify(draft, question, state, catalog, language, check)
     if not metrics:
         raise DraftRejected(
             f"intent '{intent}' needs at least one metric name from the catalog in `metrics`; "
@@ -374,8 +392,8 @@ def draft_to_plan(draft: Any, question: str, state: ConversationState, catalog: 
         )
     time = resolve_time(draft, question, state, language)
     if intent == "root_cause":
-        return _root_cause(draft, catalog, metrics[0], time, language)
-    query = _query(catalog, draft, metrics, time)
+        return _root_cause(draft, catalog, metrics[0], time, language, check)
+    query = _query(catalog, draft, metrics, time, check)
     return _metric_plan(catalog, query, language, time.assumptions, state)
 
 
@@ -392,7 +410,9 @@ def _check_case_search(question: str, catalog: Catalog) -> None:
         )
 
 
-def _clarify(draft: Any, question: str, state, catalog: Catalog, language: str) -> Plan:
+def _clarify(
+    draft: Any, question: str, state, catalog: Catalog, language: str, check: Check | None
+) -> Plan:
     candidates = tuple(dict.fromkeys([*draft.clarify_metrics, *draft.metrics]))[:3]
     if len(candidates) < 2:
         raise DraftRejected(
@@ -402,7 +422,7 @@ def _clarify(draft: Any, question: str, state, catalog: Catalog, language: str) 
     time = resolve_time(draft, question, state, language)
     options = []
     for name in candidates:
-        query = _query(catalog, draft.model_copy(update={"rank_by": None}), (name,), time)
+        query = _query(catalog, draft.model_copy(update={"rank_by": None}), (name,), time, check)
         label = catalog.metric(name).label
         options.append(
             ClarificationOption(
@@ -416,14 +436,16 @@ def _clarify(draft: Any, question: str, state, catalog: Catalog, language: str) 
     )
 
 
-def _root_cause(draft: Any, catalog: Catalog, metric: str, time: _Time, language: str) -> Plan:
+def _root_cause(
+    draft: Any, catalog: Catalog, metric: str, time: _Time, language: str, check: Check | None
+) -> Plan:
     period = time.time_range
     assert period is not None  # resolve_time always gives a period
     compare = time.compare or "previous_period"
     before = comparison_range(period, compare)
     scope = draft_filters(catalog, draft)
     probe = MetricQuery(metrics=(metric,), time_range=period, filters=scope)
-    _compile(probe, catalog)
+    _compile(probe, catalog, check)
     label = catalog.metric(metric).label
     last_day, prev_last = period.end - timedelta(days=1), before.end - timedelta(days=1)
     notes = "".join(f" ({n})" for n in time.assumptions)

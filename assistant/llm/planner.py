@@ -35,7 +35,7 @@ from assistant.llm.context import (
     history_text,
     language_of,
 )
-from assistant.llm.draft import DraftRejected, draft_json, draft_model, draft_to_plan
+from assistant.llm.draft import Check, DraftRejected, draft_json, draft_model, draft_to_plan
 from assistant.llm.local_server import crash_report
 from assistant.planning.plans import Clarification, ConversationState, Plan
 from assistant.planning.time_parser import TimeParseError, parse_time
@@ -129,8 +129,12 @@ class LLMPlanner:
         timeout_s: float = DEFAULT_TIMEOUT_S,
         mask: Mask | None = None,
         catalog_detail: CatalogDetail = "full",
+        check: Check | None = None,
     ) -> None:
         self.chat_model = chat_model
+        # Compiles a draft's query to check it; the application passes its CompileCache, so
+        # the answer runs the very compiled query checked here (as the offline planner does).
+        self.check = check
         self.catalog_detail = catalog_detail
         self.catalog = catalog or default_catalog()
         self._fallback = fallback
@@ -151,6 +155,7 @@ class LLMPlanner:
         catalog: Catalog | None = None,
         fallback: Planner | None = None,
         mask: Mask | None = None,
+        check: Check | None = None,
     ) -> LLMPlanner | None:
         """The planner the settings describe, or None when ``llm_provider`` is ``none``."""
         from assistant.llm.provider import chat_model_from_settings
@@ -167,6 +172,7 @@ class LLMPlanner:
             timeout_s=settings.llm_timeout_s,
             mask=mask,
             catalog_detail=settings.llm_catalog_detail,
+            check=check,
         )
 
     @property
@@ -224,7 +230,7 @@ class LLMPlanner:
             budget.charge(tokens)
             if error is None and parsed is not None:
                 try:
-                    plan = draft_to_plan(parsed, question, state, self.catalog)
+                    plan = draft_to_plan(parsed, question, state, self.catalog, self.check)
                 except DraftRejected as exc:
                     error = str(exc)
                 except Exception as exc:  # a draft we failed to read must not lose the answer

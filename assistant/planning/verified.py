@@ -13,7 +13,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from assistant.planning.time_parser import parse_time
@@ -21,6 +20,7 @@ from semantic_layer.catalog import Catalog
 from semantic_layer.compiler import compile_query
 from semantic_layer.errors import SemanticLayerError
 from semantic_layer.query import MetricQuery, TimeRange
+from semantic_layer.yaml_load import YamlFileError, read_yaml
 
 VERIFIED_FILE = Path(__file__).with_name("verified_questions.yml")
 MATCH_RATIO = 0.92  # near-identical phrasings only: a verified answer must be the one meant
@@ -83,7 +83,12 @@ def load_verified_questions(
     path: Path = VERIFIED_FILE, catalog: Catalog | None = None
 ) -> VerifiedQuestions:
     """Load and check the file; with a catalog, every entry is also compiled once."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    try:
+        data = read_yaml(path).data or {}
+    except YamlFileError as exc:
+        raise VerifiedQuestionsError(str(exc)) from exc
+    if not isinstance(data, dict):
+        raise VerifiedQuestionsError(f"{path}:1: expected a mapping with a 'questions:' list.")
     unknown = set(data) - {"questions"}
     if unknown:
         raise VerifiedQuestionsError(

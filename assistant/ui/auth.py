@@ -32,9 +32,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-import yaml
-
+from assistant.errors import AssistantError
 from assistant.roles import RoleError, get_role
+from semantic_layer.yaml_load import YamlFileError, read_yaml
 
 log = logging.getLogger(__name__)
 USERS_FILE = Path(__file__).resolve().parent.parent / "users.yml"
@@ -42,8 +42,10 @@ ALGORITHM = "pbkdf2_sha256"
 ITERATIONS = 200_000
 
 
-class AuthConfigError(ValueError):
-    """The users file is missing or invalid."""
+class AuthConfigError(AssistantError, ValueError):
+    """The users file is missing or invalid (a configuration error: exit code 2)."""
+
+    exit_code = 2
 
 
 @dataclass(frozen=True)
@@ -106,8 +108,13 @@ class UserDirectory:
                 f"Users file {path} does not exist. Create it (see docs/ui.md) or start with "
                 "--no-auth for a local single-user session."
             )
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        if set(data) != {"users"} or not isinstance(data["users"], dict):
+        try:
+            data = read_yaml(path).data or {}
+        except YamlFileError as exc:
+            raise AuthConfigError(str(exc)) from exc
+        if not isinstance(data, dict) or set(data) != {"users"}:
+            raise AuthConfigError(f"{path}: the file must have exactly one top-level key, 'users'.")
+        if not isinstance(data["users"], dict):
             raise AuthConfigError(f"{path}: the file must have exactly one top-level key, 'users'.")
         users: dict[str, User] = {}
         for name, body in data["users"].items():

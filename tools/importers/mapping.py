@@ -25,8 +25,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy import Date, DateTime, String
 
 from semantic_layer.errors import did_you_mean
+from semantic_layer.yaml_load import PathKey as Path_
+from semantic_layer.yaml_load import YamlFileError, line_of, read_yaml
 from tools.errors import MappingError
-from tools.importers.yaml_lines import Path_, line_of, load_yaml_with_lines
 from tools.warehouse.codes import CODED_COLUMNS
 from tools.warehouse.schema import CONTRACT_TABLES, metadata
 
@@ -278,8 +279,11 @@ def resolve_mapping_path(name_or_path: str | Path) -> Path:
 def load_mapping(name_or_path: str | Path) -> MappingFile:
     """Load and check a mapping; every problem is reported at once with ``file:line``."""
     path = resolve_mapping_path(name_or_path)
-    text = path.read_text(encoding="utf-8")
-    data, lines = load_yaml_with_lines(text, path)
+    try:
+        doc = read_yaml(path)
+    except YamlFileError as exc:
+        raise MappingError(str(exc)) from exc
+    data, lines = doc.data, doc.lines
     if not isinstance(data, dict):
         raise MappingError(
             f"{path}:1: a mapping must be a YAML block with `name`, `source` and "

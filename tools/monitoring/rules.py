@@ -10,7 +10,6 @@ from pathlib import Path
 from statistics import NormalDist
 from typing import Any, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -24,6 +23,7 @@ from pydantic import (
 from semantic_layer.catalog import Catalog
 from semantic_layer.catalog_loader import default_catalog
 from semantic_layer.errors import closest
+from semantic_layer.yaml_load import YamlFileError, parse_yaml
 from tools.errors import ConfigError
 from tools.monitoring.calendar import HolidayCalendar, HolidayEvent, demo_calendar
 
@@ -169,36 +169,6 @@ def metric_kind(catalog: Catalog, metric_name: str) -> str | None:
     return None
 
 
-def _lines(text: str) -> dict[tuple[Any, ...], int]:
-    """YAML path (keys and list indexes) -> 1-based line, for pointing at a field."""
-    out: dict[tuple[Any, ...], int] = {}
-
-    def walk(node: yaml.Node, path: tuple[Any, ...]) -> None:
-        out[path] = node.start_mark.line + 1
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                out[(*path, key.value)] = key.start_mark.line + 1
-                walk(value, (*path, key.value))
-        elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                walk(item, (*path, i))
-
-    try:
-        root = yaml.compose(text)
-    except yaml.YAMLError:
-        return out
-    if root is not None:
-        walk(root, ())
-    return out
-
-
-def _line_of(lines: dict[tuple[Any, ...], int], loc: tuple[Any, ...]) -> int:
-    for cut in range(len(loc), -1, -1):
-        if loc[:cut] in lines:
-            return lines[loc[:cut]]
-    return 1
-
-
 def _where(raw: Any, loc: tuple[Any, ...]) -> str:
     if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
         rules = raw.get("rules") if isinstance(raw, dict) else None
@@ -257,14 +227,12 @@ def parse_rules(
 ) -> MonitoringConfig:
     """Parse and validate rules YAML; raise :class:`RulesError` listing every problem."""
     try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 1
-        raise RulesError([f"{source}:{line}: not valid YAML: {exc}"]) from exc
+        doc = parse_yaml(text, source)
+    except YamlFileError as exc:
+        raise RulesError([str(exc)]) from exc
+    raw = doc.data
     if not isinstance(raw, dict):
         raise RulesError([f"{source}:1: expected a mapping with a 'rules:' list"])
-    lines = _lines(text)
     try:
         config = MonitoringConfig.model_validate({**raw, "source": source})
     except ValidationError as exc:
@@ -280,12 +248,12 @@ def parse_rules(
                 msg = "unknown key" + (f". Did you mean '{hint}'?" if hint else "")
                 if fields:
                     msg += f" Valid keys: {', '.join(f for f in fields)}."
-            problems.append(f"{source}:{_line_of(lines, loc)}: {_where(raw, loc)}: {msg}")
+            problems.append(f"{source}:{doc.line_of(*loc)}: {_where(raw, loc)}: {msg}")
         raise RulesError(problems) from None
     issues = _semantic_issues(config, catalog or default_catalog())
     if issues:
         raise RulesError(
-            [f"{source}:{_line_of(lines, loc)}: {_where(raw, loc)}: {msg}" for loc, msg in issues]
+            [f"{source}:{doc.line_of(*loc)}: {_where(raw, loc)}: {msg}" for loc, msg in issues]
         )
     return config
 

@@ -7,9 +7,10 @@ from datetime import date, timedelta
 import click
 
 from assistant.cli_support import db_option, emit_json, handles_errors, json_option
+from assistant.commands import alert_notify
 
 
-@click.command(name="alerts")
+@click.group(name="alerts", invoke_without_command=True)
 @click.option(
     "--since",
     type=click.DateTime(["%Y-%m-%d"]),
@@ -34,7 +35,9 @@ from assistant.cli_support import db_option, emit_json, handles_errors, json_opt
 @db_option
 @json_option
 @handles_errors
+@click.pass_context
 def command(
+    ctx: click.Context,
     since: object,
     until: object,
     rules_file: str | None,
@@ -43,7 +46,10 @@ def command(
     as_json: bool,
 ) -> None:
     """List anomalies of certified KPIs (holiday-aware seasonal baseline). Exit 0 always when
-    the run succeeds; 2 for invalid rules; 3 when the warehouse cannot be read."""
+    the run succeeds; 2 for invalid rules; 3 when the warehouse cannot be read. Subcommands
+    send them to their owners (notify), acknowledge (ack) and list their states (states)."""
+    if ctx.invoked_subcommand is not None:
+        return
     from tools.monitoring.alerts import detect_alerts
     from tools.monitoring.rules import load_rules
     from tools.settings import warehouse_url_from
@@ -77,3 +83,8 @@ def command(
         )
         for c in alert.contributors:
             click.echo(f"    - {c.dimension}={c.value}: {c.observed:,.1f} vs {c.expected:,.1f}")
+
+
+command.add_command(alert_notify.notify)
+command.add_command(alert_notify.ack)
+command.add_command(alert_notify.states)

@@ -21,6 +21,7 @@ from tools.errors import ConfigError
 ROBOT_KINDS = ("wecom", "dingtalk", "feishu")
 CHANNEL_KINDS = ("webhook", *ROBOT_KINDS, "email")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$")
+_ADDRESS = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 
@@ -72,12 +73,28 @@ class EmailSpec(_Frozen):
     kind: Literal["email"]
     host: str
     port: int = Field(25, gt=0, lt=65536)
-    sender: str = Field(pattern=r"^[^@\s]+@[^@\s]+$")
+    sender: str
     to: tuple[str, ...] = Field((), description="Default recipients; an owner's email wins.")
     starttls: bool = False
     username: str | None = None
     password_env: str | None = Field(None, description="Env variable with the SMTP password.")
     timeout_s: float = Field(10.0, gt=0)
+
+    @field_validator("sender")
+    @classmethod
+    def _sender(cls, value: str) -> str:
+        return _address(value)
+
+    @field_validator("to")
+    @classmethod
+    def _to(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(_address(v) for v in value)
+
+
+def _address(value: str) -> str:
+    if not _ADDRESS.match(value):
+        raise ValueError(f"'{value}' is not an e-mail address like alerts@example.com")
+    return value
 
 
 ChannelSpec = Annotated[WebhookSpec | RobotSpec | EmailSpec, Field(discriminator="kind")]
@@ -94,6 +111,11 @@ class OwnerSpec(_Frozen):
     language: Literal["zh", "en"] = "zh"
     escalate_after: timedelta | None = None
     escalate_to: str | None = None
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(_address(v) for v in value)
 
     @field_validator("escalate_after", mode="before")
     @classmethod
@@ -119,7 +141,7 @@ class Delivery(_Frozen):
 
 
 class NotifyConfig(_Frozen):
-    channels: tuple[ChannelSpec, ...] = Field(min_length=1)
+    channels: tuple[ChannelSpec, ...]
     owners: tuple[OwnerSpec, ...] = ()
     delivery: Delivery = Delivery()
     source: str = "<memory>"
@@ -136,6 +158,8 @@ class NotifyConfig(_Frozen):
 def _semantic(config: NotifyConfig) -> list[tuple[tuple[Any, ...], str]]:
     issues: list[tuple[tuple[Any, ...], str]] = []
     names = [c.name for c in config.channels]
+    if not names:
+        issues.append((("channels",), "list at least one channel (see docs/proactive.md)"))
     for i, name in enumerate(names):
         if names.index(name) != i:
             issues.append((("channels", i, "name"), f"channel name '{name}' is used twice"))
@@ -214,6 +238,7 @@ def parse_notify_config(text: str, source: str = "<memory>") -> NotifyConfig:
                 if fields:
                     msg += f" Valid keys: {', '.join(fields)}."
             elif err["type"] == "union_tag_invalid":
+                loc = (*loc, "kind")
                 msg = f"unknown kind. Valid kinds: {', '.join(CHANNEL_KINDS)}."
             elif err["type"] == "union_tag_not_found":
                 msg = f"missing 'kind:' ({', '.join(CHANNEL_KINDS)})"

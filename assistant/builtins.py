@@ -27,11 +27,12 @@ def servicepilot_commands() -> list[Any]:
         quality,
         query,
         serve,
+        tasks,
         warehouse,
     )
 
     modules = (demo_data, import_data, quality, warehouse, metrics, query, ask, llm, alerts)
-    modules = (*modules, forecast)
+    modules = (*modules, forecast, tasks)
     return [m.command for m in (*modules, serve, mcp, audit, cases, doctor)]
 
 

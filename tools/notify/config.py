@@ -242,8 +242,10 @@ def parse_notify_config(text: str, source: str = "<memory>") -> NotifyConfig:
                 msg = f"unknown kind. Valid kinds: {', '.join(CHANNEL_KINDS)}."
             elif err["type"] == "union_tag_not_found":
                 msg = f"missing 'kind:' ({', '.join(CHANNEL_KINDS)})"
-            problems.append(f"{source}:{_line(lines, loc)}: {_where(raw, loc)}: {msg}")
-        raise NotifyConfigError(problems) from None
+            problems.append((_line(lines, loc), f"{_where(raw, loc)}: {msg}"))
+        # In file order (pydantic lists unknown keys after the other errors of an item).
+        problems.sort(key=lambda p: p[0])
+        raise NotifyConfigError([f"{source}:{line}: {text}" for line, text in problems]) from None
     issues = _semantic(config)
     if issues:
         raise NotifyConfigError(

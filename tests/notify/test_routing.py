@@ -25,7 +25,10 @@ rules:
 """
 CONFIG = """\
 channels: [{name: recorder, kind: webhook, url: "http://127.0.0.1:9/unused"}]
-owners: [{name: service-operations, channels: [recorder], language: en}]
+owners:
+  - {name: service-operations, channels: [recorder], language: en, escalate_after: 1h,
+     escalate_to: director}
+  - {name: director, channels: [recorder], language: en}
 delivery: {retries: 1, backoff_s: 0, cooldown: 6h}
 """
 
@@ -76,6 +79,8 @@ def test_a_new_episode_inside_the_cool_down_is_not_announced(tmp_path, alert: Al
     again = replace(alert, period_start=alert.period_start + timedelta(weeks=1))
     report = notifier.run([again], t0 + timedelta(hours=2))
     assert report.suppressed == [episode_key(again)] and report.sent == 0
+    # ... and, never announced, it is not escalated either (nobody was asked to act).
+    assert notifier.run([again], t0 + timedelta(hours=5)).sent == 0
     # After the cool-down a new episode is announced.
     later = replace(alert, period_start=alert.period_start + timedelta(weeks=2))
     assert notifier.run([later], t0 + timedelta(hours=9)).opened == [episode_key(later)]

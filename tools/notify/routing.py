@@ -119,7 +119,9 @@ class AlertNotifier:
         self, alert: Alert, key: str, state: dict, now: datetime, report: RunReport
     ) -> None:
         owner = self.config.owner(state["owner"], alert.scope)
-        since = state["notified_at"] or state["opened_at"]
+        since = state["notified_at"]
+        if since is None:  # held back by the cool-down: never announced, so never escalated
+            return
         if owner is None or owner.escalate_to is None or owner.escalate_after is None:
             return
         if now - since < owner.escalate_after:

@@ -27,11 +27,12 @@ def servicepilot_commands() -> list[Any]:
         quality,
         query,
         serve,
+        tasks,
         warehouse,
     )
 
     modules = (demo_data, import_data, quality, warehouse, metrics, query, ask, llm, alerts)
-    modules = (*modules, forecast)
+    modules = (*modules, forecast, tasks)
     return [m.command for m in (*modules, serve, mcp, audit, cases, doctor)]
 
 
@@ -47,3 +48,17 @@ def servicepilot_tools() -> list[Any]:
     from assistant.toolset import builtin_tools
 
     return builtin_tools()
+
+
+@hookimpl
+def servicepilot_notification_channels() -> list[Any]:
+    """The channels of the configured notify file (webhook, wecom, dingtalk, feishu, email);
+    none when there is no file."""
+    from tools.notify.channels import build_channel
+    from tools.notify.config import load_notify_config
+    from tools.settings import load_settings
+
+    path = load_settings().resolved_notify_file
+    if not path.exists():
+        return []
+    return [build_channel(spec) for spec in load_notify_config(path).channels]

@@ -182,6 +182,32 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "指标|名称|类型|单位|认证|负责人|同义词",
         "metric|name|type|unit|certified|owner|synonyms",
     ),
+    # Alert notifications (tools/notify/routing.py): sent to an alert's owner.
+    "notify_severity_critical": ("红色预警", "Critical alert"),
+    "notify_severity_warning": ("黄色预警", "Warning"),
+    "notify_alert_opened_subject": (
+        "【{severity}】{metric}异常（{scope}）",
+        "[{severity}] {metric} anomaly ({scope})",
+    ),
+    "notify_alert_escalated_subject": (
+        "【升级·{severity}】{metric}异常未确认（{scope}）",
+        "[Escalated · {severity}] {metric} anomaly not acknowledged ({scope})",
+    ),
+    "notify_alert_body": (
+        "{metric}（{scope}）在 {start} 至 {end}：实际 {observed}，预期 {expected}"
+        "（区间 {low} – {high}）。\n负责人：{owner}。\n确认处理：servicepilot alerts ack {episode}",
+        "{metric} ({scope}) {start} to {end}: {observed} against an expected {expected} "
+        "(range {low} – {high}).\nOwner: {owner}.\nAcknowledge: servicepilot alerts ack {episode}",
+    ),
+    "notify_alert_escalated_note": (
+        "{previous} 在规定时间内未确认此预警，现升级给 {owner}。",
+        "{previous} did not acknowledge this alert in time; it is escalated to {owner}.",
+    ),
+    "notify_alert_ended_subject": ("【已恢复】预警 {rule} 已结束", "[Resolved] alert {rule} ended"),
+    "notify_alert_ended": (
+        "预警已结束，指标回到正常范围：{headline}（编号 {episode}）",
+        "The alert has ended; the metric is back in its normal range: {headline} (id {episode})",
+    ),
 }
 
 SUGGESTIONS: dict[str, tuple[str, ...]] = {

@@ -46,11 +46,15 @@ def test_builtins_come_through_the_hooks() -> None:
 def test_the_eval_command_is_a_plugin_of_evals() -> None:
     import evals.plugin
 
-    plugins.register(evals.plugin, name="evals-test")
+    # An installed checkout already has it through its entry point (pyproject.toml).
+    installed = plugins.plugin_manager().is_registered(evals.plugin)
+    if not installed:
+        plugins.register(evals.plugin, name="evals-test")
     try:
         assert "eval" in [c.name for c in plugins.commands()]
     finally:
-        plugins.unregister(evals.plugin)
+        if not installed:
+            plugins.unregister(evals.plugin)
 
 
 @pytest.fixture

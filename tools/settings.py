@@ -47,6 +47,11 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the operations store (audit log, feedback); default: "
         "<data_dir>/ops.duckdb.",
     )
+    notify_file: Path | None = Field(
+        None,
+        description="Notification channels and alert owners (docs/proactive.md); default: "
+        "<data_dir>/notify.yml when it exists.",
+    )
     audit_max_question_chars: int = Field(
         1_000, gt=0, description="Longest question kept in the audit log (masked, then cut)."
     )
@@ -135,6 +140,10 @@ class Settings(BaseSettings):
         if self.ops_url:
             return self.ops_url
         return f"duckdb:///{(self.data_dir / 'ops.duckdb').resolve()}"
+
+    @property
+    def resolved_notify_file(self) -> Path:
+        return self.notify_file if self.notify_file is not None else self.data_dir / "notify.yml"
 
     @property
     def resolved_chroma_dir(self) -> Path:

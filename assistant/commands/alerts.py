@@ -13,9 +13,10 @@ from assistant.cli_support import (
     identity_options,
     json_option,
 )
+from assistant.commands import alert_notify
 
 
-@click.command(name="alerts")
+@click.group(name="alerts", invoke_without_command=True)
 @click.option(
     "--since",
     type=click.DateTime(["%Y-%m-%d"]),
@@ -41,7 +42,9 @@ from assistant.cli_support import (
 @db_option
 @json_option
 @handles_errors
+@click.pass_context
 def command(
+    ctx: click.Context,
     since: object,
     until: object,
     rules_file: str | None,
@@ -53,7 +56,10 @@ def command(
 ) -> None:
     """List anomalies of certified KPIs (holiday-aware seasonal baseline), those --role may see
     (default: the local analyst); the run is audited. Exit 0 always when the run succeeds; 2
-    for invalid rules or an unknown role; 3 when the warehouse cannot be read."""
+    for invalid rules or an unknown role; 3 when the warehouse cannot be read. Subcommands
+    send them to their owners (notify), acknowledge (ack) and list their states (states)."""
+    if ctx.invoked_subcommand is not None:
+        return
     import time
 
     from assistant.app import build_app
@@ -106,3 +112,8 @@ def command(
         )
         for c in alert.contributors:
             click.echo(f"    - {c.dimension}={c.value}: {c.observed:,.1f} vs {c.expected:,.1f}")
+
+
+command.add_command(alert_notify.notify)
+command.add_command(alert_notify.ack)
+command.add_command(alert_notify.states)

@@ -119,18 +119,19 @@ def test_unknown_and_known_usernames_take_the_same_time():
     users = UserDirectory.load()  # the shipped file: real iteration count
     name = next(iter(users.users))
 
-    def timed(username: str) -> float:
-        samples = []
-        for _ in range(5):
-            started = time.perf_counter()
-            assert not users.authenticate(username, "not-the-password")
-            samples.append(time.perf_counter() - started)
-        return statistics.median(samples)
+    def once(username: str) -> float:
+        started = time.perf_counter()
+        assert not users.authenticate(username, "not-the-password")
+        return time.perf_counter() - started
 
-    timed(name)  # warm up
-    known, unknown = timed(name), timed("no-such-user")
+    once(name)  # warm up
+    # Interleaved, so load from other processes hits both alike; the old shortcut for unknown
+    # names was about 10x faster (14 ms vs 130 ms), far outside these bounds.
+    pairs = [(once(name), once("no-such-user")) for _ in range(9)]
+    known = statistics.median(k for k, _ in pairs)
+    unknown = statistics.median(u for _, u in pairs)
     assert known > 0.01  # a real key derivation ran
-    assert 0.6 < unknown / known < 1.6, (known, unknown)
+    assert 0.5 < unknown / known < 2.0, (known, unknown)
 
 
 def test_shipped_demo_passwords_are_recognised():

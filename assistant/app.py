@@ -28,7 +28,7 @@ from assistant.service import Assistant, Planner
 from semantic_layer.catalog import Catalog
 from semantic_layer.catalog_loader import default_catalog
 from semantic_layer.compiler import CompileCache
-from tools.audit import AuditLog, OpsStore
+from tools.audit import AuditLog, open_ops_store
 from tools.errors import ConfigError
 from tools.settings import Settings, load_settings, warehouse_url_from
 from tools.warehouse.engine import open_warehouse
@@ -214,8 +214,7 @@ def _audit_log(
 def open_audit_log(settings: Settings) -> AuditLog:
     """The audit log of the settings' operations store (close it with ``log.store.close()``);
     for a command that audits without building the whole application (``cases search``)."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return AuditLog(OpsStore(settings.resolved_ops_url))
+    return AuditLog(open_ops_store(settings), max_question_chars=settings.audit_max_question_chars)
 
 
 def _forecaster() -> Any:

@@ -13,7 +13,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import click
@@ -52,6 +52,16 @@ def parse_day(value: str | None) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date like 2026-11-22.") from None
+
+
+def parse_now(value: str | None) -> datetime:
+    """An ISO time (``2026-11-01T09:00``), or the current time to the second."""
+    if not value:
+        return datetime.now().replace(microsecond=0)
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a time like 2026-11-01T09:00.") from None
 
 
 def today_option(

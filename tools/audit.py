@@ -169,6 +169,12 @@ class OpsStore:
         self.engine.dispose()
 
 
+def open_ops_store(settings: Any) -> OpsStore:
+    """The settings' operations store (audit, feedback, deliveries, tasks), its folder made."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return OpsStore(settings.resolved_ops_url)
+
+
 class AuditLog:
     def __init__(
         self, store: OpsStore, *, max_question_chars: int = DEFAULT_MAX_QUESTION_CHARS

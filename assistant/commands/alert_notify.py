@@ -7,13 +7,20 @@ only what is new. ``ack`` acknowledges an episode (stops its escalation); ``stat
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import click
 
-from assistant.cli_support import db_option, emit_json, handles_errors, json_option, today_option
+from assistant.cli_support import (
+    db_option,
+    emit_json,
+    handles_errors,
+    json_option,
+    parse_now,
+    today_option,
+)
 
 config_option = click.option(
     "--config",
@@ -24,23 +31,12 @@ config_option = click.option(
 )
 
 
-def _now(value: str | None) -> datetime:
-    if not value:
-        return datetime.now().replace(microsecond=0)
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a time like 2026-11-01T09:00.") from None
-
-
 def _store() -> Any:
-    from tools.audit import OpsStore
+    from tools.audit import open_ops_store
     from tools.notify.store import NotifyStore
     from tools.settings import load_settings
 
-    settings = load_settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return NotifyStore(OpsStore(settings.resolved_ops_url))
+    return NotifyStore(open_ops_store(load_settings()))
 
 
 def _config(config_file: str | None) -> Any:
@@ -88,7 +84,7 @@ def notify(
 
     config = _config(config_file)
     rules = load_rules(rules_file)
-    now = _now(now_text)
+    now = parse_now(now_text)
     channels = {c.name: c for c in plugins.notification_channels()}
     channels.update({spec.name: build_channel(spec) for spec in config.channels})
     engine = make_engine(warehouse_url_from(db), read_only=True)
@@ -142,7 +138,7 @@ def ack(episode: str, user: str | None, now_text: str | None, as_json: bool) -> 
 
     store = _store()
     try:
-        row = acknowledge(store, episode, user or getpass.getuser(), _now(now_text))
+        row = acknowledge(store, episode, user or getpass.getuser(), parse_now(now_text))
     finally:
         store.store.close()
     if as_json:

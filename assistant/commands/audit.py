@@ -16,12 +16,11 @@ def command(limit: int, logins: bool, as_json: bool) -> None:
     """Show the audit log (sp_audit in the operations store, SERVICEPILOT_OPS_URL) with the
     feedback given on each answer, or with --logins the sign-in attempts (ok, failed,
     throttled). Analysts can also query the tables directly."""
-    from tools.audit import AuditLog, OpsStore, printable
+    from tools.audit import AuditLog, open_ops_store, printable
     from tools.settings import load_settings
 
     settings = load_settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    store = OpsStore(settings.resolved_ops_url)
+    store = open_ops_store(settings)
     try:
         rows = AuditLog(store).logins(limit) if logins else AuditLog(store).recent(limit)
     finally:

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import click
 
-from assistant.cli_support import db_option, emit_json, handles_errors, json_option, role_option
+from assistant.cli_support import (
+    db_option,
+    emit_json,
+    handles_errors,
+    json_option,
+    parse_now,
+    role_option,
+)
 
 rules_option = click.option(
     "--rules",
@@ -17,22 +24,11 @@ rules_option = click.option(
 )
 
 
-def _now(value: str | None) -> datetime:
-    if not value:
-        return datetime.now().replace(microsecond=0)
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a time like 2026-11-01T09:00.") from None
-
-
 def _ops():  # noqa: ANN202 - OpsStore, imported lazily
-    from tools.audit import OpsStore
+    from tools.audit import open_ops_store
     from tools.settings import load_settings
 
-    settings = load_settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return OpsStore(settings.resolved_ops_url)
+    return open_ops_store(load_settings())
 
 
 @click.group("tasks", invoke_without_command=True)
@@ -67,7 +63,7 @@ def run_command(
     from tools.warehouse.engine import make_engine
 
     config = load_task_rules(rules_file)
-    now = _now(now_text)
+    now = parse_now(now_text)
     windows = [r.when.contacts.days for r in config.rules if r.when.contacts]
     engine = make_engine(warehouse_url_from(db), read_only=True)
     try:

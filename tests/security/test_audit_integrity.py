@@ -106,3 +106,19 @@ def test_mcp_ask_records_the_user(demo_warehouse_url, ops):
         app.close()
     row = AuditLog(ops).recent(1)[0]
     assert (row["username"], row["role"], row["surface"]) == ("lin", "analyst", "mcp")
+
+
+def test_the_app_audit_log_uses_the_configured_question_cap(
+    demo_warehouse_url, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("SERVICEPILOT_CONFIG", str(tmp_path / "none.toml"))
+    monkeypatch.setenv("SERVICEPILOT_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("SERVICEPILOT_OPS_URL", f"duckdb:///{tmp_path / 'ops.duckdb'}")
+    monkeypatch.setenv("SERVICEPILOT_AUDIT_MAX_QUESTION_CHARS", "40")
+    app = build_app(None, "cli", warehouse=demo_warehouse_url, today=TODAY)
+    try:
+        app.assistant.ask("上个月的满意度" + "呢" * 100, state=ConversationState(today=TODAY))
+        question = app.audit.recent(1)[0]["question"]
+    finally:
+        app.close()
+    assert question.endswith("… [+67 chars]"), question

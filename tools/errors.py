@@ -21,6 +21,19 @@ class ConfigError(ServicePilotError):
     exit_code = 2
 
 
+class ConfigFileError(ConfigError):
+    """A configuration YAML file (alert rules, notification channels, task rules) is invalid;
+    ``problems`` lists every issue as 'file:line: ...', in one shared format."""
+
+    what = "configuration"
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__(
+            f"Invalid {self.what}: {len(problems)} problem(s).\n" + problem_list(problems)
+        )
+
+
 class WarehouseError(ServicePilotError):
     """The warehouse cannot be reached or does not have the expected shape."""
 

@@ -24,7 +24,7 @@ from semantic_layer.catalog import Catalog
 from semantic_layer.catalog_loader import default_catalog
 from semantic_layer.errors import closest
 from semantic_layer.yaml_load import YamlFileError, parse_yaml
-from tools.errors import ConfigError
+from tools.errors import ConfigFileError
 from tools.monitoring.calendar import HolidayCalendar, HolidayEvent, demo_calendar
 
 DEFAULT_RULES_FILE = Path(__file__).with_name("rules.yml")
@@ -32,13 +32,10 @@ DEFAULT_RULES_FILE = Path(__file__).with_name("rules.yml")
 SCOPE_DIMENSIONS = ("region", "channel", "product_line", "category", "team")
 
 
-class RulesError(ConfigError):
+class RulesError(ConfigFileError):
     """A rules file is invalid; ``problems`` lists every issue as 'file:line: ...'."""
 
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        listing = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"Invalid alert rules: {len(problems)} problem(s).\n{listing}")
+    what = "alert rules"
 
 
 class _Frozen(BaseModel):

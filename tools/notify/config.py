@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from semantic_layer.errors import closest
 from semantic_layer.yaml_load import YamlFileError, line_of, parse_yaml
-from tools.errors import ConfigError
+from tools.errors import ConfigFileError
 
 ROBOT_KINDS = ("wecom", "dingtalk", "feishu")
 CHANNEL_KINDS = ("webhook", *ROBOT_KINDS, "email")
@@ -24,13 +24,10 @@ _ADDRESS = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 
-class NotifyConfigError(ConfigError):
+class NotifyConfigError(ConfigFileError):
     """The notification config is invalid; ``problems`` lists every issue as 'file:line: ...'."""
 
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        listing = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"Invalid notification config: {len(problems)} problem(s).\n{listing}")
+    what = "notification config"
 
 
 def parse_duration(value: object) -> timedelta:

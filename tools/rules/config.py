@@ -15,20 +15,17 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from semantic_layer.errors import closest
 from semantic_layer.yaml_load import YamlFileError, line_of, parse_yaml
-from tools.errors import ConfigError
+from tools.errors import ConfigFileError
 from tools.notify.config import parse_duration
 
 DEFAULT_RULES_FILE = Path(__file__).with_name("rules.yml")
 Codes = tuple[str, ...]
 
 
-class RulesConfigError(ConfigError):
+class RulesConfigError(ConfigFileError):
     """A task-rules file is invalid; ``problems`` lists every issue as 'file:line: ...'."""
 
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        listing = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"Invalid task rules: {len(problems)} problem(s).\n{listing}")
+    what = "task rules"
 
 
 class _Frozen(BaseModel):

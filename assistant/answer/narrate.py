@@ -30,6 +30,9 @@ _UNITS = {
 def format_value(value: object, meta: MetricMeta, language: str) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "无数据" if language == "zh" else "no data"
+    minutes = _as_minutes(value, meta)
+    if minutes is not None:  # "9分钟", not "0.16小时"
+        return f"{minutes}分钟" if language == "zh" else f"{minutes} minutes"
     try:
         text = format(float(value), meta.format)  # type: ignore[arg-type]
     except (TypeError, ValueError):
@@ -40,6 +43,28 @@ def format_value(value: object, meta: MetricMeta, language: str) -> str:
     if meta.unit.startswith("per "):
         return f"{text}（{meta.unit}）" if language == "zh" else f"{text} {meta.unit}"
     return text + (zh_unit if language == "zh" else en_unit)
+
+
+def _as_minutes(value: object, meta: MetricMeta) -> str | None:
+    """A duration in hours under one hour, as minutes with one decimal ("9.3"), else None
+    (one decimal so a value, its comparison and their difference add up as shown)."""
+    if meta.unit != "hours":
+        return None
+    try:
+        hours = abs(float(value))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return f"{hours * 60:.1f}" if hours < 1 else None
+
+
+def format_change(change: float, meta: MetricMeta, language: str) -> str:
+    """The size of a change in the metric's own terms: percentage points for a % metric
+    ("2.1个百分点", not a bare "2.1" beside a relative "%"), else the value's own unit
+    ("1.4分钟", "12件")."""
+    if meta.unit == "%":
+        amount = format(abs(float(change)), meta.format)
+        return f"{amount}个百分点" if language == "zh" else f"{amount} points"
+    return format_value(abs(float(change)), meta, language)
 
 
 def format_period(value: object, grain: str | None) -> str:
@@ -80,7 +105,7 @@ def _change_sentence(row: pd.Series, meta: MetricMeta, language: str) -> str:
             else (" (better)" if good else " (worse)")
         )
     )
-    amount = format(abs(float(change)), meta.format)
+    amount = format_change(float(change), meta, language)
     pct_text = "" if pct is None or pd.isna(pct) else f"{abs(float(pct)):.1f}%"
     if language == "zh":
         direction = "上升" if up else "下降" if change < 0 else "持平"

@@ -1,0 +1,48 @@
+"""Numbers in answers read the way people say them: short durations in minutes, a change of a
+percentage in points (beside the relative change), other values in the metric's own format."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answer.narrate import format_change, format_value
+from semantic_layer.catalog_loader import default_catalog
+from semantic_layer.executor import MetricMeta
+
+
+def meta(name: str) -> MetricMeta:
+    catalog = default_catalog()
+    return MetricMeta.of(catalog.metric(name), catalog)
+
+
+@pytest.mark.parametrize(
+    ("value", "zh", "en"),
+    [
+        (0.155833, "9.3分钟", "9.3 minutes"),
+        (0.99, "59.4分钟", "59.4 minutes"),
+        (1.5, "1.50小时", "1.50 hours"),
+        (25.42, "25.42小时", "25.42 hours"),
+    ],
+)
+def test_durations_under_an_hour_read_in_minutes(value, zh, en):
+    frt = meta("first_response_time_median")
+    assert format_value(value, frt, "zh") == zh
+    assert format_value(value, frt, "en") == en
+
+
+def test_a_change_of_a_percentage_is_in_points():
+    csat = meta("csat")
+    assert format_change(-0.1, csat, "zh") == "0.1个百分点"
+    assert format_change(2.25, csat, "en") == "2.2 points"
+
+
+def test_a_short_change_of_a_duration_is_in_minutes():
+    frt = meta("first_response_time_median")
+    assert format_change(-0.024, frt, "zh") == "1.4分钟"
+    assert format_change(2.0, frt, "en") == "2.00 hours"
+    assert format_change(-12.0, meta("complaint_volume"), "zh") == "12件"
+
+
+def test_minutes_metrics_keep_their_unit():
+    aht = meta("average_handle_time")
+    assert format_value(20.24437, aht, "zh") == "20.2分钟"

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, get_origin, get_type_hints
 
+from assistant import toolset
 from assistant.answer.cases import INDEX_MISSING, CaseSearcher
 from assistant.authorize import authorize
 from assistant.errors import AccessDenied
@@ -99,19 +100,7 @@ class ServicePilotAPI:
     # -- metrics ---------------------------------------------------------------------------
 
     def list_metrics(self) -> list[dict[str, Any]]:
-        return [
-            {
-                "name": m.name,
-                "label_zh": m.label.zh,
-                "label_en": m.label.en,
-                "type": m.type,
-                "unit": m.unit,
-                "certified": m.certified,
-                "owner": m.owner,
-                "synonyms": list(m.synonyms),
-            }
-            for m in self.catalog.spec.metrics
-        ]
+        return toolset.list_metrics(self)  # the tool's own listing (it reads only .catalog)
 
     def describe_metric(self, name: str) -> dict[str, Any]:
         metric = self.catalog.metric(name)  # raises "Unknown metric ... Did you mean ..."

@@ -31,6 +31,13 @@ def did_you_mean(name: str, options: Iterable[str]) -> str:
     return f" Did you mean {guess!r}?" if guess else ""
 
 
+def unknown_key(key: object, valid: Sequence[str]) -> str:
+    """ "unknown key. Did you mean 'x'? Valid keys: ..." for a config file's unrecognised key."""
+    hint = closest(str(key), valid) if valid else None
+    text = "unknown key" + (f". Did you mean '{hint}'?" if hint else "")
+    return text + (f" Valid keys: {', '.join(valid)}." if valid else "")
+
+
 def _listing(options: Sequence[str], limit: int = 40) -> str:
     shown = ", ".join(options[:limit])
     return shown + (f", ... ({len(options) - limit} more)" if len(options) > limit else "")

@@ -22,7 +22,7 @@ from pydantic import (
 
 from semantic_layer.catalog import Catalog
 from semantic_layer.catalog_loader import default_catalog
-from semantic_layer.errors import closest
+from semantic_layer.errors import closest, unknown_key
 from semantic_layer.yaml_load import YamlFileError, parse_yaml
 from tools.errors import ConfigFileError
 from tools.monitoring.calendar import HolidayCalendar, HolidayEvent, demo_calendar
@@ -240,11 +240,7 @@ def parse_rules(
             if err["type"] == "extra_forbidden":
                 parent = loc[:-1]
                 model = Rule if len(parent) == 2 and parent[0] == "rules" else None
-                fields = list(model.model_fields) if model else []
-                hint = closest(str(loc[-1]), fields) if fields else None
-                msg = "unknown key" + (f". Did you mean '{hint}'?" if hint else "")
-                if fields:
-                    msg += f" Valid keys: {', '.join(f for f in fields)}."
+                msg = unknown_key(loc[-1], list(model.model_fields) if model else [])
             problems.append(f"{source}:{doc.line_of(*loc)}: {_where(raw, loc)}: {msg}")
         raise RulesError(problems) from None
     issues = _semantic_issues(config, catalog or default_catalog())

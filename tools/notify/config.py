@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from semantic_layer.errors import closest
+from semantic_layer.errors import closest, unknown_key
 from semantic_layer.yaml_load import YamlFileError, line_of, parse_yaml
 from tools.errors import ConfigFileError
 
@@ -222,11 +222,7 @@ def parse_notify_config(text: str, source: str = "<memory>") -> NotifyConfig:
                 kind = None
             msg = err["msg"]
             if err["type"] == "extra_forbidden":
-                fields = _valid_keys(loc, kind)
-                hint = closest(str(loc[-1]), fields) if fields else None
-                msg = "unknown key" + (f". Did you mean '{hint}'?" if hint else "")
-                if fields:
-                    msg += f" Valid keys: {', '.join(fields)}."
+                msg = unknown_key(loc[-1], _valid_keys(loc, kind))
             elif err["type"] == "union_tag_invalid":
                 loc = (*loc, "kind")
                 msg = f"unknown kind. Valid kinds: {', '.join(CHANNEL_KINDS)}."

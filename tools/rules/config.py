@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from semantic_layer.errors import closest
+from semantic_layer.errors import unknown_key
 from semantic_layer.yaml_load import YamlFileError, line_of, parse_yaml
 from tools.errors import ConfigFileError
 from tools.notify.config import parse_duration
@@ -144,11 +144,7 @@ def parse_task_rules(text: str, source: str = "<memory>") -> RulesConfig:
             loc = tuple(err["loc"])
             msg = err["msg"]
             if err["type"] == "extra_forbidden":
-                fields = [f for f in _valid_keys(loc) if f != "source"]
-                hint = closest(str(loc[-1]), fields) if fields else None
-                msg = "unknown key" + (f". Did you mean '{hint}'?" if hint else "")
-                if fields:
-                    msg += f" Valid keys: {', '.join(fields)}."
+                msg = unknown_key(loc[-1], [f for f in _valid_keys(loc) if f != "source"])
             problems.append((_line(lines, loc), f"{_where(raw, loc)}: {msg}"))
         # In file order (pydantic lists unknown keys after the other errors of an item).
         problems.sort(key=lambda p: p[0])

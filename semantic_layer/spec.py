@@ -113,6 +113,17 @@ class Dimension(Frozen):
     synonyms: tuple[str, ...] = Field((), description="Other words users say (zh and en).")
     codes: str | None = Field(None, description="Name of the code list of its values.")
     sample_values: tuple[str, ...] = Field((), description="Example values for planners.")
+    yes_no: tuple[Label, Label] | None = Field(
+        None,
+        description="Boolean dimensions: labels of the true and false values, e.g. "
+        "[{zh: 已升级, en: Escalated}, {zh: 未升级, en: Not escalated}] (default 是/否, Yes/No).",
+    )
+
+    @model_validator(mode="after")
+    def _yes_no_only_for_booleans(self) -> Dimension:
+        if self.yes_no is not None and self.type != "boolean":
+            raise ValueError(f"yes_no labels are for boolean dimensions; '{self.name}' is {self.type}.")
+        return self
 
     @property
     def column_name(self) -> str:

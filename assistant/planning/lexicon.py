@@ -17,11 +17,16 @@ from functools import lru_cache
 from typing import Literal
 
 from semantic_layer.catalog import Catalog
+from semantic_layer.spec import Label
 
 TermKind = Literal["metric", "dimension", "value"]
 
 # Dimensions the planner offers, in the order it prefers them when a word is ambiguous, as
 # names the compiler resolves from the fact models (tickets, surveys, orders).
+# How a missing or yes/no value reaches a label as text (str() of None, NaN, NaT, pandas NA).
+MISSING_VALUE_TEXTS = frozenset({"", "None", "nan", "NaN", "NaT", "<NA>"})
+BOOLEAN_TEXTS = {"true": True, "false": False, "1": True, "0": False}
+
 PLANNER_DIMENSIONS = (
     "region",
     "channel",
@@ -155,7 +160,15 @@ class Lexicon:
         self._english = [t for t in self.terms if not has_cjk(t.surface)]
 
     def value_label(self, dimension: str, code: str, language: str) -> str:
+        """What users read for a stored value: the code's label, 已升级/未升级 for a yes/no
+        dimension, 未知/Unknown for a missing value (never "nan" or "True")."""
+        if code in MISSING_VALUE_TEXTS:
+            return "未知" if language == "zh" else "Unknown"
         dim = self.catalog.resolve_dimension("tickets", dimension).dimension
+        if dim.type == "boolean" and code.lower() in BOOLEAN_TEXTS:
+            yes, no = dim.yes_no or (Label(zh="是", en="Yes"), Label(zh="否", en="No"))
+            label = yes if BOOLEAN_TEXTS[code.lower()] else no
+            return label.zh if language == "zh" else label.en
         code_list = self.catalog.code_list_for(dim)
         if code_list is not None:
             for entry in code_list.codes:

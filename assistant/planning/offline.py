@@ -55,6 +55,9 @@ MEAN_UNITS = frozenset({"minutes", "hours", "CNY", "score"})
 DEFAULT_TREND_MONTHS = 6
 
 
+# A negation glued to the left of a yes/no dimension: "没升级的", "not escalated", "non-VIP".
+_NEGATION_BEFORE = re.compile(r"(?:未|没有|没|非|不是|(?<![A-Za-z])(?:not |non-?|un))\s*$", re.I)
+
 @dataclass
 class _Reading:
     """What the question says, before it becomes a query."""
@@ -301,10 +304,7 @@ class OfflinePlanner:
             if self._grouped(masked, dimension, matches):
                 continue
             mentions = [m.start for m in matches if m.term.target == dimension]
-            negated = {
-                bool(re.search(r"(未|没有|没|非|not |non-|un)\s*$", masked[:at][-6:]))
-                for at in mentions
-            }
+            negated = {bool(_NEGATION_BEFORE.search(masked[:at])) for at in mentions}
             if len(negated) == 2:  # "升级和没升级的": both sides = a breakdown
                 continue
             reading.dimensions.remove(dimension)
@@ -581,6 +581,11 @@ class OfflinePlanner:
         for statistic, surfaces in STATISTIC_WORDS.items():
             if statistic in named:  # "首次响应时间的中位数": the metric is a median
                 words += [w for w in surfaces if w in masked]
+        for match in matches:  # "没升级的": a negated yes/no dimension is its "false" value
+            if self.lexicon.dimension_types.get(match.term.target) == "boolean":
+                negation = _NEGATION_BEFORE.search(masked[: match.start])
+                if negation:
+                    words.append(negation.group().strip())
         if reading.ranges:  # "双十一后那三周（11月12号到12月2号）": the dates restate it
             words += [m.group() for m in _RESTATED_PERIOD.finditer(masked)]
         return tuple(words)

@@ -182,7 +182,8 @@ def test_nearest_metrics_rank_by_shared_words():
 @pytest.mark.parametrize(
     ("question", "word"),
     [
-        ("median handle time last month", "median"),  # AHT is a mean
+        ("median AHT last month", "median"),  # AHT is a mean
+        ("median handle time last month", "handle time"),  # bare "handle time" is ambiguous
         ("上个月首次响应时间的平均值", "平均值"),  # FRT is a median
         ("上个月平均满意度", "平均"),  # CSAT is a share of satisfied answers, not a mean score
     ],

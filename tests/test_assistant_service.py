@@ -109,7 +109,7 @@ def test_follow_ups_carry_state(assistant):
 
 def test_trend_leaves_out_periods_after_the_data(assistant):
     answer = assistant.ask("今年每月投诉量趋势", state=ConversationState(today=TODAY))
-    assert "2026-11" not in answer.text and "2026-10" in answer.text
+    assert "2026年11月" not in answer.text and "2026年10月" in answer.text
 
 
 def test_out_of_scope_and_clarification_give_no_number(assistant):
@@ -217,3 +217,27 @@ def test_forecast_in_chat_names_method_and_interval_and_respects_role(assistant)
         state=ConversationState(today=TODAY, role="south_manager"),
     )
     assert "forecast" not in denied.payload and "outside" in denied.text
+
+
+def test_a_period_with_no_data_yet_is_not_zero(assistant):
+    # The demo data ends on 2026-10-31: November's count would read 0 though nothing was measured.
+    for question, words in [
+        ("本月至今的工单量", ("还没有数据", "2026-10-31")),
+        ("tickets this month so far", ("no data for this period yet", "2026-10-31")),
+    ]:
+        answer = assistant.ask(question, state=ConversationState(today=TODAY))
+        assert all(w in answer.text for w in words), answer.text
+        assert "0单" not in answer.text and "0 tickets" not in answer.text
+
+
+def test_a_period_running_past_the_data_says_through_when(assistant):
+    answer = assistant.ask(
+        "工单量 2026-10-15 到 2026-11-15", state=ConversationState(today=TODAY)
+    )
+    assert "数据截至 2026-10-31" in answer.text, answer.text
+
+
+def test_one_group_reads_as_one_value(assistant):
+    answer = assistant.ask("上个月华东区投诉量，按大区", state=ConversationState(today=TODAY))
+    assert answer.text.startswith("华东的投诉量为"), answer.text
+    assert "共1组" not in answer.text

@@ -46,3 +46,21 @@ def test_a_short_change_of_a_duration_is_in_minutes():
 def test_minutes_metrics_keep_their_unit():
     aht = meta("average_handle_time")
     assert format_value(20.24437, aht, "zh") == "20.2分钟"
+
+
+@pytest.mark.parametrize(
+    ("grain", "zh", "en"),
+    [
+        ("month", "2026年10月", "October 2026"),
+        ("quarter", "2026年第4季度", "Q4 2026"),
+        ("year", "2026年", "2026"),
+        ("day", "2026-10-01", "2026-10-01"),
+    ],
+)
+def test_periods_read_as_people_write_them(grain, zh, en):
+    from datetime import date
+
+    from assistant.answer.narrate import format_period
+
+    assert format_period(date(2026, 10, 1), grain, "zh") == zh
+    assert format_period(date(2026, 10, 1), grain, "en") == en

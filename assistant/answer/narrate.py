@@ -7,13 +7,15 @@ orders them, it never derives a new number beyond ranking them.
 from __future__ import annotations
 
 import math
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 
 from assistant.planning.lexicon import Lexicon
 from semantic_layer.executor import MetricMeta, MetricResult
 from semantic_layer.plan import PERIOD
+
+ONE_DAY = timedelta(days=1)
 
 _UNITS = {
     "hours": ("小时", " hours"),
@@ -67,15 +69,23 @@ def format_change(change: float, meta: MetricMeta, language: str) -> str:
     return format_value(abs(float(change)), meta, language)
 
 
-def format_period(value: object, grain: str | None) -> str:
+_MONTHS_EN = (
+    "January February March April May June July August September October November December"
+).split()
+
+
+def format_period(value: object, grain: str | None, language: str = "en") -> str:
+    """A period as people write it: 2026年10月 / October 2026, 2026年第3季度 / Q3 2026."""
     if not isinstance(value, date):
         return str(value)
+    zh = language == "zh"
     if grain == "month":
-        return value.strftime("%Y-%m")
+        return f"{value.year}年{value.month}月" if zh else f"{_MONTHS_EN[value.month - 1]} {value.year}"
     if grain == "quarter":
-        return f"{value.year} Q{(value.month - 1) // 3 + 1}"
+        quarter = (value.month - 1) // 3 + 1
+        return f"{value.year}年第{quarter}季度" if zh else f"Q{quarter} {value.year}"
     if grain == "year":
-        return str(value.year)
+        return f"{value.year}年" if zh else str(value.year)
     return value.isoformat()
 
 
@@ -155,10 +165,12 @@ def narrate(result: MetricResult, lexicon: Lexicon, language: str) -> str:
         )
         text = _breakdown(frame, main, dimensions, lexicon, language, has_period, ascending)
     else:
+        if _before_data(result):
+            return _no_data_yet(result, language)
         row = frame.iloc[0]
         sentences = [_single(row, meta, language, result) for meta in metas]
         text = ("；" if language == "zh" else "; ").join(sentences)
-        return text + ("。" if language == "zh" else ".")
+        return text + _partial_note(result, language) + ("。" if language == "zh" else ".")
     if len(metas) > 1:
         others = ", ".join(_label(m, language) for m in metas[1:])
         text += (
@@ -197,6 +209,30 @@ def _single(row: pd.Series, meta: MetricMeta, language: str, result: MetricResul
     )
 
 
+def _before_data(result: MetricResult) -> bool:
+    """The whole asked period starts after the last data point: a count there would read 0,
+    which is not a measurement but data that has not arrived."""
+    through, period = result.data_freshness, result.query.time_range
+    return through is not None and period is not None and period.start > through.date()
+
+
+def _no_data_yet(result: MetricResult, language: str) -> str:
+    through = result.data_freshness
+    if language == "zh":
+        return f"所问期间还没有数据：数据截至 {through:%Y-%m-%d}。"
+    return f"There is no data for this period yet: the data runs through {through:%Y-%m-%d}."
+
+
+def _partial_note(result: MetricResult, language: str) -> str:
+    """A period that runs past the last data point ("本月至今") says up to which day it counts."""
+    through, period = result.data_freshness, result.query.time_range
+    if through is None or period is None or through.date() >= period.end - ONE_DAY:
+        return ""
+    if language == "zh":
+        return f"（数据截至 {through:%Y-%m-%d}，之后的日子尚无数据）"
+    return f" (data runs through {through:%Y-%m-%d}; later days have no data yet)"
+
+
 def _within_data(frame: pd.DataFrame, result: MetricResult) -> pd.DataFrame:
     """Periods that start after the last data point are empty, not zero: leave them out."""
     through = result.data_freshness
@@ -213,7 +249,7 @@ def _trend(frame: pd.DataFrame, meta: MetricMeta, grain: str | None, language: s
     peak = series.loc[series[meta.name].idxmax()]
     low = series.loc[series[meta.name].idxmin()]
     fmt = lambda r: format_value(r[meta.name], meta, language)  # noqa: E731
-    when = lambda r: format_period(r[PERIOD], grain)  # noqa: E731
+    when = lambda r: format_period(r[PERIOD], grain, language)  # noqa: E731
     if language == "zh":
         trend = (
             "上升"
@@ -256,6 +292,11 @@ def _breakdown(
     top, bottom = ranked.iloc[0], ranked.iloc[-1]
     name = lambda r: _row_name(r, dimensions, lexicon, language)  # noqa: E731
     fmt = lambda r: format_value(r[meta.name], meta, language)  # noqa: E731
+    if len(ranked) == 1:  # "华东的投诉量为157件", not "最高的是华东，共1组"
+        detail = f"{_small_n(top, meta, language)}{_change_sentence(top, meta, language)}"
+        if language == "zh":
+            return f"{name(top)}的{meta.label_zh}为{fmt(top)}{detail}。"
+        return f"{meta.label_en} for {name(top)} was {fmt(top)}{detail}."
     ends = [("最高", "highest", top), ("最低", "lowest", bottom)]
     if ascending:  # the question asked for the low end first ("最差", "lowest")
         ends.reverse()

@@ -122,7 +122,9 @@ class Dimension(Frozen):
     @model_validator(mode="after")
     def _yes_no_only_for_booleans(self) -> Dimension:
         if self.yes_no is not None and self.type != "boolean":
-            raise ValueError(f"yes_no labels are for boolean dimensions; '{self.name}' is {self.type}.")
+            raise ValueError(
+                f"yes_no labels are for boolean dimensions; '{self.name}' is {self.type}."
+            )
         return self
 
     @property

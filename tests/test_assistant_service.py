@@ -231,9 +231,7 @@ def test_a_period_with_no_data_yet_is_not_zero(assistant):
 
 
 def test_a_period_running_past_the_data_says_through_when(assistant):
-    answer = assistant.ask(
-        "工单量 2026-10-15 到 2026-11-15", state=ConversationState(today=TODAY)
-    )
+    answer = assistant.ask("工单量 2026-10-15 到 2026-11-15", state=ConversationState(today=TODAY))
     assert "数据截至 2026-10-31" in answer.text, answer.text
 
 

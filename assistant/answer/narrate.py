@@ -70,8 +70,19 @@ def format_change(change: float, meta: MetricMeta, language: str) -> str:
 
 
 _MONTHS_EN = (
-    "January February March April May June July August September October November December"
-).split()
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def format_period(value: object, grain: str | None, language: str = "en") -> str:
@@ -80,7 +91,8 @@ def format_period(value: object, grain: str | None, language: str = "en") -> str
         return str(value)
     zh = language == "zh"
     if grain == "month":
-        return f"{value.year}年{value.month}月" if zh else f"{_MONTHS_EN[value.month - 1]} {value.year}"
+        month = _MONTHS_EN[value.month - 1]
+        return f"{value.year}年{value.month}月" if zh else f"{month} {value.year}"
     if grain == "quarter":
         quarter = (value.month - 1) // 3 + 1
         return f"{value.year}年第{quarter}季度" if zh else f"Q{quarter} {value.year}"

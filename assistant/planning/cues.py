@@ -68,7 +68,8 @@ RANGE_UNION = re.compile(r"^\s*(\+|和|与|及|加|、|,|，|and|&|plus)\s*$")
 # A percentile named next to a duration metric: the P90 variant of a median metric.
 P90 = re.compile(r"(p90|90分位|90%分位|百分之九十|90th percentile|90th pct|九十分位)")
 
-# "Which channel is ..." (one answer) vs "which channels ..." (a ranking of all).
+# "Which channel is ...", "哪个": the question word of a ranking (the answer shows the whole
+# ranking, leader first).
 SINGULAR_WHICH = re.compile(
     r"(哪个|哪一个|哪家|哪位|是哪|最(高|低|多|少|好|差|大|小|长|短|快|慢)的(?!\S{0,3}(和|与|、))|"
     r"which (?!\w+s\b)[a-z]+ (is|was|has|had|did|does)\b|"

@@ -58,6 +58,7 @@ DEFAULT_TREND_MONTHS = 6
 # A negation glued to the left of a yes/no dimension: "没升级的", "not escalated", "non-VIP".
 _NEGATION_BEFORE = re.compile(r"(?:未|没有|没|非|不是|(?<![A-Za-z])(?:not |non-?|un))\s*$", re.I)
 
+
 @dataclass
 class _Reading:
     """What the question says, before it becomes a query."""
@@ -76,7 +77,6 @@ class _Reading:
     ambiguous: tuple[str, ...] = ()
     ambiguous_word: str = ""
     add_dimension: bool = False
-    singular: bool = False  # "which channel is ..." wants one answer
     now: bool = False  # "still open": measured as of today, not over a past period
     coverage: Coverage | None = None  # which words were placed and which were not
 
@@ -231,7 +231,6 @@ class OfflinePlanner:
         # "低于75" is a threshold, not a ranking or a count: hide it from those cues.
         without_thresholds = _mask(masked, [m.span() for m in cues.THRESHOLD.finditer(masked)])
         reading.ranking = cues.find_ranking(without_thresholds)
-        reading.singular = bool(cues.SINGULAR_WHICH.search(without_thresholds))
         wants_count = (
             cues.HOW_MANY.search(masked)
             or cues.TREND.search(masked)
@@ -447,7 +446,8 @@ class OfflinePlanner:
             descending = metric.direction == "down"
         elif ranking.wants_good_end and metric.direction != "neutral":
             descending = metric.direction == "up"
-        limit = ranking.limit or (1 if reading.singular else None)
+        # "Which channel is slowest" shows the whole ranking, leader first; "前3" limits it.
+        limit = ranking.limit
         return (OrderBy(field=metric.name, descending=descending),), limit
 
     # -- other plan kinds ---------------------------------------------------------------------

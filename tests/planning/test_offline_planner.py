@@ -122,7 +122,7 @@ CASES = [
     ("投诉后90天流失率 上季度", ["churn_rate_90d_after_complaint"], [], Q3, [], {}),
     ("上个月各大区的满意度和NPS", ["csat", "nps"], ["region"], OCT, [], {}),
     ("上个月满意度低于75%的渠道", ["csat"], ["channel"], OCT, [], {"metric_filter": "<"}),
-    ("哪个团队的满意度最差？", ["csat"], ["team"], OCT, [], {"order": ("csat", False), "limit": 1}),
+    ("哪个团队的满意度最差？", ["csat"], ["team"], OCT, [], {"order": ("csat", False)}),
     (
         "which channels had the lowest csat last month",
         ["csat"],
@@ -146,7 +146,7 @@ CASES = [
         ["channel"],
         OCT,
         [],
-        {"order": ("first_response_time_median", True), "limit": 1},
+        {"order": ("first_response_time_median", True)},
     ),
     (
         "top 5 product lines by complaint volume last month",

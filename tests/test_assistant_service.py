@@ -239,3 +239,12 @@ def test_one_group_reads_as_one_value(assistant):
     answer = assistant.ask("上个月华东区投诉量，按大区", state=ConversationState(today=TODAY))
     assert answer.text.startswith("华东的投诉量为"), answer.text
     assert "共1组" not in answer.text
+
+
+def test_weeks_cut_by_the_range_are_named_partial_not_compared(assistant):
+    # October 2026 starts on a Thursday: the weeks of 09-28 and 10-26 hold only some days.
+    answer = assistant.ask("2026年10月投诉量趋势按周", state=ConversationState(today=TODAY))
+    text = answer.text
+    assert "共3个完整周期" in text, text
+    assert "2026-09-28当周、2026-10-26当周不完整" in text, text
+    assert "最低在2026-09-28" not in text

@@ -13,6 +13,7 @@ import pandas as pd
 
 from assistant.planning.lexicon import Lexicon
 from semantic_layer.executor import MetricMeta, MetricResult
+from semantic_layer.periods import add_months
 from semantic_layer.plan import PERIOD
 
 ONE_DAY = timedelta(days=1)
@@ -98,6 +99,8 @@ def format_period(value: object, grain: str | None, language: str = "en") -> str
         return f"{value.year}年第{quarter}季度" if zh else f"Q{quarter} {value.year}"
     if grain == "year":
         return f"{value.year}年" if zh else str(value.year)
+    if grain == "week":
+        return f"{value.isoformat()}当周" if zh else f"the week of {value.isoformat()}"
     return value.isoformat()
 
 
@@ -168,7 +171,8 @@ def narrate(result: MetricResult, lexicon: Lexicon, language: str) -> str:
     if has_period:
         frame = _within_data(frame, result)
     if has_period and not dimensions:
-        text = _trend(frame, main, query.time_grain, language)
+        text = _trend(frame, main, query.time_grain, language, _complete_periods(frame, result))
+        text += _partial_note(result, language)
     elif dimensions:
         ascending = (
             bool(query.order_by)
@@ -253,15 +257,54 @@ def _within_data(frame: pd.DataFrame, result: MetricResult) -> pd.DataFrame:
     return frame[pd.to_datetime(frame[PERIOD]) <= pd.Timestamp(through)]
 
 
-def _trend(frame: pd.DataFrame, meta: MetricMeta, grain: str | None, language: str) -> str:
+def _period_end(start: date, grain: str) -> date:
+    if grain == "day":
+        return start + ONE_DAY
+    if grain == "week":
+        return start + timedelta(days=7)
+    return add_months(start, {"month": 1, "quarter": 3, "year": 12}[grain])
+
+
+def _complete_periods(frame: pd.DataFrame, result: MetricResult) -> set[date]:
+    """Periods whose whole span lies inside the asked range and the data: a week that starts
+    before the range (or runs past the last data point) holds only some of its days."""
+    grain, period = result.query.time_grain, result.query.time_range
+    through = result.data_freshness.date() if result.data_freshness else None
+    complete = set()
+    for value in frame[PERIOD]:
+        start = pd.Timestamp(value).date()
+        end = _period_end(start, grain) if grain else start + ONE_DAY
+        inside = period is None or (start >= period.start and end <= period.end)
+        if inside and (through is None or end - ONE_DAY <= through):
+            complete.add(start)
+    return complete
+
+
+def _trend(
+    frame: pd.DataFrame, meta: MetricMeta, grain: str | None, language: str, complete: set[date]
+) -> str:
     series = frame[[PERIOD, meta.name]].dropna()
     if series.empty:
         return "这个范围内没有数据。" if language == "zh" else "There is no data in this range."
-    first, last = series.iloc[0], series.iloc[-1]
-    peak = series.loc[series[meta.name].idxmax()]
-    low = series.loc[series[meta.name].idxmin()]
+    # Compare whole periods only: a week cut by the range or the data is low because it is
+    # short. The partial ones are named, not compared.
+    is_whole = [pd.Timestamp(v).date() in complete for v in series[PERIOD]]
+    whole = series[is_whole]
+    partial = series[[not w for w in is_whole]]
+    compared = whole if len(whole) >= 2 else series
+    first, last = compared.iloc[0], compared.iloc[-1]
+    peak = compared.loc[compared[meta.name].idxmax()]
+    low = compared.loc[compared[meta.name].idxmin()]
     fmt = lambda r: format_value(r[meta.name], meta, language)  # noqa: E731
     when = lambda r: format_period(r[PERIOD], grain, language)  # noqa: E731
+    note = ""
+    if compared is whole and not partial.empty:
+        names = [format_period(v, grain, language) for v in partial[PERIOD]]
+        note = (
+            f"{'、'.join(names)}不完整（只含部分天数），未参与比较。"
+            if language == "zh"
+            else f" Partial, not compared: {', '.join(names)} (only some of its days)."
+        )
     if language == "zh":
         trend = (
             "上升"
@@ -271,7 +314,7 @@ def _trend(frame: pd.DataFrame, meta: MetricMeta, grain: str | None, language: s
         return (
             f"{meta.label_zh}从{when(first)}的{fmt(first)}{trend}到{when(last)}的{fmt(last)}；"
             f"最高在{when(peak)}（{fmt(peak)}），最低在{when(low)}（{fmt(low)}），"
-            f"共{len(series)}个周期。"
+            + (f"共{len(compared)}个完整周期。{note}" if note else f"共{len(series)}个周期。")
         )
     trend = (
         "rose"
@@ -281,7 +324,8 @@ def _trend(frame: pd.DataFrame, meta: MetricMeta, grain: str | None, language: s
     return (
         f"{meta.label_en} {trend} from {fmt(first)} in {when(first)} to {fmt(last)} in "
         f"{when(last)}; highest in {when(peak)} ({fmt(peak)}), lowest in {when(low)} "
-        f"({fmt(low)}), over {len(series)} periods."
+        f"({fmt(low)}), over {len(compared) if note else len(series)}"
+        f"{' whole' if note else ''} periods." + note
     )
 
 

@@ -653,6 +653,9 @@ class OfflinePlanner:
         read_metrics = list(as_read.query.metrics) if isinstance(as_read, MetricPlan) else []
         if isinstance(as_read, MetricPlan):
             label = "、".join(self._label(m, language) for m in read_metrics)
+            # Chosen, the answer still says what it left out.
+            ignored = _t(language, f"未考虑{shown}", f"{shown} not taken into account")
+            as_read = as_read.model_copy(update={"assumptions": (*as_read.assumptions, ignored)})
             options.append(
                 ClarificationOption(
                     label=_t(language, f"{label}（不考虑{shown}）", f"{label} (ignoring {shown})"),

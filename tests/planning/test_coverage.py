@@ -220,3 +220,14 @@ def test_fei_before_a_value_excludes_it(planner):
     plan = plan_for(planner, "上个月非VIP客户的满意度")
     assert isinstance(plan, MetricPlan), plan
     assert plan.query.filters == (Filter(field="segment", op="!=", values=("vip",)),)
+
+
+@pytest.mark.parametrize(
+    ("question", "word"), [("上个月华东的投诉量，夏天", "夏天"), ("complaints last summer", "summer")]
+)
+def test_the_reading_that_ignores_a_word_says_so_when_chosen(planner, question, word):
+    plan = plan_for(planner, question)
+    assert isinstance(plan, Clarification), plan
+    chosen = plan.options[0].plan
+    assert isinstance(chosen, MetricPlan), chosen
+    assert any(word in a for a in chosen.assumptions), chosen.assumptions

@@ -19,6 +19,7 @@ DOCUMENTED = (
     spec.SemanticSpec,
     spec.CodeList,
     spec.Code,
+    spec.CodeGroup,
     spec.Model,
     spec.Dimension,
     spec.Relationship,

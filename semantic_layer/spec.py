@@ -34,12 +34,24 @@ class Code(Frozen):
     synonyms: tuple[str, ...] = Field((), description="Other words users say (zh and en).")
 
 
+class CodeGroup(Frozen):
+    """Several codes users name with one word ("未解决" = open or pending)."""
+
+    name: str = Field(description="Group name, e.g. `unresolved`.")
+    label: Label = Field(description="Display labels, e.g. zh 未解决 / en Unresolved.")
+    codes: tuple[str, ...] = Field(min_length=2, description="The codes it stands for.")
+    synonyms: tuple[str, ...] = Field((), description="Other words users say (zh and en).")
+
+
 class CodeList(Frozen):
     """A named list of codes shared by dimensions (e.g. `region`, used by tickets and orders)."""
 
     name: str = Field(description="Code list name, referenced by a dimension's `codes`.")
     label: Label = Field(description="What the codes are.")
     codes: tuple[Code, ...] = Field(description="The codes, in display order.")
+    groups: tuple[CodeGroup, ...] = Field(
+        (), description="Words for several codes at once; a question using one filters by all."
+    )
     pattern: str | None = Field(
         None,
         description="Documented shape for open-ended code lists (e.g. `<region>_a|b` for "

@@ -329,18 +329,41 @@ def rule_synonyms(loaded: LoadedSpec) -> list[Issue]:
             owner.setdefault(key, metric.name)
     for code_list in loaded.spec.code_lists:
         seen: dict[str, str] = {}
-        for i, code in enumerate(code_list.codes):
-            for word in (code.code, code.label.zh, code.label.en, *code.synonyms):
-                if seen.setdefault(word.lower(), code.code) != code.code:
+        named = [
+            (("codes", i), code.code, (code.code, code.label.zh, code.label.en, *code.synonyms))
+            for i, code in enumerate(code_list.codes)
+        ] + [
+            (("groups", i), f"group {g.name}", (g.label.zh, g.label.en, *g.synonyms))
+            for i, g in enumerate(code_list.groups)
+        ]
+        for path, owner_name, words in named:
+            for word in words:
+                if seen.setdefault(word.lower(), owner_name) != owner_name:
                     issues.append(
                         _issue(
                             loaded,
                             "duplicate-synonym",
                             "code_lists",
                             code_list.name,
-                            ("codes", i),
-                            f"'{word}' names codes '{seen[word.lower()]}' and '{code.code}'.",
-                            "Keep the word on one code only.",
+                            path,
+                            f"'{word}' names '{seen[word.lower()]}' and '{owner_name}'.",
+                            "Keep the word on one code (or one group) only.",
+                        )
+                    )
+        known = {code.code for code in code_list.codes}
+        for i, group in enumerate(code_list.groups):
+            for j, code in enumerate(group.codes):
+                if code not in known:
+                    issues.append(
+                        _issue(
+                            loaded,
+                            "unknown-code",
+                            "code_lists",
+                            code_list.name,
+                            ("groups", i, "codes", j),
+                            f"Group '{group.name}' lists '{code}', not a code of "
+                            f"'{code_list.name}'.",
+                            _did_you_mean(code, sorted(known)),
                         )
                     )
     return issues

@@ -101,8 +101,10 @@ ALERTS = re.compile(
     r"\boutliers?\b|\bred flags?\b|\birregular(ity|ities)?\b|"
     r"\banything (odd|strange|weird|wrong)\b)"
 )
+# Never after a negation: "没处理完" / "unresolved" are the opposite.
 RESOLVED_WORDS = re.compile(
-    r"(结了|结单|解决了|已解决|处理完|resolved|closed|solved|\bresolve\b|\bclose\b)"
+    r"((?<!没有)(?<![没未不非还])(?:结了|结单|解决了|已解决|处理完)"
+    r"|(?<![A-Za-z-])(?:resolved|closed|solved|resolve|close)\b)"
 )
 SURVEY_WORDS = re.compile(r"(问卷|调查|调研|回访|survey|surveys|responses)")
 TICKET_NOUNS = re.compile(

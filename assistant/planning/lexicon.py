@@ -53,6 +53,12 @@ class Term:
     kind: TermKind
     target: str  # metric name, dimension name, or code
     dimension: str | None = None  # for values: the dimension they filter
+    codes: tuple[str, ...] = ()  # for a code group ("未解决"): every code it stands for
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        """The codes a value term filters by."""
+        return self.codes or (self.target,)
 
 
 @dataclass(frozen=True)
@@ -132,6 +138,13 @@ class Lexicon:
                     Term(normalise(w), "value", code.code, name)
                     for w in words
                     if w and not (len(w) == 1 and has_cjk(w))
+                ]
+            for group in code_list.groups:
+                words = {group.label.zh, group.label.en, *group.synonyms}
+                terms += [
+                    Term(normalise(w), "value", group.name, name, codes=group.codes)
+                    for w in words
+                    if w
                 ]
         # Words that name several metrics (semantic_layer/definitions/vocabulary.yml): the
         # planner asks which one, unless a longer metric term containing the word settles it.
@@ -220,11 +233,25 @@ class Lexicon:
                 if any(j in used for j in range(i, i + size)):
                     continue
                 candidate = " ".join(w[2] for w in window)
+                if _negates(candidate, term.surface):
+                    continue  # "unresolved" is not a typo of "resolved"
                 ratio = difflib.SequenceMatcher(None, candidate, term.surface).ratio()
                 if ratio >= 0.88:
                     found.append(Match(term, window[0][0], window[-1][1], fuzzy=True))
                     used.update(range(i, i + size))
         return found
+
+
+_NEGATING_PREFIXES = ("un", "non", "in", "im", "ir", "il", "dis", "mis", "not")
+
+
+def _negates(candidate: str, surface: str) -> bool:
+    """``candidate`` is ``surface`` with a negating prefix ("unresolved", "non-escalated",
+    "dissatisfied"): the opposite word, however close the letters."""
+    return any(
+        candidate.startswith(prefix) and not surface.startswith(prefix)
+        for prefix in _NEGATING_PREFIXES
+    )
 
 
 def _plural(word: str) -> str:

@@ -210,8 +210,7 @@ class OfflinePlanner:
             elif term.kind == "value" and term.dimension is not None:
                 negated = _negated(masked, match, matches)
                 op, values = filters.get(term.dimension, ("!=" if negated else "=", []))
-                if term.target not in values:
-                    values.append(term.target)
+                values += [v for v in term.values if v not in values]
                 filters[term.dimension] = (op, values)
         # A dimension that is only mentioned next to one of its own values is a filter
         # ("华东大区的满意度"), not a breakdown.

@@ -210,10 +210,29 @@ def test_a_statistic_the_metric_computes_is_placed(planner, question, metric):
     assert plan.query.metrics == (metric,)
 
 
-@pytest.mark.parametrize("question", ["上个月没有解决的工单有多少", "上个月没解决的投诉"])
+@pytest.mark.parametrize("question", ["上个月没有退款的工单有多少", "上个月不满意的投诉有多少"])
 def test_a_lone_negation_is_never_ignored(planner, question):
     plan = plan_for(planner, question)
-    assert isinstance(plan, Clarification), plan  # never the resolved tickets it negates
+    assert isinstance(plan, Clarification), plan
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["上个月没有解决的工单有多少", "上个月没解决的投诉", "unresolved tickets last month"],
+)
+def test_unresolved_is_open_or_pending_never_resolved(planner, question):
+    plan = plan_for(planner, question)
+    assert isinstance(plan, MetricPlan), plan
+    assert "resolved_tickets" not in plan.query.metrics
+    status = [f for f in plan.query.filters if f.field == "status"]
+    assert status == [Filter(field="status", op="in", values=("open", "pending"))], status
+
+
+@pytest.mark.parametrize("word", ["unresolved", "dissatisfied", "non-escalated"])
+def test_a_negating_prefix_is_never_a_typo(word):
+    from assistant.planning.lexicon import _negates
+
+    assert _negates(word, word.removeprefix("un").removeprefix("dis").removeprefix("non-"))
 
 
 def test_fei_before_a_value_excludes_it(planner):

@@ -242,7 +242,8 @@ def test_fei_before_a_value_excludes_it(planner):
 
 
 @pytest.mark.parametrize(
-    ("question", "word"), [("上个月华东的投诉量，夏天", "夏天"), ("complaints last summer", "summer")]
+    ("question", "word"),
+    [("上个月华东的投诉量，夏天", "夏天"), ("complaints last summer", "summer")],
 )
 def test_the_reading_that_ignores_a_word_says_so_when_chosen(planner, question, word):
     plan = plan_for(planner, question)

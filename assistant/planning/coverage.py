@@ -68,9 +68,13 @@ STATISTIC_WORDS = {
     "mean": ("平均值", "平均", "均值", "average", "avg", "mean"),
 }
 
-# Suffixes that make a word a rate or a share: such a word must be one certified metric term.
-RATE_SUFFIX_ZH = re.compile(r"(率|占比|比例|比率|时效)")
-RATE_SUFFIX_EN = re.compile(r"\b(rate|ratio|percentage|share)\b")
+# Words that make a phrase a KPI of its own (a rate, a share, or a KPI noun such as retention):
+# such a phrase must be one certified metric term, else it is refused by name.
+RATE_SUFFIX_ZH = re.compile(r"((?:留存|复购)率?|率|占比|比例|比率|时效)")
+RATE_SUFFIX_EN = re.compile(
+    r"\b(rate|ratio|percentage|share|retention|attrition|churn|loyalty|repurchases?"
+    r"|conversions?|utili[sz]ation|occupancy|abandonment|adherence)\b"
+)
 
 # Shape words the cue module reacts to (ranking, grain, comparison, grouping, counting ...):
 # placed, but by the planner's own grammar rather than by the catalog.

@@ -218,7 +218,7 @@ def test_a_lone_negation_is_never_ignored(planner, question):
 
 @pytest.mark.parametrize(
     "question",
-    ["上个月没有解决的工单有多少", "上个月没解决的投诉", "unresolved tickets last month"],
+    ["上个月没有解决的工单有多少", "上个月没解决的投诉有多少", "unresolved tickets last month"],
 )
 def test_unresolved_is_open_or_pending_never_resolved(planner, question):
     plan = plan_for(planner, question)
@@ -251,3 +251,17 @@ def test_the_reading_that_ignores_a_word_says_so_when_chosen(planner, question, 
     chosen = plan.options[0].plan
     assert isinstance(chosen, MetricPlan), chosen
     assert any(word in a for a in chosen.assumptions), chosen.assumptions
+
+
+@pytest.mark.parametrize(
+    ("question", "word"),
+    [
+        ("customer retention last quarter", "retention"),
+        ("agent utilization last week", "utilization"),
+        ("上个月客户复购率", "复购率"),
+    ],
+)
+def test_a_kpi_noun_the_catalog_lacks_is_refused_by_name(planner, question, word):
+    plan = plan_for(planner, question)
+    assert isinstance(plan, OutOfScope), plan
+    assert word in plan.reason

@@ -60,6 +60,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
+from assistant.errors import AssistantError
 from semantic_layer import periods
 from tools.demo_data.calendar import SPRING_FESTIVAL
 
@@ -78,7 +79,7 @@ SAME_PERIOD_LAST_YEAR = "same_period_last_year"
 ONE_DAY = timedelta(days=1)
 
 
-class TimeParseError(ValueError):
+class TimeParseError(AssistantError, ValueError):
     """A phrase that looks like a date but cannot be one (the planner asks the user)."""
 
     def __init__(self, phrase: str, reason: str) -> None:

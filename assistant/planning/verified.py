@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from assistant.errors import AssistantError
 from assistant.planning.time_parser import parse_time
 from semantic_layer.catalog import Catalog
 from semantic_layer.compiler import compile_query
@@ -27,8 +28,11 @@ MATCH_RATIO = 0.92  # near-identical phrasings only: a verified answer must be t
 _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
 
 
-class VerifiedQuestionsError(ValueError):
-    """The verified-questions file is invalid; the message names the entry and the field."""
+class VerifiedQuestionsError(AssistantError, ValueError):
+    """The verified-questions file is invalid; the message names the entry and the field.
+    (Exit 2 like every configuration error.)"""
+
+    exit_code = 2
 
 
 class VerifiedQuestion(BaseModel):

@@ -728,3 +728,14 @@ def test_relative_phrases_never_reach_the_future(today: date) -> None:
         assert rng is not None, phrase
         assert rng.start < rng.end, (phrase, today, rng)
         assert rng.end <= today + timedelta(days=1), (phrase, today, rng)
+
+
+def test_time_and_verified_question_errors_are_user_errors():
+    # One error family: every surface prints these as messages, never as tracebacks.
+    from assistant.planning.time_parser import TimeParseError
+    from assistant.planning.verified import VerifiedQuestionsError
+    from tools.errors import ServicePilotError
+
+    assert issubclass(TimeParseError, ServicePilotError)
+    assert issubclass(VerifiedQuestionsError, ServicePilotError)
+    assert VerifiedQuestionsError.exit_code == 2

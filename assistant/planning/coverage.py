@@ -94,6 +94,7 @@ _SHAPE_PATTERNS = tuple(
         cues.P90,
         cues.THRESHOLD,
         cues.HOW_MANY,
+        cues.SHARE_ASKED,
         cues.EACH,
         cues.RESOLVED_WORDS,
         cues.SURVEY_WORDS,

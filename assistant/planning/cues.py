@@ -135,6 +135,13 @@ THRESHOLD = re.compile(r"(" + "|".join(GREATER_WORDS + LESS_WORDS) + r")\s*(\d+(
 # "How many ..." without a metric word: a count of tickets (of the filtered kind).
 HOW_MANY = re.compile(r"(多少|几个|几件|几单|几起|数量|总数|how many|number of|count of|count)")
 
+# The question asks for a share, not a count ("占多少", "what share of"): only a % metric answers.
+SHARE_ASKED = re.compile(
+    r"(占多少|占了多少|占比|占几成|几成|比例|比重|百分比|百分之几|"
+    r"what share|what percentage|what percent|what proportion|what fraction|percentage of|"
+    r"proportion of|fraction of|share of|% of)"
+)
+
 # Words that make a question about service data even when no metric is named.
 SERVICE_WORDS = re.compile(
     r"(工单|客服|投诉|售后|服务|满意|响应|解决|渠道|大区|团队|坐席|客户|问卷|sla|ticket|"

@@ -145,6 +145,8 @@ class OfflinePlanner:
         assert reading.coverage is not None
         if reading.coverage.unknown_rates:
             return self._not_certified(reading.coverage.unknown_rates[0], reading, state)
+        if reading.metrics and self._share_of_a_count(masked, reading):
+            return self._clarify_share(reading, state)
         if cues.WHY.search(masked):
             if not reading.metrics and self._about_tickets(masked, reading):
                 reading.metrics = self._count_metric(reading, masked)
@@ -675,6 +677,47 @@ class OfflinePlanner:
             "您想看哪一个？",
             f"I could not place {shown} (not a certified metric, dimension or value), and "
             "ignoring it could give a wrong number. Which one do you mean?",
+        )
+        return Clarification(question=question, options=tuple(options))
+
+    def _share_of_a_count(self, masked: str, reading: _Reading) -> bool:
+        """A share is asked ("一次就解决的工单占多少") but the reading has a count or another
+        non-% metric: answering it would give a number of a different kind."""
+        if not cues.SHARE_ASKED.search(masked):
+            return False
+        return any(self.catalog.metric(m).unit != "%" for m in reading.metrics)
+
+    def _numerator_fields(self, name: str) -> set[str]:
+        """Columns the numerator of a ratio metric filters on (empty for other metrics)."""
+        metric = self.catalog.metric(name)
+        if metric.numerator is None:
+            return set()
+        _, measure = self.catalog.measure(metric.numerator.measure)
+        return {f.field for f in measure.filters if isinstance(f.field, str)}
+
+    def _clarify_share(self, reading: _Reading, state: ConversationState) -> Plan:
+        language = reading.language
+        options = []
+        # Rates whose numerator counts exactly what the question filters on ("share of tickets
+        # escalated" -> escalation rate) come first, then the rates nearest in words.
+        fields = {f.field for f in reading.filters}
+        counting = [m for m in self.catalog.metrics if fields & self._numerator_fields(m)]
+        words = cues.SHARE_ASKED.sub(" ", reading.text)
+        for metric in dict.fromkeys(
+            [*counting, *nearest_metrics(self.lexicon, words, k=6, rate=True)]
+        ):
+            if self.catalog.metric(metric).unit != "%" or len(options) == 3:
+                continue
+            plan = self._with_metric(reading, metric, state, None)
+            if isinstance(plan, MetricPlan):
+                options.append(ClarificationOption(label=self._label(metric, language), plan=plan))
+        question = _t(
+            language,
+            "您问的是一个占比，但我只读出了一个数量，不会用数量代替占比。您想看哪个已认证的比率？"
+            "（如果都不是，请分析师定义这个比率。）",
+            "You asked for a share, but I could only read a count, and I will not answer one "
+            "with the other. Which certified rate do you mean? (If none, an analyst can define "
+            "it.)",
         )
         return Clarification(question=question, options=tuple(options))
 

@@ -265,3 +265,23 @@ def test_a_kpi_noun_the_catalog_lacks_is_refused_by_name(planner, question, word
     plan = plan_for(planner, question)
     assert isinstance(plan, OutOfScope), plan
     assert word in plan.reason
+
+
+@pytest.mark.parametrize(
+    ("question", "first"),
+    [
+        ("上个月一次就解决的工单占多少", "first_contact_resolution"),
+        ("what share of tickets were escalated last month", "escalation_rate"),
+    ],
+)
+def test_a_share_is_never_answered_with_a_count(planner, question, first):
+    plan = plan_for(planner, question)
+    assert isinstance(plan, Clarification), plan
+    metrics = [o.plan.query.metrics[0] for o in plan.options]
+    assert metrics[0] == first, metrics
+    assert all(default_catalog().metric(m).unit == "%" for m in metrics)
+
+
+def test_a_share_metric_asked_as_a_share_is_answered(planner):
+    plan = plan_for(planner, "上个月推荐者占比")
+    assert isinstance(plan, MetricPlan) and plan.query.metrics == ("nps_promoter_share",)

@@ -81,6 +81,20 @@ def _rule_tags(ops: Any, customer_id: str) -> list[str]:
         return ops.run(read)
 
 
+def _ticket(conn: Any, ticket_id: str, allowed: list[str] | None) -> dict[str, Any] | None:
+    """The full (masked) ticket when ``ticket_id`` names one the caller may see."""
+    q = sa.select(tickets).where(tickets.c.ticket_id == ticket_id)
+    if allowed is not None:
+        q = q.where(tickets.c.region.in_(allowed))
+    row = conn.execute(q).first()
+    if row is None:
+        return None
+    data = {k: _iso(v) for k, v in row._mapping.items()}
+    for key in ("subject", "description", "resolution"):
+        data[key] = _text(data.get(key), 4000)
+    return data
+
+
 def customer_profile(
     engine: Engine,
     customer_id: str,
@@ -90,11 +104,15 @@ def customer_profile(
     ops: Any = None,
     max_rows: int = 50,
 ) -> dict[str, Any]:
-    """The 360 view of ``customer_id`` as JSON-ready data. ``regions`` (a role's row scope)
+    """The 360 view of ``customer_id`` (or of the customer of a ticket id, with that ticket in
+    full under ``ticket``) as JSON-ready data. ``regions`` (a role's row scope)
     hides customers outside it (as not found) and tickets of other regions; ``ops`` (an
     OpsStore) adds open tasks and rule tags; ``as_of`` defaults to the newest ticket."""
     allowed = list(regions) if regions is not None else None
     with engine.connect() as conn:
+        opened = _ticket(conn, customer_id, allowed)
+        if opened is not None:  # a ticket id: the customer of that ticket, the ticket in full
+            customer_id = opened["customer_id"]
         row = conn.execute(
             sa.select(customers).where(customers.c.customer_id == customer_id)
         ).first()
@@ -239,4 +257,5 @@ def customer_profile(
             "mean_csat": round(sum(csats) / len(csats), 2) if csats else None,
         },
         "open_tasks": tasks,
+        "ticket": opened,
     }

@@ -132,7 +132,7 @@ def import_knowledge(store: CaseStore, folder: Path, *, prune: bool = False) -> 
                 title=document.title,
                 version=document.version[:12],
                 chunks=len(records),
-                embedded=report.embedded + report.metadata_only,
+                embedded=report.embedded,  # a new doc_version on a kept chunk is no re-embed
                 removed=len(stale),
                 status="new"
                 if previous is None

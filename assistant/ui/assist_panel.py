@@ -72,39 +72,57 @@ def suggestion_markdown(s: dict[str, Any], lang: str) -> str:
     return "\n".join(out)
 
 
-def _ticket_lines(t: dict[str, Any]) -> list[str]:
+RISK = {"low": "低", "medium": "中", "high": "高", "churned": "已流失"}
+
+
+def code_labeler(catalog: Any, lang: str) -> Any:
+    """(code list, code) -> the code's label in ``lang`` (the code itself when unknown)."""
+
+    def label(name: str, code: Any) -> str:
+        code_list = catalog.code_lists.get(name) if catalog is not None else None
+        for c in code_list.codes if code_list else ():
+            if c.code == code:
+                return c.label.zh if lang == "zh" else c.label.en
+        return "-" if code is None else str(code)
+
+    return label
+
+
+def _ticket_lines(t: dict[str, Any], lb: Any) -> list[str]:
     return [
-        f"### {t['ticket_id']} · {t['ticket_type']}/{t['category']} · {t['status']}",
-        f"{t['created_at']} · {t['channel']} · {t['region']}",
+        f"### {t['ticket_id']} · {lb('ticket_type', t['ticket_type'])}/"
+        f"{lb('category', t['category'])} · {lb('status', t['status'])}",
+        f"{t['created_at']} · {lb('channel', t['channel'])} · {lb('region', t['region'])}",
         f"> {(t['description'] or t['subject'] or '').replace(chr(10), ' ')}",
         *([f"✅ {t['resolution']}"] if t.get("resolution") else []),
     ]
 
 
-def customer_markdown(p: dict[str, Any], lang: str) -> str:
-    """The customer 360 view as Markdown."""
+def customer_markdown(p: dict[str, Any], lang: str, catalog: Any = None) -> str:
+    """The customer 360 view as Markdown, codes shown as labels."""
     zh = lang == "zh"
+    lb = code_labeler(catalog, lang)
     prof, value, risk = p["profile"], p["value"], p["churn_risk"]
     rfm = value["rfm"]
     lines = [
-        *(_ticket_lines(p["ticket"]) if p.get("ticket") else []),
+        *(_ticket_lines(p["ticket"], lb) if p.get("ticket") else []),
         f"### {_t(lang, 'profile')} {p['customer_id']}",
-        f"{prof['segment']} · {prof['region']} · {prof['city']} · {prof['signup_date']}"
+        f"{lb('segment', prof['segment'])} · {lb('region', prof['region'])} · {prof['city']} · "
+        f"{prof['signup_date']}"
         + (f" · churned {prof['churned_at']}" if prof["churned_at"] else ""),
         f"**{_t(lang, 'value')}**: {value['orders']} · ¥{value['lifetime_amount']:,.0f}"
         + (f" · RFM R{rfm['r']} F{rfm['f']} M{rfm['m']}" if rfm else ""),
         f"**{_t(lang, 'tags')}**: "
         + (", ".join(t["zh"] if zh else t["en"] for t in p["tags"]) or "-"),
-        f"**{_t(lang, 'risk')}**: {risk['level']} ({risk['score']})"
-        + (f" — {'; '.join(risk['factors'])}" if risk["factors"] else ""),
+        f"**{_t(lang, 'risk')}**: {RISK[risk['level']] if zh else risk['level']} "
+        f"({risk['score']})" + (f" — {'; '.join(risk['factors'])}" if risk["factors"] else ""),
         f"\n**{_t(lang, 'tickets')}** ({p['summary']['tickets']}, "
-        f"CSAT {p['summary']['mean_csat']})",
-        "| date | ticket | type | status | subject |",
-        "|---|---|---|---|---|",
+        f"CSAT {p['summary']['mean_csat'] or '-'})",
     ]
     lines += [
-        f"| {t['created_at'][:10]} | {t['ticket_id']} | {t['ticket_type']}/{t['category']} | "
-        f"{t['status']} | {(t['subject'] or '').replace('|', '/')[:60]} |"
+        f"- {t['created_at'][:10]} `{t['ticket_id']}` {lb('ticket_type', t['ticket_type'])}/"
+        f"{lb('category', t['category'])} · {lb('status', t['status'])} — "
+        f"{(t['subject'] or '')[:60]}"
         for t in p["tickets"][:20]
     ]
     if p["orders"]:
@@ -115,7 +133,8 @@ def customer_markdown(p: dict[str, Any], lang: str) -> str:
     if p["surveys"]:
         lines.append(f"\n**{_t(lang, 'surveys')}**")
         lines += [
-            f"- {s['responded_at'][:10]} {s['ticket_id']} CSAT {s['csat']} NPS {s['nps']}"
+            f"- {s['responded_at'][:10]} `{s['ticket_id']}` CSAT {s['csat'] or '-'} "
+            f"NPS {'-' if s['nps'] is None else s['nps']}"
             + (f" — {s['comment']}" if s["comment"] else "")
             for s in p["surveys"][:10]
         ]
@@ -177,7 +196,8 @@ def build_assist_panel(
 
         try:
             _, role = ctx.identity(request)
-            return customer_markdown(ctx.api.customer_profile(value or "", role), lang)
+            profile = ctx.api.customer_profile(value or "", role)
+            return customer_markdown(profile, lang, ctx.api.catalog)
         except AccessDenied as exc:
             return f"⚠️ {exc.text(lang)}"
         except (ServicePilotError, PermissionError) as exc:

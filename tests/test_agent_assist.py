@@ -332,3 +332,59 @@ def test_llm_reply_is_kept_only_when_grounded(assist_env) -> None:
     assert text == s.reply and "T999" in why_not
     text, why_not = llm_reply(s, _Model("您好，我们会处理。"))
     assert text == s.reply and why_not == "LLM draft cited no case or article"
+
+
+def _pdf_bytes(line: str) -> bytes:
+    """A minimal one-page PDF with one line of Helvetica text."""
+    content = f"BT /F1 12 Tf 72 720 Td ({line}) Tj ET".encode()
+    objs = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out, offsets = b"%PDF-1.4\n", []
+    for i, obj in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + obj + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    return out + b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objs) + 1,
+        xref,
+    )
+
+
+def test_pdf_and_word_are_read_or_name_the_missing_package(tmp_path: Path) -> None:
+    """With the `documents` extra installed, PDF pages and Word headings become chunks;
+    without it, the error names the package and the install command."""
+    import importlib.util
+
+    pdf = tmp_path / "refunds.pdf"
+    pdf.write_bytes(_pdf_bytes("Refunds reach a bank card in 3-5 working days."))
+    if importlib.util.find_spec("pypdf") is None:
+        with pytest.raises(KnowledgeError, match=r"needs the pypdf package.*servicepilot\["):
+            read_document(pdf, "refunds.pdf")
+    else:
+        chunks = chunk_document(read_document(pdf, "refunds.pdf"))
+        assert [c.text for c in chunks] == [
+            "refunds > p.1\nRefunds reach a bank card in 3-5 working days."
+        ]
+    word = tmp_path / "policy.docx"
+    if importlib.util.find_spec("docx") is None:
+        word.write_bytes(b"PK")
+        with pytest.raises(KnowledgeError, match=r"needs the python-docx package"):
+            read_document(word, "policy.docx")
+        return
+    import docx
+
+    document = docx.Document()
+    document.add_heading("保修政策", 0)
+    document.add_heading("保修凭证", 1)
+    document.add_paragraph("发票、电子订单或保修卡任一即可。")
+    document.save(word)
+    chunks = chunk_document(read_document(word, "policy.docx"))
+    assert [c.text for c in chunks] == ["保修政策 > 保修凭证\n发票、电子订单或保修卡任一即可。"]

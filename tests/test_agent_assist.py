@@ -388,3 +388,44 @@ def test_pdf_and_word_are_read_or_name_the_missing_package(tmp_path: Path) -> No
     document.save(word)
     chunks = chunk_document(read_document(word, "policy.docx"))
     assert [c.text for c in chunks] == ["保修政策 > 保修凭证\n发票、电子订单或保修卡任一即可。"]
+
+
+def test_cli_kb_import_and_cases_suggest(assist_env, demo_warehouse_path, tmp_path, monkeypatch):
+    from assistant.cli import main
+
+    monkeypatch.setenv("SERVICEPILOT_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("SERVICEPILOT_CHROMA_DIR", str(assist_env.store.target.path))
+    runner = CliRunner()
+    out = runner.invoke(main, ["kb", "import", "--demo", "--collection", "kb-demo", "--json"])
+    assert out.exit_code == 0, out.output
+    report = json.loads(out.output)
+    assert report["ok"] and report["total_chunks"] == report["embedded"] > 20
+    again = json.loads(
+        runner.invoke(main, ["kb", "import", "--demo", "--collection", "kb-demo", "--json"]).output
+    )
+    assert again["embedded"] == 0 and {d["status"] for d in again["documents"]} == {"unchanged"}
+    db = str(demo_warehouse_path)
+    args = [
+        "cases",
+        "suggest",
+        "空调预约安装好几天了，师傅一直不上门",
+        "--collection",
+        "assist",
+        "--db",
+        db,
+    ]
+    got = runner.invoke(main, [*args, "--kb-collection", "kb-demo", "--json"])
+    assert got.exit_code == 0, got.output
+    data = json.loads(got.output)
+    assert data["root_causes"][0]["label"] == "安装师傅爽约"  # the code list's zh label
+    assert data["articles"] and data["articles"][0]["document"] == "zh/installation-sop.md"
+    assert data["expected_hours"]["median"] is not None and data["reply_method"] == "template"
+    text = runner.invoke(main, [*args, "--kb-collection", "kb-demo"])
+    assert text.exit_code == 0 and "可能的根因" in text.output
+    assert "reply draft (template):" in text.output and "安装师傅爽约" in text.output
+    missing = runner.invoke(main, ["cases", "suggest", "x", "--collection", "nope", "--db", db])
+    assert missing.exit_code == 2 and "cases index --from-warehouse --collection nope" in (
+        missing.output
+    )
+    empty = runner.invoke(main, ["kb", "import"])
+    assert empty.exit_code == 4 and "Give a FOLDER of documents or --demo" in empty.output

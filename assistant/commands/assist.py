@@ -61,6 +61,12 @@ def _print(s: dict[str, Any]) -> None:
     metavar="CASE_ID",
     help="Leave this case out (e.g. the complaint's own ticket); repeatable.",
 )
+@click.option(
+    "--collection", default=None, metavar="NAME", help="Case collection (default: cases)."
+)
+@click.option(
+    "--kb-collection", default=None, metavar="NAME", help="Knowledge base (default: knowledge)."
+)
 @llm_option
 @identity_options
 @db_option
@@ -72,6 +78,8 @@ def suggest_cmd(
     product_line: str | None,
     region: str | None,
     exclude: tuple[str, ...],
+    collection: str | None,
+    kb_collection: str | None,
     llm: str,
     user: str,
     role: str,
@@ -97,7 +105,13 @@ def suggest_cmd(
 
             chat_model = chat_model_from_settings(settings)
         started = time.perf_counter()
-        assist = AgentAssist(engine=app.engine, catalog=app.catalog, chat_model=chat_model)
+        assist = AgentAssist(
+            engine=app.engine,
+            catalog=app.catalog,
+            chat_model=chat_model,
+            collection=collection,
+            kb_collection=kb_collection,
+        )
         result = assist.suggest(
             text,
             get_role(role),

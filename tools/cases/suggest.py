@@ -313,7 +313,8 @@ def suggest_resolution(
         raise CaseSearchError("The complaint text is empty; paste the complaint to get advice.")
     base = filters or CaseFilters()
     resolved = CaseFilters(base.equals, True, base.date_from, base.date_to)
-    hits = search_cases(store, text, k=k + len(exclude_ids), filters=resolved, access=access)
+    fetch = min(200, k + len(exclude_ids))  # room for the excluded ones (search caps k at 200)
+    hits = search_cases(store, text, k=fetch, filters=resolved, access=access)
     excluded = set(exclude_ids)
     hits = [h for h in hits if h.case_id not in excluded][:k]
     masked = mask_pii(text)

@@ -47,6 +47,7 @@ demo: install
 # unchanged cases.
 index: demo
 	$(SP) cases index --from-warehouse --recent-days 7 --db $(DATA_DIR)/warehouse.duckdb --quiet
+	$(SP) kb import --demo  # the bilingual demo knowledge base (SOPs, FAQs); skips unchanged chunks
 
 run: index
 	@$(SP) warehouse status --db $(DATA_DIR)/warehouse.duckdb

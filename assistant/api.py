@@ -183,6 +183,37 @@ class ServicePilotAPI:
             previous=TimeRange(start=previous[0], end=previous[1]) if previous else None,
         )
 
+    # -- agent assist: suggested resolution and customer 360 -------------------------------
+
+    def agent_assist(self) -> Any:
+        """The application's AgentAssist (built on first use; an LLM drafts replies when the
+        application plans with one)."""
+        if getattr(self, "_assist", None) is None:
+            from assistant.assist import AgentAssist
+
+            chat_model = None
+            if self.app.planner_kind != "offline":
+                from assistant.llm.provider import chat_model_from_settings
+
+                chat_model = chat_model_from_settings(self.app.settings)
+            collection = self.cases.collection if self.cases is not None else None
+            self._assist = AgentAssist(
+                engine=self.app.engine,
+                catalog=self.catalog,
+                chat_model=chat_model,
+                collection=collection,
+            )
+        return self._assist
+
+    def suggest_resolution(self, text: str, role: str | None, **filters: Any) -> dict[str, Any]:
+        """The suggested resolution for complaint ``text`` as ``role`` may see it."""
+        return self.agent_assist().suggest(text, get_role(role), **filters)
+
+    def customer_profile(self, customer_id: str, role: str | None) -> dict[str, Any]:
+        """The customer 360 view of ``customer_id`` as ``role`` may see it."""
+        ops = self.app.audit.store if self.app.audit is not None else None
+        return self.agent_assist().customer(customer_id, get_role(role), ops=ops)
+
     def current_alerts(self, role: str | None) -> list[dict[str, Any]] | None:
         """The cockpit's alerts (the last ``app.cockpit_alert_days`` days) as JSON, or None
         when this application shows no alerts."""
@@ -300,6 +331,14 @@ class AppBackend:
 
     def answer(self, question: str, today: date | None) -> dict[str, Any]:
         return self.api.ask_dict(question, self.role, today, user=self.user)
+
+    def suggest(self, text: str, product_line: str | None, region: str | None) -> dict[str, Any]:
+        return self.api.suggest_resolution(
+            text, self.role, product_line=product_line, region=region
+        )
+
+    def customer(self, customer_id: str) -> dict[str, Any]:
+        return self.api.customer_profile(customer_id, self.role)
 
     def offers(self, tool: str) -> bool:
         return True

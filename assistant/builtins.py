@@ -33,7 +33,10 @@ def servicepilot_commands() -> list[Any]:
 
     modules = (demo_data, import_data, quality, warehouse, metrics, query, ask, llm, alerts)
     modules = (*modules, forecast, tasks)
-    return [m.command for m in (*modules, serve, mcp, audit, cases, doctor)]
+    from assistant.commands import assist, customer, kb
+
+    cases.command.add_command(assist.suggest_cmd)  # `cases suggest` (agent assist, issue 19)
+    return [m.command for m in (*modules, serve, mcp, audit, cases, kb, customer, doctor)]
 
 
 @hookimpl

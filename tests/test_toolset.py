@@ -85,9 +85,12 @@ def test_the_three_surfaces_expose_the_same_tools_with_the_same_schemas(surfaces
         "ask",
         "search_similar_cases",
         "explain_change",
+        "suggest_resolution",
+        "customer_profile",
     }
     assert set(surfaces["mcp"]) == set(surfaces["http"]) == set(shared)
-    assert set(surfaces["agent"]) == set(shared) - {"ask"}  # the agent is the one asking
+    # the agent is the one asking; agent-assist tools serve support agents, not the chat
+    assert set(surfaces["agent"]) == set(shared) - {"ask", "suggest_resolution", "customer_profile"}
     for name, tool in shared.items():
         expected = _plain(tool.schema())
         names, required = list(expected["properties"]), set(expected.get("required", ()))

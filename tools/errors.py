@@ -74,3 +74,15 @@ class CaseSearchError(ServicePilotError):
     """A similar-case search request is invalid (unknown filter field, bad value)."""
 
     exit_code = 1
+
+
+class KnowledgeError(ServicePilotError):
+    """A knowledge-base document cannot be read (unknown format, missing reader, bad file)."""
+
+    exit_code = 4
+
+
+class CustomerNotFound(ServicePilotError):
+    """A customer id that is not in the warehouse."""
+
+    exit_code = 1

@@ -106,8 +106,17 @@ class AgentToolkit:
     def answer(self, question: str, today: date | None) -> dict[str, Any]:
         raise ToolError("The agent answers questions itself; use the other tools.")
 
+    def suggest(self, text: str, product_line: str | None, region: str | None) -> dict[str, Any]:
+        raise ToolError("Suggestions are for support agents in the cases tab, not the chat.")
+
+    def customer(self, customer_id: str) -> dict[str, Any]:
+        raise ToolError("The customer view is for support agents in the cases tab, not the chat.")
+
     def offers(self, tool: str) -> bool:
         return {
+            # agent-assist tools work on one customer's case, not on analytics questions
+            "suggest_resolution": False,
+            "customer_profile": False,
             "ask": False,  # the agent is the asker
             "search_similar_cases": self.search is not None,
             "explain_change": self.explain is not None,

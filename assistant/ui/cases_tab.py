@@ -109,3 +109,6 @@ def build_cases_tab(ctx: UIContext, tr: Translator, lang_radio: gr.Radio) -> Non
         [status, table],
         api_visibility="undocumented",
     )
+    from assistant.ui.assist_panel import build_assist_panel  # agent assist (issue 19)
+
+    build_assist_panel(ctx, complaint, lang_radio, [product_line, region])

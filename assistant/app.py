@@ -113,7 +113,11 @@ def make_planner(kind: str, services: Services, settings: Settings) -> Planner:
                 "No LLM is configured (llm_provider = none). Set SERVICEPILOT_LLM_PROVIDER "
                 "and its endpoint or GGUF file (docs/llm.md), or use the offline planner."
             )
-        return llm
+        if settings.llm_planner_mode == "llm_first":
+            return llm
+        from assistant.llm.offline_first import OfflineFirstPlanner
+
+        return OfflineFirstPlanner(offline, llm)
     raise ConfigError(f"Unknown planner '{kind}'. Valid planners: offline, llm.")
 
 

@@ -131,7 +131,12 @@ class Assistant:
         if detailed is not None:  # the LLM planner says when it fell back, and why
             outcome = detailed(question, state)
             plan, notices = outcome.plan, tuple(outcome.notices)
-            planner_name = "llm" if outcome.source == "llm" else "offline (LLM fallback)"
+            tried_llm = bool(outcome.notices or outcome.attempts)
+            planner_name = (
+                "llm"
+                if outcome.source == "llm"
+                else ("offline (LLM fallback)" if tried_llm else "offline")
+            )
         else:
             plan, notices, planner_name = self.planner.plan(question, state), (), self.planner.name
         answer = self.run(

@@ -208,6 +208,7 @@ def test_the_llm_planner_checks_through_the_app_compile_cache(
         ]
     )
     monkeypatch.setattr(provider, "chat_model_from_settings", lambda settings: model)
+    monkeypatch.setenv("SERVICEPILOT_LLM_PLANNER_MODE", "llm_first")
     instance = build_app(None, "test", warehouse=demo_warehouse_url, today=TODAY, planner="llm")
     try:
         assert instance.assistant.planner.check == instance.services.compiler.compile
@@ -246,5 +247,66 @@ def test_alerts_are_computed_with_the_app_catalog_also_after_a_reload(
         source.all(*OCTOBER)  # the cache was cleared: computed again, with the new catalog
         assert seen[0] is not None and seen[0] is not reloaded
         assert seen[1] is reloaded and len(seen) == 2
+    finally:
+        instance.close()
+
+
+def _offline_first_app(demo_warehouse_url, monkeypatch, script):
+    import assistant.llm.provider as provider
+    from tests.llm.fakes import ScriptedChatModel
+
+    model = ScriptedChatModel(script=script)
+    monkeypatch.setattr(provider, "chat_model_from_settings", lambda settings: model)
+    monkeypatch.delenv("SERVICEPILOT_LLM_PLANNER_MODE", raising=False)
+    return model, build_app(None, "test", warehouse=demo_warehouse_url, today=TODAY, planner="llm")
+
+
+def test_offline_first_answers_a_complete_reading_without_the_model(
+    demo_warehouse_url, monkeypatch
+) -> None:
+    model, instance = _offline_first_app(demo_warehouse_url, monkeypatch, script=[])
+    try:
+        answer = instance.assistant.ask(
+            "上个月各渠道的工单量是多少？", state=ConversationState(today=TODAY, role="executive")
+        )
+        assert answer.planner == "offline" and model.calls == 0
+        assert answer.result is not None and len(answer.result.data) > 1
+    finally:
+        instance.close()
+
+
+def test_offline_first_sends_an_incomplete_reading_to_the_model(
+    demo_warehouse_url, monkeypatch
+) -> None:
+    from tests.llm.fakes import draft
+
+    # "夏天" is no time phrase the offline planner knows: it would ask; the model reads it.
+    script = [draft(intent="metric", metrics=["complaint_volume"], time_phrase="上个月")]
+    model, instance = _offline_first_app(demo_warehouse_url, monkeypatch, script)
+    try:
+        answer = instance.assistant.ask(
+            "上个月投诉量，夏天", state=ConversationState(today=TODAY, role="executive")
+        )
+        assert model.calls == 1 and answer.planner == "llm"
+        assert answer.plan.query.metrics == ("complaint_volume",)
+        assert any("大模型规划器" in n for n in answer.notices), answer.notices
+    finally:
+        instance.close()
+
+
+def test_offline_first_asks_when_the_model_gives_no_checked_reading(
+    demo_warehouse_url, monkeypatch
+) -> None:
+    from tests.llm.fakes import draft
+
+    script = [draft(intent="metric", metrics=["no_such_metric"])] * 4  # rejected every time
+    model, instance = _offline_first_app(demo_warehouse_url, monkeypatch, script)
+    try:
+        answer = instance.assistant.ask(
+            "上个月投诉量，夏天", state=ConversationState(today=TODAY, role="executive")
+        )
+        assert model.calls >= 1
+        assert answer.result is None and answer.plan.kind == "clarification"
+        assert answer.planner == "offline (LLM fallback)"
     finally:
         instance.close()

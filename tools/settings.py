@@ -110,6 +110,12 @@ class Settings(BaseSettings):
     llm_max_tokens_per_question: int = Field(
         12_000, gt=0, description="Token budget (prompt + completion) for one question."
     )
+    llm_planner_mode: Literal["offline_first", "llm_first"] = Field(
+        "offline_first",
+        description="offline_first: the offline planner answers what it reads completely and "
+        "the LLM reads only the questions it cannot (else the user is asked); llm_first: the "
+        "LLM drafts every plan, the offline planner is the fallback.",
+    )
     llm_catalog_detail: Literal["full", "compact"] = Field(
         "full",
         description="Catalog shown to the LLM: full (labels, synonyms, definitions; ~3k tokens) "

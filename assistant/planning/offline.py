@@ -678,7 +678,7 @@ class OfflinePlanner:
             f"I could not place {shown} (not a certified metric, dimension or value), and "
             "ignoring it could give a wrong number. Which one do you mean?",
         )
-        return Clarification(question=question, options=tuple(options))
+        return Clarification(question=question, options=tuple(options), incomplete=True)
 
     def _share_of_a_count(self, masked: str, reading: _Reading) -> bool:
         """A share is asked ("一次就解决的工单占多少") but the reading has a count or another

@@ -43,6 +43,9 @@ class Clarification(_Frozen):
     kind: Literal["clarification"] = "clarification"
     question: str
     options: tuple[ClarificationOption, ...] = Field(default=(), max_length=3)
+    # The planner could not place every word (not: the words fit several metrics). Another
+    # planner (an LLM) may read such a question before the user is asked.
+    incomplete: bool = False
 
 
 class CaseSearch(_Frozen):

@@ -166,7 +166,12 @@ def test_ask_cli_json_and_session(demo_warehouse_url, tmp_path):
     )
     assert json.loads(second.output)["query"]["metrics"] == ["nps"]
     text = runner.invoke(main, ["ask", "上个月的满意度", "--today", "2026-11-22", "--db", db])
-    assert "How this was computed" in text.output and "certified" in text.output
+    # A Chinese answer in the terminal: labels and provenance in Chinese, no codes.
+    assert "计算方式" in text.output and "已认证" in text.output, text.output
+    assert "How" not in text.output and "certified" not in text.output
+    english = runner.invoke(main, ["ask", "csat by region last month", "--db", db])
+    assert "How was this computed" in english.output and "East China" in english.output
+    assert " east " not in english.output
     bad_role = runner.invoke(main, ["ask", "上个月的满意度", "--db", db, "--role", "ceo"])
     assert bad_role.exit_code == 1 and "Valid roles" in bad_role.output
 

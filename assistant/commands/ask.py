@@ -87,18 +87,30 @@ def command(
     if "interpretation" in data:
         click.echo(f"\n{data['interpretation']}")
     if answer.result is not None and not answer.result.data.empty:
-        shown = answer.result.data[[c for c in answer.result.data.columns if "__" not in c]]
-        click.echo("\n" + shown.head(30).to_string(index=False))
-        provenance = data["provenance"]
-        click.echo("\nHow this was computed:")
-        for meta in provenance["metrics"].values():
-            badge = "certified" if meta["certified"] else "NOT certified"
-            click.echo(
-                f"  {meta['name']} ({badge}, owner {meta['owner']}, v{meta['version']}): "
-                f"{meta['description_en']}"
-            )
-        click.echo(f"  data through {provenance['data_freshness']}; {provenance['elapsed_ms']} ms")
-        for warning in provenance["warnings"]:
-            click.echo(f"  warning: {warning}")
+        from assistant.answer.table import display_table  # pandas only when there is a table
+
+        shown = display_table(answer.result, app.assistant.lexicon, answer.language, max_rows=30)
+        click.echo("\n" + shown.to_string(index=False))
+        _echo_provenance(answer.result, answer.language)
     if data.get("details"):
         click.echo(json.dumps(data["details"], ensure_ascii=False, indent=2, default=str))
+
+
+def _echo_provenance(result, language: str) -> None:  # noqa: ANN001
+    """How the number was computed, in the answer's language (labels from the one catalog)."""
+    from assistant.messages import msg, owner_label
+
+    click.echo(f"\n{msg(language, 'how_computed')}")
+    for meta in result.metrics.values():
+        badge = msg(language, "certified" if meta.certified else "not_certified")
+        label = meta.label_zh if language == "zh" else meta.label_en
+        description = meta.description_zh if language == "zh" else meta.description_en
+        click.echo(
+            f"  {label} ({meta.name}) {badge} · {msg(language, 'owner')} "
+            f"{owner_label(meta.owner, language)} · {msg(language, 'version')} {meta.version}"
+        )
+        click.echo(f"    {description}")
+    if result.data_freshness:
+        click.echo(f"  {msg(language, 'freshness')}: {result.data_freshness:%Y-%m-%d %H:%M}")
+    for warning in result.warnings:
+        click.echo(f"  ⚠️ {warning}")

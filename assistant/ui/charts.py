@@ -12,6 +12,7 @@ from typing import Any, Literal
 import pandas as pd
 import plotly.graph_objects as go
 
+from assistant.answer.table import format_cell, labeler
 from semantic_layer.executor import MetricResult
 
 ChartKind = Literal["kpi", "line", "bar", "grouped_bar", "heatmap", "none"]
@@ -31,18 +32,6 @@ class ChartSpec:
     unit: str = ""
     value_format: str = ",.2f"
     direction: str = "neutral"
-
-
-def _labeler(result: MetricResult, lexicon: Any, language: str):
-    def label(dimension: str, value: Any) -> str:
-        if lexicon is None or value is None or dimension == "period":
-            return str(value)[:10] if dimension == "period" else str(value)
-        try:
-            return lexicon.value_label(dimension, str(value), language)
-        except Exception:  # unknown dimension in the lexicon: show the code
-            return str(value)
-
-    return label
 
 
 def choose_chart(result: MetricResult, language: str = "en") -> ChartSpec:
@@ -73,15 +62,6 @@ def choose_chart(result: MetricResult, language: str = "en") -> ChartSpec:
     return ChartSpec(kind="grouped_bar" if few else "heatmap", x=dims[0], color=dims[1], **common)
 
 
-def _fmt(value: float | None, fmt: str) -> str:
-    if value is None or pd.isna(value):
-        return "–"
-    try:
-        return format(float(value), fmt)
-    except ValueError:
-        return f"{value:,.2f}"
-
-
 def _layout(fig: go.Figure, spec: ChartSpec, height: int = 360) -> go.Figure:
     unit = f" ({spec.unit})" if spec.unit else ""
     fig.update_layout(
@@ -102,7 +82,7 @@ def render(
     if spec.kind == "none":
         return None
     frame = result.data
-    label = _labeler(result, lexicon, language)
+    label = labeler(result, lexicon, language)
     m = spec.metric
     if spec.kind == "kpi":
         row = frame.iloc[0]
@@ -137,7 +117,7 @@ def render(
                 x=ordered[m],
                 y=[label(spec.x or "", v) for v in ordered[spec.x]],
                 orientation="h",
-                text=[_fmt(v, spec.value_format) for v in ordered[m]],
+                text=[format_cell(v, spec.value_format) for v in ordered[m]],
                 textposition="auto",
             )
         )
@@ -176,52 +156,3 @@ def _delta(previous: Any, spec: ChartSpec) -> dict[str, Any]:
         "increasing": {"color": "#16a34a" if good_up else "#dc2626"},
         "decreasing": {"color": "#dc2626" if good_up else "#16a34a"},
     }
-
-
-def display_table(
-    result: MetricResult, lexicon: Any = None, language: str = "en", max_rows: int = 50
-) -> pd.DataFrame:
-    """The result as a readable table: labelled codes and metrics, helper columns dropped."""
-    frame = result.data
-    label = _labeler(result, lexicon, language)
-    keep = [
-        c
-        for c in frame.columns
-        if "__" not in c or c.partition("__")[2] in ("previous", "change_pct")
-    ]
-    out = frame[keep].head(max_rows).copy()
-    rename: dict[str, str] = {}
-    for column in out.columns:
-        base, _, suffix = column.partition("__")
-        meta = result.metrics.get(base)
-        if meta is not None:
-            name = meta.label_zh if language == "zh" else meta.label_en
-            extra = {"previous": ("上期", "previous"), "change_pct": ("变化%", "change %")}
-            if suffix:
-                zh, en = extra[suffix]
-                name = f"{name} {zh if language == 'zh' else en}"
-            rename[column] = name
-            out[column] = [_fmt(v, meta.format if not suffix else ",.1f") for v in out[column]]
-        elif column == "period":
-            out[column] = out[column].astype(str).str[:10]
-            rename[column] = "期间" if language == "zh" else "period"
-        elif lexicon is not None:
-            out[column] = [label(column, v) for v in out[column]]
-            try:
-                rename[column] = lexicon.dimension_label(column, language)
-            except Exception:
-                rename[column] = column
-    return out.rename(columns=rename)
-
-
-def markdown_table(frame: pd.DataFrame, max_rows: int = 20) -> str:
-    if frame.empty:
-        return ""
-    head = frame.head(max_rows)
-    lines = ["| " + " | ".join(str(c) for c in head.columns) + " |"]
-    lines.append("|" + "---|" * len(head.columns))
-    for row in head.itertuples(index=False):
-        lines.append("| " + " | ".join(str(v) for v in row) + " |")
-    if len(frame) > max_rows:
-        lines.append(f"\n… {len(frame) - max_rows} more rows")
-    return "\n".join(lines)

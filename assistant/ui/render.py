@@ -6,9 +6,10 @@ from typing import Any
 
 import gradio as gr
 
+from assistant.answer.table import display_table, markdown_table
 from assistant.planning.plans import AlertReview, MetricPlan
 from assistant.service import Answer
-from assistant.ui.charts import choose_chart, display_table, markdown_table, render
+from assistant.ui.charts import choose_chart, render
 from assistant.ui.i18n import t
 from semantic_layer.executor import MetricResult
 
@@ -28,7 +29,12 @@ def answer_messages(answer: Answer, lexicon: Any, lang: str) -> list[dict[str, A
         spec = choose_chart(result, answer.language)
         figure = render(spec, result, lexicon, answer.language)
         if spec.kind != "kpi" or len(result.data.columns) > 1:
-            parts.append("\n\n" + markdown_table(display_table(result, lexicon, answer.language)))
+            parts.append(
+                "\n\n"
+                + markdown_table(
+                    display_table(result, lexicon, answer.language), language=answer.language
+                )
+            )
     # "2026-09-14~2026-10-11 … 2026-06-29~2026-09-13": two tildes strike the text between
     # them through in Markdown.
     content = "\n".join(parts).replace("~", "\\~")

@@ -32,7 +32,8 @@ def api(demo_warehouse_url):
     ],
 )
 def test_chart_kind_follows_the_result_shape(api, query, kind):
-    from assistant.ui.charts import choose_chart, display_table, render
+    from assistant.answer.table import display_table
+    from assistant.ui.charts import choose_chart, render
 
     query = {**query, "time_range": {"start": "2026-07-01", "end": "2026-10-01"}}
     result = api.query_metrics(query, "executive")

@@ -608,7 +608,8 @@ class OfflinePlanner:
     def _not_certified(self, word: Span, reading: _Reading, state: ConversationState) -> Plan:
         """A rate/share the catalog lacks: say so by name, never answer a metric inside it."""
         language = reading.language
-        nearest = nearest_metrics(self.lexicon, word.text, rate=True)
+        # The whole question, not only the rate word: "在SLA时限内解决的工单比例" is near SLA.
+        nearest = nearest_metrics(self.lexicon, f"{word.text} {reading.text}", rate=True)
         labels = [self._label(m, language) for m in nearest]
         reason = _t(
             language,

@@ -18,6 +18,8 @@ from semantic_layer.executor import MetricResult
 ChartKind = Literal["kpi", "line", "bar", "grouped_bar", "heatmap", "none"]
 MAX_GROUPED_SERIES = 5
 PALETTE = ["#2563eb", "#f97316", "#16a34a", "#dc2626", "#9333ea", "#0891b2", "#ca8a04"]
+LEADER_COLOR = "#f97316"  # the group a ranking question asked for
+MUTED_COLOR = "#94a3b8"  # the rest of the ranking
 
 
 @dataclass(frozen=True)
@@ -112,11 +114,20 @@ def render(
         return _layout(fig, spec)
     if spec.kind == "bar":
         ordered = frame.sort_values(m, ascending=True)
+        # A ranking ("which channel is slowest") shows every group with the one asked for
+        # highlighted: the first row of the result, as the query ordered it.
+        ranked = bool(result.query.order_by) and result.query.order_by[0].field == m
+        leader = frame.index[0] if ranked else None
+        colors = [
+            LEADER_COLOR if i == leader else (MUTED_COLOR if ranked else PALETTE[0])
+            for i in ordered.index
+        ]
         fig = go.Figure(
             go.Bar(
                 x=ordered[m],
                 y=[label(spec.x or "", v) for v in ordered[spec.x]],
                 orientation="h",
+                marker_color=colors,
                 text=[format_cell(v, spec.value_format) for v in ordered[m]],
                 textposition="auto",
             )

@@ -47,6 +47,24 @@ def test_chart_kind_follows_the_result_shape(api, query, kind):
         assert "微信" in table.to_string()  # codes shown with their labels
 
 
+def test_a_ranking_shows_every_group_with_the_leader_highlighted(api):
+    from assistant.ui.charts import LEADER_COLOR, MUTED_COLOR, choose_chart, render
+
+    query = {
+        "metrics": ["complaint_volume"],
+        "dimensions": ["channel"],
+        "order_by": [{"field": "complaint_volume", "descending": False}],
+        "time_range": {"start": "2026-07-01", "end": "2026-10-01"},
+    }
+    result = api.query_metrics(query, "executive")
+    bar = render(choose_chart(result, "zh"), result, api.assistant.lexicon, "zh").data[0]
+    colors = list(bar.marker.color)
+    assert len(colors) == len(result.data) > 1  # the whole ranking
+    assert colors.count(LEADER_COLOR) == 1 and colors.count(MUTED_COLOR) == len(colors) - 1
+    lowest = result.data["complaint_volume"].min()  # ascending: the lowest was asked for
+    assert list(bar.x)[colors.index(LEADER_COLOR)] == lowest
+
+
 def test_kpi_shows_change_against_previous_period(api):
     from assistant.ui.charts import choose_chart, render
 

@@ -21,6 +21,7 @@ def servicepilot_commands() -> list[Any]:
         doctor,
         forecast,
         import_data,
+        ingest,
         llm,
         mcp,
         metrics,
@@ -33,6 +34,7 @@ def servicepilot_commands() -> list[Any]:
 
     modules = (demo_data, import_data, quality, warehouse, metrics, query, ask, llm, alerts)
     modules = (*modules, forecast, tasks)
+    modules = (*modules, ingest)
     return [m.command for m in (*modules, serve, mcp, audit, cases, doctor)]
 
 

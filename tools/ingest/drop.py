@@ -23,10 +23,10 @@ import pandas as pd
 from sqlalchemy.engine import Connection
 
 from tools.errors import ImportValidationError, MappingError
-from tools.ingest.events import Problem, validate_batch
-from tools.ingest.store import Batch, BatchResult, apply_batch
 from tools.importers.loader import file_sha256, stage_file
 from tools.importers.mapping import load_mapping
+from tools.ingest.events import Problem, validate_batch
+from tools.ingest.store import Batch, BatchResult, apply_batch
 
 SUFFIXES = {".csv", ".txt", ".tsv", ".parquet", ".xlsx", ".xls"}
 SETTLE_S = 2.0

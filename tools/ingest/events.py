@@ -136,7 +136,9 @@ def _validate_one(
     allowed = {"kind", "id", "event_id", "event_time", "change", "data"}
     for key in sorted(set(item) - allowed):
         problems.append(
-            Problem(seq, key, _clip(item[key]), f"unknown key; allowed: {', '.join(sorted(allowed))}")
+            Problem(
+                seq, key, _clip(item[key]), f"unknown key; allowed: {', '.join(sorted(allowed))}"
+            )
         )
     kind = item.get("kind")
     if kind not in TABLES:
@@ -155,10 +157,12 @@ def _validate_one(
     if kind == "ticket_update":
         if change not in CHANGES:
             problems.append(
-                Problem(seq, "change", _clip(change), f"unknown change; one of {', '.join(CHANGES)}")
+                Problem(
+                    seq, "change", _clip(change), f"unknown change; one of {', '.join(CHANGES)}"
+                )
             )
     elif change is not None:
-        problems.append(Problem(seq, "change", _clip(change), f"only ticket_update has a change"))
+        problems.append(Problem(seq, "change", _clip(change), "only ticket_update has a change"))
     data = item.get("data", {})
     if not isinstance(data, dict):
         problems.append(Problem(seq, "data", _clip(data), "not a JSON object"))
@@ -209,9 +213,7 @@ def _timestamp(
         stamp = stamp.tz_convert("Asia/Shanghai").tz_localize(None)
     if not earliest <= stamp < latest:
         window = f"{earliest:%Y-%m-%d} .. {latest - pd.Timedelta(days=1):%Y-%m-%d}"
-        problems.append(
-            Problem(seq, field, _clip(value), f"outside the plausible window {window}")
-        )
+        problems.append(Problem(seq, field, _clip(value), f"outside the plausible window {window}"))
         return None
     return stamp.to_pydatetime()
 
@@ -233,15 +235,17 @@ def _columns(
         if name not in table.columns or name in _NOT_SETTABLE or name in key:
             settable = sorted(set(table.columns.keys()) - _NOT_SETTABLE - set(key))
             problems.append(
-                Problem(seq, field, _clip(value), f"not a {table.name} field; one of "
-                f"{', '.join(settable)}")
+                Problem(
+                    seq,
+                    field,
+                    _clip(value),
+                    f"not a {table.name} field; one of {', '.join(settable)}",
+                )
             )
             continue
         column = table.columns[name]
         if value is None:
-            if not column.nullable and kind != "ticket_update":
-                problems.append(Problem(seq, field, None, "may not be null"))
-            elif not column.nullable:
+            if not column.nullable and kind != "ticket_update" or not column.nullable:
                 problems.append(Problem(seq, field, None, "may not be null"))
             else:
                 values[name] = None
@@ -257,12 +261,10 @@ def _columns(
             )
             continue
         values[name] = converted
-    first, second = ("created_at", "resolved_at") if table is tickets else (None, None)
-    if first and isinstance(values.get(first), datetime) and isinstance(values.get(second), datetime):
-        if values[second] < values[first]:
-            problems.append(
-                Problem(seq, f"data.{second}", _clip(values[second]), f"before {first}")
-            )
+    created, resolved = values.get("created_at"), values.get("resolved_at")
+    both = isinstance(created, datetime) and isinstance(resolved, datetime)
+    if table is tickets and both and resolved < created:
+        problems.append(Problem(seq, "data.resolved_at", _clip(resolved), "before created_at"))
     return values
 
 

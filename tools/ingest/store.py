@@ -29,7 +29,12 @@ from tools.warehouse.schema import sp_events, sp_ingest_batches, sp_quarantine
 
 BASE_TIME = datetime(1900, 1, 1)  # a pre-existing row's base event sorts before every event
 _IN_BATCH = 2_000
-_KIND_OF_TABLE = {"tickets": "ticket", "surveys": "survey", "orders": "order", "customers": "customer"}
+_KIND_OF_TABLE = {
+    "tickets": "ticket",
+    "surveys": "survey",
+    "orders": "order",
+    "customers": "customer",
+}
 
 
 @dataclass(frozen=True)
@@ -204,8 +209,9 @@ def _refold(conn: Connection, table: sa.Table, ids: list[str]) -> tuple[int, int
     states: dict[str, dict[str, Any]] = {}
     for part in _chunks(ids):
         result = conn.execute(
-            sa.select(sp_events.c.entity_id, sp_events.c.source, sp_events.c.event_time,
-                      sp_events.c.data)
+            sa.select(
+                sp_events.c.entity_id, sp_events.c.source, sp_events.c.event_time, sp_events.c.data
+            )
             .where(sp_events.c.kind.in_(_kinds(table)), sp_events.c.entity_id.in_(part))
             .order_by(*order)
         )

@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
+from semantic_layer.errors import did_you_mean, unknown_key
 from tools.importers.mapping import ChecksSpec
 from tools.warehouse.codes import CODED_COLUMNS
 from tools.warehouse.schema import customers, orders, surveys, tickets
@@ -42,6 +43,7 @@ MAX_EVENTS_PER_BATCH = 10_000
 # Columns an event never sets: the id comes from ``id``, the source from the API key / mapping.
 _NOT_SETTABLE = {"source"}
 _COUNTS = {"reopened_count", "agent_replies", "contacts", "handle_minutes", "amount", "cost"}
+_DUE_COLUMNS = {"sla_due_at"}
 _SCORES = {"csat": (1, 5), "nps": (0, 10), "ces": (1, 7)}
 
 
@@ -135,11 +137,7 @@ def _validate_one(
     problems: list[Problem] = []
     allowed = {"kind", "id", "event_id", "event_time", "change", "data"}
     for key in sorted(set(item) - allowed):
-        problems.append(
-            Problem(
-                seq, key, _clip(item[key]), f"unknown key; allowed: {', '.join(sorted(allowed))}"
-            )
-        )
+        problems.append(Problem(seq, key, _clip(item[key]), unknown_key(key, sorted(allowed))))
     kind = item.get("kind")
     if kind not in TABLES:
         problems.append(
@@ -234,14 +232,8 @@ def _columns(
         field = f"data.{name}"
         if name not in table.columns or name in _NOT_SETTABLE or name in key:
             settable = sorted(set(table.columns.keys()) - _NOT_SETTABLE - set(key))
-            problems.append(
-                Problem(
-                    seq,
-                    field,
-                    _clip(value),
-                    f"not a {table.name} field; one of {', '.join(settable)}",
-                )
-            )
+            reason = f"not a {table.name} field.{did_you_mean(name, settable)}"
+            problems.append(Problem(seq, field, _clip(value), reason))
             continue
         column = table.columns[name]
         if value is None:
@@ -279,6 +271,8 @@ def _convert(
     kind = column.type
     if isinstance(kind, sa.DateTime):
         found: list[Problem] = []
+        if column.name in _DUE_COLUMNS:  # a deadline lies ahead by nature
+            latest = latest + pd.Timedelta(days=366)
         stamp = _timestamp(value, column.name, 0, earliest, latest, found)
         return _Bad(found[0].reason) if stamp is None else stamp
     if isinstance(kind, sa.Date):

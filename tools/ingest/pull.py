@@ -52,7 +52,9 @@ class TablePull:
         updated, key = source_table.c[self.updated_column], source_table.c[self.id_column]
         query = sa.select(source_table).order_by(updated, key).limit(self.batch_rows)
         if stamp is not None:
-            at = datetime.fromisoformat(stamp)
+            # compare in the column's own type: a TEXT column holds its own spelling of a time
+            typed = isinstance(updated.type, (sa.DateTime, sa.Date))
+            at = datetime.fromisoformat(stamp) if typed else stamp
             query = query.where(sa.or_(updated > at, sa.and_(updated == at, key > last_id)))
         with self._engine.connect() as source_conn:
             frame = pd.read_sql(query, source_conn)
@@ -77,9 +79,12 @@ class TablePull:
                 }
             )
         tail = frame.iloc[-1]
+        last_stamp, last_key = tail[self.updated_column], tail[self.id_column]
         watermark = json.dumps(
-            [pd.Timestamp(tail[self.updated_column]).isoformat(), tail[self.id_column]],
-            default=str,
+            [
+                last_stamp.isoformat() if hasattr(last_stamp, "isoformat") else str(last_stamp),
+                last_key.item() if hasattr(last_key, "item") else last_key,
+            ]
         )
         conn.execute(sp_watermarks.delete().where(sp_watermarks.c.name == self.name))
         conn.execute(

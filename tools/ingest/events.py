@@ -170,7 +170,7 @@ def _validate_one(
         problems.append(Problem(seq, "data.status", None, "a status change needs data.status"))
     if kind != "ticket_update":
         for name in required_columns(table):
-            if name not in values and name not in _DEFAULTS.get(kind, {}):
+            if name not in data and name not in _DEFAULTS.get(kind, {}):
                 problems.append(Problem(seq, f"data.{name}", None, "required for a new record"))
     if problems or event_time is None:
         return None, problems

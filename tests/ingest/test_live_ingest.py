@@ -376,3 +376,36 @@ def test_live_demo_changes_no_history(tmp_path: Path, demo_warehouse_path: Path)
     assert live[0][0] > 500 and 0 < live[0][1] < live[0][0]
     assert quarantined == [(0,)]
     assert json.loads(json.dumps(w.stats.__dict__))["quarantined"] == 0
+
+
+def test_quiet_source_alert_after_three_usual_gaps(writer: IngestWriter) -> None:
+    from tools.ingest.store import Batch
+
+    start = NOW - timedelta(hours=2)
+    for i in range(5):  # a batch every 10 minutes
+        at = start + timedelta(minutes=10 * i)
+        events, _ = validate_batch([ticket(f"Q-{i}", at)])
+        writer.apply(Batch(f"q{i}", "crm", "http", at, events))
+    writer.publish()
+    last = start + timedelta(minutes=40)
+    engine = make_engine(f"duckdb:///{writer.warehouse}", read_only=True)
+    try:
+        with engine.connect() as conn:
+            soon = source_freshness(conn, last + timedelta(minutes=25))[0]
+            later = source_freshness(conn, last + timedelta(minutes=31))[0]
+    finally:
+        engine.dispose()
+    assert (soon.usual_gap_s, soon.quiet, later.quiet) == (600.0, False, True)
+    assert later.alert(last + timedelta(minutes=31)) == (
+        f"Source 'crm' has sent nothing for 31 min (usually every 10 min); its numbers stop "
+        f"at {last:%Y-%m-%d %H:%M}. Check the sending system or its API key."
+    )
+
+
+def test_server_watch_accepts_published_snapshots(writer: IngestWriter) -> None:
+    from tools.health import WarehouseWatch
+
+    post(writer, [ticket("W-1", NOW)])
+    watch = WarehouseWatch(f"duckdb:///{writer.warehouse}", ttl_s=0)
+    post(writer, [ticket("W-2", NOW)])
+    assert watch.check().status == "ok"

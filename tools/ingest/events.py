@@ -20,8 +20,9 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import sqlalchemy as sa
@@ -44,6 +45,7 @@ MAX_EVENTS_PER_BATCH = 10_000
 _NOT_SETTABLE = {"source"}
 _COUNTS = {"reopened_count", "agent_replies", "contacts", "handle_minutes", "amount", "cost"}
 _DUE_COLUMNS = {"sla_due_at"}
+BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
 _SCORES = {"csat": (1, 5), "nps": (0, 10), "ces": (1, 7)}
 
 
@@ -118,7 +120,7 @@ def validate_batch(
                 "Fix: send smaller batches.",
             )
         ]
-    earliest, latest = checks.window()
+    earliest, latest = (t.to_pydatetime() for t in checks.window())
     good: list[Event] = []
     problems: list[Problem] = []
     for seq, item in enumerate(items):
@@ -130,7 +132,7 @@ def validate_batch(
 
 
 def _validate_one(
-    seq: int, item: Any, checks: ChecksSpec, earliest: pd.Timestamp, latest: pd.Timestamp
+    seq: int, item: Any, checks: ChecksSpec, earliest: datetime, latest: datetime
 ) -> tuple[Event | None, list[Problem]]:
     if not isinstance(item, dict):
         return None, [Problem(seq, "(event)", _clip(item), "not a JSON object")]
@@ -192,28 +194,43 @@ def _timestamp(
     value: Any,
     field: str,
     seq: int,
-    earliest: pd.Timestamp,
-    latest: pd.Timestamp,
+    earliest: datetime,
+    latest: datetime,
     problems: list[Problem],
 ) -> datetime | None:
     if value is None:
         problems.append(Problem(seq, field, None, "missing timestamp (ISO 8601)"))
         return None
-    try:
-        stamp = pd.Timestamp(value)
-    except (ValueError, TypeError, OverflowError):
+    stamp = _parse_time(value)
+    if stamp is None:
         problems.append(Problem(seq, field, _clip(value), "not an ISO 8601 timestamp"))
         return None
-    if stamp is pd.NaT or pd.isna(stamp):
-        problems.append(Problem(seq, field, _clip(value), "not an ISO 8601 timestamp"))
-        return None
-    if stamp.tzinfo is not None:  # stored as naive business time (DESIGN.md)
-        stamp = stamp.tz_convert("Asia/Shanghai").tz_localize(None)
     if not earliest <= stamp < latest:
-        window = f"{earliest:%Y-%m-%d} .. {latest - pd.Timedelta(days=1):%Y-%m-%d}"
+        window = f"{earliest:%Y-%m-%d} .. {latest - timedelta(days=1):%Y-%m-%d}"
         problems.append(Problem(seq, field, _clip(value), f"outside the plausible window {window}"))
         return None
-    return stamp.to_pydatetime()
+    return stamp
+
+
+def _parse_time(value: Any) -> datetime | None:
+    """A naive business-time datetime (DESIGN.md), or None. ISO strings take the fast path."""
+    stamp: datetime | None = None
+    if isinstance(value, str):
+        try:
+            stamp = datetime.fromisoformat(value)
+        except ValueError:
+            stamp = None
+    if stamp is None:
+        try:
+            parsed = pd.Timestamp(value)
+        except (ValueError, TypeError, OverflowError):
+            return None
+        if parsed is pd.NaT or pd.isna(parsed):
+            return None
+        stamp = parsed.to_pydatetime()
+    if stamp.tzinfo is not None:
+        stamp = stamp.astimezone(BUSINESS_TZ).replace(tzinfo=None)
+    return stamp
 
 
 def _columns(
@@ -222,8 +239,8 @@ def _columns(
     table: sa.Table,
     data: dict[str, Any],
     checks: ChecksSpec,
-    earliest: pd.Timestamp,
-    latest: pd.Timestamp,
+    earliest: datetime,
+    latest: datetime,
     problems: list[Problem],
 ) -> dict[str, Any]:
     key = table.primary_key.columns.keys()
@@ -266,13 +283,13 @@ class _Bad:
 
 
 def _convert(
-    column: sa.Column, value: Any, checks: ChecksSpec, earliest: pd.Timestamp, latest: pd.Timestamp
+    column: sa.Column, value: Any, checks: ChecksSpec, earliest: datetime, latest: datetime
 ) -> Any:
     kind = column.type
     if isinstance(kind, sa.DateTime):
         found: list[Problem] = []
         if column.name in _DUE_COLUMNS:  # a deadline lies ahead by nature
-            latest = latest + pd.Timedelta(days=366)
+            latest = latest + timedelta(days=366)
         stamp = _timestamp(value, column.name, 0, earliest, latest, found)
         return _Bad(found[0].reason) if stamp is None else stamp
     if isinstance(kind, sa.Date):

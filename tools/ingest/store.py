@@ -13,13 +13,16 @@ transaction, so a batch applied again after a crash is a no-op.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
@@ -29,6 +32,7 @@ from tools.warehouse.schema import sp_events, sp_ingest_batches, sp_quarantine
 
 BASE_TIME = datetime(1900, 1, 1)  # a pre-existing row's base event sorts before every event
 _IN_BATCH = 2_000
+_names = itertools.count()  # registered id frames, unique per process
 _KIND_OF_TABLE = {
     "tickets": "ticket",
     "surveys": "survey",
@@ -109,20 +113,33 @@ def apply_batch(conn: Connection, batch: Batch) -> BatchResult:
     )
 
 
-def _chunks(values: list[str]) -> list[list[str]]:
-    return [values[i : i + _IN_BATCH] for i in range(0, len(values), _IN_BATCH)]
+def _member(
+    conn: Connection, column: sa.ColumnElement, ids: list[str]
+) -> Iterator[sa.ColumnElement]:
+    """``column IN ids`` as one or more conditions. On DuckDB the ids are a registered Arrow
+    frame joined in one statement (a bound list of thousands of parameters is slow there);
+    elsewhere they are bound in chunks."""
+    if conn.dialect.name != "duckdb":
+        for start in range(0, len(ids), _IN_BATCH):
+            yield column.in_(ids[start : start + _IN_BATCH])
+        return
+    raw = conn.connection.driver_connection
+    name = f"_sp_ids_{next(_names)}"
+    raw.register(name, pa.table({"id": pa.array(ids, pa.string())}))
+    try:
+        yield column.in_(sa.select(sa.column("id")).select_from(sa.table(name)))
+    finally:
+        raw.unregister(name)
 
 
 def _new_events(conn: Connection, batch: Batch) -> list[Event]:
     """The batch's events not seen before (in the journal or earlier in the batch)."""
     ids = sorted({e.event_id for e in batch.events})
     seen: set[str] = set()
-    for part in _chunks(ids):
+    for member in _member(conn, sp_events.c.event_id, ids):
         seen.update(
             conn.execute(
-                sa.select(sp_events.c.event_id).where(
-                    sp_events.c.source == batch.source, sp_events.c.event_id.in_(part)
-                )
+                sa.select(sp_events.c.event_id).where(sp_events.c.source == batch.source, member)
             ).scalars()
         )
     fresh = []
@@ -140,36 +157,37 @@ def _kinds(table: sa.Table) -> list[str]:
 def _add_base_events(conn: Connection, table: sa.Table, ids: list[str]) -> None:
     """A row already in the warehouse whose id has no event yet becomes a ``base`` event."""
     key = table.c[table.primary_key.columns.keys()[0]]
-    for part in _chunks(ids):
-        journaled = set(
+    journaled: set[str] = set()
+    for member in _member(conn, sp_events.c.entity_id, ids):
+        journaled.update(
             conn.execute(
                 sa.select(sp_events.c.entity_id)
-                .where(sp_events.c.kind.in_(_kinds(table)), sp_events.c.entity_id.in_(part))
+                .where(sp_events.c.kind.in_(_kinds(table)), member)
                 .distinct()
             ).scalars()
         )
-        todo = [i for i in part if i not in journaled]
-        if not todo:
-            continue
-        existing = conn.execute(sa.select(table).where(key.in_(todo))).mappings().all()
-        records = []
-        for row in existing:
-            data = {k: v for k, v in row.items() if k not in (key.name, "source")}
-            records.append(
-                {
-                    "source": row.get("source") or "base",
-                    "event_id": f"base:{_KIND_OF_TABLE[table.name]}:{row[key.name]}",
-                    "kind": _KIND_OF_TABLE[table.name],
-                    "entity_id": row[key.name],
-                    "event_time": BASE_TIME,
-                    "received_at": BASE_TIME,
-                    "batch_id": "base",
-                    "seq": 0,
-                    "data": json.dumps(data, default=_plain, ensure_ascii=False, sort_keys=True),
-                }
-            )
-        if records:
-            write_frame(conn, sp_events.name, pd.DataFrame(records))
+    todo = [i for i in ids if i not in journaled]
+    existing = []
+    for member in _member(conn, key, todo) if todo else ():
+        existing += conn.execute(sa.select(table).where(member)).mappings().all()
+    records = []
+    for row in existing:
+        data = {k: v for k, v in row.items() if k not in (key.name, "source")}
+        records.append(
+            {
+                "source": row.get("source") or "base",
+                "event_id": f"base:{_KIND_OF_TABLE[table.name]}:{row[key.name]}",
+                "kind": _KIND_OF_TABLE[table.name],
+                "entity_id": row[key.name],
+                "event_time": BASE_TIME,
+                "received_at": BASE_TIME,
+                "batch_id": "base",
+                "seq": 0,
+                "data": json.dumps(data, default=_plain, ensure_ascii=False, sort_keys=True),
+            }
+        )
+    if records:
+        write_frame(conn, sp_events.name, pd.DataFrame(records))
 
 
 def _plain(value: Any) -> Any:
@@ -207,12 +225,12 @@ def _refold(conn: Connection, table: sa.Table, ids: list[str]) -> tuple[int, int
         sp_events.c.seq,
     )
     states: dict[str, dict[str, Any]] = {}
-    for part in _chunks(ids):
+    for member in _member(conn, sp_events.c.entity_id, ids):
         result = conn.execute(
             sa.select(
                 sp_events.c.entity_id, sp_events.c.source, sp_events.c.event_time, sp_events.c.data
             )
-            .where(sp_events.c.kind.in_(_kinds(table)), sp_events.c.entity_id.in_(part))
+            .where(sp_events.c.kind.in_(_kinds(table)), member)
             .order_by(*order)
         )
         for entity_id, source, event_time, data in result:
@@ -230,8 +248,8 @@ def _refold(conn: Connection, table: sa.Table, ids: list[str]) -> tuple[int, int
         return 0, pending
     frame = _typed(table, pd.DataFrame(complete))
     keys = frame[key].tolist()
-    for part in _chunks(keys):
-        conn.execute(table.delete().where(table.c[key].in_(part)))
+    for member in _member(conn, table.c[key], keys):
+        conn.execute(table.delete().where(member))
     return write_frame(conn, table.name, frame), pending
 
 

@@ -188,6 +188,14 @@ def main() -> None:
         busy = readers.finish()
         events_per_s = args.events / burst_s
 
+        # 1b. The same burst with no queries running: the writer's own rate on this machine.
+        for b in range(args.events // args.batch):
+            inbox.put("bench", batch(f"A{b}", args.batch, now - timedelta(minutes=20)))
+        started = time.perf_counter()
+        while inbox.pending():
+            time.sleep(0.05)
+        alone_per_s = args.events / (time.perf_counter() - started)
+
         # 2. Freshness: a sustained 500 events/s feed with one marker ticket per second.
         markers: dict[str, float] = {}
         visible: dict[str, float] = {}
@@ -217,6 +225,7 @@ def main() -> None:
         "events": args.events,
         "burst_seconds": round(burst_s, 2),
         "events_per_s": round(events_per_s),
+        "events_per_s_no_queries": round(alone_per_s),
         "query_p95_idle_ms": round(p95(idle), 1),
         "query_p95_during_ingest_ms": round(p95(busy), 1),
         "query_p95_ratio": round(p95(busy) / p95(idle), 2),

@@ -22,7 +22,6 @@ import json
 import logging
 import os
 import shutil
-import tempfile
 import threading
 import time
 import uuid
@@ -132,9 +131,8 @@ class IngestWriter:
         self.engine = make_engine(f"duckdb:///{self.live}")
         create_schema(self.engine)
         with self.engine.begin() as conn:
-            if conn.execute(sa.select(sp_meta.c.value).where(sp_meta.c.key == LIVE_KEY)).first():
-                pass
-            else:
+            lineage = sp_meta.c.key == LIVE_KEY
+            if conn.execute(sa.select(sp_meta.c.value).where(lineage)).first() is None:
                 conn.execute(sp_meta.insert().values(key=LIVE_KEY, value=uuid.uuid4().hex))
         if not self.warehouse.exists():
             self.publish()
@@ -250,6 +248,3 @@ def read_inbox_file(path: Path) -> Batch:
 def batch_id_of(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
-
-def scratch_dir() -> str:
-    return tempfile.mkdtemp(prefix="sp-ingest-")

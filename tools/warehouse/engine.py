@@ -47,6 +47,13 @@ def make_engine(url: str, *, read_only: bool = False, create_dir: bool = True) -
                 )
             if create_dir:
                 path.parent.mkdir(parents=True, exist_ok=True)
+            if not read_only and path.is_symlink():
+                raise WarehouseError(
+                    f"{path} is published by the live-ingest writer (a link to a read-only "
+                    "snapshot); write through it instead: drop files into "
+                    "<data_dir>/ingest/drop/<mapping>/ or post events (docs/ingest.md). To "
+                    "rebuild, stop the writer and follow docs/ingest.md, 'Rebuilding'."
+                )
         if read_only:
             connect_args["read_only"] = True
     try:

@@ -409,3 +409,14 @@ def test_server_watch_accepts_published_snapshots(writer: IngestWriter) -> None:
     watch = WarehouseWatch(f"duckdb:///{writer.warehouse}", ttl_s=0)
     post(writer, [ticket("W-2", NOW)])
     assert watch.check().status == "ok"
+
+
+def test_unreadable_inbox_file_is_moved_aside(writer: IngestWriter) -> None:
+    writer.inbox.new.mkdir(parents=True, exist_ok=True)
+    (writer.inbox.new / "00000000000000000001-x.json").write_text("{truncated")
+    post(writer, [ticket("R-1", NOW)])
+    assert rows(writer, "SELECT ticket_id FROM tickets") == [("R-1",)]
+    refused = writer.ingest_dir / "inbox.refused"
+    assert (refused / "00000000000000000001-x.json").exists()
+    error = (refused / "00000000000000000001-x.json.error.txt").read_text()
+    assert error.startswith("JSONDecodeError: ")

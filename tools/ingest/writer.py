@@ -175,7 +175,12 @@ class IngestWriter:
         """Apply everything waiting (inbox, drop folder, pulls); returns the batches applied."""
         done = 0
         for path in self.inbox.pending():
-            self.apply(read_inbox_file(path))
+            try:
+                batch = read_inbox_file(path)
+            except (OSError, ValueError, KeyError, TypeError) as exc:  # not written by Inbox.put
+                self._refuse(path, exc)
+                continue
+            self.apply(batch)
             path.unlink()  # only after the commit: a crash before this re-applies as a no-op
             done += 1
         done += self._drop_folder()
@@ -189,6 +194,14 @@ class IngestWriter:
             self._count(result)
             done += 1
         return done
+
+    def _refuse(self, path: Path, exc: Exception) -> None:
+        """Move an unreadable inbox file aside (it would fail forever) with the reason."""
+        refused = self.ingest_dir / "inbox.refused"
+        refused.mkdir(exist_ok=True)
+        os.replace(path, refused / path.name)
+        (refused / (path.name + ".error.txt")).write_text(f"{type(exc).__name__}: {exc}\n")
+        log.error("ingest: %s is not a batch (%s); moved to %s", path.name, exc, refused)
 
     def _drop_folder(self) -> int:
         from tools.ingest.drop import drop_files, process_drop_file
@@ -247,4 +260,3 @@ def read_inbox_file(path: Path) -> Batch:
 
 def batch_id_of(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
-

@@ -420,3 +420,42 @@ def test_unreadable_inbox_file_is_moved_aside(writer: IngestWriter) -> None:
     assert (refused / "00000000000000000001-x.json").exists()
     error = (refused / "00000000000000000001-x.json.error.txt").read_text()
     assert error.startswith("JSONDecodeError: ")
+
+
+READER = """
+import sys, time
+import sqlalchemy as sa
+from tools.warehouse.engine import make_engine
+engine = make_engine(sys.argv[1], read_only=True)
+deadline = time.monotonic() + float(sys.argv[2])
+while time.monotonic() < deadline:
+    with engine.connect() as conn:
+        print(conn.execute(sa.text("SELECT count(*) FROM tickets")).scalar(), flush=True)
+    time.sleep(0.02)
+"""
+
+
+def test_reader_processes_follow_snapshots_without_lock_errors(writer: IngestWriter) -> None:
+    post(writer, [ticket(f"P0-{i}", NOW) for i in range(50)])
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    url = f"duckdb:///{writer.warehouse}"
+    readers = [
+        subprocess.Popen(
+            [sys.executable, "-c", READER, url, "8"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    time.sleep(2.5)  # the readers are up and reading
+    for b in range(1, 11):
+        post(writer, [ticket(f"P{b}-{i}", NOW) for i in range(50)])
+        time.sleep(0.2)
+    for proc in readers:
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err
+        counts = [int(line) for line in out.split()]
+        assert counts == sorted(counts) and all(c % 50 == 0 for c in counts)
+        assert counts[-1] == 550, counts[-5:]

@@ -21,6 +21,7 @@ def servicepilot_commands() -> list[Any]:
         doctor,
         forecast,
         import_data,
+        ingest,
         llm,
         mcp,
         metrics,
@@ -36,6 +37,7 @@ def servicepilot_commands() -> list[Any]:
     from assistant.commands import assist, customer, kb
 
     cases.command.add_command(assist.suggest_cmd)  # `cases suggest` (agent assist, issue 19)
+    modules = (*modules, ingest)
     return [m.command for m in (*modules, serve, mcp, audit, cases, kb, customer, doctor)]
 
 

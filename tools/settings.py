@@ -138,7 +138,7 @@ class Settings(BaseSettings):
     def resolved_warehouse_url(self) -> str:
         if self.warehouse_url:
             return self.warehouse_url
-        return f"duckdb:///{(self.data_dir / 'warehouse.duckdb').resolve()}"
+        return f"duckdb:///{_absolute(self.data_dir / 'warehouse.duckdb')}"
 
     @property
     def resolved_ops_url(self) -> str:
@@ -182,4 +182,10 @@ def warehouse_url_from(db: str | None, settings: Settings | None = None) -> str:
         return (settings or load_settings()).resolved_warehouse_url
     if "://" in db:
         return db
-    return f"duckdb:///{Path(db).expanduser().resolve()}"
+    return f"duckdb:///{_absolute(Path(db).expanduser())}"
+
+
+def _absolute(path: Path) -> Path:
+    """Absolute, without resolving links: live ingest publishes the warehouse as a link to its
+    newest snapshot, which readers must keep following (docs/ingest.md)."""
+    return Path(os.path.abspath(path))

@@ -46,6 +46,19 @@ def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -
     is_flag=True,
     help="Do nothing when the warehouse already exists (used by `make run`).",
 )
+@click.option(
+    "--live",
+    is_flag=True,
+    help="Then keep appending and updating tickets now through the ingest writer "
+    "(servicepilot ingest run --demo-rate); Ctrl-C stops.",
+)
+@click.option(
+    "--rate",
+    type=click.FloatRange(min=0.1),
+    default=5.0,
+    show_default=True,
+    help="Live events per second with --live.",
+)
 @db_option
 @json_option
 @handles_errors
@@ -56,6 +69,8 @@ def command(
     replace: bool,
     facts_only: bool,
     if_missing: bool,
+    live: bool,
+    rate: float,
     db: str | None,
     as_json: bool,
 ) -> None:
@@ -85,6 +100,8 @@ def command(
     from tools.warehouse.engine import duckdb_path, is_duckdb
 
     url = warehouse_url_from(db)
+    if live:
+        if_missing = True  # --live continues an existing demo warehouse
     if if_missing and is_duckdb(url):
         path = duckdb_path(url)
         if path is not None and path.exists():
@@ -93,6 +110,8 @@ def command(
                 emit_json({"ok": True, "skipped": True, "message": message})
             else:
                 click.echo(message)
+            if live:
+                _go_live(db, rate)
             return
     summary = generate_demo_warehouse(
         url, tickets=tickets, seed=seed, end=end, replace=replace, progress=not as_json
@@ -107,3 +126,11 @@ def command(
         f"checksum {summary['checksum'][:16]}"
     )
     click.echo("  Planted facts: servicepilot demo-data --facts --end " + summary["end"])
+    if live:
+        _go_live(db, rate)
+
+
+def _go_live(db: str | None, rate: float) -> None:
+    from assistant.commands.ingest import run
+
+    click.get_current_context().invoke(run, db=db, demo_rate=rate)

@@ -133,6 +133,7 @@ def launch(ctx: UIContext, *, host: str = "127.0.0.1", port: int = 7860) -> None
     middleware = [Middleware(ClientAddressMiddleware)]
     if ctx.warehouse_watch is not None:
         middleware.append(Middleware(HealthMiddleware, probe=_probe(ctx.warehouse_watch)))
+    middleware.append(ingest_middleware())
     app.queue(default_concurrency_limit=8).launch(
         app_kwargs={"middleware": middleware},
         server_name=host,
@@ -158,3 +159,15 @@ def login_check(ctx: UIContext) -> Any:
 
 def _probe(watch: Any) -> Any:
     return lambda: [watch.check()]
+
+
+def ingest_middleware() -> Any:
+    """``POST /ingest/events`` into the ingest writer's inbox (docs/ingest.md)."""
+    from assistant.ui.ingest_api import IngestMiddleware
+    from tools.ingest.keys import IngestKeys
+    from tools.ingest.writer import Inbox
+    from tools.settings import load_settings
+
+    ingest_dir = load_settings().data_dir / "ingest"
+    keys = IngestKeys.load(ingest_dir / "keys.yml")
+    return Middleware(IngestMiddleware, keys=keys, inbox=Inbox(ingest_dir))

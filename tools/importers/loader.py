@@ -170,6 +170,18 @@ def import_file(
             engine.dispose()
 
 
+def stage_file(
+    path: Path, mapping_file: MappingFile, spool_dir: Path, *, quarantine: bool | None = None
+) -> _Staged:
+    """Pass 1 alone (read, map, validate, spool): the drop folder of live ingest turns the staged
+    rows into events. Raises ``ImportValidationError`` like ``import_file``."""
+    if quarantine is None:
+        quarantine = mapping_file.spec.checks.on_bad_rows == "quarantine"
+    kind = detect_kind(path)
+    _check_source_columns(path, kind, mapping_file)
+    return _stage(path, kind, mapping_file, spool_dir, True, CHUNK_ROWS, quarantine)
+
+
 # ------------------------------------------------------------------------------ checks
 
 

@@ -14,8 +14,9 @@ Checks (each counts problems, so one row with two problems counts twice):
   or out of order (resolved before created, responded before sent, ...);
 - quarantined rows: distinct file rows in ``sp_quarantine``.
 
-Score = 100 x (1 - problems / (rows + quarantined rows)), floored at 0. Late arrivals need the
-time each row arrived, which file imports do not record per row: reported as None.
+Score = 100 x (1 - problems / (rows + quarantined rows)), floored at 0. Late arrivals: events
+of live ingest received after the end of their own day (``tools.ingest.freshness``); None on a
+warehouse without live ingest (file imports do not record per-row arrival times).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from tools.importers.mapping import ChecksSpec, builtin_mappings, load_mapping
 from tools.importers.validation import TIME_ORDER
+from tools.ingest.freshness import late_arrivals
 from tools.warehouse.codes import CODED_COLUMNS
 from tools.warehouse.schema import CONTRACT_TABLES, metadata, sp_quarantine
 
@@ -103,6 +105,7 @@ def quality_report(engine: Engine, *, days: int = DUPLICATE_DAYS) -> QualityRepo
         if "tickets" in present:
             _duplicates(conn, days, tally)
         quarantined = _quarantined(conn) if inspector.has_table(sp_quarantine.name) else {}
+        late = late_arrivals(conn)
     sources = []
     for source in sorted(set(rows) | set(quarantined)):
         counts = tally.counts.get(source, {})
@@ -118,14 +121,14 @@ def quality_report(engine: Engine, *, days: int = DUPLICATE_DAYS) -> QualityRepo
                 invalid_codes=counts.get("invalid_codes", 0),
                 impossible_timestamps=counts.get("impossible_timestamps", 0),
                 quarantined_rows=quarantined.get(source, 0),
-                late_arrivals=None,
+                late_arrivals=late.get(source),
                 score=score,
                 examples={k: v for k, v in tally.examples.get(source, {}).items() if v},
             )
         )
     notes = (
-        "late_arrivals needs per-row arrival times, which file imports do not record; "
-        "it is reported once live ingest records them.",
+        "late_arrivals: events of live ingest received after the end of their own day "
+        "(None where no arrival times are recorded: file imports before live ingest).",
     )
     window = (earliest.date(), latest.date())
     return QualityReport(tuple(sources), days, window, notes)

@@ -47,15 +47,27 @@ def make_engine(url: str, *, read_only: bool = False, create_dir: bool = True) -
                 )
             if create_dir:
                 path.parent.mkdir(parents=True, exist_ok=True)
+            if not read_only and path.is_symlink():
+                raise WarehouseError(
+                    f"{path} is published by the live-ingest writer (a link to a read-only "
+                    "snapshot); write through it instead: drop files into "
+                    "<data_dir>/ingest/drop/<mapping>/ or post events (docs/ingest.md). To "
+                    "rebuild, stop the writer and follow docs/ingest.md, 'Rebuilding'."
+                )
         if read_only:
             connect_args["read_only"] = True
     try:
-        return sa.create_engine(url, connect_args=connect_args)
+        engine = sa.create_engine(url, connect_args=connect_args)
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
         raise WarehouseError(
             f"Cannot use warehouse URL {url!r}: {exc}. Use a path to a DuckDB file or a "
             "SQLAlchemy URL such as postgresql+psycopg://user@host/db."
         ) from exc
+    if read_only and is_duckdb(url) and (path := duckdb_path(url)) is not None:
+        from tools.ingest.snapshot import follow_snapshots
+
+        follow_snapshots(engine, path)  # live ingest replaces the file with newer snapshots
+    return engine
 
 
 def open_warehouse(url: str) -> Engine:

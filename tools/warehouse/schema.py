@@ -162,6 +162,47 @@ sp_quarantine = Table(
     Column("imported_at", DateTime, nullable=False),
 )
 
+# Live ingest (docs/ingest.md). Every accepted event, once per (source, event_id): the journal
+# the entity rows are folded from, so a redelivery is a no-op and an older update arriving after
+# a newer one cannot overwrite it. ``received_at`` is the arrival time (late arrivals, freshness).
+sp_events = Table(
+    "sp_events",
+    metadata,
+    Column("source", String(32), primary_key=True),
+    Column("event_id", String(200), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("entity_id", String(64), nullable=False),
+    Column("event_time", DateTime, nullable=False),
+    Column("received_at", DateTime, nullable=False),
+    Column("batch_id", String(64), nullable=False),
+    Column("seq", Integer, nullable=False),  # position in its batch: ties on event_time
+    Column("data", Text, nullable=False),  # the event's fields, JSON
+)
+
+# One row per applied batch (HTTP post, drop-folder file, pull): applying it again is a no-op.
+sp_ingest_batches = Table(
+    "sp_ingest_batches",
+    metadata,
+    Column("batch_id", String(64), primary_key=True),
+    Column("source", String(32), nullable=False),
+    Column("origin", String(500), nullable=False),  # http, a file name, a pulled table
+    Column("events", Integer, nullable=False),
+    Column("new_events", Integer, nullable=False),
+    Column("quarantined", Integer, nullable=False),
+    Column("received_at", DateTime, nullable=False),
+    Column("applied_at", DateTime, nullable=False),
+)
+
+# Watermarks of pulls from source databases (name -> last updated_at seen), written in the
+# same transaction as the pulled rows.
+sp_watermarks = Table(
+    "sp_watermarks",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("value", String(64), nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+
 CONTRACT_TABLES = ("customers", "products", "agents", "orders", "tickets", "surveys")
 
 # The minimum columns of the contract in shared/DESIGN.md; tests check the live schema has them.

@@ -75,16 +75,12 @@ def interleaved(
     return out
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", type=Path, required=True, help="a demo warehouse (DuckDB file)")
-    parser.add_argument("--rounds", type=int, default=30)
-    args = parser.parse_args()
-
+def measure(db: Path, rounds: int) -> dict[str, dict[str, float]]:
+    """Check that every variant's numbers agree, then time them interleaved."""
     from tools.warehouse.engine import make_engine
 
     catalog = default_catalog()
-    engine = make_engine(f"duckdb:///{args.db}", read_only=True)
+    engine = make_engine(f"duckdb:///{db}", read_only=True)
     cache = CompileCache(catalog)
     compiled_sql = cache.compile(QUERY).sql
     hand_sql = HAND_WRITTEN.format(start=START, end=END)
@@ -101,14 +97,25 @@ def main() -> None:
             ),
         }
         hand = sorted((r[0], r[1], round(r[2], 9)) for r in con.execute(hand_sql).fetchall())
+        compiled = sorted(
+            (r[0], r[1], round(r[2], 9)) for r in con.execute(compiled_sql).fetchall()
+        )
         frame = execute(QUERY, engine, catalog=catalog).data
         got = sorted((r.period, r.region, round(r.csat, 9)) for r in frame.itertuples(index=False))
-        assert got == hand, "execute() and hand-written SQL disagree"
-        results = interleaved(variants, args.rounds, "hand")
+        assert got == hand == compiled, "execute(), compiled and hand-written SQL disagree"
+        return interleaved(variants, rounds, "hand")
     finally:
         con.close()
         raw.close()
         engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", type=Path, required=True, help="a demo warehouse (DuckDB file)")
+    parser.add_argument("--rounds", type=int, default=30)
+    args = parser.parse_args()
+    results = measure(args.db, args.rounds)
     print(f"{args.db.name}: {args.rounds} rounds, interleaved in random order; numbers agree")
     for name, r in results.items():
         print(

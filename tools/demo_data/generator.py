@@ -151,8 +151,8 @@ def _generate_duckdb_file(
         stale.unlink(missing_ok=True)
     engine = make_engine(f"duckdb:///{building}")
     # DuckDB's buffer pool defaults to 80 % of RAM; capped, the appends and the primary-key
-    # build spill to disk (DuckDB's <file>.tmp) instead, so a 10M-ticket build stays within
-    # BUILD_MEMORY_LIMIT plus the generator's own chunk (peak RSS <= 2 GB).
+    # build spill to disk (DuckDB's <file>.tmp) instead of growing with --tickets. The rows
+    # are unchanged (same checksum at 1M tickets, seed 7).
     sa.event.listen(engine, "connect", _limit_duckdb_memory)
     try:
         create_schema(engine, defer_primary_keys=True)

@@ -16,6 +16,7 @@ from functools import lru_cache
 from types import ModuleType
 from typing import Any
 
+import click
 import pluggy
 
 PROJECT = "servicepilot"
@@ -81,6 +82,43 @@ def answer_handlers() -> dict[type, Callable[..., Any]]:
     from assistant.answer.handlers import table_of
 
     return table_of(_collect(plugin_manager().hook.servicepilot_answer_handlers()))
+
+
+class LazyCommand(click.Command):
+    """A CLI command known by name and help text, its module imported only when it runs (or its
+    own --help is asked for), so `servicepilot --help` and every other command start without it.
+
+    ``load`` returns the real click command; ``help`` is its docstring's first paragraph (what
+    `servicepilot --help` shows). A plugin's ``servicepilot_commands`` may return these too."""
+
+    def __init__(self, name: str, help: str, load: Callable[[], click.Command]) -> None:
+        super().__init__(name, help=help)
+        self._load = load
+        self._real: click.Command | None = None
+
+    def real(self) -> click.Command:
+        if self._real is None:
+            self._real = self._load()
+        return self._real
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        # The context (and so the parsing, --help and invocation) is the real command's.
+        return self.real().make_context(info_name, args, parent, **extra)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        return self.real().invoke(ctx)
+
+    def get_help(self, ctx: click.Context) -> str:
+        return self.real().get_help(ctx)
+
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[Any]:
+        return self.real().shell_complete(ctx, incomplete)
 
 
 def commands() -> list[Any]:

@@ -5,11 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from assistant.plugins import hookimpl
+from assistant.plugins import LazyCommand, hookimpl
+
+# The first paragraph of evals.cli's command help (tests/test_plugins.py checks they agree).
+EVAL_HELP = "Ask every eval question end to end and compare with its independent check_sql."
+
+
+def _load() -> Any:
+    from evals.cli import command
+
+    return command
 
 
 @hookimpl
 def servicepilot_commands() -> list[Any]:
-    from evals.cli import command
-
-    return [command]
+    return [LazyCommand("eval", EVAL_HELP, _load)]

@@ -11,19 +11,30 @@ from functools import lru_cache
 from pathlib import Path
 
 from semantic_layer.catalog import Catalog
+from semantic_layer.catalog_cache import cached_spec
 from semantic_layer.errors import SpecError
-from semantic_layer.loader import load_spec
+from semantic_layer.loader import LoadedSpec, load_spec, spec_files
 from semantic_layer.validation import validate_static
 
 __all__ = ["default_catalog", "load_catalog"]
 
 
 def load_catalog(path: Path | None = None) -> Catalog:
-    """Load and validate the spec (static rules); raise SpecError listing every problem."""
-    loaded = load_spec(path)
-    errors = [i for i in validate_static(loaded) if i.severity == "error"]
-    if errors:
-        raise SpecError(errors)
+    """Load and validate the spec (static rules); raise SpecError listing every problem.
+
+    ``path``: a directory of ``*.yml`` or one file (default: the packaged definitions). A valid
+    spec is cached on disk keyed by the files' contents (``catalog_cache``)."""
+
+    def build() -> LoadedSpec:
+        loaded = load_spec(path)
+        errors = [i for i in validate_static(loaded) if i.severity == "error"]
+        if errors:
+            raise SpecError(errors)
+        return loaded
+
+    single = path is not None and not path.is_dir()
+    files = ([path] if path.exists() else []) if single else spec_files(path)
+    loaded = cached_spec(files, build) if files else build()
     return Catalog(loaded.spec, loaded)
 
 

@@ -18,8 +18,9 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
@@ -58,6 +59,12 @@ class CompiledQuery:
     plan: QueryPlan
     statement: Select
     dialect: str
+    # Forms derived from ``statement`` on first use and kept, so a query reused through a
+    # CompileCache is turned into SQL once (the statement holds literal VALUES lists, which
+    # SQLAlchemy's own statement cache cannot key).
+    _derived: dict[object, object] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     @property
     def query(self) -> MetricQuery:
@@ -66,7 +73,31 @@ class CompiledQuery:
     @property
     def sql(self) -> str:
         """The SQL text with parameters inlined (what runs, readable and copy-pasteable)."""
-        return render(self.statement, self.dialect)
+        found = self._derived.get("sql")
+        if found is None:
+            found = self._derived["sql"] = render(self.statement, self.dialect)
+        return found  # type: ignore[return-value]
+
+    def runnable(self, dialect: Dialect, limit: int | None) -> tuple[str, Any]:
+        """(SQL with bound parameters, parameters) for ``exec_driver_sql`` on ``dialect``,
+        with ``LIMIT limit`` when given; compiled once per (dialect, limit)."""
+        key = (dialect.name, dialect.paramstyle, limit)
+        found = self._derived.get(key)
+        if found is None:
+            statement = self.statement if limit is None else self.statement.limit(limit)
+            compiled = statement.compile(
+                dialect=dialect, compile_kwargs={"render_postcompile": True}
+            )
+            params = compiled.construct_params()
+            for name, process in compiled._bind_processors.items():
+                if name in params:
+                    params[name] = process(params[name])
+            if compiled.positional:
+                found = (str(compiled), tuple(params[k] for k in compiled.positiontup or ()))
+            else:
+                found = (str(compiled), params)
+            self._derived[key] = found
+        return found  # type: ignore[return-value]
 
 
 def dialect_for(name: str) -> Dialect:

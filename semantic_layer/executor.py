@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-import math
+import contextlib
+import heapq
+import itertools
+import os
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -24,7 +27,7 @@ from semantic_layer.plan import PERIOD
 from semantic_layer.policy import RowPolicy
 from semantic_layer.query import MetricQuery
 from semantic_layer.spec import Metric
-from semantic_layer.stats import SMALL_N, wilson_interval
+from semantic_layer.stats import SMALL_N, wilson_intervals
 
 DEFAULT_ROW_LIMIT = 50_000
 DEFAULT_TIMEOUT_S = 30.0
@@ -83,7 +86,7 @@ class SampleSize:
 @dataclass(frozen=True)
 class MetricResult:
     query: MetricQuery
-    sql: str
+    compiled: CompiledQuery  # what ran; its SQL text is rendered only when read (``sql``)
     dialect: str
     data: pd.DataFrame
     metrics: dict[str, MetricMeta]
@@ -93,6 +96,11 @@ class MetricResult:
     elapsed_ms: float
     truncated: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def sql(self) -> str:
+        """The SQL that ran, parameters inlined (provenance; rendered on first read)."""
+        return self.compiled.sql
 
     @property
     def data_freshness(self) -> datetime | None:
@@ -117,7 +125,7 @@ class MetricResult:
         }
 
 
-@contextmanager
+@contextlib.contextmanager
 def _engine(target: Engine | str) -> Iterator[Engine]:
     if isinstance(target, Engine):
         yield target
@@ -135,30 +143,85 @@ def _engine(target: Engine | str) -> Iterator[Engine]:
         engine.dispose()
 
 
-@contextmanager
+class _Watchdog:
+    """One daemon thread that interrupts DuckDB connections whose query overran its deadline
+    (a threading.Timer per query cost a thread start on every call)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._due: list[tuple[float, int, Any]] = []  # heap of (deadline, ticket, connection)
+        self._tickets = itertools.count()
+        self._cancelled: set[int] = set()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, raw: Any, timeout_s: float) -> int:
+        ticket = next(self._tickets)
+        with self._cond:
+            heapq.heappush(self._due, (time.monotonic() + timeout_s, ticket, raw))
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="sl-query-watchdog", daemon=True
+                )
+                self._thread.start()
+            self._cond.notify()
+        return ticket
+
+    def cancel(self, ticket: int) -> None:
+        with self._cond:
+            self._cancelled.add(ticket)
+            self._cond.notify()
+
+    def _run(self) -> None:
+        with self._cond:
+            while True:
+                while self._due and self._due[0][1] in self._cancelled:
+                    self._cancelled.discard(heapq.heappop(self._due)[1])
+                if not self._due:
+                    self._cond.wait()
+                    continue
+                wait = self._due[0][0] - time.monotonic()
+                if wait > 0:
+                    self._cond.wait(wait)
+                    continue
+                _, ticket, raw = heapq.heappop(self._due)
+                self._cancelled.discard(ticket)
+                # The connection may have closed meanwhile.
+                with contextlib.suppress(Exception):
+                    raw.interrupt()
+
+
+_WATCHDOG = _Watchdog()
+
+
+@contextlib.contextmanager
 def read_only_connection(engine: Engine, timeout_s: float) -> Iterator[Connection]:
     """A connection in a transaction that is always rolled back, read-only where the database
-    supports it, and interrupted after ``timeout_s``."""
+    supports it, and interrupted after ``timeout_s``. Connections come from the engine's pool
+    (pass the same Engine on every call to reuse them)."""
     with engine.connect() as conn, conn.begin() as tx:
-        timer: threading.Timer | None = None
+        ticket: int | None = None
         if conn.dialect.name == "postgresql":
             conn.exec_driver_sql("SET TRANSACTION READ ONLY")
             conn.exec_driver_sql(f"SET LOCAL statement_timeout = {int(timeout_s * 1000)}")
         elif conn.dialect.name == "duckdb":
-            raw = conn.connection.driver_connection
-            timer = threading.Timer(timeout_s, raw.interrupt)
-            timer.daemon = True
-            timer.start()
+            ticket = _WATCHDOG.watch(conn.connection.driver_connection, timeout_s)
         try:
             yield conn
         finally:
-            if timer is not None:
-                timer.cancel()
+            if ticket is not None:
+                _WATCHDOG.cancel(ticket)
             tx.rollback()
 
 
-def _plain(value: Any) -> Any:
-    return float(value) if isinstance(value, Decimal) else value
+def _frame(rows: list[Any], columns: list[str]) -> pd.DataFrame:
+    """The rows as a DataFrame; DECIMAL columns become floats (column-wise, not per value)."""
+    frame = pd.DataFrame.from_records(rows, columns=columns)
+    for name in frame.columns[frame.dtypes.map(pd.api.types.is_object_dtype)]:
+        col = frame[name]
+        first = col.first_valid_index()
+        if first is not None and isinstance(col[first], Decimal):
+            frame[name] = col.astype("float64")
+    return frame
 
 
 def execute(
@@ -180,12 +243,11 @@ def execute(
     with _engine(engine) as eng:
         if compiled is None or compiled.query != query or compiled.dialect != eng.dialect.name:
             compiled = compile_query(query, catalog, dialect=eng.dialect.name, policy=policy)
-        statement = compiled.statement
-        if query.limit is None or query.limit > row_limit:
-            statement = statement.limit(row_limit + 1)
+        limit = row_limit + 1 if query.limit is None or query.limit > row_limit else None
+        sql, params = compiled.runnable(eng.dialect, limit)
         try:
             with read_only_connection(eng, timeout_s) as conn:
-                result = conn.execute(statement)
+                result = conn.exec_driver_sql(sql, params)
                 columns = list(result.keys())
                 rows = result.fetchmany(row_limit + 1)
                 freshness, future = _freshness(conn, compiled, catalog)
@@ -198,7 +260,7 @@ def execute(
                 ) from exc
             raise ExecutionError(f"The warehouse could not run the query: {message}") from exc
     truncated = len(rows) > row_limit
-    frame = pd.DataFrame([[_plain(v) for v in r] for r in rows[:row_limit]], columns=columns)
+    frame = _frame(rows[:row_limit], columns)
     frame, sample_sizes, warnings = _annotate(frame, compiled, catalog)
     if truncated:
         warnings.append(f"Only the first {row_limit} rows are shown; add filters or a limit.")
@@ -207,7 +269,7 @@ def execute(
     elapsed = (time.perf_counter() - started) * 1000
     return MetricResult(
         query,
-        compiled.sql,
+        compiled,
         compiled.dialect,
         frame,
         metas,
@@ -225,20 +287,95 @@ def execute(
 FUTURE_TOLERANCE = timedelta(days=1)
 
 
+class _FreshnessCache:
+    """Latest-value lookups kept per DuckDB file until the file changes.
+
+    The key holds the file's identity and its and its WAL's (mtime, size): any committed write
+    (an import, an ingest batch, a rebuild) changes one of them, so the next query looks again.
+    ``invalidate()`` drops everything for writers that want to be explicit. Warehouses with no
+    file to watch (PostgreSQL, in-memory) are asked on every query."""
+
+    def __init__(self, size: int = 1024) -> None:
+        self._lock = threading.Lock()
+        self._items: OrderedDict[tuple[object, ...], tuple[Any, int]] = OrderedDict()
+        self._size = size
+        self.generation = 0
+
+    def get(self, key: tuple[object, ...]) -> tuple[Any, int] | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[object, ...], value: tuple[Any, int]) -> None:
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self.generation += 1
+
+
+_FRESHNESS = _FreshnessCache()
+
+
+def invalidate_freshness() -> None:
+    """Forget cached data freshness (call after writing to a warehouse in this process by means
+    that may not change the DuckDB file's size or time, e.g. within one clock tick)."""
+    _FRESHNESS.invalidate()
+
+
+def _data_version(conn: Connection) -> tuple[object, ...] | None:
+    """What identifies the warehouse's current content: the DuckDB file and WAL state."""
+    if conn.dialect.name != "duckdb":
+        return None
+    database = conn.engine.url.database
+    if not database or database == ":memory:":
+        return None
+    stamps: list[object] = [os.path.abspath(database), _FRESHNESS.generation]
+    for path in (database, f"{database}.wal"):
+        try:
+            st = os.stat(path)
+        except OSError:
+            stamps.append(None)
+        else:
+            stamps.append((st.st_ino, st.st_mtime_ns, st.st_size))
+    return tuple(stamps)
+
+
 def _freshness(
     conn: Connection, compiled: CompiledQuery, catalog: Catalog
 ) -> tuple[dict[str, Any], list[str]]:
     """Per "table.column": the latest value the caller may see (see freshness_statement) not
     beyond now + FUTURE_TOLERANCE; and a warning per column that has values beyond it."""
-    horizon = datetime.now().replace(microsecond=0) + FUTURE_TOLERANCE
+    # Whole minutes, so the lookups can be cached (the tolerance is a day; warnings show minutes).
+    horizon = datetime.now().replace(second=0, microsecond=0) + FUTURE_TOLERANCE
+    version = _data_version(conn)
     out: dict[str, Any] = {}
     warnings: list[str] = []
     for group in compiled.plan.groups:
-        found = freshness_statement(group, catalog, horizon)
-        if found is None or found[0] in out:
+        column = group.snapshot[0] if group.snapshot else group.time_dimension
+        key = f"{group.model.table}.{column}"
+        if not column or key in out:
             continue
-        key, stmt = found
-        value, future = conn.execute(stmt).one()
+        policy = tuple(rf for rf in group.filters if rf.from_policy)
+        cache_key = (version, key, policy, horizon) if version is not None else None
+        try:
+            hash(cache_key)
+        except TypeError:  # a policy value that cannot be a key: ask the warehouse
+            cache_key = None
+        found = _FRESHNESS.get(cache_key) if cache_key is not None else None
+        if found is None:
+            stmt = freshness_statement(group, catalog, horizon)
+            assert stmt is not None and stmt[0] == key
+            found = tuple(conn.execute(stmt[1]).one())
+            if cache_key is not None:
+                _FRESHNESS.put(cache_key, found)
+        value, future = found
         out[key] = (
             value
             if isinstance(value, datetime | None)
@@ -279,17 +416,10 @@ def _annotate(
         small = (n > 0) & (n < SMALL_N)
         frame[f"{metric.name}__small_n"] = small
         if metric.type == "ratio" and metric.proportion:
-            lows, highs = [], []
-            for value, count in zip(frame[metric.name], n, strict=True):
-                if value is None or pd.isna(value) or count <= 0:
-                    lows.append(math.nan)
-                    highs.append(math.nan)
-                    continue
-                lo, hi = wilson_interval(float(value) / metric.multiplier, int(count))
-                lows.append(lo * metric.multiplier)
-                highs.append(hi * metric.multiplier)
-            frame[f"{metric.name}__ci_low"] = lows
-            frame[f"{metric.name}__ci_high"] = highs
+            p = pd.to_numeric(frame[metric.name], errors="coerce").to_numpy(float)
+            lows, highs = wilson_intervals(p / metric.multiplier, n.to_numpy())
+            frame[f"{metric.name}__ci_low"] = lows * metric.multiplier
+            frame[f"{metric.name}__ci_high"] = highs * metric.multiplier
         sizes[metric.name] = SampleSize(
             metric.name, int(n.min()) if len(n) else 0, int(n.sum()), int(small.sum())
         )

@@ -139,3 +139,52 @@ def test_two_handlers_for_one_plan_kind_are_refused() -> None:
     finally:
         plugins.unregister(duplicate)
     assert plugins.answer_handlers()  # the table is whole again
+
+
+def test_lazy_commands_show_their_modules_help_and_run_them() -> None:
+    """`servicepilot --help` lists every built-in command without importing its module; the
+    lazy entry's help is the module's own (so the listing cannot drift from the command)."""
+    import inspect
+
+    import click
+
+    import evals.plugin
+    from assistant import builtins
+
+    listed = {c.name: c for c in plugins.commands()}
+    for name, _module, help_ in builtins.BUILTIN_COMMANDS:
+        lazy = listed[name]
+        assert isinstance(lazy, plugins.LazyCommand)
+        real = lazy.real()
+        assert real.name == name
+        assert help_ == " ".join(inspect.cleandoc(real.help).split("\n\n")[0].split())
+        for limit in (30, 45, 80, 200):
+            assert lazy.get_short_help_str(limit) == real.get_short_help_str(limit), name
+    from evals.cli import command as eval_command
+
+    assert " ".join(eval_command.help.split("\n\n")[0].split()) == evals.plugin.EVAL_HELP
+    result = CliRunner().invoke(
+        click.Group("sp", commands=[listed["metrics"]]), ["metrics", "--help"]
+    )
+    assert result.exit_code == 0 and "validate" in result.output
+
+
+def test_cli_help_imports_no_command_module() -> None:
+    import subprocess
+
+    code = (
+        "import sys; from click.testing import CliRunner; from assistant.cli import main; "
+        "r = CliRunner().invoke(main, ['--help']); assert r.exit_code == 0, r.output; "
+        "print(sorted(m for m in sys.modules if m.startswith('assistant.commands.') "
+        "or m in ('pandas', 'sqlalchemy', 'semantic_layer.executor')))"
+    )
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**__import__("os").environ, "PYTHONPATH": str(root)},
+    )
+    assert out.stdout.strip() == "[]"

@@ -517,3 +517,13 @@ def why_cmd(
         emit_json({"ok": True, **report.to_dict()})
         return
     click.echo(report.summary())
+
+
+def _with_agent_assist() -> None:
+    # `cases suggest` lives with the agent-assist code; it joins this group when it loads.
+    from assistant.commands.assist import suggest_cmd
+
+    command.add_command(suggest_cmd)
+
+
+_with_agent_assist()

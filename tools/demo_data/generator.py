@@ -18,6 +18,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -149,6 +150,10 @@ def _generate_duckdb_file(
     for stale in (building, Path(str(building) + ".wal")):
         stale.unlink(missing_ok=True)
     engine = make_engine(f"duckdb:///{building}")
+    # DuckDB's buffer pool defaults to 80 % of RAM; capped, the appends and the primary-key
+    # build spill to disk (DuckDB's <file>.tmp) instead of growing with --tickets. The rows
+    # are unchanged (same checksum at 1M tickets, seed 7).
+    sa.event.listen(engine, "connect", _limit_duckdb_memory)
     try:
         create_schema(engine, defer_primary_keys=True)
         summary = _generate(
@@ -170,6 +175,15 @@ def _generate_duckdb_file(
     Path(str(target) + ".wal").unlink(missing_ok=True)
     os.replace(building, target)
     return summary
+
+
+BUILD_MEMORY_LIMIT = "1GB"
+
+
+def _limit_duckdb_memory(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"SET memory_limit = '{BUILD_MEMORY_LIMIT}'")
+    cursor.close()
 
 
 def _refuse_or_clear(conn: Connection, *, replace: bool, where: str) -> None:

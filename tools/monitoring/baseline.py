@@ -20,7 +20,15 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+
+
+def _stats():  # -> the scipy.stats module
+    """scipy.stats, imported on first use: it takes about a second to import, and loading the
+    app (the CLI's `ask`, the server) must not pay for it before an alert is computed."""
+    from scipy import stats
+
+    return stats
+
 
 # Pseudo-count (adjusted events) pulling last year's seasonal ratio towards 1: a small series'
 # ratio is mostly noise, a large one's is trusted.
@@ -136,8 +144,8 @@ def tail_z(above: np.ndarray, upper: np.ndarray, lower: np.ndarray) -> np.ndarra
     minus the one from P(X <= x). Tails below 1e-300 count as 1e-300 (z about 37)."""
     return np.where(
         above,
-        stats.norm.isf(np.clip(upper, 1e-300, 0.5)),
-        -stats.norm.isf(np.clip(lower, 1e-300, 0.5)),
+        _stats().norm.isf(np.clip(upper, 1e-300, 0.5)),
+        -_stats().norm.isf(np.clip(lower, 1e-300, 0.5)),
     )
 
 
@@ -152,8 +160,8 @@ def count_z(observed: np.ndarray, mean: np.ndarray, var: np.ndarray) -> np.ndarr
     v = np.maximum(var[ok], mu * (1 + 1e-9))
     size = mu**2 / (v - mu)  # NB(size, prob): mean mu, variance v
     prob = size / (size + mu)
-    upper = stats.nbinom.sf(x - 1, size, prob)  # P(X >= x)
-    lower = stats.nbinom.cdf(x, size, prob)  # P(X <= x)
+    upper = _stats().nbinom.sf(x - 1, size, prob)  # P(X >= x)
+    lower = _stats().nbinom.cdf(x, size, prob)  # P(X <= x)
     z[ok] = tail_z(x >= mu, upper, lower)
     # Nothing expected and something seen: as strong as the evidence the count alone gives.
     none_expected = np.isfinite(observed) & (mean == 0)
@@ -234,8 +242,8 @@ class _ShareFit:
         x, m, a, b = x[near], m[near], a[near], b[near]
         # P(X >= x) as P(n - X <= n - x), n - X ~ BetaBinom(n, b, a): scipy's sf is 1 - cdf
         # and rounds tails below 1e-16 to 0.
-        upper = stats.betabinom.cdf(m - x, m, b, a)
-        lower = stats.betabinom.cdf(x, m, a, b)
+        upper = _stats().betabinom.cdf(m - x, m, b, a)
+        lower = _stats().betabinom.cdf(x, m, a, b)
         z[near] = tail_z(x >= m * a / (a + b), upper, lower)
         with np.errstate(invalid="ignore", divide="ignore"):
             ratio = self.a / self.b

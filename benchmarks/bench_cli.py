@@ -1,0 +1,94 @@
+"""Benchmark: the whole `servicepilot` process (start-up included), interleaved with a bare
+interpreter that imports click, so machine load hits all alike.
+
+    PYTHONPATH=. .venv/bin/python benchmarks/bench_cli.py --db data/bench/bench_1000000.duckdb
+
+Goals: `servicepilot --help` p50 <= 0.3 s and `servicepilot ask` p50 <= 0.8 s at 1M tickets
+(warm disk cache: one untimed warm-up run per variant first).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.bench_execute import interleaved
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def cli_variants(db: Path | None, data_dir: Path) -> dict[str, list[str]]:
+    cli = [sys.executable, "-m", "assistant.cli"]
+    variants = {
+        "python -c 'import click'": [sys.executable, "-c", "import click"],
+        "servicepilot --help": [*cli, "--help"],
+    }
+    if db is not None:
+        variants["servicepilot query"] = [
+            *cli,
+            "query",
+            "--db",
+            str(db),
+            "--metric",
+            "csat",
+            "--by",
+            "region",
+            "--grain",
+            "month",
+            "--json",
+        ]
+        variants["servicepilot ask"] = [
+            *cli,
+            "ask",
+            "--db",
+            str(db),
+            "What was CSAT by region last month?",
+            "--today",
+            "2026-11-22",
+        ]
+    return variants
+
+
+def run_cli(args: list[str], env: dict[str, str]) -> None:
+    done = subprocess.run(args, env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(args[1:])} failed ({done.returncode}):\n{done.stderr[-2000:]}")
+
+
+def measure(db: Path | None, rounds: int) -> dict[str, dict[str, float]]:
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "SERVICEPILOT_DATA_DIR": tmp,
+            "HF_HUB_OFFLINE": "1",
+        }
+        variants = cli_variants(db, Path(tmp))
+        fns = {name: (lambda a=args: run_cli(a, env)) for name, args in variants.items()}
+        return interleaved(fns, rounds, "python -c 'import click'")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", type=Path, help="a demo warehouse (DuckDB file) for query/ask")
+    parser.add_argument("--rounds", type=int, default=10)
+    args = parser.parse_args()
+    started = time.perf_counter()
+    results = measure(args.db, args.rounds)
+    print(
+        f"{args.rounds} rounds, interleaved in random order ({time.perf_counter() - started:.0f}s)"
+    )
+    for name, r in results.items():
+        print(
+            f"  {name:<26} p50 {r['p50'] / 1000:6.2f} s  p95 {r['p95'] / 1000:6.2f} s  "
+            f"x bare python {r['ratio']:.2f}"
+        )
+
+
+if __name__ == "__main__":
+    main()

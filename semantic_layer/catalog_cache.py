@@ -1,0 +1,79 @@
+"""The validated catalog kept on disk between processes, keyed by the YAML files' contents.
+
+A CLI call would otherwise parse the YAML (with line tracking), validate every item with
+pydantic and run the static rules on each start. The cache holds the validated ``LoadedSpec``
+(pickled) under a name that hashes the spec files' names and bytes and the code that reads and
+checks them, so an edited definition or an upgrade misses and rebuilds. A missing, corrupt,
+foreign or unwritable cache is never an error: the catalog is then built from the YAML.
+
+Location: ``$SERVICEPILOT_CACHE_DIR``, else ``$XDG_CACHE_HOME/servicepilot``, else
+``~/.cache/servicepilot``; ``SERVICEPILOT_CACHE_DIR=off`` disables it. The files are the
+user's own (pickle runs code when read: do not point the directory at a shared location).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from semantic_layer.loader import LoadedSpec
+
+FORMAT = 1
+# The modules whose code decides what a loaded, validated spec is.
+_CODE = ("spec.py", "loader.py", "validation.py", "yaml_load.py", "issues.py", "catalog_cache.py")
+
+
+def cache_dir() -> Path | None:
+    configured = os.environ.get("SERVICEPILOT_CACHE_DIR")
+    if configured:
+        return None if configured.strip().lower() == "off" else Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "servicepilot"
+
+
+def cache_key(files: list[Path]) -> str:
+    digest = hashlib.sha256(f"format {FORMAT}\n".encode())
+    here = Path(__file__).parent
+    for name in (*_CODE, *(str(f.resolve()) for f in files)):
+        path = here / name if name in _CODE else Path(name)
+        data = path.read_bytes()
+        digest.update(f"{name}\n{len(data)}\n".encode())
+        digest.update(data)
+    return digest.hexdigest()[:32]
+
+
+def cached_spec(files: list[Path], build: Callable[[], LoadedSpec]) -> LoadedSpec:
+    """The validated spec of ``files`` from the cache, else ``build()`` (stored when valid:
+    ``build`` raises on an invalid spec, so errors are always reported from the YAML)."""
+    directory = cache_dir()
+    try:
+        path = directory / f"catalog-{cache_key(files)}.pickle" if directory else None
+    except OSError:  # a file vanished while hashing: let the loader report it
+        path = None
+    if path is not None:
+        try:
+            with path.open("rb") as fh:
+                found = pickle.load(fh)
+            if isinstance(found, LoadedSpec):
+                return found
+        except Exception:  # noqa: BLE001 - missing, corrupt or from other code: rebuild
+            pass
+    loaded = build()
+    if path is not None:
+        _store(path, loaded)
+    return loaded
+
+
+def _store(path: Path, loaded: LoadedSpec) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".catalog-", suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(loaded, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)  # atomic: a concurrent reader sees the old file or the new one
+    except OSError:
+        return

@@ -75,6 +75,7 @@ def why_text(report: dict[str, Any], lexicon: Lexicon, catalog: Catalog, languag
         else:
             lines.append(f"- {part(c)}: {moved}, contributes {signed(contribution)}" + share)
     if report["top_contributors"]:
+        lines.append("")  # a blank line ends the Markdown list
         lines.append(
             "（同一维度各细分的贡献相加等于总变化；正数推高、负数拉低。）"
             if zh

@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 from assistant.ui.i18n import t
 
 WATERFALL_BARS = 6  # biggest contributions shown; the rest are summed into "others"
-UP, DOWN, TOTAL = "#dc2626", "#16a34a", "#64748b"
+BAD, GOOD, TOTAL = "#dc2626", "#16a34a", "#64748b"
 BAND = "rgba(37, 99, 235, 0.15)"
 
 
@@ -34,6 +34,19 @@ def _metric_label(catalog: Any, metric: str, lang: str) -> tuple[str, str]:
     except Exception:  # a metric the catalog no longer has: its name is still a label
         return metric, ""
     return (spec.label.zh if lang == "zh" else spec.label.en), (spec.unit or "")
+
+
+def _direction(catalog: Any, metric: str) -> str:
+    try:
+        return catalog.metric(metric).direction
+    except Exception:  # unknown metric: neutral colours as "up is good"
+        return "up"
+
+
+def _axis(label: str, unit: str) -> str:
+    """A value axis title: the metric, with its unit only when it is a symbol (a unit word
+    such as "complaints" is English in a Chinese chart and says no more than the label)."""
+    return f"{label} ({unit})" if unit in ("%", "‰") else label
 
 
 def _layout(fig: go.Figure, title: str, x_title: str, y_title: str, height: int = 380) -> Any:
@@ -62,6 +75,7 @@ def why_waterfall(report: dict[str, Any], lexicon: Any, catalog: Any, lang: str)
     parts = sorted(report["by_dimension"].get(dimension, []), key=lambda c: -abs(c["contribution"]))
     shown, rest = parts[:WATERFALL_BARS], parts[WATERFALL_BARS:]
     label, unit = _metric_label(catalog, report["metric"], lang)
+    good_up = _direction(catalog, report["metric"]) != "down"
 
     def name(c: dict[str, Any]) -> str:
         try:
@@ -91,8 +105,9 @@ def why_waterfall(report: dict[str, Any], lexicon: Any, catalog: Any, lang: str)
             measure=measure,
             text=text,
             textposition="outside",
-            increasing={"marker": {"color": UP}},
-            decreasing={"marker": {"color": DOWN}},
+            # Coloured by the metric's good direction: a rise in complaints is red, in CSAT green.
+            increasing={"marker": {"color": GOOD if good_up else BAD}},
+            decreasing={"marker": {"color": BAD if good_up else GOOD}},
             totals={"marker": {"color": TOTAL}},
             connector={"line": {"color": "#cbd5e1"}},
             name=t(lang, "chart_contribution"),
@@ -120,7 +135,7 @@ def why_waterfall(report: dict[str, Any], lexicon: Any, catalog: Any, lang: str)
         running += v
         low, high = min(low, running), max(high, running)
     pad = (high - low) * 0.25 or abs(high) * 0.05 or 1
-    fig = _layout(fig, title, dim_label, label + (f" ({unit})" if unit else ""))
+    fig = _layout(fig, title, dim_label, _axis(label, unit))
     # The bars start at the previous value, not at zero: zoom to where they move.
     fig.update_yaxes(range=[low - pad, high + pad])
     return fig
@@ -215,12 +230,12 @@ def alert_chart(series: dict[str, Any], catalog: Any, lang: str) -> Any:
         x=[start],
         y=[series["observed"]],
         mode="markers+text",
-        marker={"color": UP, "size": 14, "symbol": "diamond"},
+        marker={"color": BAD, "size": 14, "symbol": "diamond"},
         text=[t(lang, "chart_anomaly")],
         textposition="top center",
         name=t(lang, "chart_anomaly"),
     )
     title = t(lang, "chart_alert_title", metric=label)
-    fig = _layout(fig, title, t(lang, "chart_date"), label + (f" ({unit})" if unit else ""))
+    fig = _layout(fig, title, t(lang, "chart_date"), _axis(label, unit))
     fig.update_xaxes(tickformat="%Y-%m-%d" if lang == "en" else "%m月%d日")
     return fig

@@ -85,15 +85,7 @@ def test_language_switch_relabels_and_sets_page_lang(ui_server, browser):  # noq
     ],
 )
 def test_each_role_sees_its_tabs_only(ui_server, browser, user, tabs):  # noqa: F811
-    page = _login(browser, ui_server.url, user) if user != "agent" else None
-    if page is None:  # the agent has no chat: wait for its own tab instead
-        page = browser.new_page(viewport={"width": 1400, "height": 1100})
-        page.set_default_timeout(30_000)
-        page.goto(ui_server.url)
-        page.locator("input[type=text], input:not([type])").first.fill(user)
-        page.locator("input[type=password]").fill(f"{user}-demo")
-        page.get_by_role("button", name="Login").click()
-        page.wait_for_function("document.querySelector('#sp-whoami').innerText.includes('agent')")
+    page = _login(browser, ui_server.url, user, chat=user != "agent")
     page.wait_for_function(
         f"[...document.querySelectorAll('[role=tab]')].filter(t => t.innerText.trim()).length"
         f" === {len(tabs)}"

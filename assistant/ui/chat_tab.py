@@ -17,6 +17,15 @@ from tools.feedback import Feedback
 
 log = logging.getLogger(__name__)
 CHAT_HEIGHT = "calc(100vh - 260px)"
+# After an answer (and its chart) is drawn, bring the newest message into view: Gradio's own
+# autoscroll stops when a long answer arrives while the view is not at the bottom.
+SCROLL_TO_NEWEST = """() => { setTimeout(() => {
+  for (const el of document.querySelectorAll('#sp-chat *')) {
+    if (el.scrollHeight > el.clientHeight + 4 && getComputedStyle(el).overflowY !== 'visible') {
+      el.scrollTop = el.scrollHeight;
+    }
+  }
+}, 400); }"""
 MAX_OPTIONS = 5  # clarifications offer at most 3; an alert list offers a "why?" per alert
 
 
@@ -186,19 +195,23 @@ def build_chat_tab(ctx: UIContext, tr: Translator, lang_radio: gr.Radio) -> None
         return handler
 
     inputs = [question, chatbot, conv, lang_radio]
-    question.submit(on_ask, inputs, outputs, api_visibility="undocumented")
-    send.click(on_ask, inputs, outputs, api_visibility="undocumented")
+    question.submit(on_ask, inputs, outputs, api_visibility="undocumented").then(
+        None, js=SCROLL_TO_NEWEST
+    )
+    send.click(on_ask, inputs, outputs, api_visibility="undocumented").then(
+        None, js=SCROLL_TO_NEWEST
+    )
     for i, button in enumerate(option_buttons):
         button.click(
             on_option(i),
             [chatbot, conv, pending, lang_radio],
             outputs,
             api_visibility="undocumented",
-        )
+        ).then(None, js=SCROLL_TO_NEWEST)
     for button in suggestion_buttons:
         button.click(lambda q: q, button, question, api_visibility="undocumented").then(
             on_ask, inputs, outputs, api_visibility="undocumented"
-        )
+        ).then(None, js=SCROLL_TO_NEWEST)
 
     def on_new_chat():
         return [

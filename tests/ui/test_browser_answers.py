@@ -12,14 +12,31 @@ from tests.ui.test_browser import _ask, _chat_text, _login, browser  # noqa: F40
 
 pytestmark = pytest.mark.slow
 
+# Every scrolled box in the chat shows its end (the newest message).
+AT_BOTTOM = """() => [...document.querySelectorAll('#sp-chat *')]
+    .filter(el => el.scrollHeight > el.clientHeight + 4
+                  && getComputedStyle(el).overflowY !== 'visible')
+    .every(el => el.scrollTop + el.clientHeight >= el.scrollHeight - 8)"""
 LAST_PLOT = "[...document.querySelectorAll('#sp-chat .js-plotly-plot')].pop()"
 
 
-def _open(browser, url: str, user: str):  # noqa: F811
-    """Signed in; a why analysis runs a score of queries, slow on a loaded machine."""
-    page = _login(browser, url, user)
+def _open(ui_server, browser, user: str):  # noqa: F811
+    """Signed in; a why analysis runs a score of queries, slow on a loaded machine. It also
+    reads the case index, so wait until the indexer beside the server has written it (a
+    half-written Chroma index fails the analysis)."""
+    ui_server.wait_for_index()
+    page = _login(browser, ui_server.url, user)
     page.set_default_timeout(90_000)
     return page
+
+
+def _ask_or_shoot(page, question: str, name: str, plots: int) -> None:
+    """Ask; on a timeout keep a screenshot of what the page showed (test-artifacts/ui)."""
+    try:
+        _ask(page, question, plots=plots)
+    except Exception:
+        page.screenshot(path=str(ARTIFACTS / f"failed_{name}.png"), full_page=True)
+        raise
 
 
 def _tabs(page) -> list[str]:
@@ -29,18 +46,18 @@ def _tabs(page) -> list[str]:
 
 
 def test_why_waterfall_and_forecast_band_in_chat(ui_server, browser):  # noqa: F811
-    page = _open(browser, ui_server.url, "exec")
+    page = _open(ui_server, browser, "exec")
     viewport = page.viewport_size["height"]
     chat_height = page.locator("#sp-chat").bounding_box()["height"]
     assert chat_height > 0.6 * viewport  # the chat uses the page, not a fixed 560 px
 
-    _ask(page, "为什么上个月投诉量变化了？", plots=1)
+    _ask_or_shoot(page, "为什么上个月投诉量变化了？", "why", plots=1)
     assert page.evaluate(f"{LAST_PLOT}.data[0].type") == "waterfall"
     assert "贡献 " in _chat_text(page) and "相加等于总变化" in _chat_text(page)
     assert "占变化 -" not in _chat_text(page)
     page.screenshot(path=str(ARTIFACTS / "20_why_waterfall.png"), full_page=False)
 
-    _ask(page, "下个月投诉量预计多少？", plots=2)
+    _ask_or_shoot(page, "下个月投诉量预计多少？", "forecast", plots=2)
     names = page.evaluate(f"{LAST_PLOT}.data.map(d => d.name)")
     assert names == ["95% 区间", "80% 区间", "实际", "预测"]
     assert "2026-12-01 至 2026-12-31" in _chat_text(page)
@@ -49,6 +66,7 @@ def test_why_waterfall_and_forecast_band_in_chat(ui_server, browser):  # noqa: F
     box = page.evaluate(f"{LAST_PLOT}.getBoundingClientRect().top")
     chat_box = page.locator("#sp-chat").bounding_box()
     assert chat_box["y"] - 50 <= box <= chat_box["y"] + chat_box["height"]
+    page.wait_for_function(AT_BOTTOM)  # scrolled to the newest answer
     page.screenshot(path=str(ARTIFACTS / "21_forecast_band.png"), full_page=False)
 
     page.get_by_text("查看SQL").last.click()
@@ -57,7 +75,7 @@ def test_why_waterfall_and_forecast_band_in_chat(ui_server, browser):  # noqa: F
 
 
 def test_language_switch_relabels_and_sets_page_lang(ui_server, browser):  # noqa: F811
-    page = _open(browser, ui_server.url, "exec")
+    page = _open(ui_server, browser, "exec")
     assert page.evaluate("document.documentElement.lang") == "zh-CN"
     assert page.locator("#sp-up").inner_text().strip() == "👍 有用"
     page.locator("#sp-lang").get_by_text("English").click()
@@ -66,7 +84,7 @@ def test_language_switch_relabels_and_sets_page_lang(ui_server, browser):  # noq
     assert page.locator("#sp-up").inner_text().strip() == "👍 Helpful"
     assert page.locator("#sp-down").inner_text().strip() == "👎 Not helpful"
     assert _tabs(page) == ["Chat", "Cockpit"]
-    _ask(page, "why did complaint volume rise last month?", plots=1)
+    _ask_or_shoot(page, "why did complaint volume rise last month?", "english_why", plots=1)
     assert "What moved" in page.evaluate(f"{LAST_PLOT}.layout.title.text")
     assert "Show SQL" in _chat_text(page)
     page.screenshot(path=str(ARTIFACTS / "22_english_why.png"), full_page=False)

@@ -118,3 +118,23 @@ def test_each_role_sees_its_tabs_only(ui_server, browser, user, tabs):  # noqa: 
         assert "csat" in page.locator("#sp-catalog-table").inner_text()
     page.screenshot(path=str(ARTIFACTS / f"23_tabs_{user}.png"), full_page=False)
     page.close()
+
+
+@pytest.mark.parametrize(
+    ("locale", "lang", "words"),
+    [("zh-CN", "zh-CN", ["用户名", "密码", "请登录"]), ("en-US", "en", ["Login", "sign in"])],
+)
+def test_login_page_follows_the_browser_language(ui_server, browser, locale, lang, words):  # noqa: F811
+    context = browser.new_context(locale=locale, viewport={"width": 1000, "height": 700})
+    try:
+        page = context.new_page()
+        page.goto(ui_server.url)
+        page.wait_for_selector("input[type=password]")
+        page.wait_for_timeout(500)
+        assert page.evaluate("document.documentElement.lang") == lang
+        text = page.locator("body").inner_text()
+        for word in words:
+            assert word in text
+        page.screenshot(path=str(ARTIFACTS / f"24_login_{locale}.png"))
+    finally:
+        context.close()

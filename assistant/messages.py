@@ -208,6 +208,29 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "预警已结束，指标回到正常范围：{headline}（编号 {episode}）",
         "The alert has ended; the metric is back in its normal range: {headline} (id {episode})",
     ),
+    # charts of answers (assistant.ui.answer_charts) and the chat layout (issue 16)
+    "chart_why_title": ("{metric}的变化：按{dimension}分解", "What moved {metric}: by {dimension}"),
+    "chart_before": ("上期", "previous"),
+    "chart_now": ("本期", "now"),
+    "chart_other": ("其他", "others"),
+    "chart_contribution": ("贡献", "contribution"),
+    "chart_forecast_title": (
+        "{metric}：实际与预测（每周）",
+        "{metric}: actual and forecast (weekly)",
+    ),
+    "chart_actual": ("实际", "actual"),
+    "chart_forecast": ("预测", "forecast"),
+    "chart_band95": ("95% 区间", "95% interval"),
+    "chart_band80": ("80% 区间", "80% interval"),
+    "chart_period_asked": ("预测期", "period asked"),
+    "chart_alert_title": ("{metric}：实际与预期区间", "{metric}: actual against the expected band"),
+    "chart_expected_band": ("预期区间", "expected band"),
+    "chart_anomaly": ("异常", "anomaly"),
+    "chart_week_of": ("周（起始日）", "week starting"),
+    "chart_date": ("日期", "date"),
+    "show_sql": ("查看SQL", "Show SQL"),
+    "feedback_up": ("👍 有用", "👍 Helpful"),
+    "feedback_down": ("👎 没用", "👎 Not helpful"),
 }
 
 SUGGESTIONS: dict[str, tuple[str, ...]] = {

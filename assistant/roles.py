@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -40,6 +41,14 @@ class Role(BaseModel):
     row_filters: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     can_query_metrics: bool = True
     can_search_cases: bool = True
+    # Web UI tabs this role sees (UI_TABS); empty: chat + cockpit, or similar cases alone for a
+    # role that may not query metrics. Access itself is enforced by the role, not by the tabs.
+    ui_tabs: tuple[Literal["chat", "cases", "cockpit", "catalog"], ...] = ()
+
+    def tabs(self) -> tuple[str, ...]:
+        if self.ui_tabs:
+            return self.ui_tabs
+        return ("chat", "cockpit") if self.can_query_metrics else ("cases",)
 
     @property
     def policy(self) -> AccessPolicy:

@@ -117,6 +117,7 @@ class ForecastExpect(_Frozen):
 
     metric: str | None = None
     weeks: int | None = None
+    period: TimeRange | None = None  # a calendar period asked for ("下个月" = next month)
     scope: dict[str, tuple[str, ...]] = Field(default_factory=dict)
 
 

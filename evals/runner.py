@@ -517,6 +517,14 @@ def score_answer(
             reasons.append(f"wrong metric: expected {fc.metric}, got {plan.metric}")
         if fc.weeks and plan.weeks != fc.weeks:
             reasons.append(f"wrong horizon: expected {fc.weeks} weeks, got {plan.weeks}")
+        if fc.period and (
+            plan.period is None
+            or (plan.period.start, plan.period.end) != (fc.period.start, fc.period.end)
+        ):
+            asked = "none" if plan.period is None else f"{plan.period.start}..{plan.period.end}"
+            reasons.append(
+                f"wrong period: expected {fc.period.start}..{fc.period.end}, got {asked}"
+            )
         got = _filters_dict(plan.scope, "tickets", catalog)
         for name, values in fc.scope.items():
             want = set(_canonical_values(name, "tickets", values, catalog))

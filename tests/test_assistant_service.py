@@ -204,9 +204,20 @@ def test_llm_planner_fallback_is_told_to_the_user(demo_warehouse_url):
 
 def test_forecast_in_chat_names_method_and_interval_and_respects_role(assistant):
     answer = assistant.ask("下个月投诉量预计多少？", state=ConversationState(today=TODAY))
-    assert answer.plan.kind == "forecast" and answer.plan.weeks == 4
+    # "下个月" is the next calendar month (December), not "4 weeks from the last data week".
+    assert answer.plan.kind == "forecast"
+    assert (answer.plan.period.start, answer.plan.period.end) == (
+        date(2026, 12, 1),
+        date(2027, 1, 1),
+    )
     forecast = answer.payload["forecast"]
-    assert len(forecast["weeks"]) == 4 and forecast["history_end"] <= "2026-11-01"
+    assert forecast["period"] == ["2026-12-01", "2027-01-01"]
+    assert forecast["history_end"] <= "2026-11-01"
+    assert forecast["weeks"][-1]["week_start"] == "2026-12-28"  # the last week holding Dec 31
+    assert "2026-12-01 至 2026-12-31" in answer.text
+    # Only December's days count: the total is less than all forecast weeks together.
+    assert forecast["total"] < sum(w["forecast"] for w in forecast["weeks"])
+    assert len(forecast["history"]) == 26  # actual weeks beside the forecast (its chart)
     # The method is named in Chinese in a Chinese answer (language purity), in English (with
     # its ETS name) in an English one.
     assert "95%区间" in answer.text and "指数平滑" in answer.text and "非认证" in answer.text

@@ -60,17 +60,28 @@ def why_text(report: dict[str, Any], lexicon: Lexicon, catalog: Catalog, languag
             f"{value(before)} in {p_start} to {p_end}, {direction}{moved}.",
             "Biggest contributors:",
         ]
+
+    def signed(x: float) -> str:
+        if unit:
+            return f"{x:+,.1f} 个百分点" if zh else f"{x:+,.1f} points"
+        return f"{x:+,.0f}" if abs(x) >= 10 else f"{x:+,.2f}".rstrip("0").rstrip(".")
+
     for c in report["top_contributors"][:MAX_CONTRIBUTORS]:
-        share = c["share_of_change"]
         moved = f"{value(c['before'])} → {value(c['now'])}"
+        contribution = c["contribution"]
+        share = _share_words(c["share_of_change"], zh)
         if zh:
-            lines.append(
-                f"- {part(c)}：{moved}" + ("" if share is None else f"，占变化 {share:.0%}")
-            )
+            lines.append(f"- {part(c)}：{moved}，贡献 {signed(contribution)}" + share)
         else:
-            lines.append(
-                f"- {part(c)}: {moved}" + ("" if share is None else f", {share:.0%} of the change")
-            )
+            lines.append(f"- {part(c)}: {moved}, contributes {signed(contribution)}" + share)
+    if report["top_contributors"]:
+        lines.append("")  # a blank line ends the Markdown list
+        lines.append(
+            "（同一维度各细分的贡献相加等于总变化；正数推高、负数拉低。）"
+            if zh
+            else "(The contributions within one dimension add up to the total change; positive "
+            "ones push it up, negative ones pull it down.)"
+        )
     steps = [c for c in report["drilldown"] if c["share_of_change"] is not None]
     if steps:
         shares = [f"{c['share_of_change']:.0%}" for c in steps]
@@ -110,6 +121,26 @@ def why_text(report: dict[str, Any], lexicon: Lexicon, catalog: Catalog, languag
         for note in report["note_codes"]
     )
     return "\n".join(lines)
+
+
+def _share_words(share: float | None, zh: bool) -> str:
+    """A contribution's share of the total change in words: a share above 100 % or below 0
+    means other parts moved the other way, so say that instead of "-206%"."""
+    if share is None:
+        return ""
+    if share < 0:
+        return (
+            f"，与总变化方向相反（抵消了相当于总变化 {abs(share):.0%} 的量）"
+            if zh
+            else f", against the total change (offsetting {abs(share):.0%} of it)"
+        )
+    if share > 1:
+        return (
+            f"，超过总变化（{share:.0%}），其他细分反向抵消了一部分"
+            if zh
+            else f", more than the total change ({share:.0%}): other parts moved the other way"
+        )
+    return f"，占总变化的 {share:.0%}" if zh else f", {share:.0%} of the total change"
 
 
 def _note(note: dict[str, Any], lexicon: Lexicon, language: str) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 
 from assistant.messages import cannot_compute
 from assistant.messages import pick as _t
@@ -44,7 +44,13 @@ from semantic_layer.catalog import Catalog
 from semantic_layer.catalog_loader import default_catalog
 from semantic_layer.compiler import compile_query
 from semantic_layer.errors import SemanticLayerError
-from semantic_layer.periods import add_months, comparison_range, last_full_month
+from semantic_layer.periods import (
+    add_months,
+    comparison_range,
+    last_full_month,
+    month_start,
+    quarter_start,
+)
 from semantic_layer.query import Filter, MetricFilter, MetricQuery, OrderBy, TimeRange
 
 MAX_QUESTION_CHARS = 2_000
@@ -770,18 +776,29 @@ class OfflinePlanner:
             if f.field in ("channel", "region") and f.op == "=" and len(f.values) == 1
         )
         weeks = _forecast_weeks(text)
+        period = _forecast_period(text, state.today)
         label = self.catalog.metric(volumes[0]).label
         where = "，".join(self.lexicon.condition_label(f.field, f.values, language) for f in scope)
+        where_zh, where_en = ("（" + where + "）", " (" + where + ")") if where else ("", "")
+        if period is not None:
+            last = period.end - timedelta(days=1)
+            interpretation = _t(
+                language,
+                f"理解为：预测 {period.start} 至 {last} 的{label.zh}{where_zh}",
+                f"I read this as: forecast {label.en} for {period.start} to {last}{where_en}",
+            )
+        else:
+            interpretation = _t(
+                language,
+                f"理解为：预测未来{weeks}周的{label.zh}{where_zh}",
+                f"I read this as: forecast {label.en} for the next {weeks} weeks{where_en}",
+            )
         return Forecast(
             metric=volumes[0],
             weeks=weeks,
             scope=scope,
-            interpretation=_t(
-                language,
-                f"理解为：预测未来{weeks}周的{label.zh}{'（' + where + '）' if where else ''}",
-                f"I read this as: forecast {label.en} for the next {weeks} weeks"
-                f"{' (' + where + ')' if where else ''}",
-            ),
+            interpretation=interpretation,
+            period=period,
         )
 
     def asks_for_alerts(self, text: str) -> bool:
@@ -1030,6 +1047,18 @@ DEFAULT_ALERT_DAYS = 30
 # What alert rules may scope by (tools.monitoring.rules.SCOPE_DIMENSIONS; a test keeps them
 # equal). Not imported: loading the monitoring package would cost every planner a second.
 ALERT_SCOPE_DIMENSIONS = ("region", "channel", "product_line", "category", "team")
+
+
+def _forecast_period(text: str, today: date) -> TimeRange | None:
+    """下个月 / next month -> the next calendar month; 下季度 / next quarter -> the next calendar
+    quarter; rolling phrases ("未来四周") -> None (counted in weeks)."""
+    if re.search(r"下个?月|next month", text, re.IGNORECASE):
+        start = month_start(today, 1)
+        return TimeRange(start=start, end=add_months(start, 1))
+    if re.search(r"下个?季度|next quarter", text, re.IGNORECASE):
+        start = add_months(quarter_start(today), 3)
+        return TimeRange(start=start, end=add_months(start, 3))
+    return None
 
 
 def _forecast_weeks(text: str) -> int:

@@ -69,7 +69,9 @@ class RootCause(_Frozen):
 
 
 class Forecast(_Frozen):
-    """Forecast a volume metric for the next ``weeks`` weeks within ``scope`` (monitoring part).
+    """Forecast a volume metric for the next ``weeks`` weeks within ``scope`` (monitoring part);
+    with ``period`` (a calendar period asked for: "下个月" = the next calendar month), the total
+    covers exactly that period.
 
     Beyond the five kinds of shared/DESIGN.md: forecasts are a statistical model's output,
     not a certified metric, so they get a kind of their own and are labelled as such.
@@ -80,6 +82,7 @@ class Forecast(_Frozen):
     weeks: int = Field(ge=1, le=26)
     scope: tuple[Filter, ...] = ()
     interpretation: str = ""
+    period: TimeRange | None = None
 
 
 class AlertReview(_Frozen):

@@ -8,6 +8,7 @@ from typing import Any
 import gradio as gr
 from starlette.middleware import Middleware
 
+from assistant.roles import get_role
 from assistant.ui.auth import ClientAddressMiddleware
 from assistant.ui.cases_tab import build_cases_tab
 from assistant.ui.catalog_tab import build_catalog_tab
@@ -17,6 +18,7 @@ from assistant.ui.context import UIContext
 from assistant.ui.health import HealthMiddleware, banner_text
 from assistant.ui.i18n import Translator, t
 
+SET_PAGE_LANG = "(lang) => { document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en'; }"
 HEALTH_POLL_S = 30  # how often an open page re-checks the warehouse under the server
 
 CSS = """
@@ -40,14 +42,15 @@ def build_app(ctx: UIContext) -> gr.Blocks:
                 elem_id="sp-lang",
                 scale=0,
             )
-        with gr.Tabs():
-            with gr.Tab(t(lang, "tab_chat"), id="chat") as chat_tab:
+        # Every tab starts hidden; the signed-in role shows its own (role_tabs) on load.
+        with gr.Tabs(elem_id="sp-tabs") as tabs:
+            with gr.Tab(t(lang, "tab_chat"), id="chat", visible=False) as chat_tab:
                 build_chat_tab(ctx, tr, lang_radio)
-            with gr.Tab(t(lang, "tab_cases"), id="cases") as cases_tab:
+            with gr.Tab(t(lang, "tab_cases"), id="cases", visible=False) as cases_tab:
                 build_cases_tab(ctx, tr, lang_radio)
-            with gr.Tab(t(lang, "tab_cockpit"), id="cockpit") as cockpit_tab:
+            with gr.Tab(t(lang, "tab_cockpit"), id="cockpit", visible=False) as cockpit_tab:
                 build_cockpit_tab(ctx, tr, lang_radio, cockpit_tab)
-            with gr.Tab(t(lang, "tab_catalog"), id="catalog") as catalog_tab:
+            with gr.Tab(t(lang, "tab_catalog"), id="catalog", visible=False) as catalog_tab:
                 build_catalog_tab(ctx, tr, lang_radio)
         for tab, key in (
             (chat_tab, "tab_chat"),
@@ -68,6 +71,17 @@ def build_app(ctx: UIContext) -> gr.Blocks:
             return [*updates, whoami(lang_value, request)]
 
         app.load(whoami, lang_radio, who, api_visibility="private")
+        tab_list = [chat_tab, cases_tab, cockpit_tab, catalog_tab]
+
+        def show_tabs(request: gr.Request) -> list[Any]:
+            _, role = ctx.identity(request)
+            allowed = role_tabs(role)
+            shown = [gr.update(visible=tab.id in allowed) for tab in tab_list]
+            return [*shown, gr.Tabs(selected=allowed[0])]
+
+        app.load(show_tabs, None, [*tab_list, tabs], api_visibility="private")
+        # The page's lang attribute follows the choice (screen readers, fonts, hyphenation).
+        app.load(None, lang_radio, None, js=SET_PAGE_LANG)
         if ctx.warehouse_watch is not None:
             watch = ctx.warehouse_watch
 
@@ -78,9 +92,16 @@ def build_app(ctx: UIContext) -> gr.Blocks:
             app.load(health, None, health_banner, api_visibility="private")
             gr.Timer(HEALTH_POLL_S).tick(health, None, health_banner, api_visibility="private")
         lang_radio.change(switch, lang_radio, [*tr.components, who], api_visibility="private")
+        lang_radio.change(None, lang_radio, None, js=SET_PAGE_LANG)
         assert tr.items[0][0] is title
         _register_api(ctx)
     return app
+
+
+def role_tabs(role: str | None) -> tuple[str, ...]:
+    """The tab ids a role sees (``Role.tabs``): executives and managers chat + cockpit,
+    agents similar cases, analysts chat + catalog (with the evals)."""
+    return get_role(role).tabs()
 
 
 def _register_api(ctx: UIContext) -> None:

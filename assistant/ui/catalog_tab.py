@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+from datetime import date
+from pathlib import Path
+from typing import Any
 
 import gradio as gr
 import pandas as pd
@@ -45,7 +48,90 @@ def metric_markdown(ctx: UIContext, name: str | None) -> str:
         lines.append(f"\n**Synonyms 同义词**: {', '.join(d['synonyms'])}")
     if d.get("notes"):
         lines.append(f"\n**Notes**: {d['notes']}")
+    lines.append(formula_markdown(ctx.api.catalog, name))
     return "\n".join(lines)
+
+
+def _expr_text(expr: Any) -> str:
+    duration = getattr(expr, "duration", None)
+    if duration is not None:  # a duration between two timestamps
+        return f"{duration.end} - {duration.start} in {duration.unit}"
+    return str(expr)
+
+
+def _measure_text(catalog: Any, ref: str) -> str:
+    """``tickets.sla_breached`` as what it aggregates: count(*) over tickets where ..."""
+    model, measure = catalog.measure(ref)
+    expr = _expr_text(measure.expr) if measure.expr is not None else "*"
+    what = f"{measure.agg}({expr})"
+    if measure.percentile is not None:
+        what = f"percentile {measure.percentile:g} of {expr}"
+    where = " AND ".join(
+        f"{f.field} {f.op} {f.ref if f.ref else ', '.join(str(v) for v in f.values)}"
+        for f in measure.filters
+    )
+    return f"`{what}` FROM `{model.table}`" + (f" WHERE `{where}`" if where else "")
+
+
+OPERATORS = {"add": "+", "subtract": "-", "multiply": "×", "divide": "/"}
+
+
+def _formula_text(formula: Any) -> str:
+    """A derived metric's arithmetic: (nps_promoter_share - nps_detractor_share)."""
+
+    def operand(arg: Any) -> str:
+        if hasattr(arg, "op"):
+            return _formula_text(arg)
+        return str(getattr(arg, "metric", None) or getattr(arg, "value", arg))
+
+    left, right = formula.args
+    return f"({operand(left)} {OPERATORS[formula.op]} {operand(right)})"
+
+
+def formula_markdown(catalog: Any, name: str) -> str:
+    """The metric's formula (numerator, denominator, their filters, time attribution) and the
+    SQL it compiles to for last month, both from the semantic layer."""
+    from semantic_layer.compiler import compile_query
+    from semantic_layer.periods import last_full_month
+    from semantic_layer.query import MetricQuery
+
+    metric = catalog.metric(name)
+    lines = ["\n#### 公式 / Formula"]
+    if metric.type == "ratio":
+        lines.append(f"- 分子 numerator: {_measure_text(catalog, metric.numerator.measure)}")
+        lines.append(f"- 分母 denominator: {_measure_text(catalog, metric.denominator.measure)}")
+        if metric.multiplier != 1:
+            lines.append(f"- × {metric.multiplier:g}")
+    elif getattr(metric, "measure", None):
+        lines.append(f"- {_measure_text(catalog, metric.measure)}")
+    elif metric.formula is not None:
+        lines.append(f"- `{_formula_text(metric.formula)}`")
+    for component in catalog.components(metric):
+        attribution = component.time_dimension or "period end (snapshot)"
+        lines.append(
+            f"- 时间归属 attribution: `{component.model}.{component.measure}` by `{attribution}`"
+        )
+    try:
+        period = last_full_month(date.today())
+        query = MetricQuery(metrics=(name,), time_range=period)
+        sql = compile_query(query, catalog).sql
+    except Exception as exc:  # noqa: BLE001 - the definition still shows; say why no SQL
+        sql = f"-- cannot compile: {exc}"
+    lines.append(f"\n#### 编译后的 SQL / Compiled SQL ({period.start} – {period.end})")
+    lines.append(f"```sql\n{sql}\n```")
+    return "\n".join(lines)
+
+
+def eval_report(result: dict[str, Any]) -> str:
+    """The eval run as readable Markdown: the report file it wrote, else its numbers."""
+    path = result.get("report_md")
+    if path and Path(path).is_file():
+        return Path(path).read_text(encoding="utf-8")
+    lines = []
+    for suite, body in result.items():
+        if isinstance(body, dict) and "accuracy" in body:
+            lines.append(f"- **{suite}**: accuracy {body['accuracy']}")
+    return "\n".join(lines) or f"```json\n{json.dumps(result, default=str, indent=2)}\n```"
 
 
 def format_issues(exc: SpecError, lang: str) -> str:
@@ -80,7 +166,7 @@ def build_catalog_tab(ctx: UIContext, tr: Translator, lang_radio: gr.Radio) -> N
             gr.Button(tr.text("run_evals"), elem_id="sp-catalog-evals"), "run_evals", "value"
         )
     status = gr.Markdown(elem_id="sp-catalog-status")
-    report = gr.JSON(visible=False, elem_id="sp-catalog-report")
+    report = gr.Markdown(visible=False, elem_id="sp-catalog-report")
 
     chooser.change(
         lambda n: metric_markdown(ctx, n), chooser, details, api_visibility="undocumented"
@@ -112,14 +198,17 @@ def build_catalog_tab(ctx: UIContext, tr: Translator, lang_radio: gr.Radio) -> N
     )
 
     def on_evals(lang_value: str, request: gr.Request):
+        """Progress while the suite runs (minutes), then its Markdown report, not raw JSON."""
         _, role = ctx.identity(request)
         if role not in CATALOG_ADMIN_ROLES:
-            return t(lang_value, "analyst_only"), gr.update(visible=False)
+            yield t(lang_value, "analyst_only"), gr.update(visible=False)
+            return
         if ctx.eval_runner is None:
-            return t(lang_value, "evals_none"), gr.update(visible=False)
+            yield t(lang_value, "evals_none"), gr.update(visible=False)
+            return
+        yield "⏳ " + t(lang_value, "evals_running"), gr.update(visible=False)
         result = ctx.eval_runner()
-        summary = result.get("summary") or ""
-        return summary, gr.update(value=json.loads(json.dumps(result, default=str)), visible=True)
+        yield result.get("summary") or "", gr.update(value=eval_report(result), visible=True)
 
     run_evals.click(on_evals, [lang_radio], [status, report], api_visibility="undocumented")
     lang_radio.change(

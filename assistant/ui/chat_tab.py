@@ -16,6 +16,16 @@ from assistant.ui.render import answer_messages
 from tools.feedback import Feedback
 
 log = logging.getLogger(__name__)
+CHAT_HEIGHT = "calc(100vh - 260px)"
+# After an answer (and its chart) is drawn, bring the newest message into view: Gradio's own
+# autoscroll stops when a long answer arrives while the view is not at the bottom.
+SCROLL_TO_NEWEST = """() => { setTimeout(() => {
+  for (const el of document.querySelectorAll('#sp-chat *')) {
+    if (el.scrollHeight > el.clientHeight + 4 && getComputedStyle(el).overflowY !== 'visible') {
+      el.scrollTop = el.scrollHeight;
+    }
+  }
+}, 400); }"""
 MAX_OPTIONS = 5  # clarifications offer at most 3; an alert list offers a "why?" per alert
 
 
@@ -52,7 +62,14 @@ def build_chat_tab(ctx: UIContext, tr: Translator, lang_radio: gr.Radio) -> None
     pending = gr.State(None)  # (question, [option or follow-up, ...]) the buttons run
     last = gr.State(None)  # the last answer, for feedback
     chatbot = tr.add(
-        gr.Chatbot(label=tr.text("chat_label"), height=560, elem_id="sp-chat"), "chat_label"
+        gr.Chatbot(
+            label=tr.text("chat_label"),
+            # The page's height less the question row and buttons, so a full answer fits.
+            height=CHAT_HEIGHT,
+            autoscroll=True,
+            elem_id="sp-chat",
+        ),
+        "chat_label",
     )
     with gr.Row(visible=True, elem_id="sp-suggestions") as suggest_row:
         tr.add(gr.Markdown(tr.text("suggested")), "suggested", "value")
@@ -87,8 +104,17 @@ def build_chat_tab(ctx: UIContext, tr: Translator, lang_radio: gr.Radio) -> None
         )
     with gr.Row():
         tr.add(gr.Markdown(tr.text("feedback")), "feedback", "value")
-        up = gr.Button("👍", size="sm", elem_id="sp-up", scale=0)
-        down = gr.Button("👎", size="sm", elem_id="sp-down", scale=0)
+        # Text beside the icon: where no emoji font exists the icon alone is a box.
+        up = tr.add(
+            gr.Button(tr.text("feedback_up"), size="sm", elem_id="sp-up", scale=0),
+            "feedback_up",
+            "value",
+        )
+        down = tr.add(
+            gr.Button(tr.text("feedback_down"), size="sm", elem_id="sp-down", scale=0),
+            "feedback_down",
+            "value",
+        )
         comment = tr.add(
             gr.Textbox(label=tr.text("comment"), scale=4, elem_id="sp-comment"), "comment"
         )
@@ -97,7 +123,9 @@ def build_chat_tab(ctx: UIContext, tr: Translator, lang_radio: gr.Radio) -> None
     outputs = [chatbot, question, conv, pending, last, suggest_row, clar_note, *option_buttons]
 
     def finish(history, answer: Answer, lang: str, state, question_text: str):
-        history = [*history[:-1], *answer_messages(answer, ctx.api.assistant.lexicon, lang)]
+        assistant = ctx.api.assistant
+        messages = answer_messages(answer, assistant.lexicon, lang, assistant.catalog)
+        history = [*history[:-1], *messages]
         clar = isinstance(answer.plan, Clarification)
         choices = _choices(answer)
         open_options = (question_text, list(choices)) if choices else None
@@ -167,19 +195,23 @@ def build_chat_tab(ctx: UIContext, tr: Translator, lang_radio: gr.Radio) -> None
         return handler
 
     inputs = [question, chatbot, conv, lang_radio]
-    question.submit(on_ask, inputs, outputs, api_visibility="undocumented")
-    send.click(on_ask, inputs, outputs, api_visibility="undocumented")
+    question.submit(on_ask, inputs, outputs, api_visibility="undocumented").then(
+        None, js=SCROLL_TO_NEWEST
+    )
+    send.click(on_ask, inputs, outputs, api_visibility="undocumented").then(
+        None, js=SCROLL_TO_NEWEST
+    )
     for i, button in enumerate(option_buttons):
         button.click(
             on_option(i),
             [chatbot, conv, pending, lang_radio],
             outputs,
             api_visibility="undocumented",
-        )
+        ).then(None, js=SCROLL_TO_NEWEST)
     for button in suggestion_buttons:
         button.click(lambda q: q, button, question, api_visibility="undocumented").then(
             on_ask, inputs, outputs, api_visibility="undocumented"
-        )
+        ).then(None, js=SCROLL_TO_NEWEST)
 
     def on_new_chat():
         return [

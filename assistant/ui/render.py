@@ -9,13 +9,18 @@ import gradio as gr
 from assistant.answer.table import display_table, markdown_table
 from assistant.planning.plans import AlertReview, MetricPlan
 from assistant.service import Answer
+from assistant.ui.answer_charts import answer_figure
 from assistant.ui.charts import choose_chart, render
 from assistant.ui.i18n import t
 from semantic_layer.executor import MetricResult
 
 
-def answer_messages(answer: Answer, lexicon: Any, lang: str) -> list[dict[str, Any]]:
-    """Chat messages for one answer (the chart as a ``gr.Plot`` message)."""
+def answer_messages(
+    answer: Answer, lexicon: Any, lang: str, catalog: Any = None
+) -> list[dict[str, Any]]:
+    """Chat messages for one answer: the text, its chart (a ``gr.Plot`` message: a metric
+    result's chart, else the why / forecast / alerts chart of the payload), "how was this
+    computed" and the SQL, each folded."""
     parts = [answer.text]
     if isinstance(answer.plan, MetricPlan):
         parts.append(f"\n_{answer.plan.interpretation}_")
@@ -35,24 +40,47 @@ def answer_messages(answer: Answer, lexicon: Any, lang: str) -> list[dict[str, A
                     display_table(result, lexicon, answer.language), language=answer.language
                 )
             )
+    elif answer.payload and catalog is not None:
+        figure = answer_figure(answer.payload, lexicon, catalog, answer.language)
     # "2026-09-14~2026-10-11 … 2026-06-29~2026-09-13": two tildes strike the text between
     # them through in Markdown.
     content = "\n".join(parts).replace("~", "\\~")
     messages: list[dict[str, Any]] = [{"role": "assistant", "content": content}]
     if figure is not None:
-        messages.append({"role": "assistant", "content": gr.Plot(figure)})
+        messages.append({"role": "assistant", "content": gr.Plot(figure, show_label=False)})
     if result is not None:
         messages.append(
             {
                 "role": "assistant",
-                "content": provenance_markdown(result, lang),
+                "content": provenance_markdown(result, lang, with_sql=False),
                 "metadata": {"title": t(lang, "how_computed"), "status": "done"},
+            }
+        )
+    sql = sql_markdown(answer, lang)
+    if sql:
+        messages.append(
+            {
+                "role": "assistant",
+                "content": sql,
+                "metadata": {"title": t(lang, "show_sql"), "status": "done"},
             }
         )
     return messages
 
 
-def provenance_markdown(result: MetricResult, lang: str) -> str:
+def sql_markdown(answer: Answer, lang: str) -> str:
+    """The SQL behind an answer (a metric result's, or each query of a why analysis)."""
+    result = answer.result
+    if result is not None:
+        return (
+            f"**{t(lang, 'sql')}** ({result.dialect}, {result.elapsed_ms:.0f} ms):\n\n"
+            f"```sql\n{result.sql}\n```"
+        )
+    statements = (answer.payload.get("why") or {}).get("sql") or []
+    return "\n\n".join(f"```sql\n{s}\n```" for s in statements)
+
+
+def provenance_markdown(result: MetricResult, lang: str, with_sql: bool = True) -> str:
     lines: list[str] = []
     for meta in result.metrics.values():
         badge = t(lang, "certified") if meta.certified else t(lang, "not_certified")
@@ -75,6 +103,7 @@ def provenance_markdown(result: MetricResult, lang: str) -> str:
         lines.append(f"**{t(lang, 'freshness')}**: {result.data_freshness:%Y-%m-%d %H:%M}\n")
     for warning in result.warnings:
         lines.append(f"⚠️ {warning}\n")
-    lines.append(f"**{t(lang, 'sql')}** ({result.dialect}, {result.elapsed_ms:.0f} ms):\n")
-    lines.append(f"```sql\n{result.sql}\n```")
+    if with_sql:
+        lines.append(f"**{t(lang, 'sql')}** ({result.dialect}, {result.elapsed_ms:.0f} ms):\n")
+        lines.append(f"```sql\n{result.sql}\n```")
     return "\n".join(lines)

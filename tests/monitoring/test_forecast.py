@@ -40,3 +40,43 @@ def test_forecast_knows_double_11_ahead(engine) -> None:
 def test_unknown_metric_is_refused(engine) -> None:
     with pytest.raises(ForecastError, match="Cannot forecast 'csat'"):
         forecast_volume(engine, "csat", 4, None, date(2026, 11, 1))
+
+
+def test_a_calendar_period_is_forecast_by_its_days(engine) -> None:
+    """ "下个月" = the next calendar month: the weeks cover it, the total counts only its days."""
+    result = forecast_volume(
+        engine,
+        "complaint_volume",
+        4,
+        {},
+        date(2026, 11, 22),
+        period=(date(2026, 12, 1), date(2027, 1, 1)),
+        with_backtest=False,
+    )
+    assert result.history_end == date(2026, 10, 26)  # the demo data ends 2026-10-31
+    starts = [w.week_start for w in result.weeks]
+    assert starts[0] == date(2026, 10, 26) and starts[-1] == date(2026, 12, 28)
+    by_start = {w.week_start: w.forecast for w in result.weeks}
+    # Dec 1-6 of the week of Nov 30, the full weeks of Dec 7-27, Dec 28-31 of the last week.
+    expected = (
+        by_start[date(2026, 11, 30)] * 6 / 7
+        + sum(by_start[date(2026, 12, d)] for d in (7, 14, 21))
+        + by_start[date(2026, 12, 28)] * 4 / 7
+    )
+    assert result.total == pytest.approx(expected)
+    assert result.total_low_95 < result.total < result.total_high_95
+    assert result.period == (date(2026, 12, 1), date(2027, 1, 1))
+    assert len(result.history) == 26 and result.history[-1][0] == date(2026, 10, 19)
+
+
+def test_a_period_too_far_ahead_is_refused_with_the_limit(engine) -> None:
+    with pytest.raises(ForecastError, match="at most 26 weeks"):
+        forecast_volume(
+            engine,
+            "complaint_volume",
+            4,
+            {},
+            date(2026, 11, 22),
+            period=(date(2027, 6, 1), date(2027, 7, 1)),
+            with_backtest=False,
+        )

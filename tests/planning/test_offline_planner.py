@@ -454,3 +454,24 @@ def test_alert_scope_dimensions_match_the_monitoring_rules() -> None:
     from tools.monitoring.rules import SCOPE_DIMENSIONS
 
     assert ALERT_SCOPE_DIMENSIONS == SCOPE_DIMENSIONS
+
+
+@pytest.mark.parametrize(
+    ("question", "period", "weeks"),
+    [
+        ("预测一下下个月投诉量", (date(2026, 12, 1), date(2027, 1, 1)), None),
+        ("forecast complaint volume next month", (date(2026, 12, 1), date(2027, 1, 1)), None),
+        ("下季度工单量预测", (date(2027, 1, 1), date(2027, 4, 1)), None),
+        ("未来四周投诉量预测", None, 4),
+        ("forecast ticket volume for the next 2 weeks", None, 2),
+    ],
+)
+def test_forecast_answers_the_period_asked(planner, question, period, weeks) -> None:
+    """下个月 is the next calendar month; 未来四周 is four weeks from the data's last week."""
+    plan = plan_for(planner, question)
+    assert plan.kind == "forecast"
+    if period is None:
+        assert plan.period is None and plan.weeks == weeks
+    else:
+        assert (plan.period.start, plan.period.end) == period
+        assert str(period[0]) in plan.interpretation

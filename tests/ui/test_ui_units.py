@@ -147,3 +147,18 @@ def test_missing_case_index_says_how_to_build_it(api, tmp_path, monkeypatch):
     reply = cases.handle(CaseSearch(text="热水器漏水"), ctx)
     text, payload, INDEX_MISSING = reply.text, reply.payload, cases.INDEX_MISSING
     assert text == INDEX_MISSING["zh"] and "servicepilot cases index" in text and not payload
+
+
+@pytest.mark.parametrize(
+    ("role", "tabs"),
+    [
+        ("executive", ("chat", "cockpit")),
+        ("east_manager", ("chat", "cockpit")),
+        ("agent", ("cases",)),  # similar cases only: no cockpit or alert values
+        ("analyst", ("chat", "catalog")),
+    ],
+)
+def test_each_role_sees_its_own_tabs(role, tabs):
+    from assistant.ui.app import role_tabs
+
+    assert role_tabs(role) == tabs

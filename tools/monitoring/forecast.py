@@ -31,6 +31,7 @@ METHOD = "ETS(A,Ad,N) on holiday-adjusted weekly totals (statsmodels ETSModel)"
 BASELINE = "seasonal-naive (last complete week repeated)"
 FORECASTABLE = ("ticket_volume", "complaint_volume")
 SIMULATIONS = 1000
+HISTORY_SHOWN = 26  # weeks of actuals returned beside the forecast (for its chart)
 
 
 class ForecastError(ServicePilotError):
@@ -73,6 +74,11 @@ class ForecastResult:
     total_high_95: float
     backtest: Backtest | None = None
     notes: tuple[str, ...] = field(default=())
+    # The recent actual weeks (week start, value), for a chart of history + forecast.
+    history: tuple[tuple[date, float], ...] = field(default=())
+    # A calendar period asked for ("下个月" = the next calendar month): the weeks above cover
+    # it and the totals count only its days (partial weeks pro rata).
+    period: tuple[date, date] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         def plain(value: Any) -> Any:
@@ -201,10 +207,14 @@ def forecast_volume(
     *,
     calendar: HolidayCalendar | None = None,
     with_backtest: bool = True,
+    period: tuple[date, date] | None = None,
 ) -> ForecastResult:
     """Forecast weekly ``metric`` (ticket_volume or complaint_volume) for ``weeks`` weeks
     after the last complete week before ``today``, within ``scope`` (e.g. {"channel":
-    "email"}), with 80 %/95 % intervals and a backtest against seasonal-naive."""
+    "email"}), with 80 %/95 % intervals and a backtest against seasonal-naive.
+
+    ``period`` (start, end exclusive), e.g. the next calendar month: forecast the weeks that
+    cover it and total only its days; ``weeks`` is then ignored."""
     if metric not in FORECASTABLE:
         raise ForecastError(
             f"Cannot forecast '{metric}': forecasts cover {', '.join(FORECASTABLE)}."
@@ -219,11 +229,16 @@ def forecast_volume(
             f"Only {len(values)} complete weeks of {metric}; a forecast needs at least 30."
         )
     factors = _factors(calendar, history_weeks)
+    weights = None
+    if period is not None:
+        weeks, weights = _period_weeks(end, period)
     future_weeks = [end + timedelta(weeks=i) for i in range(weeks)]
     future = _factors(calendar, future_weeks)
     point, paths = _predict(values, factors, future)
     lo80, hi80, lo95, hi95 = np.percentile(paths, [10, 90, 2.5, 97.5], axis=1)
-    totals = paths.sum(axis=0)
+    if weights is None:
+        weights = np.ones(weeks)
+    totals = (paths * weights[:, None]).sum(axis=0)
     rows = tuple(
         WeekForecast(
             w,
@@ -246,9 +261,37 @@ def forecast_volume(
         baseline=BASELINE,
         history_end=end,
         weeks=rows,
-        total=float(point.sum()),
+        total=float((point * weights).sum()),
         total_low_95=float(np.percentile(totals, 2.5)),
         total_high_95=float(np.percentile(totals, 97.5)),
         backtest=backtest(values, factors, horizon=weeks) if with_backtest else None,
         notes=tuple(notes),
+        history=tuple(
+            (w, float(v))
+            for w, v in zip(history_weeks[-HISTORY_SHOWN:], values[-HISTORY_SHOWN:], strict=True)
+        ),
+        period=period,
     )
+
+
+def _period_weeks(first_week: date, period: tuple[date, date]) -> tuple[int, np.ndarray]:
+    """How many weeks from ``first_week`` cover ``period`` and each week's share of days in it."""
+    start, end = period
+    if end <= max(start, first_week):
+        raise ForecastError(
+            f"The period {start}..{end} is not after the data's last complete week "
+            f"(ends {first_week}); ask about a later period."
+        )
+    weeks = -(-(end - first_week).days // 7)  # ceiling
+    if weeks > 26:
+        raise ForecastError(
+            f"The period {start}..{end} ends {weeks} weeks after the data's last complete week; "
+            "forecasts reach at most 26 weeks."
+        )
+    weights = []
+    for i in range(weeks):
+        w_start = first_week + timedelta(weeks=i)
+        w_end = w_start + timedelta(days=7)
+        days = (min(w_end, end) - max(w_start, start)).days
+        weights.append(max(days, 0) / 7)
+    return weeks, np.array(weights)

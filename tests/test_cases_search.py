@@ -348,7 +348,7 @@ def test_why_finds_the_water_heater_surge_in_east(case_env, demo_warehouse_url: 
 
     catalog = default_catalog()
     zh = why_text(report.to_dict(), lexicon_for(catalog), catalog, "zh")
-    assert zh.startswith("投诉量（大区=华东）：2026-06-08 至 2026-06-29（不含）")
+    assert zh.startswith("投诉量（大区=华东）：2026-06-08 ~ 2026-06-28为 "), zh  # days inclusive
     assert "逐层下钻：问题类别=产品质量" in zh and "产品线=热水器" in zh
     assert "批次质量缺陷" in zh and "batch_defect" not in zh and "Biggest" not in zh
     en = why_text(report.to_dict(), lexicon_for(catalog), catalog, "en")

@@ -60,7 +60,46 @@ def test_minutes_metrics_keep_their_unit():
 def test_periods_read_as_people_write_them(grain, zh, en):
     from datetime import date
 
-    from assistant.answer.narrate import format_period
+    from assistant.planning.period_text import format_period
 
     assert format_period(date(2026, 10, 1), grain, "zh") == zh
     assert format_period(date(2026, 10, 1), grain, "en") == en
+
+
+def _why_report(**changes):
+    report = {
+        "metric": "complaint_volume",
+        "period": ["2026-10-01", "2026-11-01"],
+        "previous": ["2026-09-01", "2026-10-01"],
+        "scope": {},
+        "value_before": 596.2333,  # scaled for 31 vs 30 days
+        "value_now": 557.0,
+        "change": -39.2333,
+        "top_contributors": [],
+        "drilldown": [],
+        "grown_themes": [],
+        "theme_scope": {},
+        "note_codes": [],
+    }
+    return {**report, **changes}
+
+
+def test_why_counts_read_as_whole_numbers_and_months_by_name():
+    from assistant.answer.why_text import why_text
+    from assistant.planning.lexicon import lexicon_for
+
+    catalog = default_catalog()
+    zh = why_text(_why_report(), lexicon_for(catalog), catalog, "zh")
+    assert zh.startswith("投诉量：2026年10月为 557件，对比2026年9月的 596件，下降 39件。"), zh
+    en = why_text(_why_report(), lexicon_for(catalog), catalog, "en")
+    assert "557 complaints in October 2026 against 596 complaints in September 2026" in en
+
+
+def test_why_without_data_in_a_period_explains_nothing():
+    from assistant.answer.why_text import why_text
+    from assistant.planning.lexicon import lexicon_for
+
+    catalog = default_catalog()
+    report = _why_report(value_now=None, change=None, period=["2026-11-02", "2026-11-09"])
+    zh = why_text(report, lexicon_for(catalog), catalog, "zh")
+    assert zh == "投诉量在2026-11-02 ~ 2026-11-08没有数据，无法分析变化原因。"

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 import pandas as pd
 
 from assistant.planning.lexicon import Lexicon
+from assistant.planning.period_text import format_period
 from semantic_layer.executor import MetricMeta, MetricResult
 from semantic_layer.periods import add_months
 from semantic_layer.plan import PERIOD
@@ -68,40 +69,6 @@ def format_change(change: float, meta: MetricMeta, language: str) -> str:
         amount = format(abs(float(change)), meta.format)
         return f"{amount}个百分点" if language == "zh" else f"{amount} points"
     return format_value(abs(float(change)), meta, language)
-
-
-_MONTHS_EN = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-
-
-def format_period(value: object, grain: str | None, language: str = "en") -> str:
-    """A period as people write it: 2026年10月 / October 2026, 2026年第3季度 / Q3 2026."""
-    if not isinstance(value, date):
-        return str(value)
-    zh = language == "zh"
-    if grain == "month":
-        month = _MONTHS_EN[value.month - 1]
-        return f"{value.year}年{value.month}月" if zh else f"{month} {value.year}"
-    if grain == "quarter":
-        quarter = (value.month - 1) // 3 + 1
-        return f"{value.year}年第{quarter}季度" if zh else f"Q{quarter} {value.year}"
-    if grain == "year":
-        return f"{value.year}年" if zh else str(value.year)
-    if grain == "week":
-        return f"{value.isoformat()}当周" if zh else f"the week of {value.isoformat()}"
-    return value.isoformat()
 
 
 def _label(meta: MetricMeta, language: str) -> str:

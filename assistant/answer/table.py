@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from assistant.answer.narrate import format_period
+from assistant.planning.period_text import format_period
 from semantic_layer.executor import MetricResult
 
 

@@ -3,11 +3,15 @@ with the catalog's labels for metrics, dimensions, values and root causes."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
+from assistant.answer.narrate import format_change, format_value
 from assistant.messages import msg
 from assistant.planning.lexicon import Lexicon
+from assistant.planning.period_text import period_label
 from semantic_layer.catalog import Catalog
+from semantic_layer.executor import MetricMeta
 
 MAX_CONTRIBUTORS = 5
 MAX_THEMES = 5
@@ -17,15 +21,14 @@ def why_text(report: dict[str, Any], lexicon: Lexicon, catalog: Catalog, languag
     """``report``: ``WhyReport.to_dict()``. Numbers are the report's, never recomputed."""
     zh = language == "zh"
     metric = catalog.metric(report["metric"])
+    meta = MetricMeta.of(metric, catalog)
     label = metric.label.zh if zh else metric.label.en
     unit = "%" if metric.unit == "%" else ""
 
     def value(x: float | None) -> str:
-        if x is None:
-            return "-"
-        if unit:
-            return f"{x:,.1f}{unit}"
-        return f"{x:,.2f}".rstrip("0").rstrip(".")  # counts: 1,204 and 12.5, not 1,204.00
+        # The metric's own format and unit: counts as whole numbers (a previous count scaled
+        # for a longer month reads 596, the note says it was scaled), 25.4小时, 70.5%.
+        return "-" if x is None else format_value(x, meta, language)
 
     def where(scope: dict[str, str]) -> str:
         return lexicon.scope_label(scope, language)
@@ -34,6 +37,18 @@ def why_text(report: dict[str, Any], lexicon: Lexicon, catalog: Catalog, languag
         return lexicon.condition_label(c["dimension"], (c["value"],), language)
 
     (start, end), (p_start, p_end) = report["period"], report["previous"]
+    if report["value_now"] is None or report["value_before"] is None:
+        # No data in one of the periods (e.g. a week after the data ends): nothing to explain,
+        # and contributions against a missing value would be numbers of nothing.
+        missing = (start, end) if report["value_now"] is None else (p_start, p_end)
+        when = period_label(
+            date.fromisoformat(missing[0]), date.fromisoformat(missing[1]), language
+        )
+        return (
+            f"{label}在{when}没有数据，无法分析变化原因。"
+            if zh
+            else f"{label} has no data in {when}, so there is no change to explain."
+        )
     scope = f"（{where(report['scope'])}）" if zh else f" ({where(report['scope'])})"
     scope = scope if report["scope"] else ""
     before, now, change = report["value_before"], report["value_now"], report["change"]
@@ -43,21 +58,19 @@ def why_text(report: dict[str, Any], lexicon: Lexicon, catalog: Catalog, languag
             ("上升 " if change > 0 else "下降 ") if zh else ("up " if change > 0 else "down ")
         )
         # A rate moves by points, not by per cent of itself.
-        moved = (
-            (f"{abs(change):,.1f} 个百分点" if zh else f"{abs(change):,.1f} points")
-            if unit
-            else value(abs(change))
-        )
+        moved = format_change(change, meta, language)  # a rate moves by points
+    now_when = period_label(date.fromisoformat(start), date.fromisoformat(end), language)
+    then_when = period_label(date.fromisoformat(p_start), date.fromisoformat(p_end), language)
     if zh:
         lines = [
-            f"{label}{scope}：{start} 至 {end}（不含）为 {value(now)}，对比 {p_start} 至 {p_end}"
-            f"（不含）的 {value(before)}，{direction}{moved}。",
+            f"{label}{scope}：{now_when}为 {value(now)}，对比{then_when}的 {value(before)}，"
+            f"{direction}{moved}。",
             "贡献最大的细分：",
         ]
     else:
         lines = [
-            f"{label}{scope}: {value(now)} in {start} to {end} (end exclusive) against "
-            f"{value(before)} in {p_start} to {p_end}, {direction}{moved}.",
+            f"{label}{scope}: {value(now)} in {now_when} against {value(before)} in "
+            f"{then_when}, {direction}{moved}.",
             "Biggest contributors:",
         ]
 

@@ -26,6 +26,7 @@ from assistant.planning.coverage import (
 )
 from assistant.planning.interpret import describe_query, suggestions
 from assistant.planning.lexicon import Lexicon, Match, has_cjk, lexicon_for, normalise
+from assistant.planning.period_text import period_label
 from assistant.planning.plans import (
     AlertReview,
     CaseSearch,
@@ -746,10 +747,11 @@ class OfflinePlanner:
             scope=tuple(reading.filters),
             interpretation=_t(
                 reading.language,
-                f"分析{label.zh}在 {period.start}~{period.end - timedelta(days=1)} 相比 "
-                f"{previous.start}~{previous.end - timedelta(days=1)} 的变化原因",
-                f"Explain the change of {label.en} in {period.start}..{period.end} vs "
-                f"{previous.start}..{previous.end} (end exclusive)",
+                f"分析{label.zh}在{period_label(period.start, period.end, 'zh')}相比"
+                f"{period_label(previous.start, previous.end, 'zh')}的变化原因",
+                f"Explain the change of {label.en} in "
+                f"{period_label(period.start, period.end, 'en')} vs "
+                f"{period_label(previous.start, previous.end, 'en')}",
             ),
         )
 

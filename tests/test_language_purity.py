@@ -71,6 +71,7 @@ def assistant(demo_warehouse_url: str):
 
 def foreign_words(text: str, language: str) -> list[str]:
     text = re.sub(r"`[^`]*`", " ", text)  # commands to type
+    text = re.sub(r"\b[A-Za-z]+[-_]?\d[\w-]*", " ", text)  # record ids: T000197813, LIVE-12
     if language == "zh":
         return [w for w in re.findall(r"[A-Za-z][A-Za-z_'-]*", text) if w not in SHARED]
     return re.findall(r"[\u3000-\u303f\u4e00-\u9fff\uff01-\uff5e]+", text)

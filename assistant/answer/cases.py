@@ -104,9 +104,12 @@ def handle(plan: CaseSearch, ctx: AnswerContext) -> Reply:
         return Reply(exc.text(language))
     if not hits:
         return Reply(t(language, "没有找到相似案例。", "No similar cases found."))
+    def cause_label(code: str) -> str:
+        return ctx.services.lexicon.value_label("root_cause", code, language)
+
     lines = [
         f"{h['rank']}. {h['case_id']} — {(h['resolution'] or '-')[:120]}"
-        + (f" ({h['root_cause']})" if h.get("root_cause") else "")
+        + (f" ({cause_label(h['root_cause'])})" if h.get("root_cause") else "")
         for h in hits
     ]
     head = t(language, "最相似的已解决案例：", "Most similar resolved cases:")

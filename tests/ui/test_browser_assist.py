@@ -18,7 +18,7 @@ def test_agent_searches_gets_a_suggestion_sees_the_customer_and_copies_the_reply
     browser,  # noqa: F811
 ):
     ui_server.wait_for_index()
-    page = _login(browser, ui_server.url, "agent")
+    page = _login(browser, ui_server.url, "agent", chat=False)  # an agent has no chat tab
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     page.get_by_role("tab", name="相似案例").click()
     page.locator("#sp-complaint textarea").fill(

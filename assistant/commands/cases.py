@@ -257,13 +257,16 @@ def search_cmd(
     access = _access(allow, get_role(role))
     started = time.perf_counter()
     store = open_store(collection)
+    opened = time.perf_counter()
     queries: list[tuple[str | None, str]]
     if queries_path:
         queries = _read_queries(queries_path, text_column, id_column)
     else:
         queries = [(None, text or "")]
     results = []
+    query_seconds: list[float] = []
     for qid, qtext in queries:
+        query_started = time.perf_counter()
         hits = search_cases(
             store,
             qtext,
@@ -274,6 +277,8 @@ def search_cmd(
             collapse_duplicates=not keep_duplicates,
         )
         results.append((qid, qtext, hits, summarize_root_causes(hits) if hits else None))
+        # the first query also pays for loading the model and the BM25 index
+        query_seconds.append(time.perf_counter() - query_started)
     audit = open_audit_log(load_settings())
     try:
         trouble = record_operation(
@@ -299,13 +304,20 @@ def search_cmd(
                 "query": mask_pii(q),
                 "hits": [h.to_dict() for h in hits],
                 "root_causes": summary.to_dict() if summary else None,
+                "seconds": round(seconds, 3),
             }
-            for qid, q, hits, summary in results
+            for (qid, q, hits, summary), seconds in zip(results, query_seconds, strict=True)
         ]
+        timings = {
+            "open_index_s": round(opened - started, 3),
+            "search_s": round(sum(query_seconds), 3),
+            "total_s": round(time.perf_counter() - started, 3),
+        }
         emit_json(
             {
                 "ok": True,
                 "collection": store.name,
+                "timings": timings,
                 **({"results": payload} if queries_path else payload[0]),
             }
         )

@@ -266,6 +266,25 @@ def test_warm_loads_the_index_and_model_before_the_first_search(case_env) -> Non
     assert (store.target.label, store.collection.name) in _MEMORY
 
 
+def test_cli_like_case_excludes_the_case_itself(case_env) -> None:
+    from assistant.commands.cases import command
+
+    settings, store = case_env
+    case_id = store.collection.get(limit=1)["ids"][0]
+    args = ["search", "--like", case_id, "--k", "5", "--collection", COLLECTION, "--json"]
+    result = CliRunner().invoke(command, args, env=_cli_env(settings))
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    ids = [h["case_id"] for h in payload["hits"]]
+    assert len(ids) == 5 and case_id not in ids
+    assert all(case_id not in h["duplicates"] for h in payload["hits"])
+    assert [h["rank"] for h in payload["hits"]] == [1, 2, 3, 4, 5]
+    missing = CliRunner().invoke(
+        command, ["search", "--like", "NOPE", "--collection", COLLECTION], env=_cli_env(settings)
+    )
+    assert missing.exit_code != 0 and "'NOPE' is not in collection" in missing.output
+
+
 def test_bm25_counts_terms_like_a_reference() -> None:
     import math
 

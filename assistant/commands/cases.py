@@ -218,6 +218,13 @@ def _hits_text(hits: list[Any]) -> None:
 )
 @click.option("--text-column", default=None, help="Batch mode: column with the query text.")
 @click.option("--id-column", default=None, help="Batch mode: column with a query id.")
+@click.option(
+    "--like",
+    "like",
+    default=None,
+    metavar="CASE_ID",
+    help="Cases similar to this indexed case (the case itself is excluded).",
+)
 @collection_option
 @identity_options
 @json_option
@@ -233,6 +240,7 @@ def search_cmd(
     queries_path: Path | None,
     text_column: str | None,
     id_column: str | None,
+    like: str | None,
     collection: str | None,
     user: str,
     role: str,
@@ -247,12 +255,14 @@ def search_cmd(
     from assistant.app import open_audit_log
     from assistant.roles import get_role
     from tools.cases.rootcause import summarize_root_causes
-    from tools.cases.search import CaseFilters, search_cases
+    from tools.cases.search import CaseFilters, search_cases, similar_to_case
     from tools.cases.store import open_store
     from tools.settings import load_settings
 
-    if bool(text) == bool(queries_path):
-        raise CaseSearchError("Give the complaint TEXT or --queries FILE.csv (not both).")
+    if sum(map(bool, (text, queries_path, like))) != 1:
+        raise CaseSearchError(
+            "Give one of: the complaint TEXT, --queries FILE.csv, --like CASE_ID."
+        )
     case_filters = CaseFilters.parse(list(filters), resolved_only=resolved_only)
     access = _access(allow, get_role(role))
     started = time.perf_counter()
@@ -262,12 +272,13 @@ def search_cmd(
     if queries_path:
         queries = _read_queries(queries_path, text_column, id_column)
     else:
-        queries = [(None, text or "")]
+        queries = [(like, like) if like else (None, text or "")]
     results = []
     query_seconds: list[float] = []
     for qid, qtext in queries:
         query_started = time.perf_counter()
-        hits = search_cases(
+        search = similar_to_case if like else search_cases
+        hits = search(
             store,
             qtext,
             k=k,

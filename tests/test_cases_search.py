@@ -244,6 +244,62 @@ def test_cli_search_batch_mode_json(case_env, tmp_path: Path) -> None:
         assert len(r["hits"]) == 3
         assert all(h["metadata"]["region"] == "east" for h in r["hits"])
         assert r["root_causes"]["cases"] == 3
+        assert r["seconds"] > 0
+    timings = payload["timings"]
+    assert (
+        timings["total_s"]
+        >= timings["search_s"]
+        >= sum(r["seconds"] for r in payload["results"]) - 0.01
+    )
+
+
+def test_warm_loads_the_index_and_model_before_the_first_search(case_env) -> None:
+    from assistant.answer.cases import CaseSearcher
+    from tools.cases.lexical import _MEMORY
+
+    _, store = case_env
+    searcher = CaseSearcher(collection=COLLECTION, _store=store)
+    assert not searcher.ready
+    _MEMORY.clear()
+    searcher.warm()
+    assert searcher.ready
+    assert (store.target.label, store.collection.name) in _MEMORY
+
+
+def test_cli_like_case_excludes_the_case_itself(case_env) -> None:
+    from assistant.commands.cases import command
+
+    settings, store = case_env
+    case_id = store.collection.get(limit=1)["ids"][0]
+    args = ["search", "--like", case_id, "--k", "5", "--collection", COLLECTION, "--json"]
+    result = CliRunner().invoke(command, args, env=_cli_env(settings))
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    ids = [h["case_id"] for h in payload["hits"]]
+    assert len(ids) == 5 and case_id not in ids
+    assert all(case_id not in h["duplicates"] for h in payload["hits"])
+    assert [h["rank"] for h in payload["hits"]] == [1, 2, 3, 4, 5]
+    missing = CliRunner().invoke(
+        command, ["search", "--like", "NOPE", "--collection", COLLECTION], env=_cli_env(settings)
+    )
+    assert missing.exit_code != 0 and "'NOPE' is not in collection" in missing.output
+
+
+def test_bm25_counts_terms_like_a_reference() -> None:
+    import math
+
+    from tools.cases.lexical import BM25
+
+    docs = ["热水器 漏水 漏水", "洗衣机 漏水", "空调 不 制冷"]
+    scores = BM25(docs).scores(["漏水"])
+    lengths = [3, 2, 3]
+    avg = sum(lengths) / 3
+    idf = math.log1p((3 - 2 + 0.5) / (2 + 0.5))
+    expected = [
+        idf * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * n / avg))
+        for tf, n in zip([2, 1, 0], lengths, strict=True)
+    ]
+    assert scores.tolist() == pytest.approx(expected, rel=1e-5)
 
 
 def test_cli_index_csv_then_search(case_env, tmp_path: Path) -> None:

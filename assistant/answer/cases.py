@@ -30,6 +30,7 @@ class CaseSearcher:
 
     collection: str | None = None
     _store: Any = field(default=None, repr=False)
+    ready: bool = False  # set once warm() has loaded the index and the model
 
     def store(self) -> Any:
         if self._store is None:
@@ -37,6 +38,17 @@ class CaseSearcher:
 
             self._store = open_store(self.collection)
         return self._store
+
+    def warm(self) -> None:
+        """Open the index and load the embedding model and BM25 index now (seconds), so the
+        first search does not wait for them; the server calls this in the background."""
+        from tools.cases.embedding import encode
+        from tools.cases.lexical import load_lexical_index
+
+        store = self.store()
+        load_lexical_index(store.collection, store.target.label, store.revision, store.cache_dir)
+        encode(["warm up"], store.model_dir)
+        self.ready = True
 
     def search(
         self,

@@ -218,6 +218,13 @@ def _hits_text(hits: list[Any]) -> None:
 )
 @click.option("--text-column", default=None, help="Batch mode: column with the query text.")
 @click.option("--id-column", default=None, help="Batch mode: column with a query id.")
+@click.option(
+    "--like",
+    "like",
+    default=None,
+    metavar="CASE_ID",
+    help="Cases similar to this indexed case (the case itself is excluded).",
+)
 @collection_option
 @identity_options
 @json_option
@@ -233,6 +240,7 @@ def search_cmd(
     queries_path: Path | None,
     text_column: str | None,
     id_column: str | None,
+    like: str | None,
     collection: str | None,
     user: str,
     role: str,
@@ -247,24 +255,30 @@ def search_cmd(
     from assistant.app import open_audit_log
     from assistant.roles import get_role
     from tools.cases.rootcause import summarize_root_causes
-    from tools.cases.search import CaseFilters, search_cases
+    from tools.cases.search import CaseFilters, search_cases, similar_to_case
     from tools.cases.store import open_store
     from tools.settings import load_settings
 
-    if bool(text) == bool(queries_path):
-        raise CaseSearchError("Give the complaint TEXT or --queries FILE.csv (not both).")
+    if sum(map(bool, (text, queries_path, like))) != 1:
+        raise CaseSearchError(
+            "Give one of: the complaint TEXT, --queries FILE.csv, --like CASE_ID."
+        )
     case_filters = CaseFilters.parse(list(filters), resolved_only=resolved_only)
     access = _access(allow, get_role(role))
     started = time.perf_counter()
     store = open_store(collection)
+    opened = time.perf_counter()
     queries: list[tuple[str | None, str]]
     if queries_path:
         queries = _read_queries(queries_path, text_column, id_column)
     else:
-        queries = [(None, text or "")]
+        queries = [(like, like) if like else (None, text or "")]
     results = []
+    query_seconds: list[float] = []
     for qid, qtext in queries:
-        hits = search_cases(
+        query_started = time.perf_counter()
+        search = similar_to_case if like else search_cases
+        hits = search(
             store,
             qtext,
             k=k,
@@ -274,6 +288,8 @@ def search_cmd(
             collapse_duplicates=not keep_duplicates,
         )
         results.append((qid, qtext, hits, summarize_root_causes(hits) if hits else None))
+        # the first query also pays for loading the model and the BM25 index
+        query_seconds.append(time.perf_counter() - query_started)
     audit = open_audit_log(load_settings())
     try:
         trouble = record_operation(
@@ -299,13 +315,20 @@ def search_cmd(
                 "query": mask_pii(q),
                 "hits": [h.to_dict() for h in hits],
                 "root_causes": summary.to_dict() if summary else None,
+                "seconds": round(seconds, 3),
             }
-            for qid, q, hits, summary in results
+            for (qid, q, hits, summary), seconds in zip(results, query_seconds, strict=True)
         ]
+        timings = {
+            "open_index_s": round(opened - started, 3),
+            "search_s": round(sum(query_seconds), 3),
+            "total_s": round(time.perf_counter() - started, 3),
+        }
         emit_json(
             {
                 "ok": True,
                 "collection": store.name,
+                "timings": timings,
                 **({"results": payload} if queries_path else payload[0]),
             }
         )

@@ -43,6 +43,24 @@ def warm_alerts(app: Any) -> None:
         threading.Thread(target=warm, name="alerts-warmup", daemon=True).start()
 
 
+def warm_cases(app: Any) -> None:
+    """Load the similar-case index and embedding model in the background at startup, so the
+    first search after the server reports ready does not wait 10+ s for the model."""
+    searcher = app.services.cases
+
+    def warm() -> None:
+        started = time.perf_counter()
+        try:
+            searcher.warm()
+        except Exception as exc:  # e.g. no index yet: the tab says how to build it
+            log.warning("similar cases not warmed: %s", exc)
+            return
+        log.info("similar-case search ready (%.1fs)", time.perf_counter() - started)
+
+    if searcher is not None and hasattr(searcher, "warm"):
+        threading.Thread(target=warm, name="cases-warmup", daemon=True).start()
+
+
 def eval_runner(warehouse_url: str, report_dir: Path) -> Callable[[], dict[str, Any]]:
     """Runs ``servicepilot eval --json`` in a subprocess (assistant never imports evals)."""
 
@@ -156,6 +174,7 @@ def build_context(
         settings, "ui", warehouse=db, today=today, cockpit_alert_days=ALERT_LOOKBACK_DAYS
     )
     warm_alerts(app)
+    warm_cases(app)
     assert app.audit is not None  # the ui surface is audited: feedback shares its store
     return UIContext(
         api=app.api,

@@ -57,6 +57,12 @@ def load_model(model_dir: Path | str | None = None) -> Any:
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         from sentence_transformers import SentenceTransformer
 
+        if not os.environ.get("SERVICEPILOT_MODEL_PROGRESS"):
+            # transformers draws a "Loading weights" bar on stderr: noise in CLI output and
+            # logs, so it is shown only when asked for (SERVICEPILOT_MODEL_PROGRESS=1).
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()
         _MODELS[key] = SentenceTransformer(key, device="cpu")
         return _MODELS[key]
 

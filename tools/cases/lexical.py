@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pickle
 import threading
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,15 +18,31 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from sklearn.feature_extraction.text import CountVectorizer
 
 __all__ = ["BM25", "LexicalIndex", "load_lexical_index"]
 
 _FILTER_DROP = ("tokens", "resolution", "content_hash", "embed_hash")
 
 
-def _split(text: str) -> list[str]:
-    return text.split()
+def _term_frequencies(token_strings: list[str]) -> tuple[sparse.csr_matrix, dict[str, int]]:
+    """Documents x terms counts of whitespace-separated tokens, and the term -> column map.
+    Counted here rather than with scikit-learn, whose import alone costs a CLI search seconds."""
+    vocabulary: dict[str, int] = {}
+    indptr, indices, data = [0], [], []
+    for text in token_strings:
+        for token, count in Counter(text.split()).items():
+            indices.append(vocabulary.setdefault(token, len(vocabulary)))
+            data.append(count)
+        indptr.append(len(indices))
+    tf = sparse.csr_matrix(
+        (
+            np.asarray(data, dtype=np.float32),
+            np.asarray(indices, dtype=np.int64),
+            np.asarray(indptr, dtype=np.int64),
+        ),
+        shape=(len(token_strings), len(vocabulary)),
+    )
+    return tf, vocabulary
 
 
 class BM25:
@@ -33,13 +50,11 @@ class BM25:
 
     def __init__(self, token_strings: list[str], *, k1: float = 1.2, b: float = 0.75) -> None:
         self.k1, self.b = k1, b
-        self.vectorizer = CountVectorizer(analyzer=_split, lowercase=False, dtype=np.float32)
         if not token_strings:
             self.weights = sparse.csr_matrix((0, 0), dtype=np.float32)
             self.vocabulary: dict[str, int] = {}
             return
-        tf = self.vectorizer.fit_transform(token_strings).tocsr()
-        self.vocabulary = self.vectorizer.vocabulary_
+        tf, self.vocabulary = _term_frequencies(token_strings)
         n_docs = tf.shape[0]
         df = np.bincount(tf.indices, minlength=tf.shape[1]).astype(np.float32)
         idf = np.log1p((n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
@@ -133,7 +148,7 @@ def load_lexical_index(
         hit = _MEMORY.get(key)
         if hit is not None and hit.revision == revision:
             return hit
-        path = cache_dir / f"{collection.name}.lexical.pkl" if cache_dir else None
+        path = cache_dir / f"{collection.name}.bm25.pkl" if cache_dir else None
         index = None
         if path is not None and path.exists():
             try:

@@ -37,6 +37,7 @@ __all__ = [
     "hits_as_untrusted_context",
     "retrieve_candidates",
     "search_cases",
+    "similar_to_case",
 ]
 
 
@@ -389,6 +390,49 @@ def search_cases(
         if text_hash:
             seen_text[text_hash] = len(hits) - 1
     return hits
+
+
+def similar_to_case(
+    store: CaseStore,
+    case_id: str,
+    *,
+    k: int = 10,
+    filters: CaseFilters | None = None,
+    access: AccessScope | None = None,
+    mode: str = "hybrid",
+    collapse_duplicates: bool = True,
+) -> list[CaseHit]:
+    """The ``k`` cases most similar to the indexed case ``case_id`` (its stored, masked text and
+    vector), the case itself excluded. A case outside ``access`` cannot be used as the query."""
+    got = store.collection.get(ids=[case_id], include=["documents", "metadatas", "embeddings"])
+    if not got["ids"]:
+        raise CaseSearchError(
+            f"Case {case_id!r} is not in collection {store.name!r}; give an indexed case id "
+            "(see the case column of `servicepilot cases search`)."
+        )
+    meta = got["metadatas"][0] or {}
+    for key, allowed in access.allowed if access else ():
+        if meta.get(key) not in [_coerce(v) for v in allowed]:
+            raise CaseSearchError(f"Case {case_id!r} is outside your access scope ({key}).")
+    text = got["documents"][0] or ""
+    vector = np.asarray(got["embeddings"][0], dtype=np.float32)
+    hits = search_cases(
+        store,
+        text,
+        k=k + 1,
+        filters=filters,
+        access=access,
+        mode=mode,
+        collapse_duplicates=collapse_duplicates,
+        query_vector=vector,
+    )
+    # the case itself (or its identical-text group, which it heads or belongs to) is dropped
+    others = [
+        replace(h, duplicates=tuple(d for d in h.duplicates if d != case_id))
+        for h in hits
+        if h.case_id != case_id
+    ]
+    return [replace(h, rank=i) for i, h in enumerate(others[:k], start=1)]
 
 
 def hits_as_untrusted_context(hits: list[CaseHit]) -> str:

@@ -116,6 +116,7 @@ def handle(plan: CaseSearch, ctx: AnswerContext) -> Reply:
         return Reply(exc.text(language))
     if not hits:
         return Reply(t(language, "没有找到相似案例。", "No similar cases found."))
+
     def cause_label(code: str) -> str:
         return ctx.services.lexicon.value_label("root_cause", code, language)
 

@@ -338,10 +338,10 @@ def build_cockpit_tab(ctx: UIContext, tr: Translator, lang_radio: gr.Radio, tab:
             "value",
         )
     cards = gr.HTML(elem_id="sp-cockpit-cards")
-    trend_plot = gr.Plot(elem_id="sp-cockpit-trend")
+    trend_plot = gr.Plot(show_label=False, elem_id="sp-cockpit-trend")
     with gr.Row():
-        region_plot = gr.Plot(elem_id="sp-cockpit-region-plot")
-        channel_plot = gr.Plot(elem_id="sp-cockpit-channel-plot")
+        region_plot = gr.Plot(show_label=False, elem_id="sp-cockpit-region-plot")
+        channel_plot = gr.Plot(show_label=False, elem_id="sp-cockpit-channel-plot")
     tr.add(gr.Markdown(f"### {tr.text('alerts')}"), "alerts", "value")
     alerts = gr.Markdown(elem_id="sp-cockpit-alerts")
     with gr.Row():

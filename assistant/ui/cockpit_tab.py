@@ -14,6 +14,7 @@ import pandas as pd
 
 from assistant.alerts import why_plan
 from assistant.answer.narrate import format_change, format_value
+from assistant.roles import get_role
 from assistant.ui.charts import choose_chart, render
 from assistant.ui.context import UIContext
 from assistant.ui.i18n import Translator, t
@@ -41,6 +42,19 @@ def period_range(period: str, today: date) -> tuple[date, date]:
         return today - timedelta(days=30), today
     month = last_full_month(today)
     return month.start, month.end
+
+
+def region_choices(ctx: UIContext, role: str | None, lang: str) -> list[tuple[str, str]]:
+    """The region picker's (label, code) pairs: only the role's own regions when its rows are
+    limited to some (no "all regions" then), else every region after "all regions"."""
+    allowed = get_role(role).row_filters.get("region")
+    codes = ctx.api.catalog.code_lists["region"].codes
+    pairs = [
+        (c.label.zh if lang == "zh" else c.label.en, c.code)
+        for c in codes
+        if allowed is None or c.code in allowed
+    ]
+    return pairs if allowed is not None else [(t(lang, "all_regions"), ""), *pairs]
 
 
 def _filters(region: str | None) -> tuple[Filter, ...]:
@@ -360,7 +374,9 @@ def build_cockpit_tab(ctx: UIContext, tr: Translator, lang_radio: gr.Radio, tab:
         _, role = ctx.identity(request)
         return cockpit(ctx, role, period_value, region_value, metric, lang_value)
 
-    def relabel(lang_value: str):
+    def relabel(lang_value: str, request: gr.Request):
+        _, role = ctx.identity(request)
+
         def name(m: str) -> str:
             label = ctx.api.catalog.metric(m).label
             return label.zh if lang_value == "zh" else label.en
@@ -369,10 +385,7 @@ def build_cockpit_tab(ctx: UIContext, tr: Translator, lang_radio: gr.Radio, tab:
             gr.update(
                 choices=[(t(lang_value, f"period_{p}"), p) for p in ("month", "quarter", "30d")]
             ),
-            gr.update(
-                choices=[(t(lang_value, "all_regions"), "")]
-                + [(c.label.zh if lang_value == "zh" else c.label.en, c.code) for c in regions]
-            ),
+            gr.update(choices=region_choices(ctx, role, lang_value)),  # value kept (same codes)
             gr.update(choices=[(name(m), m) for m in HEADLINE_METRICS]),
         )
 
@@ -381,6 +394,15 @@ def build_cockpit_tab(ctx: UIContext, tr: Translator, lang_radio: gr.Radio, tab:
     )
     inputs = [period, region, trend_metric, lang_radio]
     outputs = [cards, trend_plot, region_plot, channel_plot, alerts, alert_pick]
+
+    def on_open(region_value: str, lang_value: str, request: gr.Request):
+        _, role = ctx.identity(request)
+        choices = region_choices(ctx, role, lang_value)
+        codes = [code for _, code in choices]
+        # a limited role has no "all regions": show its first own region instead
+        return gr.update(choices=choices, value=region_value if region_value in codes else codes[0])
+
+    tab.select(on_open, [region, lang_radio], region, api_visibility="undocumented")
     for trigger in (refresh.click, tab.select, period.change, region.change, trend_metric.change):
         trigger(on_refresh, inputs, outputs, api_visibility="undocumented")
 

@@ -169,6 +169,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "by_region": ("按区域", "By region"),
     "by_channel": ("按渠道", "By channel"),
     "no_access": ("你的角色无权查看指标。", "Your role may not view metrics."),
+    "kpi_target": ("目标 {target}", "target {target}"),
+    "kpi_status_ok": ("达标", "on target"),
+    "kpi_status_warning": ("预警", "warning"),
+    "kpi_status_breach": ("未达标", "off target"),
+    "period_label_month": ("{year}年{month}月", "{month_name} {year}"),
+    "period_label_quarter": ("{year}年第{quarter}季度", "Q{quarter} {year}"),
+    "period_label_days": ("{start} 至 {last}", "{start} to {last}"),
     # catalog
     "metrics": ("指标", "Metrics"),
     "metric": ("指标", "Metric"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import gradio as gr
@@ -15,6 +15,7 @@ from semantic_layer.catalog import Catalog
 from semantic_layer.catalog_loader import default_catalog, load_catalog
 from tools.feedback import FeedbackStore
 from tools.health import WarehouseWatch
+from tools.monitoring.targets import Targets, load_targets
 
 EvalRunner = Callable[[], dict[str, Any]]
 CATALOG_ADMIN_ROLES = frozenset({"analyst"})
@@ -38,6 +39,8 @@ class UIContext:
     default_language: str = "zh"
     login: Gatekeeper | None = None  # throttled, audited login check (None: users.authenticate)
     warehouse_watch: WarehouseWatch | None = None  # the warehouse the server started on
+    # cockpit targets (analysts' targets.yml); a bad packaged file fails at start-up
+    targets: Targets | None = field(default_factory=load_targets)
 
     def identity(self, request: gr.Request | None) -> tuple[str, str | None]:
         """(username, role) of the caller; the role comes from the users file only."""

@@ -164,6 +164,14 @@ def test_executive_flow(ui_server, browser):
     page.wait_for_selector("#sp-cockpit-trend .js-plotly-plot")
     page.wait_for_function("document.querySelector('#sp-cockpit-alerts').innerText.length > 0")
     assert not page.locator("#sp-cockpit-alerts").inner_text().startswith("⚠️")
+    # Targets: the demo's complaint volume breaches its target and its card is red.
+    breach = page.locator("#sp-kpis .sp-status-breach").filter(has_text="投诉量")
+    assert breach.count() == 1 and "未达标" in breach.inner_text()
+    red = breach.locator(".sp-kpi-value").evaluate("e => getComputedStyle(e).color")
+    assert red == "rgb(220, 38, 38)"
+    assert "年" in page.locator(".sp-period").inner_text()  # "2026年10月", not "至 …（不含）"
+    plot_label = page.locator("#sp-cockpit-trend").get_by_text("Plot", exact=True)
+    assert plot_label.count() == 0 or not plot_label.first.is_visible()  # no "Plot" tag
     page.screenshot(path=str(ARTIFACTS / "06_cockpit_zh.png"), full_page=True)
 
     # Switch the whole UI to English.
@@ -195,6 +203,11 @@ def test_regional_manager_sees_only_own_region_in_the_ui(ui_server, browser):
     page.get_by_role("tab", name="驾驶舱").click()
     page.wait_for_selector("#sp-kpis .sp-kpi")
     page.wait_for_selector("#sp-cockpit-region-plot .js-plotly-plot")
+    page.locator("#sp-cockpit-region input").click()  # the picker lists only 华东
+    page.wait_for_selector("ul[role='listbox'] li")
+    options = page.locator("ul[role='listbox'] li").all_inner_texts()
+    assert [o.replace("✓", "").strip() for o in options] == ["华东"], options
+    page.keyboard.press("Escape")
     page.screenshot(path=str(ARTIFACTS / "09_east_manager_cockpit.png"), full_page=True)
     page.close()
 

@@ -162,3 +162,35 @@ def test_each_role_sees_its_own_tabs(role, tabs):
     from assistant.ui.app import role_tabs
 
     assert role_tabs(role) == tabs
+
+
+def test_cockpit_cards_show_unit_target_status_and_readable_period(api):
+    from assistant.ui.cockpit_tab import kpi_cards
+    from assistant.ui.context import UIContext
+
+    ctx = UIContext(api=api)
+    start, end = date(2026, 10, 1), date(2026, 11, 1)
+    cards = kpi_cards(ctx, "executive", start, end, None, "en", "month")
+    assert "October 2026" in cards and "exclusive" not in cards
+    assert cards.count("class='sp-kpi ") == 6 and cards.count("<svg class='sp-spark'") == 6
+    assert " minutes" in cards and "hours" not in cards  # a median response under an hour
+    assert "target 500 complaints · off target" in cards  # the demo's 557 complaints breach
+    assert "data-status='breach'" in cards
+    zh = kpi_cards(ctx, "executive", start, end, "south", "zh", "month")
+    assert "2026年10月" in zh and "目标 65.0%" in zh  # south's own CSAT target
+    assert "▲ 0.0" not in zh and "▼ 0.0" not in zh  # a change that rounds to zero has no arrow
+
+
+def test_a_change_rounding_to_zero_is_recognised():
+    from assistant.ui.cockpit_tab import _rounds_to_zero
+
+    assert _rounds_to_zero("0.0个百分点") and _rounds_to_zero("0 complaints")
+    assert not _rounds_to_zero("0.1 points") and not _rounds_to_zero("12件")
+
+
+def test_sparkline_scales_points_into_the_box():
+    from assistant.ui.cockpit_tab import sparkline
+
+    svg = sparkline([1.0, 3.0, 2.0], "good")
+    assert "points='0.0,26.0 60.0,2.0 120.0,14.0'" in svg and "#16a34a" in svg
+    assert sparkline([1.0], "good") == ""

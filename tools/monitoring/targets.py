@@ -1,0 +1,152 @@
+"""Cockpit targets from YAML (``targets.yml``): each metric's target and warning line, company
+wide or for one region / channel, and the status (ok / warning / breach) of a value.
+
+Read through the one YAML loader and validated against the catalog, so every problem names
+``file:line`` and the fix, like the alert rules.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from semantic_layer.catalog import Catalog
+from semantic_layer.catalog_loader import default_catalog
+from semantic_layer.errors import closest, unknown_key
+from semantic_layer.yaml_load import YamlFileError, read_yaml
+from tools.errors import ConfigFileError
+
+DEFAULT_TARGETS_FILE = Path(__file__).with_name("targets.yml")
+Status = Literal["ok", "warning", "breach"]
+
+
+class TargetsError(ConfigFileError):
+    """A targets file is invalid; ``problems`` lists every issue as 'file:line: ...'."""
+
+    what = "cockpit targets"
+
+
+class Target(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    metric: str
+    target: float = Field(description="Green at or beyond this (in the good direction).")
+    warning: float = Field(description="Red beyond this; amber between it and the target.")
+    region: str | None = None
+    channel: str | None = None
+    company_only: bool = Field(False, description="Not applied to a region or channel slice.")
+    owner: str = ""
+
+    def status(self, value: float, direction: str) -> Status:
+        """Where ``value`` stands; ``direction`` is the metric's good direction (up / down)."""
+        sign = 1 if direction == "up" else -1
+        if sign * (value - self.target) >= 0:
+            return "ok"
+        return "warning" if sign * (value - self.warning) >= 0 else "breach"
+
+
+class Targets(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    targets: tuple[Target, ...] = ()
+
+    def find(self, metric: str, region: str | None = None, channel: str | None = None):
+        """The most specific target for ``metric`` in the slice, or None."""
+        candidates = [t for t in self.targets if t.metric == metric]
+        for want in ((region, channel), (region, None), (None, channel)):
+            for t in candidates:
+                if (t.region, t.channel) == want and any(want):
+                    return t
+        for t in candidates:
+            if t.region is None and t.channel is None:
+                return t if not (region or channel) or not t.company_only else None
+        return None
+
+
+def _semantic_issues(targets: Targets, catalog: Catalog) -> list[tuple[tuple, str]]:
+    issues: list[tuple[tuple, str]] = []
+    seen: dict[tuple, int] = {}
+    for i, t in enumerate(targets.targets):
+        if t.metric not in catalog.metrics:
+            hint = catalog.metric_for_synonym(t.metric) or closest(t.metric, catalog.metrics)
+            did = f" Did you mean '{hint}'?" if hint else ""
+            issues.append((("targets", i, "metric"), f"unknown metric '{t.metric}'.{did}"))
+            continue
+        direction = catalog.metric(t.metric).direction
+        if direction not in ("up", "down"):
+            issues.append(
+                (
+                    ("targets", i, "metric"),
+                    f"metric '{t.metric}' has no good direction (direction: {direction}), so "
+                    "a target cannot say good or bad. Remove this entry.",
+                )
+            )
+        elif (direction == "up" and t.warning > t.target) or (
+            direction == "down" and t.warning < t.target
+        ):
+            side = "at or below" if direction == "up" else "at or above"
+            issues.append(
+                (
+                    ("targets", i, "warning"),
+                    f"'{t.metric}' is better when {direction}, so warning ({t.warning:g}) must "
+                    f"be {side} target ({t.target:g}). Swap or correct the two values.",
+                )
+            )
+        for field in ("region", "channel"):
+            code = getattr(t, field)
+            codes = [c.code for c in catalog.code_lists[field].codes]
+            if code is not None and code not in codes:
+                hint = closest(code, codes)
+                did = f" Did you mean '{hint}'?" if hint else ""
+                issues.append(
+                    (("targets", i, field), f"unknown {field} '{code}'.{did} Valid: {codes}.")
+                )
+        key = (t.metric, t.region, t.channel)
+        if key in seen:
+            issues.append(
+                (
+                    ("targets", i),
+                    f"a second target for {t.metric} (region={t.region}, channel={t.channel}); "
+                    f"entry #{seen[key] + 1} already sets it. Keep one.",
+                )
+            )
+        seen.setdefault(key, i)
+    return issues
+
+
+def load_targets(path: str | Path | None = None, catalog: Catalog | None = None) -> Targets:
+    """Read and validate a targets file (default: the packaged ``targets.yml``); raise
+    :class:`TargetsError` listing every problem."""
+    file = Path(path) if path else DEFAULT_TARGETS_FILE
+    try:
+        doc = read_yaml(file)
+    except YamlFileError as exc:
+        raise TargetsError([str(exc)]) from exc
+    if not isinstance(doc.data, dict):
+        raise TargetsError([f"{file}:1: expected a mapping with a 'targets:' list"])
+    try:
+        targets = Targets.model_validate(doc.data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            msg = err["msg"]
+            if err["type"] == "extra_forbidden":
+                fields = Target.model_fields if len(loc) == 3 else Targets.model_fields
+                msg = unknown_key(loc[-1], list(fields))
+            where = ".".join(str(p + 1 if isinstance(p, int) else p) for p in loc)
+            problems.append(f"{file}:{doc.line_of(*loc)}: {where}: {msg}")
+        raise TargetsError(problems) from None
+    issues = _semantic_issues(targets, catalog or default_catalog())
+    if issues:
+        raise TargetsError(
+            [
+                f"{file}:{doc.line_of(*loc)}: "
+                + ".".join(str(p + 1 if isinstance(p, int) else p) for p in loc)
+                + f": {msg}"
+                for loc, msg in issues
+            ]
+        )
+    return targets

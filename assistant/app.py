@@ -21,6 +21,7 @@ from assistant.answer.base import Services
 from assistant.answer.cases import CaseSearcher
 from assistant.answer.why import RootCauseAnalysis
 from assistant.api import ServicePilotAPI
+from assistant.authorize import require_metrics
 from assistant.plugins import answer_handlers
 from assistant.ratelimit import RateLimiter
 from assistant.roles import Role
@@ -64,6 +65,7 @@ class App:
     def cockpit_alerts(self, role: Role) -> list[dict[str, Any]] | None:
         """The alerts ``role`` may see over the cockpit's window, as JSON with their zh/en
         titles and why links; None when this application has no alert panel."""
+        require_metrics(role)  # the panel is hidden from such roles; its endpoint refuses too
         source = self.services.alerts
         if self.cockpit_alert_days is None or source is None:
             return None

@@ -26,9 +26,10 @@ METRIC_PLANS = (MetricPlan, RootCause, Forecast, AlertReview)
 SCOPED_PLANS = (RootCause, Forecast, AlertReview)
 
 
-def authorize(role: Role, plan: Plan) -> None:
-    """Raise ``AccessDenied`` (zh and en text) when ``role`` may not have ``plan`` answered."""
-    if isinstance(plan, METRIC_PLANS) and not role.can_query_metrics:
+def require_metrics(role: Role) -> None:
+    """Raise ``AccessDenied`` unless ``role`` may see metric values (answers, cockpit cards,
+    alerts: an alert carries the observed value)."""
+    if not role.can_query_metrics:
         only = (
             ("，只能搜索相似案例", ", only search similar cases")
             if role.can_search_cases
@@ -38,6 +39,12 @@ def authorize(role: Role, plan: Plan) -> None:
             f"The role '{role.label.en}' cannot query metrics{only[1]}.",
             f"角色“{role.label.zh}”不能查询指标{only[0]}。",
         )
+
+
+def authorize(role: Role, plan: Plan) -> None:
+    """Raise ``AccessDenied`` (zh and en text) when ``role`` may not have ``plan`` answered."""
+    if isinstance(plan, METRIC_PLANS):
+        require_metrics(role)
     if isinstance(plan, CaseSearch) and not role.can_search_cases:
         raise AccessDenied(
             f"The role '{role.label.en}' may not search cases.",

@@ -14,6 +14,7 @@ import pandas as pd
 
 from assistant.alerts import why_plan
 from assistant.answer.narrate import format_change, format_value
+from assistant.errors import AccessDenied
 from assistant.roles import get_role
 from assistant.ui.charts import choose_chart, render
 from assistant.ui.context import UIContext
@@ -217,6 +218,8 @@ def _figure(ctx: UIContext, query: MetricQuery, role: str | None, lang: str) -> 
 def alerts_markdown(ctx: UIContext, role: str | None, lang: str) -> str:
     try:
         alerts = ctx.api.current_alerts(role)
+    except AccessDenied as exc:
+        return f"⚠️ {exc.text(lang)}"
     except Exception as exc:
         return f"⚠️ {exc}"
     if alerts is None:

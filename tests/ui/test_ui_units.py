@@ -194,3 +194,17 @@ def test_sparkline_scales_points_into_the_box():
     svg = sparkline([1.0, 3.0, 2.0], "good")
     assert "points='0.0,26.0 60.0,2.0 120.0,14.0'" in svg and "#16a34a" in svg
     assert sparkline([1.0], "good") == ""
+
+
+def test_the_cockpit_refuses_a_role_that_may_not_see_metrics(api):
+    # Hidden from agents in the UI, and refused when its endpoints are called directly.
+    from assistant.errors import AccessDenied
+    from assistant.ui.cockpit_tab import alerts_markdown, kpi_cards
+    from assistant.ui.context import UIContext
+
+    ctx = UIContext(api=api)
+    with pytest.raises(AccessDenied):
+        api.current_alerts("agent")
+    assert alerts_markdown(ctx, "agent", "zh").startswith("⚠️ 角色“客服专员”不能查询指标")
+    cards = kpi_cards(ctx, "agent", date(2026, 10, 1), date(2026, 11, 1), None, "en", "month")
+    assert "%" not in cards and "complaints" not in cards, cards

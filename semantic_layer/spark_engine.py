@@ -126,6 +126,16 @@ class SparkWarehouse:
             "spark.sql.session.timeZone",
             "UTC",
         )
+        if target.path and target.remote.startswith("local"):
+            # Startup-only settings of the in-process Spark: no progress bars on the terminal,
+            # no web UI port, only loopback.
+            for key, value in (
+                ("spark.ui.showConsoleProgress", "false"),
+                ("spark.ui.enabled", "false"),
+                ("spark.driver.host", "127.0.0.1"),
+                ("spark.driver.bindAddress", "127.0.0.1"),
+            ):
+                builder = builder.config(key, value)
         try:
             session = builder.getOrCreate()
             if target.database:

@@ -178,3 +178,11 @@ def test_spark_urls_parse():
     assert parse_spark_url("spark+connect://h:15002/sales").database == "sales"
     local = parse_spark_url("spark+local:///data/wh")
     assert (local.remote, local.path) == ("local[2]", "/data/wh")
+
+
+def test_missing_pyspark_says_what_to_install(monkeypatch, tmp_path):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "pyspark.sql", None)  # import fails as if not installed
+    with pytest.raises(ExecutionError, match=r"pyspark is missing\. Install the Spark extra"):
+        execute(MetricQuery(metrics=("csat",), time_range=RANGE), f"spark+local://{tmp_path}/x")

@@ -32,11 +32,16 @@ $(VENV)/.installed-llm: $(VENV)/.installed scripts/build-llama-wheel.sh
 	$(PY) -m assistant.llm.smoke
 	@touch $@
 
+# The Spark engine's tests start a Spark Connect server from pyspark (Java from .ci/run / apt).
+$(VENV)/.installed-spark: $(VENV)/.installed
+	$(PIP) -e '.[dev,documents,spark]'
+	@touch $@
+
 # Re-resolve the whole dependency tree from pyproject.toml's direct pins into constraints.txt
 # (nothing is installed). Then `make clean test` and commit both files.
 lock: install
 	$(PY) -m pip install --quiet --disable-pip-version-check --dry-run --ignore-installed \
-		--report $(VENV)/lock-report.json torch==2.13.0 -e '.[dev,llm,documents]'
+		--report $(VENV)/lock-report.json torch==2.13.0 -e '.[dev,llm,documents,spark]'
 	$(PY) scripts/write_constraints.py $(VENV)/lock-report.json > constraints.txt
 
 demo: install
@@ -63,7 +68,7 @@ run: index
 	@echo "Starting the web UI on http://127.0.0.1:7860 (sign in as exec / exec-demo; Ctrl-C stops it)"
 	$(SP) serve --host 127.0.0.1 --port 7860 --db $(DATA_DIR)/warehouse.duckdb
 
-test: $(VENV)/.installed-llm
+test: $(VENV)/.installed-llm $(VENV)/.installed-spark
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q
 

@@ -226,7 +226,7 @@ def _frame(rows: list[Any], columns: list[str]) -> pd.DataFrame:
 
 def execute(
     query: MetricQuery,
-    engine: Engine | str,
+    engine: Engine | str | Any,
     *,
     catalog: Catalog | None = None,
     policy: RowPolicy | None = None,
@@ -234,11 +234,20 @@ def execute(
     timeout_s: float = DEFAULT_TIMEOUT_S,
     compiled: CompiledQuery | None = None,
 ) -> MetricResult:
-    """Compile ``query`` for the engine's dialect and run it; ``engine`` is an Engine or URL.
+    """Compile ``query`` for the engine's dialect and run it; ``engine`` is an Engine or URL,
+    or a Spark URL / SparkWarehouse (run by semantic_layer.spark_engine).
 
     ``compiled``: the query already compiled for this engine's dialect with ``policy`` (by a
     planner's check, through a ``CompileCache``); it is run as is instead of compiling again."""
     catalog = catalog or default_catalog()
+    if getattr(engine, "is_spark", False) or (
+        isinstance(engine, str) and engine.startswith("spark+")
+    ):
+        from semantic_layer.spark_engine import execute_spark
+
+        return execute_spark(
+            query, engine, catalog=catalog, policy=policy, row_limit=row_limit, timeout_s=timeout_s
+        )
     started = time.perf_counter()
     with _engine(engine) as eng:
         if compiled is None or compiled.query != query or compiled.dialect != eng.dialect.name:

@@ -53,3 +53,22 @@ def demo_warehouse_url(demo_warehouse_path) -> str:
     ``make_engine(url, read_only=True)``: DuckDB refuses in-process connections to one file
     with different settings."""
     return f"duckdb:///{demo_warehouse_path}"
+
+
+@pytest.fixture(scope="session")
+def spark_connect_remote() -> Iterator[str]:
+    """host:port of a Spark Connect server started for this test session (127.0.0.1)."""
+    from tests.spark_server import find_spark_home, start_spark_connect
+
+    if find_spark_home() is None:
+        if os.environ.get("CI"):
+            pytest.fail(
+                "pyspark or Java missing in CI: .ci/run must install the spark extra and "
+                "openjdk-17-jre-headless"
+            )
+        pytest.skip("pyspark (pip install '.[spark]') or Java 17 not installed; CI runs this")
+    server = start_spark_connect()
+    try:
+        yield server.remote
+    finally:
+        server.stop()

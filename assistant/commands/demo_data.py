@@ -59,6 +59,13 @@ def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -
     show_default=True,
     help="Live events per second with --live.",
 )
+@click.option(
+    "--parquet",
+    "parquet_dir",
+    type=click.Path(file_okay=False),
+    help="Also write the contract tables to DIR/<table>.parquet, the layout the Spark engine "
+    "reads (spark+local://DIR); with --replace, existing files there are overwritten.",
+)
 @db_option
 @json_option
 @handles_errors
@@ -71,6 +78,7 @@ def command(
     if_missing: bool,
     live: bool,
     rate: float,
+    parquet_dir: str | None,
     db: str | None,
     as_json: bool,
 ) -> None:
@@ -116,6 +124,17 @@ def command(
     summary = generate_demo_warehouse(
         url, tickets=tickets, seed=seed, end=end, replace=replace, progress=not as_json
     )
+    if parquet_dir:
+        from pathlib import Path
+
+        from tools.warehouse.engine import make_engine
+        from tools.warehouse.export import export_parquet
+
+        engine = make_engine(url, read_only=True)
+        try:
+            summary["parquet"] = export_parquet(engine, Path(parquet_dir), replace=replace)
+        finally:
+            engine.dispose()
     if as_json:
         emit_json({"ok": True, "warehouse": url, **summary})
         return
@@ -126,6 +145,8 @@ def command(
         f"checksum {summary['checksum'][:16]}"
     )
     click.echo("  Planted facts: servicepilot demo-data --facts --end " + summary["end"])
+    if parquet_dir:
+        click.echo(f"  Parquet tables in {parquet_dir} (spark+local://{parquet_dir})")
     if live:
         _go_live(db, rate)
 

@@ -80,3 +80,39 @@ def status(db: str | None, as_json: bool) -> None:
     click.echo(f"  tickets created {span[0]} .. {span[1]}")
     for key, value in meta.items():
         click.echo(f"  {key}: {value}")
+
+
+@command.command("export")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=str))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["parquet"]),
+    default="parquet",
+    show_default=True,
+    help="File format (one file per contract table: DIR/<table>.parquet).",
+)
+@click.option("--replace", is_flag=True, help="Overwrite tables already exported to DIRECTORY.")
+@db_option
+@json_option
+@handles_errors
+def export(directory: str, fmt: str, replace: bool, db: str | None, as_json: bool) -> None:
+    """Write the contract tables as Parquet files that Spark (spark+local://DIRECTORY) and any
+    other engine can read. All-or-nothing: a failed export leaves DIRECTORY as it was."""
+    from pathlib import Path
+
+    from tools.settings import warehouse_url_from
+    from tools.warehouse.engine import open_warehouse
+    from tools.warehouse.export import export_parquet
+
+    engine = open_warehouse(warehouse_url_from(db))
+    try:
+        summary = export_parquet(engine, Path(directory), replace=replace)
+    finally:
+        engine.dispose()
+    if as_json:
+        emit_json(summary)
+        return
+    click.echo(f"Exported to {summary['directory']} ({fmt}, {summary['seconds']}s)")
+    for table, count in summary["rows"].items():
+        click.echo(f"  {table:<10} {count:>12,}")

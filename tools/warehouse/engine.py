@@ -19,6 +19,15 @@ from sqlalchemy.engine import Connection, Engine
 from tools.errors import WarehouseError
 from tools.warehouse.schema import CONTRACT_COLUMNS, metadata
 
+# The Spark engine runs certified metric queries only (semantic_layer/spark_engine.py); every
+# other reader of the warehouse needs a SQLAlchemy connection, so it says so (docs/scale.md).
+SPARK_NOT_HERE = (
+    "{url} is a Spark warehouse: Spark runs the certified metric queries through the semantic "
+    "layer (semantic_layer.executor.execute, benchmarks/), but this command reads the warehouse "
+    "through SQLAlchemy (chat, why-analysis, alerts, forecasts, cases, import, status). Point it "
+    "at DuckDB or PostgreSQL (--db); see docs/scale.md."
+)
+
 
 def is_duckdb(url_or_engine: str | Engine | Connection) -> bool:
     if isinstance(url_or_engine, str):
@@ -35,6 +44,8 @@ def duckdb_path(url: str) -> Path | None:
 def make_engine(url: str, *, read_only: bool = False, create_dir: bool = True) -> Engine:
     """Create an engine; ``read_only`` opens DuckDB files read-only (other engines: use a
     read-only database role, see docs)."""
+    if url.startswith(("spark+connect:", "spark+local:")):
+        raise WarehouseError(SPARK_NOT_HERE.format(url=url))
     connect_args: dict[str, object] = {}
     if is_duckdb(url):
         path = duckdb_path(url)

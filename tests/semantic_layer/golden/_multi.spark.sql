@@ -19,7 +19,7 @@ WITH cur_g0_tickets AS (
   SELECT
     CAST(DATE_TRUNC('MONTH', t0.created_at) AS DATE) AS period,
     t0.region AS d0,
-    PERCENTILE_CONT(
+    PERCENTILE(
       CAST((
         UNIX_TIMESTAMP(t0.first_response_at) - UNIX_TIMESTAMP(t0.created_at)
       ) / 3600.0 AS DOUBLE),
@@ -79,7 +79,7 @@ WITH cur_g0_tickets AS (
       t0.created_at + INTERVAL '3' MONTH
     )) AS DATE) AS period,
     t0.region AS d0,
-    PERCENTILE_CONT(
+    PERCENTILE(
       CAST((
         UNIX_TIMESTAMP(t0.first_response_at) - UNIX_TIMESTAMP(t0.created_at)
       ) / 3600.0 AS DOUBLE),

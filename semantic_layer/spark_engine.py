@@ -30,7 +30,6 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
-import pandas as pd
 from sqlglot import exp
 
 from semantic_layer.catalog import Catalog
@@ -238,7 +237,7 @@ def execute_spark(
     columns, rows = wh.run(tree, timeout_s)
     freshness, future = _freshness(wh, compiled, catalog, timeout_s)
     truncated = len(rows) > row_limit
-    frame = pd.DataFrame([[ex._plain(v) for v in r] for r in rows[:row_limit]], columns=columns)
+    frame = ex._frame(rows[:row_limit], columns)
     frame, sample_sizes, warnings = ex._annotate(frame, compiled, catalog)
     if truncated:
         warnings.append(f"Only the first {row_limit} rows are shown; add filters or a limit.")
@@ -246,7 +245,7 @@ def execute_spark(
     metas = {m.name: ex.MetricMeta.of(m, catalog) for m in compiled.plan.metrics}
     return ex.MetricResult(
         query,
-        to_ast(compiled, "spark").sql(dialect="spark", pretty=True),
+        SparkSQL(to_ast(compiled, "spark").sql(dialect="spark", pretty=True)),
         "spark",
         frame,
         metas,
@@ -256,6 +255,13 @@ def execute_spark(
         (time.perf_counter() - started) * 1000,
         truncated,
     )
+
+
+@dataclass(frozen=True)
+class SparkSQL:
+    """What ran on Spark, for a result's provenance (``MetricResult.sql`` reads ``.sql``)."""
+
+    sql: str
 
 
 def _freshness(

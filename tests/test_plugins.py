@@ -188,3 +188,20 @@ def test_cli_help_imports_no_command_module() -> None:
         env={**__import__("os").environ, "PYTHONPATH": str(root)},
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_a_bug_in_a_command_ends_in_a_message_not_a_traceback(monkeypatch):
+    from click.testing import CliRunner
+
+    import assistant.app as app
+    from assistant.cli import INTERNAL_ERROR_EXIT, main
+
+    def broken(*args, **kwargs):
+        raise TypeError("unsupported format string passed to NoneType.__format__")
+
+    monkeypatch.setattr(app, "build_app", broken)
+    monkeypatch.delenv("SERVICEPILOT_DEBUG", raising=False)
+    result = CliRunner().invoke(main, ["ask", "上个月的满意度"])
+    assert result.exit_code == INTERNAL_ERROR_EXIT, result.output
+    assert "internal error" in result.output and "TypeError" in result.output
+    assert "Traceback" not in result.output

@@ -25,12 +25,18 @@ def exported(demo_warehouse_url, tmp_path_factory):
     return directory, json.loads(result.output)
 
 
-def test_every_contract_table_is_written_with_its_rows(exported, demo_warehouse_path):
+def test_every_contract_table_is_written_with_its_rows(exported, demo_warehouse_url):
+    from tools.warehouse.engine import make_engine
+
     directory, summary = exported
     assert sorted(p.name for p in directory.iterdir()) == sorted(
         f"{t}.parquet" for t in CONTRACT_TABLES
     )
-    con = duckdb.connect(str(demo_warehouse_path), read_only=True)
+    # Through the project's engine: other tests' pooled read-only connections to this file
+    # stay open, and DuckDB refuses a second connection with different settings.
+    engine = make_engine(demo_warehouse_url, read_only=True)
+    raw = engine.raw_connection()
+    con = raw.driver_connection
     try:
         for table in CONTRACT_TABLES:
             source = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
@@ -46,7 +52,8 @@ def test_every_contract_table_is_written_with_its_rows(exported, demo_warehouse_
             got = duckdb.sql(sql.format(f"'{directory}/{table}.parquet'")).fetchone()
             assert got == expected, table
     finally:
-        con.close()
+        raw.close()
+        engine.dispose()
 
 
 def test_a_second_export_needs_replace(exported, demo_warehouse_url):

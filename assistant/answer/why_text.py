@@ -82,6 +82,9 @@ def why_text(report: dict[str, Any], lexicon: Lexicon, catalog: Catalog, languag
     for c in report["top_contributors"][:MAX_CONTRIBUTORS]:
         moved = f"{value(c['before'])} → {value(c['now'])}"
         contribution = c["contribution"]
+        if contribution is None:  # a segment without a rate in one period: nothing to add up
+            lines.append(f"- {part(c)}：{moved}" if zh else f"- {part(c)}: {moved}")
+            continue
         share = _share_words(c["share_of_change"], zh)
         if zh:
             lines.append(f"- {part(c)}：{moved}，贡献 {signed(contribution)}" + share)

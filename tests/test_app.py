@@ -310,3 +310,21 @@ def test_offline_first_asks_when_the_model_gives_no_checked_reading(
         assert answer.planner == "offline (LLM fallback)"
     finally:
         instance.close()
+
+
+def test_the_web_ui_uses_the_configured_llm_offline_first(demo_warehouse_url, monkeypatch):
+    import assistant.llm.provider as provider
+    from assistant.commands.serve import build_context
+    from assistant.llm.offline_first import OfflineFirstPlanner
+    from tests.llm.fakes import ScriptedChatModel
+
+    monkeypatch.setattr(
+        provider, "chat_model_from_settings", lambda s: ScriptedChatModel(script=[])
+    )
+    monkeypatch.setenv("SERVICEPILOT_LLM_PROVIDER", "openai")
+    monkeypatch.setenv("SERVICEPILOT_LLM_BASE_URL", "http://127.0.0.1:9/v1")
+    monkeypatch.delenv("SERVICEPILOT_LLM_PLANNER_MODE", raising=False)
+    ctx = build_context(
+        demo_warehouse_url, TODAY, users_path=None, no_auth=True, role=None, lang="zh"
+    )
+    assert isinstance(ctx.api.app.assistant.planner, OfflineFirstPlanner)

@@ -170,8 +170,16 @@ def build_context(
     )
     if warning:
         click.echo(warning, err=True)
+    # With an LLM configured, the chat reads what the offline planner cannot (offline first:
+    # llm_planner_mode); without one, the offline planner alone.
+    planner = "offline" if settings.llm_provider == "none" else "llm"
     app = build_app(
-        settings, "ui", warehouse=db, today=today, cockpit_alert_days=ALERT_LOOKBACK_DAYS
+        settings,
+        "ui",
+        warehouse=db,
+        today=today,
+        cockpit_alert_days=ALERT_LOOKBACK_DAYS,
+        planner=planner,
     )
     warm_alerts(app)
     warm_cases(app)

@@ -21,7 +21,8 @@ def answer_messages(
     """Chat messages for one answer: the text, its chart (a ``gr.Plot`` message: a metric
     result's chart, else the why / forecast / alerts chart of the payload), "how was this
     computed" and the SQL, each folded."""
-    parts = [answer.text]
+    # Notices come first: which planner read the question, a fallback and why.
+    parts = [*(f"ℹ️ _{notice}_\n" for notice in answer.notices), answer.text]
     if isinstance(answer.plan, MetricPlan):
         parts.append(f"\n_{answer.plan.interpretation}_")
         for assumption in answer.plan.assumptions:

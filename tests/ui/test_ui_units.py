@@ -208,3 +208,17 @@ def test_the_cockpit_refuses_a_role_that_may_not_see_metrics(api):
     assert alerts_markdown(ctx, "agent", "zh").startswith("⚠️ 角色“客服专员”不能查询指标")
     cards = kpi_cards(ctx, "agent", date(2026, 10, 1), date(2026, 11, 1), None, "en", "month")
     assert "%" not in cards and "complaints" not in cards, cards
+
+
+def test_an_answer_shows_its_notices_first(api):
+    from dataclasses import replace
+
+    from assistant.planning.plans import ConversationState
+    from assistant.ui.render import answer_messages
+
+    answer = api.assistant.ask("上个月的满意度", state=ConversationState(today=date(2026, 11, 10)))
+    noted = replace(
+        answer, notices=("离线规划器未能读懂问题中的每个词，这个回答由大模型规划器解读。",)
+    )
+    first = answer_messages(noted, api.assistant.lexicon, "zh")[0]["content"]
+    assert first.startswith("ℹ️ _离线规划器未能读懂") and answer.text in first

@@ -384,18 +384,23 @@ def _freshness(
             found = tuple(conn.execute(stmt[1]).one())
             if cache_key is not None:
                 _FRESHNESS.put(cache_key, found)
-        value, future = found
-        out[key] = (
-            value
-            if isinstance(value, datetime | None)
-            else (datetime.combine(value, datetime.min.time()) if isinstance(value, date) else None)
-        )
-        if future:
-            warnings.append(
-                f"{future:,} row(s) have {key} after {horizon:%Y-%m-%d %H:%M}, in the "
-                "future; data freshness ignores them. Correct them in the source data."
-            )
+        out[key] = freshness_reading(key, *found, horizon, warnings)
     return out, warnings
+
+
+def freshness_reading(
+    key: str, value: Any, future: int, horizon: datetime, warnings: list[str]
+) -> datetime | None:
+    """One freshness query's answer (latest value, rows in the future) as a datetime, with a
+    warning appended when rows lie in the future; shared by every engine."""
+    if future:
+        warnings.append(
+            f"{future:,} row(s) have {key} after {horizon:%Y-%m-%d %H:%M}, in the "
+            "future; data freshness ignores them. Correct them in the source data."
+        )
+    if isinstance(value, datetime | None):
+        return value
+    return datetime.combine(value, datetime.min.time()) if isinstance(value, date) else None
 
 
 def _freshness_warnings(query: MetricQuery, freshness: dict[str, Any]) -> list[str]:

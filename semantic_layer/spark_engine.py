@@ -26,7 +26,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -270,7 +270,7 @@ def _freshness(
     """As the executor's freshness: the latest time value the caller may see, per table."""
     import sqlglot
 
-    from semantic_layer.executor import FUTURE_TOLERANCE
+    from semantic_layer.executor import FUTURE_TOLERANCE, freshness_reading
 
     horizon = datetime.now().replace(microsecond=0) + FUTURE_TOLERANCE
     out: dict[str, datetime | None] = {}
@@ -282,15 +282,5 @@ def _freshness(
         key, stmt = found
         tree = sqlglot.parse_one(render(stmt, "duckdb"), read="duckdb")
         _, rows = wh.run(tree, timeout_s)
-        value, future = rows[0]
-        out[key] = (
-            value
-            if isinstance(value, datetime | None)
-            else (datetime.combine(value, datetime.min.time()) if isinstance(value, date) else None)
-        )
-        if future:
-            warnings.append(
-                f"{future:,} row(s) have {key} after {horizon:%Y-%m-%d %H:%M}, in the "
-                "future; data freshness ignores them. Correct them in the source data."
-            )
+        out[key] = freshness_reading(key, *rows[0], horizon, warnings)
     return out, warnings

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, get_origin, get_type_hints
 
 from assistant import toolset
 from assistant.answer.cases import INDEX_MISSING, CaseSearcher
-from assistant.authorize import authorize
+from assistant.authorize import authorize, require_query_within_rows
 from assistant.errors import AccessDenied
 from assistant.jsonable import json_safe
 from assistant.planning.plans import ConversationState, MetricPlan
@@ -117,6 +117,7 @@ class ServicePilotAPI:
         role_obj = get_role(role)
         mq = query if isinstance(query, MetricQuery) else MetricQuery.model_validate(query)
         authorize(role_obj, MetricPlan(query=mq, interpretation=""))
+        require_query_within_rows(role_obj, mq.filters)
         services = self.app.services
         return execute(
             mq,

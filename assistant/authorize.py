@@ -56,10 +56,36 @@ def authorize(role: Role, plan: Plan) -> None:
 
 def within_rows(role: Role, scope: tuple[Filter, ...]) -> bool:
     """Every value a scope names on a restricted field is one the role may see."""
-    for flt in scope:
+    return not outside_rows(role, scope)
+
+
+def outside_rows(role: Role, filters: tuple[Filter, ...]) -> dict[str, list[str]]:
+    """The values ``filters`` keep on a restricted field that the role may not see, by field."""
+    outside: dict[str, list[str]] = {}
+    for flt in filters:
         if flt.op not in ("=", "in"):  # an exclusion only narrows what the role sees
             continue
         allowed = role.row_filters.get(flt.field)
-        if allowed is not None and not {str(v) for v in flt.values} <= set(allowed):
-            return False
-    return True
+        if allowed is None:
+            continue
+        named = [str(v) for v in flt.values if str(v) not in allowed]
+        if named:
+            outside.setdefault(flt.field, []).extend(named)
+    return outside
+
+
+def require_query_within_rows(role: Role, filters: tuple[Filter, ...]) -> None:
+    """Refuse a metric query that keeps only rows outside the role's: its answer would be an
+    empty table or a 0, read as a fact (the chat's metric answer words the same refusal with
+    labels; this guards the tool, HTTP, MCP and CLI surfaces that take codes)."""
+    outside = outside_rows(role, filters)
+    if not outside:
+        return
+    named = "; ".join(f"{field} {', '.join(values)}" for field, values in outside.items())
+    allowed = "; ".join(f"{f} {', '.join(v)}" for f, v in role.row_filters.items())
+    raise AccessDenied(
+        f"{named} is outside your access ({role.label.en}: {allowed} only), so no number is "
+        "shown. Remove that filter or ask for the rows you may see.",
+        f"{named} 不在您的权限范围内（{role.label.zh}只能查看 {allowed} 的数据），因此不显示"
+        "数字。请去掉该筛选，或查询您有权限的数据。",
+    )

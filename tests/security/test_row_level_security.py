@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from assistant.app import build_app
+from assistant.errors import AccessDenied
 from assistant.planning.plans import ConversationState, MetricPlan
 from assistant.roles import get_role
 from semantic_layer.errors import SemanticLayerError
@@ -48,10 +49,15 @@ FOLLOW_UPS = [
 
 
 @pytest.fixture(scope="module")
-def assistant(demo_warehouse_url):
+def app(demo_warehouse_url):
     app = build_app(None, "test", warehouse=demo_warehouse_url)
-    yield app.assistant
+    yield app
     app.close()
+
+
+@pytest.fixture(scope="module")
+def assistant(app):
+    return app.assistant
 
 
 @pytest.fixture(scope="module")
@@ -152,3 +158,25 @@ def test_policy_is_not_a_planner_concern(assistant):
     plan = assistant.planner.plan("上个月各大区的工单量", state)
     assert isinstance(plan, MetricPlan)
     assert all(f.field != "region" for f in plan.query.filters)
+
+
+@pytest.mark.parametrize("role", MANAGERS)
+def test_a_query_for_rows_outside_the_role_is_refused_not_zero(app, role):
+    """The tool/HTTP/MCP/CLI path (codes, no planner) refuses a filter on rows the role cannot
+    see instead of returning an empty table or 0, and names the values; its own rows answer."""
+    own = get_role(role).row_filters["region"][0]
+    other = next(r for r in ("north", "east", "central") if r != own)
+    app_api = app.api
+    query = {
+        "metrics": ["ticket_volume"],
+        "time_range": {"start": "2026-10-01", "end": "2026-11-01"},
+        "filters": [{"field": "region", "op": "in", "values": [own, other]}],
+    }
+    with pytest.raises(AccessDenied) as refused:
+        app_api.query_metrics(query, role)
+    assert f"region {other}" in refused.value.en and "no number is shown" in refused.value.en
+    assert "不在您的权限范围内" in refused.value.zh and own not in refused.value.en.split("(")[0]
+    query["filters"] = [{"field": "region", "op": "=", "values": [own]}]
+    assert app_api.query_metrics(query, role).data["ticket_volume"].iloc[0] > 0
+    query["filters"] = [{"field": "region", "op": "!=", "values": [other]}]  # narrows: allowed
+    assert app_api.query_metrics(query, role).data["ticket_volume"].iloc[0] > 0

@@ -196,6 +196,27 @@ def build_context(
     )
 
 
+def start_scheduler(app: Any, schedules: Path | None, db: str | None) -> Any:
+    """Start the scheduler thread when a schedules file is given or exists at the default
+    place (an invalid file stops the server with file:line errors); None without one."""
+    from assistant.scheduler import Scheduler, default_runners
+    from tools.schedule.claims import ScheduleClaims
+    from tools.schedule.config import load_schedules
+
+    path = schedules or app.settings.resolved_schedules_file
+    if schedules is None and not path.exists():
+        return None
+    config = load_schedules(path)
+    from tools.audit import open_ops_store
+
+    scheduler = Scheduler(
+        config, ScheduleClaims(open_ops_store(app.settings)), default_runners(app, db=db)
+    )
+    scheduler.start()
+    click.echo(f"Scheduler: {len(config.jobs)} job(s) from {path}", err=True)
+    return scheduler
+
+
 def _only_demo_data(url: str) -> bool:
     from tools.warehouse.engine import holds_only_demo_data, make_engine
 
@@ -230,6 +251,13 @@ def _only_demo_data(url: str) -> bool:
     show_default=True,
     help="Initial UI language (users can switch).",
 )
+@click.option(
+    "--schedules",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Jobs to run on cron schedules: digests, alerts notify, tasks run (default: "
+    "SERVICEPILOT_SCHEDULES_FILE or <data_dir>/schedules.yml when it exists).",
+)
 @db_option
 @handles_errors
 def command(
@@ -240,6 +268,7 @@ def command(
     no_auth: bool,
     role: str | None,
     lang: str,
+    schedules: Path | None,
     db: str | None,
 ) -> None:
     """Start the web UI and its API on http://HOST:PORT (chat, similar cases, cockpit,
@@ -259,6 +288,7 @@ def command(
         )
     except (AuthConfigError, RoleError) as exc:
         raise ConfigError(str(exc)) from None
+    start_scheduler(ctx.api.app, schedules, db)
     click.echo(
         f"ServicePilot ready in {time.perf_counter() - STARTED:.1f}s "
         f"(today {ctx.api.today}); serving on http://{host}:{port}",

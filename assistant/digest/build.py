@@ -132,7 +132,13 @@ def build_digest(
     start, end = period_range(period, today)
     previous = comparison_range(TimeRange(start=start, end=end))
     filters = (Filter(field="region", op="=", values=(region,)),) if region else ()
-    kpis = tuple(_kpi(api, name, start, end, filters, role, region) for name in _metrics(api))
+    # Targets of the slice the numbers cover: the region asked for or the role's own region
+    # (a company-wide count target means nothing for one region).
+    own = role_obj.row_filters.get("region", ())
+    target_region = region or (own[0] if len(own) == 1 else None)
+    kpis = tuple(
+        _kpi(api, name, start, end, filters, role, target_region) for name in _metrics(api)
+    )
     kpis = tuple(k for k in kpis if k is not None)
     movers = sorted((k for k in kpis if k.relative_change > 0), key=lambda k: -k.relative_change)
     scope = {"region": region} if region else {}

@@ -17,6 +17,7 @@ from assistant.answer.why_text import why_text
 from assistant.digest.build import Digest, Kpi, Movement
 from assistant.messages import forecast_method, msg, owner_label
 from tools.chart_image import LineChart, Series, render_png
+from tools.pii import mask_pii
 
 CSS = """
 body{font-family:"Noto Sans CJK SC","Noto Sans SC","PingFang SC","Microsoft YaHei",
@@ -117,7 +118,9 @@ def render_pdf(page: str) -> bytes:
 
 
 def _e(value: object) -> str:
-    return html.escape(str(value))
+    """Every text of the page goes through here: personal data masked (the digest is read
+    outside the product: files, e-mails, robots), then HTML-escaped."""
+    return html.escape(mask_pii(str(value)))
 
 
 def _label(meta: Any, lang: str) -> str:
@@ -322,10 +325,10 @@ def _freshness_html(digest: Digest, lang: str) -> list[str]:
 
 def _text(digest: Digest, subject: str, lang: str) -> str:
     """The plain-text part (robots, webhooks, the e-mail's text alternative)."""
-    lines = [subject, ""]
+    lines = [mask_pii(subject), ""]
     for k in digest.kpis:
         change, _ = _change(k, lang)
         lines.append(f"- {_label(k.meta, lang)}: {format_value(k.value, k.meta, lang)} ({change})")
     if digest.alerts:
         lines += ["", msg(lang, "digest_alerts") + f": {len(digest.alerts)}"]
-    return "\n".join(lines)
+    return mask_pii("\n".join(lines))

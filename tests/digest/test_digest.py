@@ -155,6 +155,15 @@ def test_east_managers_digest_covers_east_only(east, executive, demo_warehouse_u
     ].value
     assert [a["episode_key"] for a in east.alerts] == ["ep-east"]
     assert {a["episode_key"] for a in executive.alerts} == {"ep-east", "ep-south"}
+    # Targets of the east slice: the company-wide complaint count target is not east's.
+    targets = {k.name: k.target for k in east.kpis}
+    assert targets["complaint_volume"] is None and by_name["complaint_volume"].target == 500
+    assert targets["csat"] == 75  # a company-wide rate target applies to every slice
+
+
+def test_every_page_masks_personal_data(executive, app) -> None:
+    page = render(executive, app).html
+    assert PHONE not in page and "[PHONE]" in page
 
 
 def test_pdf_renders_to_pages(east, app, tmp_path: Path) -> None:

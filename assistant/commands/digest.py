@@ -72,10 +72,15 @@ def command(
     db: str | None,
     as_json: bool,
 ) -> None:
-    """The executive digest: KPIs against targets with the change, the biggest movements with
-    their why-analysis and chart, open alerts, complaint themes, the forecast, data freshness
-    and quality — every number from the certified semantic layer, within the role's rows.
-    Exit 1 when a delivery failed (recorded), 2 for an invalid config."""
+    """The executive digest (周报/月报) as HTML or PDF, role-scoped, written to a file or sent
+    through the notify channels; every number from the certified semantic layer.
+
+    KPIs against targets with the change, the biggest movements with their why-analysis and
+    chart, open alerts, complaint themes, the forecast, data freshness and quality, within the
+    role's rows. Exit 1 when a delivery failed (recorded), 2 for an invalid config, e.g.
+
+        servicepilot digest --period last-week --role east_manager --format pdf --to mail
+    """
     from assistant.digest.service import produce_digest
 
     result = produce_digest(

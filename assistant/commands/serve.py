@@ -196,24 +196,28 @@ def build_context(
     )
 
 
-def start_scheduler(app: Any, schedules: Path | None, db: str | None) -> Any:
-    """Start the scheduler thread when a schedules file is given or exists at the default
-    place (an invalid file stops the server with file:line errors); None without one."""
-    from assistant.scheduler import Scheduler, default_runners
-    from tools.schedule.claims import ScheduleClaims
+def load_jobs(schedules: Path | None) -> Any:
+    """The schedules file's jobs (``--schedules``, else the settings' file when it exists);
+    None without one. An invalid file raises ScheduleConfigError (file:line, exit 2)."""
     from tools.schedule.config import load_schedules
+    from tools.settings import load_settings
 
-    path = schedules or app.settings.resolved_schedules_file
+    path = schedules or load_settings().resolved_schedules_file
     if schedules is None and not path.exists():
         return None
-    config = load_schedules(path)
-    from tools.audit import open_ops_store
+    return load_schedules(path)
 
-    scheduler = Scheduler(
-        config, ScheduleClaims(open_ops_store(app.settings)), default_runners(app, db=db)
-    )
+
+def start_scheduler(app: Any, jobs: Any, db: str | None) -> Any:
+    """Run ``jobs`` (a ScheduleConfig) in the scheduler's thread over the serving ``app``."""
+    from assistant.scheduler import Scheduler, default_runners
+    from tools.audit import open_ops_store
+    from tools.schedule.claims import ScheduleClaims
+
+    claims = ScheduleClaims(open_ops_store(app.settings))
+    scheduler = Scheduler(jobs, claims, default_runners(app, db=db))
     scheduler.start()
-    click.echo(f"Scheduler: {len(config.jobs)} job(s) from {path}", err=True)
+    click.echo(f"Scheduler: {len(jobs.jobs)} job(s) from {jobs.source}", err=True)
     return scheduler
 
 
@@ -277,6 +281,7 @@ def command(
         servicepilot serve --today 2026-11-22
     """
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    jobs = load_jobs(schedules)  # an invalid schedules file stops here, before the app
     from assistant.roles import RoleError
     from assistant.ui.app import launch
     from assistant.ui.auth import AuthConfigError
@@ -288,7 +293,8 @@ def command(
         )
     except (AuthConfigError, RoleError) as exc:
         raise ConfigError(str(exc)) from None
-    start_scheduler(ctx.api.app, schedules, db)
+    if jobs is not None:
+        start_scheduler(ctx.api.app, jobs, db)
     click.echo(
         f"ServicePilot ready in {time.perf_counter() - STARTED:.1f}s "
         f"(today {ctx.api.today}); serving on http://{host}:{port}",

@@ -132,6 +132,8 @@ def build_digest(
     start, end = period_range(period, today)
     previous = comparison_range(TimeRange(start=start, end=end))
     filters = (Filter(field="region", op="=", values=(region,)),) if region else ()
+    if region:
+        _check_region(api.catalog, role_obj, region, filters)
     # Targets of the slice the numbers cover: the region asked for or the role's own region
     # (a company-wide count target means nothing for one region).
     own = role_obj.row_filters.get("region", ())
@@ -164,6 +166,28 @@ def build_digest(
         freshness=_freshness(app, kpis, now or datetime.now()),
         quality=_quality(app),
     )
+
+
+def _check_region(catalog: Any, role: Role, region: str, filters: tuple[Filter, ...]) -> None:
+    """A region that exists and lies within the role's rows (a digest of rows the role cannot
+    see would be all zeros: refuse it instead)."""
+    from assistant.authorize import within_rows
+    from assistant.errors import AccessDenied, AssistantError
+    from semantic_layer.errors import closest
+
+    codes = [c.code for c in catalog.code_lists["region"].codes]
+    if region not in codes:
+        hint = closest(region, codes)
+        raise AssistantError(
+            f"Unknown region '{region}'.{f' Did you mean {hint!r}?' if hint else ''} "
+            f"Regions: {', '.join(codes)}."
+        )
+    if not within_rows(role, filters):
+        allowed = ", ".join(role.row_filters.get("region", ()))
+        raise AccessDenied(
+            f"The role '{role.label.en}' may not see region '{region}' (its rows: {allowed}).",
+            f"角色“{role.label.zh}”不能查看区域“{region}”（权限范围：{allowed}）。",
+        )
 
 
 def _metrics(api: Any) -> list[str]:
@@ -360,7 +384,11 @@ def _forecast(
     if forecaster is None:
         return {"error": "unavailable"}
     try:
-        result = forecaster(app.engine, FORECAST_METRIC, 4, scope, today, period=nxt)
+        # No backtest: the digest shows the forecast and its interval, not the model check
+        # (the backtest refits the model per fold and costs most of the time).
+        result = forecaster(
+            app.engine, FORECAST_METRIC, 4, scope, today, period=nxt, with_backtest=False
+        )
     except Exception as exc:  # noqa: BLE001 - e.g. too little history: say so
         return {"error": str(exc)}
     return {**result.to_dict(), "metric": FORECAST_METRIC, "period": [nxt[0], nxt[1]]}

@@ -18,6 +18,8 @@ from assistant.errors import AssistantError
 class DigestRecipientError(AssistantError):
     """A ``--to`` that names no configured channel, or an address with no e-mail channel."""
 
+    exit_code = 2  # a configuration problem, as an invalid notify file
+
 
 @dataclass
 class DeliveryReport:

@@ -314,3 +314,22 @@ def test_failed_delivery_is_recorded_with_its_error(env: Path, east, app) -> Non
     [row] = [r for r in store.deliveries() if r["at"] == at]
     assert (row["status"], row["attempts"], row["channel"]) == ("failed", 3, "hook")
     assert row["error"] == "cannot reach http://127.0.0.1:9/d: [Errno 111] Connection refused"
+
+
+def test_cli_refuses_unknown_recipient_and_foreign_region(
+    env: Path, demo_warehouse_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assistant.commands.digest import command as digest_command
+
+    notify = env / "notify-cli.yml"
+    notify.write_text(NOTIFY.format(url="http://127.0.0.1:9", port=9), "utf-8")
+    monkeypatch.setenv("SERVICEPILOT_NOTIFY_FILE", str(notify))
+    base = ["--db", demo_warehouse_url, "--today", str(TODAY), "--role", "east_manager"]
+    result = CliRunner().invoke(digest_command, [*base, "--to", "mial"])
+    assert result.exit_code == 2, result.output
+    assert "Unknown channel 'mial'. Did you mean 'mail'?" in result.output
+    result = CliRunner().invoke(digest_command, [*base, "--region", "south", "--out", "x.html"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "may not see region 'south' (its rows: east)" in result.output
+    result = CliRunner().invoke(digest_command, [*base, "--region", "esat", "--out", "x.html"])
+    assert "Unknown region 'esat'. Did you mean 'east'?" in result.output

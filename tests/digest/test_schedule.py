@@ -79,3 +79,16 @@ jobs:
         "schedules.yml:14: job 'weekly': the name is used twice (make it unique)",
         "schedules.yml:14: job 'weekly': a digest job needs 'to' (channels or e-mail addresses)",
     ]
+
+
+def test_serve_refuses_an_invalid_schedules_file_before_starting(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from assistant.commands.serve import command as serve_command
+
+    bad = tmp_path / "schedules.yml"
+    bad.write_text('jobs:\n  - name: x\n    cron: "0 8 * *"\n    kind: alerts\n', "utf-8")
+    result = CliRunner().invoke(serve_command, ["--schedules", str(bad), "--no-auth"])
+    assert result.exit_code == 2, result.output
+    assert f"{bad}:3: job 'x', field 'cron': '0 8 * *' has 4 field(s)" in result.output
+    assert "Traceback" not in result.output

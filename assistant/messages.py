@@ -298,7 +298,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "本期 {volume} 件（上期 {previous} 件）",
         "{volume} cases (previous {previous})",
     ),
-    "digest_theme_growth": ("增长 ×{growth:.1f}", "growth ×{growth:.1f}"),
+    "digest_theme_growth": ("为上期的 {growth:.1f} 倍", "{growth:.1f}× the previous period"),
     "digest_theme_new": ("新出现", "new"),
     "digest_forecast": ("下期预测", "Forecast for the next period"),
     "digest_forecast_line": (

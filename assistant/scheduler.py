@@ -119,16 +119,20 @@ def default_runners(app: Any, *, db: str | None = None) -> dict[str, Runner]:
         return f"sent {len(result['sent'])}: {result['subject']}"
 
     def command(args: Callable[[Job, datetime], list[str]]) -> Runner:
+        """A CLI command in a child process (as ``serve`` runs evals): its output and any
+        crash stay out of the server; a non-zero exit fails the run with the command's words."""
+
         def run(job: Job, due: datetime) -> str:
-            from click.testing import CliRunner
+            import subprocess
+            import sys
 
-            from assistant.cli import main
-
-            extra = ["--db", db or app.warehouse_url]
-            result = CliRunner().invoke(main, [*args(job, due), *extra], catch_exceptions=True)
-            if result.exit_code != 0:
-                raise RuntimeError(result.output.strip()[-500:] or f"exit {result.exit_code}")
-            return result.output.strip()[-500:]
+            cmd = [sys.executable, "-m", "assistant.cli", *args(job, due)]
+            cmd += ["--db", db or app.warehouse_url]
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=3600, check=False)
+            if proc.returncode != 0:
+                said = (proc.stdout + proc.stderr).strip()[-500:]
+                raise RuntimeError(said or f"exit {proc.returncode}")
+            return proc.stdout.strip()[-2000:]
 
         return run
 

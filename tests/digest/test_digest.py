@@ -333,3 +333,19 @@ def test_cli_refuses_unknown_recipient_and_foreign_region(
     assert "may not see region 'south' (its rows: east)" in result.output
     result = CliRunner().invoke(digest_command, [*base, "--region", "esat", "--out", "x.html"])
     assert "Unknown region 'esat'. Did you mean 'east'?" in result.output
+
+
+def test_scheduled_tasks_job_runs_the_command(env: Path, app) -> None:
+    """A `tasks` job runs `servicepilot tasks run` in a child process at its due time."""
+    config = parse_schedules(
+        'jobs:\n  - {name: hourly-tasks, cron: "0 * * * *", kind: tasks, lookback_days: 7}\n',
+        "schedules.yml",
+    )
+    claims = ScheduleClaims(OpsStore(f"duckdb:///{env / 'data' / 'ops.duckdb'}"))
+    scheduler = Scheduler(config, claims, default_runners(app), worker="a")
+    scheduler.tick(datetime(2026, 10, 31, 9, 30))  # first sight
+    [run] = scheduler.tick(datetime(2026, 10, 31, 10, 0))
+    assert run.status == "ok", run.detail
+    report = json.loads(run.detail)
+    assert report["ok"] and sum(report["opened"].values()) > 0
+    assert scheduler.tick(datetime(2026, 10, 31, 10, 30)) == []

@@ -317,7 +317,7 @@ def test_failed_delivery_is_recorded_with_its_error(env: Path, east, app) -> Non
 
 
 def test_cli_refuses_unknown_recipient_and_foreign_region(
-    env: Path, demo_warehouse_url: str, monkeypatch: pytest.MonkeyPatch
+    env: Path, demo_warehouse_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     from assistant.commands.digest import command as digest_command
 
@@ -328,11 +328,16 @@ def test_cli_refuses_unknown_recipient_and_foreign_region(
     result = CliRunner().invoke(digest_command, [*base, "--to", "mial"])
     assert result.exit_code == 2, result.output
     assert "Unknown channel 'mial'. Did you mean 'mail'?" in result.output
-    result = CliRunner().invoke(digest_command, [*base, "--region", "south", "--out", "x.html"])
+    result = CliRunner().invoke(
+        digest_command, [*base, "--region", "south", "--out", str(tmp_path / "x.html")]
+    )
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "may not see region 'south' (its rows: east)" in result.output
-    result = CliRunner().invoke(digest_command, [*base, "--region", "esat", "--out", "x.html"])
+    result = CliRunner().invoke(
+        digest_command, [*base, "--region", "esat", "--out", str(tmp_path / "x.html")]
+    )
     assert "Unknown region 'esat'. Did you mean 'east'?" in result.output
+    assert not (tmp_path / "x.html").exists()
 
 
 def test_scheduled_tasks_job_runs_the_command(env: Path, app) -> None:

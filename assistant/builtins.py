@@ -79,6 +79,12 @@ BUILTIN_COMMANDS: tuple[tuple[str, str, str], ...] = (
         "Follow-up tasks opened by customer-level rules (call-backs, escalations, reviews).",
     ),
     (
+        "digest",
+        "assistant.commands.digest",
+        "The executive digest (周报/月报) as HTML or PDF, role-scoped, written to a file or sent "
+        "through the notify channels; every number from the certified semantic layer.",
+    ),
+    (
         "serve",
         "assistant.commands.serve",
         "Start the web UI and its API on http://HOST:PORT (chat, similar cases, cockpit, metric"

@@ -245,6 +245,91 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "show_sql": ("查看SQL", "Show SQL"),
     "feedback_up": ("👍 有用", "👍 Helpful"),
     "feedback_down": ("👎 没用", "👎 Not helpful"),
+    # the executive digest (assistant/digest)
+    "digest_weekly": ("服务周报", "Weekly service digest"),
+    "digest_monthly": ("服务月报", "Monthly service digest"),
+    "digest_subject": (
+        "{kind} · {scope} · {start} 至 {last}",
+        "{kind} · {scope} · {start} to {last}",
+    ),
+    "digest_all_regions": ("全部区域", "All regions"),
+    "digest_period": ("统计期 {start} 至 {last}", "Period {start} to {last}"),
+    "digest_compared": ("对比 {start} 至 {last}", "compared with {start} to {last}"),
+    "digest_kpis": ("核心指标与目标", "KPIs against targets"),
+    "digest_previous": ("上期 {value}", "previous {value}"),
+    "digest_no_change_base": ("无上期数据", "no previous value"),
+    "digest_target": ("目标 {target} · {status}", "target {target} · {status}"),
+    "digest_definition": (
+        "口径（{name}）：{formula} 时间归属：{time}。{badge} · 负责人 {owner} · 版本 {version}",
+        "Definition ({name}): {formula} Attributed by: {time}. {badge} · owner {owner} · "
+        "version {version}",
+    ),
+    "digest_movements": ("变化最大的指标及原因", "Biggest movements and why"),
+    "digest_no_movements": (
+        "本期各指标与上期相比没有变化。",
+        "No KPI moved against the previous period.",
+    ),
+    "digest_chart_title": (
+        "{metric}：本期与上期（按日）",
+        "{metric}: this period and the previous, by day",
+    ),
+    "digest_this_period": ("本期", "this period"),
+    "digest_previous_period": ("上期", "previous period"),
+    "digest_why_failed": (
+        "原因分析暂不可用：{error}",
+        "The why-analysis is not available: {error}",
+    ),
+    "digest_alerts": ("未关闭的预警及负责人", "Open alerts and their owners"),
+    "digest_no_alerts": ("没有未关闭的预警。", "No open alerts."),
+    "digest_alert_line": (
+        "{headline} — 负责人 {owner}，状态：{state}（自 {since}，升级 {level} 级）",
+        "{headline} — owner {owner}, {state} (since {since}, escalation level {level})",
+    ),
+    "digest_state_open": ("待确认", "open"),
+    "digest_state_acknowledged": ("已确认", "acknowledged"),
+    "digest_themes": ("投诉热点主题", "Top complaint themes"),
+    "digest_no_index": (
+        "相似案例索引尚未建立，无法归纳投诉主题（运行 servicepilot cases index）。",
+        "The similar-case index is not built, so no complaint themes (run servicepilot cases "
+        "index).",
+    ),
+    "digest_no_themes": ("本期没有投诉。", "No complaints in this period."),
+    "digest_theme_volume": (
+        "本期 {volume} 件（上期 {previous} 件）",
+        "{volume} cases (previous {previous})",
+    ),
+    "digest_theme_growth": ("为上期的 {growth:.1f} 倍", "{growth:.1f}× the previous period"),
+    "digest_theme_new": ("新出现", "new"),
+    "digest_forecast": ("下期预测", "Forecast for the next period"),
+    "digest_forecast_line": (
+        "预测（非认证指标）：{start} 至 {last} 的{metric}合计约 {total}（95%区间 {low}–{high}）。"
+        "方法：{method}。",
+        "Forecast (not a certified metric): {metric} for {start} to {last} totals about "
+        "{total} (95% interval {low}-{high}). Method: {method}.",
+    ),
+    "digest_no_forecast": ("暂无预测：{error}", "No forecast: {error}"),
+    "digest_data": ("数据新鲜度与质量", "Data freshness and quality"),
+    "digest_data_as_of": ("数据截至 {at}", "Data as of {at}"),
+    "digest_source_ok": (
+        "数据源 {source}：最新事件 {last}",
+        "Source {source}: newest event {last}",
+    ),
+    "digest_source_quiet": (
+        "数据源 {source} 已停止发送（最新事件 {last}），相关数字可能偏低",
+        "Source {source} has gone quiet (newest event {last}); its numbers may be low",
+    ),
+    "digest_quality_line": (
+        "{source} 质量分 {score}：重复 {duplicates}，缺必填 {missing}，无效代码 {invalid}",
+        "{source} quality {score}: {duplicates} duplicates, {missing} missing required, "
+        "{invalid} invalid codes",
+    ),
+    "digest_quality_failed": ("未能检查数据质量：{error}", "Data quality not checked: {error}"),
+    "digest_footer": (
+        "所有数字来自语义层的认证指标口径，按「{role}」的数据权限计算",
+        "Every number comes from the certified definitions of the semantic layer, within the "
+        "rows of {role}",
+    ),
+    "digest_generated": ("生成于 {at}", "generated {at}"),
 }
 
 SUGGESTIONS: dict[str, tuple[str, ...]] = {

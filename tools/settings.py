@@ -52,6 +52,11 @@ class Settings(BaseSettings):
         description="Notification channels and alert owners (docs/proactive.md); default: "
         "<data_dir>/notify.yml when it exists.",
     )
+    schedules_file: Path | None = Field(
+        None,
+        description="Jobs `servicepilot serve` runs on cron schedules (digests, alerts, tasks; "
+        "docs/proactive.md); default: <data_dir>/schedules.yml when it exists.",
+    )
     audit_max_question_chars: int = Field(
         1_000, gt=0, description="Longest question kept in the audit log (masked, then cut)."
     )
@@ -150,6 +155,12 @@ class Settings(BaseSettings):
     @property
     def resolved_notify_file(self) -> Path:
         return self.notify_file if self.notify_file is not None else self.data_dir / "notify.yml"
+
+    @property
+    def resolved_schedules_file(self) -> Path:
+        if self.schedules_file is not None:
+            return self.schedules_file
+        return self.data_dir / "schedules.yml"
 
     @property
     def resolved_chroma_dir(self) -> Path:

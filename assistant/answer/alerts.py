@@ -57,60 +57,18 @@ def handle(plan: AlertReview, ctx: AnswerContext) -> Reply:
     return Reply(text, payload=payload, follow_ups=follow_ups)
 
 
-SERIES_PERIODS = 12  # periods of the metric shown before an alert's window in its chart
-
-
 def _series(alert: Any, ctx: AnswerContext) -> dict[str, Any] | None:
-    """The most severe alert's metric over the periods before and through its window, at its
-    grain and in its scope, from the semantic layer under the asker's role, with the expected
-    band and the observed value per period of the series (a count over a 7-day window is
-    divided by 7 to sit on a daily series; a rate is the window's rate) — for the chart of the
-    series with the band and the anomaly marked. None when it cannot be run."""
-    from datetime import timedelta
+    """The most severe alert's series with its band (tools.monitoring.series), under the
+    asker's role; None when it cannot be run."""
+    from tools.monitoring.series import alert_series
 
-    from semantic_layer.executor import execute
-    from semantic_layer.periods import add_months
-    from semantic_layer.query import MetricQuery, TimeRange
-
-    grain = alert.grain if alert.grain in ("day", "week", "month") else "day"
-    if grain == "month":
-        start = add_months(alert.peak_start, -SERIES_PERIODS)
-    else:
-        start = alert.peak_start - timedelta(days=SERIES_PERIODS * (7 if grain == "week" else 1))
-    query = MetricQuery(
-        metrics=(alert.metric,),
-        time_grain=grain,
-        time_range=TimeRange(start=start, end=max(alert.period_end, alert.peak_end)),
+    return alert_series(
+        alert,
+        ctx.services.engine,
+        ctx.services.catalog,
+        policy=ctx.role.policy,
+        timeout_s=ctx.services.timeout_s,
     )
-    for key, value in alert.scope.items():
-        query = query.with_filter(key, "=", value)
-    try:
-        result = execute(
-            query,
-            ctx.services.engine,
-            catalog=ctx.services.catalog,
-            policy=ctx.role.policy,
-            timeout_s=ctx.services.timeout_s,
-        )
-    except Exception:  # noqa: BLE001 - the chart is optional; the answer stands without it
-        return None
-    frame = result.data.sort_values("period")
-    additive = ctx.services.catalog.metric(alert.metric).type == "simple"
-    days = max((alert.peak_end - alert.peak_start).days, 1)
-    per = {"day": days, "week": days / 7, "month": days / 30}[grain] if additive else 1
-    per = max(per, 1)
-    return {
-        "metric": alert.metric,
-        "grain": grain,
-        "points": [
-            [str(p)[:10], None if v != v else float(v)]  # NaN -> None (JSON)
-            for p, v in zip(frame["period"], frame[alert.metric], strict=True)
-        ],
-        "window": [alert.peak_start.isoformat(), alert.peak_end.isoformat()],
-        "observed": alert.observed / per,
-        "expected": alert.expected / per,
-        "band": [alert.interval_low / per, alert.interval_high / per],
-    }
 
 
 def monitored(services: Services, language: str) -> dict[str, Any]:

@@ -75,8 +75,10 @@ def notify(
     ended ones. Exit 2 for an invalid config or rules file, 3 when the warehouse is unreadable."""
     from assistant import plugins
     from assistant.messages import msg
+    from semantic_layer.catalog_loader import default_catalog
     from tools.monitoring.alerts import detect_alerts
     from tools.monitoring.rules import load_rules
+    from tools.monitoring.series import alert_series
     from tools.notify.channels import build_channel
     from tools.notify.routing import AlertNotifier
     from tools.settings import warehouse_url_from
@@ -88,17 +90,25 @@ def notify(
     channels = {c.name: c for c in plugins.notification_channels()}
     channels.update({spec.name: build_channel(spec) for spec in config.channels})
     engine = make_engine(warehouse_url_from(db), read_only=True)
+    store = None
     try:
         alerts = detect_alerts(
             engine, today - timedelta(days=lookback), today, rules=rules, explain=False
         )
+        catalog = default_catalog()
+        store = _store()
+        notifier = AlertNotifier(
+            config,
+            channels,
+            store,
+            msg,
+            series=lambda alert: alert_series(alert, engine, catalog),  # e-mails' chart
+        )
+        report = notifier.run(alerts, now)
     finally:
+        if store is not None:
+            store.store.close()
         engine.dispose()
-    store = _store()
-    try:
-        report = AlertNotifier(config, channels, store, msg).run(alerts, now)
-    finally:
-        store.store.close()
     payload = {
         "ok": report.failed == 0,
         "alerts": len(alerts),

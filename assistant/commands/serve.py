@@ -196,6 +196,31 @@ def build_context(
     )
 
 
+def load_jobs(schedules: Path | None) -> Any:
+    """The schedules file's jobs (``--schedules``, else the settings' file when it exists);
+    None without one. An invalid file raises ScheduleConfigError (file:line, exit 2)."""
+    from tools.schedule.config import load_schedules
+    from tools.settings import load_settings
+
+    path = schedules or load_settings().resolved_schedules_file
+    if schedules is None and not path.exists():
+        return None
+    return load_schedules(path)
+
+
+def start_scheduler(app: Any, jobs: Any, db: str | None) -> Any:
+    """Run ``jobs`` (a ScheduleConfig) in the scheduler's thread over the serving ``app``."""
+    from assistant.scheduler import Scheduler, default_runners
+    from tools.audit import open_ops_store
+    from tools.schedule.claims import ScheduleClaims
+
+    claims = ScheduleClaims(open_ops_store(app.settings))
+    scheduler = Scheduler(jobs, claims, default_runners(app, db=db))
+    scheduler.start()
+    click.echo(f"Scheduler: {len(jobs.jobs)} job(s) from {jobs.source}", err=True)
+    return scheduler
+
+
 def _only_demo_data(url: str) -> bool:
     from tools.warehouse.engine import holds_only_demo_data, make_engine
 
@@ -230,6 +255,13 @@ def _only_demo_data(url: str) -> bool:
     show_default=True,
     help="Initial UI language (users can switch).",
 )
+@click.option(
+    "--schedules",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Jobs to run on cron schedules: digests, alerts notify, tasks run (default: "
+    "SERVICEPILOT_SCHEDULES_FILE or <data_dir>/schedules.yml when it exists).",
+)
 @db_option
 @handles_errors
 def command(
@@ -240,6 +272,7 @@ def command(
     no_auth: bool,
     role: str | None,
     lang: str,
+    schedules: Path | None,
     db: str | None,
 ) -> None:
     """Start the web UI and its API on http://HOST:PORT (chat, similar cases, cockpit,
@@ -248,6 +281,7 @@ def command(
         servicepilot serve --today 2026-11-22
     """
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    jobs = load_jobs(schedules)  # an invalid schedules file stops here, before the app
     from assistant.roles import RoleError
     from assistant.ui.app import launch
     from assistant.ui.auth import AuthConfigError
@@ -259,6 +293,8 @@ def command(
         )
     except (AuthConfigError, RoleError) as exc:
         raise ConfigError(str(exc)) from None
+    if jobs is not None:
+        start_scheduler(ctx.api.app, jobs, db)
     click.echo(
         f"ServicePilot ready in {time.perf_counter() - STARTED:.1f}s "
         f"(today {ctx.api.today}); serving on http://{host}:{port}",

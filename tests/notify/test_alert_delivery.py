@@ -5,7 +5,9 @@ episodes get a follow-up; every message is recorded in the operations store."""
 
 from __future__ import annotations
 
+import io
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -71,6 +73,22 @@ def _notify(db: str, tmp: Path, today: str, now: str) -> dict:
     return json.loads(result.output)
 
 
+def _assert_chart_image(mail, html: str) -> None:
+    """The HTML body shows the alert's chart as an inline image: a PNG part whose Content-ID
+    the HTML references, a real image of the chart's size, not blank."""
+    from PIL import Image
+
+    [image] = [part for part in mail.walk() if part.get_content_type() == "image/png"]
+    cid = image["Content-ID"].strip("<>")
+    assert f"cid:{cid}" in html
+    picture = Image.open(io.BytesIO(image.get_content()))
+    assert picture.size == (1280, 600)
+    colours = picture.convert("RGB").getcolors(maxcolors=1_000_000)
+    assert colours is not None and len(colours) > 50  # lines, band, text: not an empty canvas
+    if os.environ.get("SP_KEEP_CHARTS"):  # to look at it: SP_KEEP_CHARTS=/tmp/x.png
+        picture.save(os.environ["SP_KEEP_CHARTS"])
+
+
 def _store(tmp: Path) -> NotifyStore:
     return NotifyStore(OpsStore(f"duckdb:///{tmp / 'data' / 'ops.duckdb'}"))
 
@@ -111,6 +129,7 @@ def test_alerts_reach_owners_once_escalate_and_follow_up(
     assert mail["Subject"] == hook["subject"]
     html = mail.get_body(("html",)).get_content()
     assert "64.7%" in html and "channel=email" in html  # observed breach rate of the episode
+    _assert_chart_image(mail, html)
 
     # A second run soon after: nothing new to anyone.
     second = _notify(demo_warehouse_url, env, "2026-11-01", "2026-11-01T09:30")

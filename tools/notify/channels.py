@@ -37,13 +37,17 @@ class DeliveryError(ServicePilotError):
 @dataclass(frozen=True)
 class Message:
     """One outbound message: ``text`` is markdown-light plain text (robots, webhook), ``html``
-    the e-mail body, ``data`` structured fields for webhooks; ``to`` e-mail recipients."""
+    the e-mail body, ``data`` structured fields for webhooks; ``to`` e-mail recipients;
+    ``images`` (content id, PNG bytes) the HTML shows as ``<img src="cid:ID">`` (e-mail sends
+    them as inline parts); ``attachments`` (file name, MIME type, bytes), e.g. a digest PDF."""
 
     subject: str
     text: str
     html: str = ""
     data: dict[str, Any] = field(default_factory=dict)
     to: tuple[str, ...] = ()
+    images: tuple[tuple[str, bytes], ...] = ()
+    attachments: tuple[tuple[str, str, bytes], ...] = ()
 
     def masked(self) -> Message:
         """Personal data masked in every text the message carries (not the addresses)."""
@@ -177,6 +181,12 @@ class EmailChannel:
         mail.set_content(message.text)
         if message.html:
             mail.add_alternative(message.html, subtype="html")
+            html_part = mail.get_payload()[-1]
+            for cid, png in message.images:  # multipart/related beside the HTML
+                html_part.add_related(png, "image", "png", cid=f"<{cid}>", filename=f"{cid}.png")
+        for name, mime, payload in message.attachments:
+            main, _, sub = mime.partition("/")
+            mail.add_attachment(payload, maintype=main, subtype=sub, filename=name)
         password = os.environ.get(self.spec.password_env) if self.spec.password_env else None
         try:
             with smtplib.SMTP(self.spec.host, self.spec.port, timeout=self.spec.timeout_s) as smtp:

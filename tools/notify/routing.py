@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from tools.errors import ServicePilotError
 from tools.monitoring.alerts import Alert
@@ -24,6 +25,7 @@ from tools.notify.config import NotifyConfig, OwnerSpec
 from tools.notify.store import NotifyStore
 
 Wording = Callable[..., str]  # (language, key, **values) -> text
+CHART_CID = "alert-chart"
 
 
 class UnknownEpisode(ServicePilotError):
@@ -60,12 +62,16 @@ class AlertNotifier:
         wording: Wording,
         *,
         sleep: Callable[[float], None] = time.sleep,
+        series: Callable[[Alert], dict[str, Any] | None] | None = None,
     ) -> None:
+        """``series``: an alert's metric series with its band (``tools.monitoring.series.
+        alert_series`` over the warehouse); given, e-mails carry its chart as an image."""
         self.config = config
         self.channels = channels
         self.store = store
         self.wording = wording
         self.sleep = sleep
+        self.series = series
 
     def run(self, alerts: Iterable[Alert], now: datetime) -> RunReport:
         """One pass over the current alerts (``detect_alerts`` output) at time ``now``."""
@@ -195,13 +201,43 @@ class AlertNotifier:
                 ("expected", f"{values['expected']} [{values['low']}, {values['high']}]"),
             )
         )
+        png = self._chart(alert, lang)
+        image = (
+            f"<p><img src='cid:{CHART_CID}' alt='{html.escape(metric)}' "
+            "style='max-width:100%;height:auto' width='640'></p>"
+            if png
+            else ""
+        )
         page = (
             f"<html><body><h3>{html.escape(subject)}</h3>"
-            f"<p>{html.escape(body).replace(chr(10), '<br>')}</p>"
+            f"<p>{html.escape(body).replace(chr(10), '<br>')}</p>{image}"
             f"<table>{rows}</table></body></html>"
         )
         data = {"event": event, "episode": key, "owner": owner.name, **alert.to_dict()}
-        return Message(subject=subject, text=body, html=page, data=data, to=owner.email)
+        images = ((CHART_CID, png),) if png else ()
+        return Message(
+            subject=subject, text=body, html=page, data=data, to=owner.email, images=images
+        )
+
+    def _chart(self, alert: Alert, lang: str) -> bytes | None:
+        """The PNG of the alert's series with the expected band (None without a series)."""
+        if self.series is None:
+            return None
+        series = self.series(alert)
+        if not series or not any(p[1] is not None for p in series["points"]):
+            return None
+        from tools.chart_image import render_png
+        from tools.monitoring.series import series_chart
+
+        metric = alert.metric_label_zh if lang == "zh" else alert.metric_label_en
+        chart = series_chart(
+            series,
+            title=self.wording(lang, "chart_alert_title", metric=metric),
+            actual=self.wording(lang, "chart_actual"),
+            band=self.wording(lang, "chart_expected_band"),
+            anomaly=self.wording(lang, "chart_anomaly"),
+        )
+        return render_png(chart)
 
     def _send(
         self,

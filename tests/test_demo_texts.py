@@ -9,7 +9,6 @@ import string
 import numpy as np
 import pytest
 
-from semantic_layer.yaml_load import YamlFileError, parse_yaml
 from tools.demo_data import texts as T
 from tools.demo_data.catalog import PRODUCT_LINES, PRODUCTS
 from tools.warehouse import codes
@@ -82,35 +81,6 @@ def test_phrase_files_give_the_pinned_texts_for_a_seed() -> None:
         digest.update("\x1f".join(x or "" for x in column).encode())
         digest.update(b"\x1e")
     assert digest.hexdigest() == PINNED_TEXT_DIGEST
-
-
-@pytest.mark.parametrize(
-    ("text", "reader", "path", "message"),
-    [
-        ("fees: []\n", T._texts, ("fees",), r"^bad\.yml:1: fees must be a non-empty list"),
-        (
-            "fees:\n  - '30'\n  - 50\n",
-            T._texts,
-            ("fees",),
-            r"^bad\.yml:1: fees must be a non-empty list of quoted texts",
-        ),
-        (
-            "durations:\n  zh: ['3天']\n",
-            T._texts,
-            ("durations", "en"),
-            r"^bad\.yml:1: durations needs the key 'en'\. Add it\.",
-        ),
-        (
-            "root_causes:\n  x:\n    desc_zh: ['a']\n",
-            T._template_lines,
-            ("root_causes", "x", "desc_zh"),
-            r"^bad\.yml:3: root_causes\.x\.desc_zh must be a block of templates.*desc_zh: \|",
-        ),
-    ],
-)
-def test_a_broken_phrase_file_names_file_line_and_fix(text, reader, path, message) -> None:
-    with pytest.raises(YamlFileError, match=message):
-        reader(parse_yaml(text, "bad.yml"), *path)
 
 
 def test_root_cause_catalogue() -> None:

@@ -17,7 +17,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -63,59 +62,18 @@ _BANK_KEYS = tuple(
 )
 
 
-def _at(doc: YamlDoc, *path: str) -> Any:
-    value = doc.data
-    for depth, key in enumerate(path):
-        if not isinstance(value, dict) or key not in value:
-            where = ".".join(path[:depth]) or "the top level"
-            raise YamlFileError(
-                doc.file, doc.line_of(*path[:depth]), f"{where} needs the key {key!r}. Add it."
-            )
-        value = value[key]
-    return value
-
-
-def _texts(doc: YamlDoc, *path: str) -> tuple[str, ...]:
-    """A non-empty list of texts (an empty group would make the composer pick from the next)."""
-    value = _at(doc, *path)
-    if not value or not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise YamlFileError(
-            doc.file,
-            doc.line_of(*path),
-            f"{'.'.join(path)} must be a non-empty list of quoted texts.",
-        )
-    return tuple(value)
-
-
-def _template_lines(doc: YamlDoc, *path: str) -> tuple[str, ...]:
-    """A block of templates, one a line (``key: |``); blank lines and edge spaces dropped."""
-    block = _at(doc, *path)
-    lines = (
-        tuple(line.strip() for line in block.splitlines() if line.strip())
-        if isinstance(block, str)
-        else ()
-    )
-    if not lines:
-        raise YamlFileError(
-            doc.file,
-            doc.line_of(*path),
-            f"{'.'.join(path)} must be a block of templates, one a line (write `{path[-1]}: |`).",
-        )
-    return lines
-
-
 def _by_language(doc: YamlDoc, *path: str) -> dict[str, tuple[str, ...]]:
-    return {lang: _texts(doc, *path, lang) for lang in codes.LANGUAGES}
+    return {lang: doc.texts(*path, lang) for lang in codes.LANGUAGES}
 
 
 def _nested(doc: YamlDoc, name: str) -> dict[str, dict[str, tuple[str, ...]]]:
-    return {key: _by_language(doc, name, key) for key in _at(doc, name)}
+    return {key: _by_language(doc, name, key) for key in doc.value(name)}
 
 
 def _root_cause(code: str) -> tuple[str, str, str, float, dict[str, tuple[str, ...]]]:
     path = ("root_causes", code)
-    fields = tuple(_at(_BANK_DOC, *path, key) for key in ("category", "label_zh", "label_en"))
-    weight = _at(_BANK_DOC, *path, "weight")
+    fields = tuple(_BANK_DOC.value(*path, key) for key in ("category", "label_zh", "label_en"))
+    weight = _BANK_DOC.value(*path, "weight")
     if fields[0] not in codes.CATEGORIES or not isinstance(weight, int | float):
         raise YamlFileError(
             _BANK_DOC.file,
@@ -123,19 +81,19 @@ def _root_cause(code: str) -> tuple[str, str, str, float, dict[str, tuple[str, .
             f"root cause {code!r} needs a category from {', '.join(codes.CATEGORIES)} and a "
             "numeric weight.",
         )
-    banks = {key: _template_lines(_BANK_DOC, *path, key) for key in _BANK_KEYS}
+    banks = {key: _BANK_DOC.text_lines(*path, key) for key in _BANK_KEYS}
     return (*fields, float(weight), banks)
 
 
 # code -> (category, label_zh, label_en, weight, {bank: templates})
-_BANK = {code: _root_cause(code) for code in _at(_BANK_DOC, "root_causes")}
+_BANK = {code: _root_cause(code) for code in _BANK_DOC.value("root_causes")}
 _LINE_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
     line: {
-        f"{slot}_{lang}": _texts(_WORDS_DOC, "line_words", line, f"{slot}_{lang}")
+        f"{slot}_{lang}": _WORDS_DOC.texts("line_words", line, f"{slot}_{lang}")
         for slot in ("s", "c", "i")
         for lang in codes.LANGUAGES
     }
-    for line in _at(_WORDS_DOC, "line_words")
+    for line in _WORDS_DOC.value("line_words")
 }
 _OPENERS = _nested(_WORDS_DOC, "openers")
 _CLOSERS = _nested(_WORDS_DOC, "closers")
@@ -144,14 +102,14 @@ _SUBJECT_PREFIXES = _nested(_WORDS_DOC, "subject_prefixes")
 _RESOLUTION_TAILS = _by_language(_WORDS_DOC, "resolution_tails")
 _DURATIONS = _by_language(_WORDS_DOC, "durations")
 _COUNTS = _by_language(_WORDS_DOC, "counts")
-_FEES = _texts(_WORDS_DOC, "fees")
+_FEES = _WORDS_DOC.texts("fees")
 _GENERIC_MENTIONS = _by_language(_WORDS_DOC, "generic_mentions")
-_GENERIC_AMOUNTS = _texts(_WORDS_DOC, "generic_amounts")
-_MONTHS_EN = _texts(_WORDS_DOC, "month_names_en")
-_DAYS = tuple(int(day) for day in _at(_WORDS_DOC, "date_days"))
+_GENERIC_AMOUNTS = _WORDS_DOC.texts("generic_amounts")
+_MONTHS_EN = _WORDS_DOC.texts("month_names_en")
+_DAYS = tuple(int(day) for day in _WORDS_DOC.value("date_days"))
 _RELATIVE_DATES = _by_language(_WORDS_DOC, "relative_dates")
 _RELATIVE_REPEATS = {
-    lang: int(_at(_WORDS_DOC, "relative_date_repeats", lang)) for lang in codes.LANGUAGES
+    lang: int(_WORDS_DOC.value("relative_date_repeats", lang)) for lang in codes.LANGUAGES
 }
 _DATES = {
     "zh": tuple(f"{m}月{d}号" for m in range(1, 13) for d in _DAYS[::2])
@@ -161,27 +119,27 @@ _DATES = {
     + _RELATIVE_DATES["en"] * _RELATIVE_REPEATS["en"],
 }
 SURVEY_COMMENTS: dict[str, dict[int, tuple[str, ...]]] = {
-    lang: {score: _texts(_WORDS_DOC, "survey_comments", lang, str(score)) for score in range(1, 6)}
+    lang: {score: _WORDS_DOC.texts("survey_comments", lang, str(score)) for score in range(1, 6)}
     for lang in codes.LANGUAGES
 }
 _SURVEY_TAILS = {  # by sentiment: 0 negative, 1 neutral, 2 positive
-    lang: tuple(tuple(tails) for tails in _at(_WORDS_DOC, "survey_tails", lang))
+    lang: tuple(tuple(tails) for tails in _WORDS_DOC.value("survey_tails", lang))
     for lang in codes.LANGUAGES
 }
 _PII_INTROS = {
-    lang: {kind: _texts(_WORDS_DOC, "pii_intros", lang, kind) for kind in kinds}
-    for lang, kinds in _at(_WORDS_DOC, "pii_intros").items()
+    lang: {kind: _WORDS_DOC.texts("pii_intros", lang, kind) for kind in kinds}
+    for lang, kinds in _WORDS_DOC.value("pii_intros").items()
 }
 _PII_KINDS = {  # kind -> probability, per language
     lang: tuple((kind, float(p)) for kind, p in kinds.items())
-    for lang, kinds in _at(_WORDS_DOC, "pii_kinds").items()
+    for lang, kinds in _WORDS_DOC.value("pii_kinds").items()
 }
-_EMAIL_USERS = _texts(_WORDS_DOC, "email_users")
-_EMAIL_DOMAINS = _texts(_WORDS_DOC, "email_domains")
-_ID_AREAS = _texts(_WORDS_DOC, "id_areas")
-_CARD_PREFIXES = _texts(_WORDS_DOC, "card_prefixes")
-_ZH_PLACES = tuple(tuple(place) for place in _at(_WORDS_DOC, "places_zh"))  # city, district, road
-_EN_PLACES = tuple(tuple(place) for place in _at(_WORDS_DOC, "places_en"))
+_EMAIL_USERS = _WORDS_DOC.texts("email_users")
+_EMAIL_DOMAINS = _WORDS_DOC.texts("email_domains")
+_ID_AREAS = _WORDS_DOC.texts("id_areas")
+_CARD_PREFIXES = _WORDS_DOC.texts("card_prefixes")
+_ZH_PLACES = tuple(tuple(place) for place in _WORDS_DOC.value("places_zh"))  # city, district, road
+_EN_PLACES = tuple(tuple(place) for place in _WORDS_DOC.value("places_en"))
 
 
 # ----------------------------------------------------------------------------- derived tables

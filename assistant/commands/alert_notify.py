@@ -75,6 +75,7 @@ def notify(
     ended ones. Exit 2 for an invalid config or rules file, 3 when the warehouse is unreadable."""
     from assistant import plugins
     from assistant.messages import msg
+    from semantic_layer.catalog_loader import default_catalog
     from tools.monitoring.alerts import detect_alerts
     from tools.monitoring.rules import load_rules
     from tools.notify.channels import build_channel
@@ -83,14 +84,20 @@ def notify(
     from tools.warehouse.engine import make_engine
 
     config = _config(config_file)
-    rules = load_rules(rules_file)
+    catalog = default_catalog()  # this command's application: the packaged catalog
+    rules = load_rules(rules_file, catalog)
     now = parse_now(now_text)
     channels = {c.name: c for c in plugins.notification_channels()}
     channels.update({spec.name: build_channel(spec) for spec in config.channels})
     engine = make_engine(warehouse_url_from(db), read_only=True)
     try:
         alerts = detect_alerts(
-            engine, today - timedelta(days=lookback), today, rules=rules, explain=False
+            engine,
+            today - timedelta(days=lookback),
+            today,
+            catalog=catalog,
+            rules=rules,
+            explain=False,
         )
     finally:
         engine.dispose()

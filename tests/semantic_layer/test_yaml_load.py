@@ -13,6 +13,7 @@ from assistant.roles import RoleError, load_roles
 from assistant.ui.auth import AuthConfigError, UserDirectory
 from evals.cases import CaseFileError, load_cases
 from semantic_layer import yaml_load
+from semantic_layer.catalog_loader import default_catalog
 from semantic_layer.loader import load_spec
 from semantic_layer.yaml_load import YamlFileError, parse_yaml, read_yaml
 from tools.errors import MappingError
@@ -100,7 +101,7 @@ def _spec(path: Path) -> None:
 
 
 def _rules(path: Path) -> None:
-    parse_rules(path.read_text(encoding="utf-8"), str(path))
+    parse_rules(path.read_text(encoding="utf-8"), str(path), default_catalog())
 
 
 def _roles(path: Path) -> None:

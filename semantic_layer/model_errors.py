@@ -18,15 +18,16 @@ from __future__ import annotations
 
 import types
 import typing
-from collections.abc import Iterable, Sequence
-from typing import Any, Literal
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from semantic_layer.errors import unknown_key
-from semantic_layer.yaml_load import YamlDoc
+from semantic_layer.yaml_load import YamlDoc, YamlFileError, parse_yaml
 
 Loc = tuple[str | int, ...]
+M = TypeVar("M", bound=BaseModel)
 
 
 def validation_problems(
@@ -76,6 +77,31 @@ def validation_problems(
         found.append((doc.line_of(*base, *loc), where(doc.data, (*base, *loc)), message))
     found.sort(key=lambda p: p[0])  # pydantic lists an item's unknown keys after its other errors
     return [f"{doc.file}:{line}: {place}: {message}" for line, place, message in found]
+
+
+def parse_config(
+    text: str,
+    source: str,
+    model: type[M],
+    error: Callable[[list[str]], Exception],
+    expected: str,
+) -> tuple[YamlDoc, M]:
+    """Parse a config file's ``text`` and validate it as ``model`` (given its ``source``).
+
+    Every problem — YAML syntax, a top level that is not a mapping (``expected`` says what it
+    should hold, e.g. "a 'rules:' list"), validation — is raised as ``error(problems)``.
+    """
+    try:
+        doc = parse_yaml(text, source)  # the one loader: file:line, alias and size caps
+    except YamlFileError as exc:
+        raise error([str(exc)]) from exc
+    if not isinstance(doc.data, dict):
+        raise error([f"{source}:1: expected a mapping with {expected}"])
+    try:
+        config = model.model_validate({**doc.data, "source": source})
+    except ValidationError as exc:
+        raise error(validation_problems(exc, doc, model, hidden=("source",))) from None
+    return doc, config
 
 
 def problem(doc: YamlDoc, loc: Loc, message: str) -> str:

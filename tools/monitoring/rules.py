@@ -14,7 +14,6 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -22,8 +21,7 @@ from pydantic import (
 
 from semantic_layer.catalog import Catalog
 from semantic_layer.errors import closest
-from semantic_layer.model_errors import problem, validation_problems
-from semantic_layer.yaml_load import YamlFileError, parse_yaml
+from semantic_layer.model_errors import parse_config, problem
 from tools.errors import ConfigFileError
 from tools.monitoring.calendar import HolidayCalendar, HolidayEvent, demo_calendar
 
@@ -209,17 +207,7 @@ def _semantic_issues(
 
 def parse_rules(text: str, source: str, catalog: Catalog) -> MonitoringConfig:
     """Parse and validate rules YAML; raise :class:`RulesError` listing every problem."""
-    try:
-        doc = parse_yaml(text, source)
-    except YamlFileError as exc:
-        raise RulesError([str(exc)]) from exc
-    if not isinstance(doc.data, dict):
-        raise RulesError([f"{source}:1: expected a mapping with a 'rules:' list"])
-    try:
-        config = MonitoringConfig.model_validate({**doc.data, "source": source})
-    except ValidationError as exc:
-        problems = validation_problems(exc, doc, MonitoringConfig, hidden=("source",))
-        raise RulesError(problems) from None
+    doc, config = parse_config(text, source, MonitoringConfig, RulesError, "a 'rules:' list")
     issues = _semantic_issues(config, catalog)
     if issues:
         raise RulesError([problem(doc, loc, msg) for loc, msg in issues])

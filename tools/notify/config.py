@@ -11,11 +11,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from semantic_layer.errors import closest
-from semantic_layer.model_errors import problem, validation_problems
-from semantic_layer.yaml_load import YamlFileError, parse_yaml
+from semantic_layer.model_errors import parse_config, problem
 from tools.errors import ConfigFileError
 
 ROBOT_KINDS = ("wecom", "dingtalk", "feishu")
@@ -188,17 +187,7 @@ def _semantic(config: NotifyConfig) -> list[tuple[tuple[Any, ...], str]]:
 def parse_notify_config(text: str, source: str = "<memory>") -> NotifyConfig:
     """Parse and validate a notification config; raise :class:`NotifyConfigError` listing
     every problem with file and line."""
-    try:
-        doc = parse_yaml(text, source)  # the one loader: file:line, alias and size caps
-    except YamlFileError as exc:
-        raise NotifyConfigError([str(exc)]) from exc
-    if not isinstance(doc.data, dict):
-        raise NotifyConfigError([f"{source}:1: expected a mapping with a 'channels:' list"])
-    try:
-        config = NotifyConfig.model_validate({**doc.data, "source": source})
-    except ValidationError as exc:
-        problems = validation_problems(exc, doc, NotifyConfig, hidden=("source",))
-        raise NotifyConfigError(problems) from None
+    doc, config = parse_config(text, source, NotifyConfig, NotifyConfigError, "a 'channels:' list")
     issues = _semantic(config)
     if issues:
         raise NotifyConfigError([problem(doc, loc, msg) for loc, msg in issues])

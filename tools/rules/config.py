@@ -11,10 +11,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from semantic_layer.model_errors import problem, validation_problems
-from semantic_layer.yaml_load import YamlFileError, parse_yaml
+from semantic_layer.model_errors import parse_config, problem
 from tools.errors import ConfigFileError
 from tools.notify.config import parse_duration
 
@@ -95,17 +94,7 @@ class RulesConfig(_Frozen):
 
 def parse_task_rules(text: str, source: str = "<memory>") -> RulesConfig:
     """Parse and validate task rules; raise :class:`RulesConfigError` listing every problem."""
-    try:
-        doc = parse_yaml(text, source)  # the one loader: file:line, alias and size caps
-    except YamlFileError as exc:
-        raise RulesConfigError([str(exc)]) from exc
-    if not isinstance(doc.data, dict):
-        raise RulesConfigError([f"{source}:1: expected a mapping with a 'rules:' list"])
-    try:
-        config = RulesConfig.model_validate({**doc.data, "source": source})
-    except ValidationError as exc:
-        problems = validation_problems(exc, doc, RulesConfig, hidden=("source",))
-        raise RulesConfigError(problems) from None
+    doc, config = parse_config(text, source, RulesConfig, RulesConfigError, "a 'rules:' list")
     if not config.rules:
         raise RulesConfigError([problem(doc, ("rules",), "list at least one rule.")])
     names = [r.name for r in config.rules]

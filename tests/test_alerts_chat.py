@@ -116,8 +116,9 @@ def test_default_source_caches_per_window(demo_warehouse_url, monkeypatch) -> No
 
     calls = []
 
-    def fake(engine, today, *, lookback_days):
+    def fake(engine, today, *, catalog, lookback_days):
         calls.append((today, lookback_days))
+        assert catalog is default_catalog()  # the catalog the cache was given
         return []
 
     monkeypatch.setattr(tools.monitoring, "current_alerts", fake)

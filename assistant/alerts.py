@@ -39,13 +39,13 @@ class AlertCache:
         self,
         warehouse: Engine | str,
         *,
+        catalog: Callable[[], Catalog],
         ttl: float = CACHE_SECONDS,
-        catalog: Callable[[], Catalog] | None = None,
     ) -> None:
         self.warehouse = warehouse
         self.ttl = ttl
         # The application's current catalog (asked at each computation, so a reload reaches
-        # the alerts); None: the packaged one.
+        # the alerts).
         self.catalog = catalog
         self._lock = threading.Lock()
         self._locks: dict[tuple[date, date], threading.Lock] = {}
@@ -61,9 +61,8 @@ class AlertCache:
             hit = self._cache.get(key)
             if hit is not None and hit[0] + self.ttl >= time.monotonic():
                 return hit[1]
-            extra = {"catalog": self.catalog()} if self.catalog is not None else {}
             alerts = current_alerts(
-                self.warehouse, until, lookback_days=(until - since).days, **extra
+                self.warehouse, until, catalog=self.catalog(), lookback_days=(until - since).days
             )
             self._cache[key] = (time.monotonic(), alerts)
             return alerts

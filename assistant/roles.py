@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from assistant.errors import AssistantError
 from assistant.planning.lexicon import Lexicon
 from semantic_layer.errors import closest
+from semantic_layer.model_errors import validation_problems
 from semantic_layer.policy import AccessPolicy
 from semantic_layer.query import Filter
 from semantic_layer.yaml_load import YamlFileError, read_yaml
@@ -58,9 +59,10 @@ class Role(BaseModel):
 @lru_cache(maxsize=4)
 def load_roles(path: Path = ROLES_FILE) -> dict[str, Role]:
     try:
-        data = read_yaml(path).data or {}
+        doc = read_yaml(path)
     except YamlFileError as exc:
         raise RoleError(str(exc)) from exc
+    data = doc.data or {}
     if not isinstance(data, dict) or set(data) != {"roles"}:
         raise RoleError(f"{path}: the file must have exactly one top-level key, 'roles'.")
     roles = {}
@@ -68,10 +70,8 @@ def load_roles(path: Path = ROLES_FILE) -> dict[str, Role]:
         try:
             roles[name] = Role.model_validate({"name": name, **(body or {})})
         except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
-            )
-            raise RoleError(f"{path}: role '{name}': {problems}") from exc
+            problems = validation_problems(exc, doc, Role, base=("roles", name), hidden=("name",))
+            raise RoleError("\n".join(problems)) from exc
     return roles
 
 

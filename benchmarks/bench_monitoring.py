@@ -16,6 +16,7 @@ import json
 import time
 from datetime import date, timedelta
 
+from semantic_layer.catalog_loader import default_catalog
 from tools.demo_data.facts import planted_facts
 from tools.monitoring.alerts import detect_alerts
 from tools.monitoring.detector import history_layout
@@ -32,7 +33,7 @@ def quiet_tests(end: date, since: date, margin: int = 14) -> int:
     facts = [f for f in planted_facts(end) if f.is_anomaly]
     pad = timedelta(days=margin)
     total = 0
-    for rule in load_rules().rules:
+    for rule in load_rules(None, default_catalog()).rules:
         cells = 1
         for d in rule.dimensions:
             cells *= sizes[d]
@@ -54,14 +55,15 @@ def measure(db: str, end: date) -> tuple[dict, list]:
     start = date(end.year - 2, end.month, 1) + timedelta(days=31)
     engine = make_engine(f"duckdb:///{db}", read_only=True)
     t0 = time.perf_counter()
-    alerts = detect_alerts(engine, start, end + timedelta(days=1), explain=False)
+    catalog = default_catalog()
+    alerts = detect_alerts(engine, start, end + timedelta(days=1), catalog=catalog, explain=False)
     detect_s = time.perf_counter() - t0
     result = score(alerts, end, quiet_series_periods=quiet_tests(end, start))
     t0 = time.perf_counter()
     forecasts = []
     for metric in ("complaint_volume", "ticket_volume"):
         for scope in ({}, {"channel": "email"}, {"channel": "app"}, {"region": "east"}):
-            r = forecast_volume(engine, metric, 4, scope, end + timedelta(days=1))
+            r = forecast_volume(engine, metric, 4, scope, end + timedelta(days=1), catalog=catalog)
             b = r.backtest
             assert b is not None
             forecasts.append(

@@ -10,14 +10,15 @@ Every problem is reported with the file, line, case id and field, e.g.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from semantic_layer.model_errors import validation_problems
 from semantic_layer.query import MetricQuery, TimeRange
 from semantic_layer.yaml_load import YamlFileError, read_yaml
 
@@ -220,10 +221,6 @@ class CaseFileError(ValueError):
         )
 
 
-def _field_path(loc: Iterable[Any]) -> str:
-    return ".".join(str(p) for p in loc) or "(case)"
-
-
 def _load_file(path: Path) -> tuple[list[LoadedCase], list[str]]:
     problems: list[str] = []
     try:
@@ -237,15 +234,12 @@ def _load_file(path: Path) -> tuple[list[LoadedCase], list[str]]:
     suite = path.stem
     held_out_file = suite.startswith(HELD_OUT_PREFIX)
     out: list[LoadedCase] = []
-    for raw, line in zip(data["cases"], lines, strict=True):
+    for index, (raw, line) in enumerate(zip(data["cases"], lines, strict=True)):
         case_id = raw.get("id", "?") if isinstance(raw, dict) else "?"
         try:
             case = EvalCase.model_validate(raw)
         except ValidationError as exc:
-            for err in exc.errors():
-                problems.append(
-                    f"{path}:{line} case '{case_id}': {_field_path(err['loc'])}: {err['msg']}"
-                )
+            problems += validation_problems(exc, doc, EvalCase, base=("cases", index))
             continue
         if case.held_out != held_out_file:
             problems.append(

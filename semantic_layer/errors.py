@@ -34,7 +34,7 @@ def did_you_mean(name: str, options: Iterable[str]) -> str:
 def unknown_key(key: object, valid: Sequence[str]) -> str:
     """ "unknown key. Did you mean 'x'? Valid keys: ..." for a config file's unrecognised key."""
     hint = closest(str(key), valid) if valid else None
-    text = "unknown key" + (f". Did you mean '{hint}'?" if hint else "")
+    text = "unknown key" + (f". Did you mean '{hint}'?" if hint else ".")
     return text + (f" Valid keys: {', '.join(valid)}." if valid else "")
 
 

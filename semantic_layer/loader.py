@@ -7,9 +7,7 @@ for unknown keys).
 
 from __future__ import annotations
 
-import types
-import typing
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from semantic_layer.errors import closest
 from semantic_layer.issues import Issue
+from semantic_layer.model_errors import fields_at
 from semantic_layer.spec import SECTIONS, SemanticSpec
 from semantic_layer.yaml_load import PathKey, YamlFileError, read_yaml
 
@@ -51,31 +50,6 @@ class LoadedSpec:
         return (loc.file, loc.line_of(*path)) if loc else ("", None)
 
 
-def _fields_at(cls: type[BaseModel], loc: Sequence[str | int]) -> set[str]:
-    """Field names valid at ``loc`` inside ``cls`` (for did-you-mean on unknown keys)."""
-    classes: list[type[BaseModel]] = [cls]
-    for key in loc:
-        if isinstance(key, int):
-            continue
-        nxt: list[type[BaseModel]] = []
-        for c in classes:
-            info = c.model_fields.get(key)
-            if info is not None:
-                nxt.extend(_models_in(info.annotation))
-        if not nxt:
-            break
-        classes = nxt
-    return {name for c in classes for name in c.model_fields}
-
-
-def _models_in(annotation: Any) -> list[type[BaseModel]]:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return [annotation]
-    if isinstance(annotation, str | types.NoneType):
-        return []
-    return [m for arg in typing.get_args(annotation) for m in _models_in(arg)]
-
-
 def _issues_from(
     exc: ValidationError,
     cls: type[BaseModel],
@@ -94,7 +68,7 @@ def _issues_from(
         )
         dotted = ".".join(str(p) for p in loc) or "(item)"
         if err["type"] == "extra_forbidden":
-            valid = sorted(_fields_at(cls, loc[:-1]))
+            valid = sorted(fields_at(cls, loc[:-1]))
             guess = closest(str(loc[-1]), valid)
             hint = f"did you mean '{guess}'? " if guess else ""
             issues.append(

@@ -76,6 +76,50 @@ class YamlDoc:
         """Line of ``path`` or of its closest recorded ancestor (1 when nothing is known)."""
         return line_of(self.lines, path) or 1
 
+    # Readers for data files the code takes as given (phrase banks, word lists): a missing key
+    # or a wrong shape is a YamlFileError at file:line, not a KeyError deep in the caller.
+
+    def value(self, *path: str) -> Any:
+        """The value at ``path``; every key on the way must be there."""
+        value = self.data
+        for depth, key in enumerate(path):
+            if not isinstance(value, dict) or key not in value:
+                where = ".".join(path[:depth]) or "the top level"
+                raise YamlFileError(
+                    self.file,
+                    self.line_of(*path[:depth]),
+                    f"{where} needs the key {key!r}. Add it.",
+                )
+            value = value[key]
+        return value
+
+    def texts(self, *path: str) -> tuple[str, ...]:
+        """A non-empty list of texts at ``path``."""
+        value = self.value(*path)
+        if not value or not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise YamlFileError(
+                self.file,
+                self.line_of(*path),
+                f"{'.'.join(path)} must be a non-empty list of quoted texts.",
+            )
+        return tuple(value)
+
+    def text_lines(self, *path: str) -> tuple[str, ...]:
+        """A block of texts, one a line (``key: |``); blank lines and edge spaces dropped."""
+        block = self.value(*path)
+        lines = (
+            tuple(line.strip() for line in block.splitlines() if line.strip())
+            if isinstance(block, str)
+            else ()
+        )
+        if not lines:
+            raise YamlFileError(
+                self.file,
+                self.line_of(*path),
+                f"{'.'.join(path)} must be a block of texts, one a line (write `{path[-1]}: |`).",
+            )
+        return lines
+
 
 def line_of(lines: dict[PathKey, int], path: PathKey) -> int | None:
     """The line of ``path`` or of its closest recorded ancestor (the root included)."""

@@ -8,6 +8,7 @@ import pytest
 
 from assistant.app import build_app
 from assistant.planning.plans import ConversationState, RootCause
+from semantic_layer.catalog_loader import default_catalog
 
 SINCE, UNTIL = date(2026, 7, 1), date(2026, 11, 1)  # email SLA + team south_b CSAT alerts
 
@@ -16,7 +17,7 @@ SINCE, UNTIL = date(2026, 7, 1), date(2026, 11, 1)  # email SLA + team south_b C
 def detected(demo_warehouse_url):
     from tools.monitoring import detect_alerts
 
-    return detect_alerts(demo_warehouse_url, SINCE, UNTIL)
+    return detect_alerts(demo_warehouse_url, SINCE, UNTIL, catalog=default_catalog())
 
 
 @pytest.fixture(scope="module")
@@ -115,12 +116,13 @@ def test_default_source_caches_per_window(demo_warehouse_url, monkeypatch) -> No
 
     calls = []
 
-    def fake(engine, today, *, lookback_days):
+    def fake(engine, today, *, catalog, lookback_days):
         calls.append((today, lookback_days))
+        assert catalog is default_catalog()  # the catalog the cache was given
         return []
 
     monkeypatch.setattr(tools.monitoring, "current_alerts", fake)
-    cache = AlertCache(demo_warehouse_url)
+    cache = AlertCache(demo_warehouse_url, catalog=default_catalog)
     role = get_role("executive")
     assert cache(role, SINCE, UNTIL) == [] and cache(role, SINCE, UNTIL) == []
     assert calls == [(UNTIL, (UNTIL - SINCE).days)]

@@ -328,3 +328,34 @@ def test_the_web_ui_uses_the_configured_llm_offline_first(demo_warehouse_url, mo
         demo_warehouse_url, TODAY, users_path=None, no_auth=True, role=None, lang="zh"
     )
     assert isinstance(ctx.api.app.assistant.planner, OfflineFirstPlanner)
+
+
+def test_a_reloaded_catalog_reaches_the_forecast(demo_warehouse_url) -> None:
+    """The forecast reads its history through the app's catalog: after a reload that redefines
+    complaint_volume as every ticket, the chat's complaint forecast is the ticket forecast."""
+    from assistant.planning.plans import Forecast
+    from semantic_layer.catalog import Catalog
+    from semantic_layer.catalog_loader import default_catalog
+
+    packaged = default_catalog()
+    every_ticket = packaged.metric("ticket_volume").measure
+    metrics = tuple(
+        m.model_copy(update={"measure": every_ticket}) if m.name == "complaint_volume" else m
+        for m in packaged.spec.metrics
+    )
+    reloaded = Catalog(packaged.spec.model_copy(update={"metrics": metrics}))
+    app = build_app(None, "test", warehouse=demo_warehouse_url, today=TODAY)
+    state = ConversationState(today=TODAY, role="executive")
+
+    def forecast(metric: str) -> dict:
+        answer = app.assistant.run(Forecast(metric=metric, weeks=2), question="q", state=state)
+        return answer.payload["forecast"]
+
+    try:
+        complaints, tickets = forecast("complaint_volume"), forecast("ticket_volume")
+        assert complaints["history"] != tickets["history"]
+        app.replace_catalog(reloaded)
+        after = forecast("complaint_volume")
+        assert after["history"] == tickets["history"] and after["total"] == tickets["total"]
+    finally:
+        app.close()

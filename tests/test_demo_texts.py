@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import string
 
@@ -61,6 +62,25 @@ def test_same_seed_same_texts_and_different_seed_differs() -> None:
     s2 = T.compose_survey_comments(np.random.default_rng(5), csat=csat, languages=langs)
     s3 = T.compose_survey_comments(np.random.default_rng(6), csat=csat, languages=langs)
     assert s1 == s2 and s1 != s3
+
+
+# sha256 of a fixed composition, taken before the phrases moved from code into phrase_bank.yml /
+# phrase_words.yml: the data files must give the same texts, in the same order, for a seed.
+# An intended edit of the phrase files changes it: then update it and say so in the changelog
+# (every demo warehouse changes with it).
+PINNED_TEXT_DIGEST = "d5f5127e1ed906209e11726e5758d70f3169c0e24fa99b3a31439ffbc4ed5bb3"
+
+
+def test_phrase_files_give_the_pinned_texts_for_a_seed() -> None:
+    texts = T.compose_ticket_texts(np.random.default_rng(42), **_batch(n=3_000))
+    comments = T.compose_survey_comments(
+        np.random.default_rng(5), csat=[1, 2, 3, 4, 5] * 600, languages=["zh", "en"] * 1500
+    )
+    digest = hashlib.sha256()
+    for column in (*texts, comments):
+        digest.update("\x1f".join(x or "" for x in column).encode())
+        digest.update(b"\x1e")
+    assert digest.hexdigest() == PINNED_TEXT_DIGEST
 
 
 def test_root_cause_catalogue() -> None:

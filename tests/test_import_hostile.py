@@ -193,7 +193,7 @@ def test_bad_date_format_in_mapping_is_a_mapping_error(tmp_path: Path) -> None:
         code, payload = run(tmp_path / "d.csv", tmp_path / "m.yml")
         assert code == 2 and payload["error"] == "MappingError", payload
         assert (
-            f"m.yml:14: tables.tickets.columns.created_at.format: {expected}"
+            f"m.yml:14: field 'tables.tickets.columns.created_at.format': {expected}"
             in (payload["message"])
         )
 

@@ -287,9 +287,10 @@ def test_unknown_mapping_key_says_where_and_did_you_mean(tmp_path: Path) -> None
         load_mapping(mapping)
     assert str(info.value).replace(str(mapping), "<m>") == (
         "Invalid mapping <m> (2 problem(s)):\n"
-        "  - <m>:7: tables.tickets.columns.ticket_id.id: required key 'from' is missing; add it.\n"
-        "  - <m>:7: tables.tickets.columns.ticket_id.id.form: unknown key 'form'. Did you mean "
-        "'from'? Valid keys here: prefix, from, sep, hash."
+        "  - <m>:7: field 'tables.tickets.columns.ticket_id.id': required key 'from' is "
+        "missing; add it.\n"
+        "  - <m>:7: field 'tables.tickets.columns.ticket_id.id.form': unknown key. Did you mean "
+        "'from'? Valid keys: prefix, from, sep, hash."
     )
 
 
@@ -305,18 +306,18 @@ def test_mapping_schema_errors_snapshot(tmp_path: Path) -> None:
     text = str(info.value).replace(str(mapping), "<m>")
     assert text.splitlines()[:3] == [
         "Invalid mapping <m> (3 problem(s)):",
-        "  - <m>:7: tables.tickets.columns.chanel: unknown column 'chanel' of table tickets. "
-        "Did you mean 'channel'? Columns: ticket_id, customer_id, product_id, agent_id, "
+        "  - <m>:7: field 'tables.tickets.columns.chanel': unknown column 'chanel' of table "
+        "tickets. Did you mean 'channel'? Columns: ticket_id, customer_id, product_id, agent_id, "
         "order_id, channel, ticket_type, category, priority, status, region, created_at, "
         "first_response_at, resolved_at, closed_at, sla_due_at, reopened_count, agent_replies, "
         "contacts, escalated, handle_minutes, cost, service_revenue, subject, description, "
         "resolution, root_cause, language, company, sla_met.",
-        "  - <m>:8: tables.tickets.columns.priority.const: 'urgnt' is not a valid "
+        "  - <m>:8: field 'tables.tickets.columns.priority.const': 'urgnt' is not a valid "
         "tickets.priority code. Did you mean 'urgent'? Valid: low, normal, high, urgent "
         "(declare more under `codes:`).",
     ]
     assert text.splitlines()[3].startswith(
-        "  - <m>:5: tables.tickets.columns: required column(s) of tickets not mapped: "
+        "  - <m>:5: field 'tables.tickets.columns': required column(s) of tickets not mapped: "
         "customer_id, channel, ticket_type, category, status, region, created_at, sla_due_at"
     )
 

@@ -76,7 +76,7 @@ def monitored(services: Services, language: str) -> dict[str, Any]:
     if services.monitoring is None:
         from tools.monitoring import load_rules
 
-        config = load_rules(catalog=services.catalog)
+        config = load_rules(None, services.catalog)
         metrics = list(dict.fromkeys(r.metric for r in config.rules))
         dims = list(dict.fromkeys(d for r in config.rules for d in r.dimensions))
         services.monitoring = {"rules": len(config.rules), "metrics": metrics, "dimensions": dims}

@@ -27,7 +27,13 @@ def handle(plan: Forecast, ctx: AnswerContext) -> Reply:
     period = {} if plan.period is None else {"period": (plan.period.start, plan.period.end)}
     try:
         result = services.forecast(
-            services.engine, plan.metric, plan.weeks, scope, ctx.state.today, **period
+            services.engine,
+            plan.metric,
+            plan.weeks,
+            scope,
+            ctx.state.today,
+            catalog=services.catalog,  # the app's: a reloaded catalog reaches the forecast
+            **period,
         )
     except ForecastError as exc:
         return Reply(t(language, f"无法预测：{exc}", f"No forecast: {exc}"))

@@ -85,7 +85,8 @@ def notify(
     from tools.warehouse.engine import make_engine
 
     config = _config(config_file)
-    rules = load_rules(rules_file)
+    catalog = default_catalog()  # this command's application: the packaged catalog
+    rules = load_rules(rules_file, catalog)
     now = parse_now(now_text)
     channels = {c.name: c for c in plugins.notification_channels()}
     channels.update({spec.name: build_channel(spec) for spec in config.channels})
@@ -93,7 +94,12 @@ def notify(
     store = None
     try:
         alerts = detect_alerts(
-            engine, today - timedelta(days=lookback), today, rules=rules, explain=False
+            engine,
+            today - timedelta(days=lookback),
+            today,
+            catalog=catalog,
+            rules=rules,
+            explain=False,
         )
         catalog = default_catalog()
         store = _store()

@@ -79,7 +79,15 @@ def command(
             values = execute(listing, app.engine, catalog=app.catalog, policy=viewer.policy)
             scopes = [{**fixed, by: str(v)} for v in values.data[by].dropna()]
         results = [
-            forecast_volume(app.engine, metric, weeks, s, today, with_backtest=not no_backtest)
+            forecast_volume(
+                app.engine,
+                metric,
+                weeks,
+                s,
+                today,
+                catalog=app.catalog,
+                with_backtest=not no_backtest,
+            )
             for s in scopes
         ]
         arguments = {"metric": metric, "by": by, "weeks": weeks, "today": today}

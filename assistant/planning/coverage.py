@@ -14,59 +14,17 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from assistant.planning import cues
+from assistant.planning import cues, words
 from assistant.planning.lexicon import Lexicon, Match, has_cjk
 
-# Words that carry no meaning for the number: particles, politeness, question frames, filler.
-# Longest first when matched. Chinese single characters only where they never start a content
-# word the catalog could miss (的, 了, 吗 ...).
-_FUNCTION_TEXT_ZH = """
-请问 麻烦 帮我 帮忙 给我 告诉我 我想 我要 想看 想知道 看看 看一下 看下
-查一下 查下 查查 查询 统计 统计一下 算一下 算算 列一下 列出 列个 展示 显示
-拉一下 拉个 出个 做个 给个 说说 一下 是多少 多少 有多少 是啥 啥 什么
-怎么样 咋样 如何 情况 数据 数字 数值 指标 水平 结果 报表 表现 具体 大概
-一共 总共 合计 总计 整体 总体 全部 所有 全国 公司 我们 咱们 我司 现在
-目前 当前 分别 各自 呢 吗 吧 呀 啊 嘛 了 的 得 地 是 有 在 和 与 及
-以及 跟 同 或 或者 还是 把 给 被 对 从 到 里 内 个 这 那 这个
-那个 都 也 还 又 再 就 只 共 请 帮 我 您 你 看 查 问 要 想 能 会 让
-下 上 期间 时候 时 里面 当中 之中 方面 怎么 哪 几 多 高 低 好 差 变化
-变了 多大 怎样 如何了 么 一 各 每 按 分 为 了吗 是不是 有没有 多不多
-高不高 等 以来 之间 对比 相比 比较 比 同比 环比 排名 排行 排序 客户 服务
-客服 售后 方面的 这块 这边 那边 情况如何 怎么算 总量 总数 数量 量 次数
-个数 单 件 起 份 笔 月底 月末 期末 收回来 收回 收到 拆开 拆分
-展开 细分 底 类 拆 加
-"""
-FUNCTION_WORDS_ZH = tuple(_FUNCTION_TEXT_ZH.split())
-_FUNCTION_TEXT_EN = """
-a an the of in on at for to from by per with and or vs vs. versus is are was were be been being
-do does did what whats what's which who how much many show me give tell list please pls can
-could would you i we us our my your it its this that these those there their them get got have
-has had as than then so just only also about over across all each any some value number numbers
-total overall level figure figures data stats statistics kpi metric metrics look looks looked
-looking like current currently now today pull report see compare compared against between up
-down go went going since during past last previous prior same period time times when where why
-into out break broken split breakdown trend trends ranking rank ranked top bottom most least
-highest lowest best worst higher lower more less biggest smallest largest whole entire company
-hey hi ok okay quick quickly again every ordered sorted sort descending ascending along
-together customer customers client clients end before after among amongst within
-above below under again further once here both few other such own very too will should
-should've now don't isn't wasn't aren't weren't hasn't haven't didn't doesn't may might must
-shall yet still ever even though while because if whether per-thousand thousand speaking
-actually really roughly approximately around about exactly came come comes coming through via
-received receive raised opened logged filed created submitted arrived make made earn earned
-"""
-FUNCTION_WORDS_EN = frozenset(_FUNCTION_TEXT_EN.split())
+FUNCTION_WORDS_ZH = words.FUNCTION_WORDS_ZH
+FUNCTION_WORDS_EN = words.FUNCTION_WORDS_EN
 _LONG_EN = sorted(w for w in FUNCTION_WORDS_EN if len(w) >= 5)
 
 # A negation the grammar did not place (没/未/不/非/无) inverts what follows: never ignorable.
 NEGATING_CHARS = frozenset("没未不非无")
 
-# Statistic words change the number (a median is not a mean), so they are never filler: the
-# planner places one only when a metric the question names computes that statistic.
-STATISTIC_WORDS = {
-    "median": ("中位数", "中位值", "中值", "median"),
-    "mean": ("平均值", "平均", "均值", "average", "avg", "mean"),
-}
+STATISTIC_WORDS = words.STATISTIC_WORDS  # never filler: a median is not a mean
 
 # Words that make a phrase a KPI of its own (a rate, a share, or a KPI noun such as retention):
 # such a phrase must be one certified metric term, else it is refused by name.
@@ -107,25 +65,8 @@ _SHAPE_PATTERNS = tuple(
         cues.NEGATION_AROUND,
     )
 )
-_PARTICLES = set("的了是和与及在把被对从到各每按")
-# Words in front of a rate that do not change which rate it is ("整体投诉率", "客户投诉率").
-_SCOPE_MODIFIERS = (
-    "工单",
-    "整体",
-    "总体",
-    "全国",
-    "全公司",
-    "公司",
-    "客户",
-    "我们",
-    "咱们",
-    "我司",
-    "平均",
-    "目前",
-    "当前",
-    "现在",
-    "总",
-)
+_PARTICLES = words.PARTICLES
+_SCOPE_MODIFIERS = words.SCOPE_MODIFIERS  # "整体投诉率" is still the complaint rate
 _SEPARATORS = set(" \t\n,，。.?？!！;；:：、/()（）[]【】\"'“”‘’-")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.planning import words
 from assistant.planning.time_parser import chinese_number
 
 # "按渠道", "各大区", "每个团队", "分渠道", "by channel", "per region", "which channels"
@@ -118,18 +119,8 @@ TO_DATE_ONLY = re.compile(
 )
 
 # A threshold on a metric's value ("满意度低于75%", "CSAT below 80"): a HAVING filter.
-GREATER_WORDS = (
-    "高于",
-    "大于",
-    "超过",
-    "多于",
-    "above",
-    "over",
-    "more than",
-    "greater than",
-    "higher than",
-)
-LESS_WORDS = ("低于", "小于", "少于", "不足", "below", "under", "less than", "lower than")
+GREATER_WORDS = words.GREATER_WORDS
+LESS_WORDS = words.LESS_WORDS
 THRESHOLD = re.compile(r"(" + "|".join(GREATER_WORDS + LESS_WORDS) + r")\s*(\d+(?:\.\d+)?)")
 
 # "How many ..." without a metric word: a count of tickets (of the filtered kind).

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 
 from assistant.messages import cannot_compute
 from assistant.messages import pick as _t
-from assistant.planning import cues
+from assistant.planning import cues, words
 from assistant.planning.coverage import (
     STATISTIC_WORDS,
     Coverage,
@@ -945,7 +945,7 @@ def _is_bare_last_year(text: str) -> bool:
 
 
 # Common typos fixed before reading (same length is not needed: nothing is read before this).
-_TYPO_FIXES = {"mnth": "month", "mth": "month", "qtr": "quarter", "wk": "week", "yr": "year"}
+_TYPO_FIXES = words.TYPO_FIXES
 _TYPOS = re.compile(r"\b(" + "|".join(_TYPO_FIXES) + r")\b")
 # "Now" words that make a backlog question mean today's backlog.
 _PRESENT = re.compile(
@@ -987,17 +987,7 @@ def _negated(masked: str, match: Match, matches: list[Match]) -> bool:
     return bool(cues.NEGATION_BEFORE.search(before) or cues.NEGATION_AFTER.match(after))
 
 
-GENERIC_METRIC_WORDS = {
-    "tickets",
-    "ticket",
-    "number of tickets",
-    "complaints",
-    "工单",
-    "工单数",
-    "工单数量",
-    "投诉",
-    "responses",
-}
+GENERIC_METRIC_WORDS = words.GENERIC_METRIC_WORDS
 
 
 def _main_ranges(masked: str, ranges: list[TimeMatch]) -> list[TimeMatch]:

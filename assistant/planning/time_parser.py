@@ -61,6 +61,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from assistant.errors import AssistantError
+from assistant.planning import words
 from semantic_layer import periods
 from tools.demo_data.calendar import SPRING_FESTIVAL
 
@@ -109,72 +110,11 @@ class TimeMatch:
 # Numbers and calendar helpers
 
 
-_CN_DIGITS = {
-    "零": 0,
-    "〇": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
-_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
-_EN_NUMBERS = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "thirteen": 13,
-    "fourteen": 14,
-    "fifteen": 15,
-    "sixteen": 16,
-    "seventeen": 17,
-    "eighteen": 18,
-    "nineteen": 19,
-    "twenty": 20,
-    "thirty": 30,
-    "forty": 40,
-    "fifty": 50,
-    "sixty": 60,
-    "ninety": 90,
-}
-_ORDINALS = {
-    "first": 1,
-    "second": 2,
-    "third": 3,
-    "fourth": 4,
-    "1st": 1,
-    "2nd": 2,
-    "3rd": 3,
-    "4th": 4,
-}
-_MONTHS = {
-    "jan": 1,
-    "feb": 2,
-    "mar": 3,
-    "apr": 4,
-    "may": 5,
-    "jun": 6,
-    "jul": 7,
-    "aug": 8,
-    "sep": 9,
-    "oct": 10,
-    "nov": 11,
-    "dec": 12,
-}
+_CN_DIGITS = words.CHINESE_DIGITS
+_CN_UNITS = words.CHINESE_UNITS
+_EN_NUMBERS = words.ENGLISH_NUMBERS
+_ORDINALS = words.ENGLISH_ORDINALS
+_MONTHS = words.ENGLISH_MONTH_ABBREVIATIONS
 _MONTH_NAMES = [calendar.month_name[m] for m in range(13)]
 
 

@@ -20,8 +20,9 @@ from assistant.planning.time_parser import parse_time
 from semantic_layer.catalog import Catalog
 from semantic_layer.compiler import compile_query
 from semantic_layer.errors import SemanticLayerError
+from semantic_layer.model_errors import validation_problems
 from semantic_layer.query import MetricQuery, TimeRange
-from semantic_layer.yaml_load import YamlFileError, read_yaml
+from semantic_layer.yaml_load import YamlDoc, YamlFileError, read_yaml
 
 VERIFIED_FILE = Path(__file__).with_name("verified_questions.yml")
 MATCH_RATIO = 0.92  # near-identical phrasings only: a verified answer must be the one meant
@@ -88,9 +89,10 @@ def load_verified_questions(
 ) -> VerifiedQuestions:
     """Load and check the file; with a catalog, every entry is also compiled once."""
     try:
-        data = read_yaml(path).data or {}
+        doc = read_yaml(path)
     except YamlFileError as exc:
         raise VerifiedQuestionsError(str(exc)) from exc
+    data = doc.data or {}
     if not isinstance(data, dict):
         raise VerifiedQuestionsError(f"{path}:1: expected a mapping with a 'questions:' list.")
     unknown = set(data) - {"questions"}
@@ -102,13 +104,12 @@ def load_verified_questions(
     for index, raw in enumerate(data.get("questions") or []):
         try:
             entry = VerifiedQuestion.model_validate(raw)
+        except ValidationError as exc:
+            raise _invalid(exc, doc, VerifiedQuestion, ("questions", index)) from exc
+        try:
             MetricQuery.model_validate(entry.query)
         except ValidationError as exc:
-            where = raw.get("id", f"#{index + 1}") if isinstance(raw, dict) else f"#{index + 1}"
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
-            )
-            raise VerifiedQuestionsError(f"{path}: entry '{where}': {problems}") from exc
+            raise _invalid(exc, doc, MetricQuery, ("questions", index, "query")) from exc
         if catalog is not None:
             try:
                 VerifiedQuestions.query_for(entry, date(2026, 1, 15), catalog)
@@ -121,3 +122,7 @@ def load_verified_questions(
             f"{path}: duplicate ids: {sorted({i for i in ids if ids.count(i) > 1})}"
         )
     return VerifiedQuestions(tuple(entries))
+
+
+def _invalid(exc: ValidationError, doc: YamlDoc, model: type[BaseModel], base: tuple) -> Exception:
+    return VerifiedQuestionsError("\n".join(validation_problems(exc, doc, model, base=base)))

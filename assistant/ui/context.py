@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
@@ -39,8 +39,13 @@ class UIContext:
     default_language: str = "zh"
     login: Gatekeeper | None = None  # throttled, audited login check (None: users.authenticate)
     warehouse_watch: WarehouseWatch | None = None  # the warehouse the server started on
-    # cockpit targets (analysts' targets.yml); a bad packaged file fails at start-up
-    targets: Targets | None = field(default_factory=load_targets)
+    # cockpit targets (analysts' targets.yml), checked against the app's catalog: a bad
+    # packaged file fails at start-up
+    targets: Targets | None = None
+
+    def __post_init__(self) -> None:
+        if self.targets is None:
+            self.targets = load_targets(None, self.api.catalog)
 
     def identity(self, request: gr.Request | None) -> tuple[str, str | None]:
         """(username, role) of the caller; the role comes from the users file only."""

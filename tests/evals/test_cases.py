@@ -85,9 +85,12 @@ def test_loader_names_file_line_case_and_field(tmp_path: Path) -> None:
     with pytest.raises(CaseFileError) as info:
         load_cases(tmp_path)
     text = str(info.value)
-    assert "bad.yml:8 case 'bad_case': language" in text
-    assert "expect.number.check_sql: Field required" in text
-    assert "surprise: Extra inputs are not permitted" in text
+    assert "bad.yml:10: case 'bad_case', field 'language': Input should be 'zh' or 'en'." in text
+    assert (
+        "bad.yml:13: case 'bad_case', field 'expect.number': required key 'check_sql' is "
+        "missing; add it." in text
+    )
+    assert "bad.yml:14: case 'bad_case', field 'surprise': unknown key. Valid keys: id," in text
     assert "ok_case" not in text
 
 

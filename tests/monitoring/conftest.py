@@ -12,6 +12,7 @@ from datetime import date
 
 import pytest
 
+from semantic_layer.catalog_loader import default_catalog
 from tools.monitoring.alerts import Alert, detect_alerts
 from tools.warehouse.engine import make_engine
 
@@ -34,6 +35,8 @@ def shipped_warehouse_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 def demo_alerts(shipped_warehouse_url: str) -> list[Alert]:
     engine = make_engine(shipped_warehouse_url, read_only=True)
     try:
-        return detect_alerts(engine, date(2024, 11, 1), date(2026, 11, 1), explain=False)
+        return detect_alerts(
+            engine, date(2024, 11, 1), date(2026, 11, 1), catalog=default_catalog(), explain=False
+        )
     finally:
         engine.dispose()

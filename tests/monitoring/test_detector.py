@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from semantic_layer.catalog_loader import default_catalog
 from tests.monitoring.conftest import DEMO_END
 from tools.demo_data.calendar import SPRING_FESTIVAL
 from tools.demo_data.facts import planted_facts
@@ -89,7 +90,9 @@ def test_a_lasting_rate_shift_stays_open_until_the_data_ends(shipped_warehouse_u
 
     engine = make_engine(shipped_warehouse_url, read_only=True)
     try:
-        recent = current_alerts(engine, date(2026, 11, 1), lookback_days=30, explain=False)
+        recent = current_alerts(
+            engine, date(2026, 11, 1), catalog=default_catalog(), lookback_days=30, explain=False
+        )
     finally:
         engine.dispose()
     email = next(a for a in recent if a.scope == {"channel": "email"})

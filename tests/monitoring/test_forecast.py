@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from semantic_layer.catalog_loader import default_catalog
 from tools.monitoring.forecast import ForecastError, forecast_volume
 from tools.warehouse.engine import make_engine
 
@@ -18,7 +19,9 @@ def engine(demo_warehouse_url: str):
 
 
 def test_backtest_beats_seasonal_naive_and_covers(engine) -> None:
-    result = forecast_volume(engine, "complaint_volume", 4, {}, date(2026, 11, 1))
+    result = forecast_volume(
+        engine, "complaint_volume", 4, {}, date(2026, 11, 1), catalog=default_catalog()
+    )
     b = result.backtest
     assert b is not None and b.origins >= 6
     assert b.mase <= b.baseline_mase and b.smape <= b.baseline_smape
@@ -27,7 +30,14 @@ def test_backtest_beats_seasonal_naive_and_covers(engine) -> None:
 
 
 def test_forecast_knows_double_11_ahead(engine) -> None:
-    result = forecast_volume(engine, "ticket_volume", 4, {"region": "east"}, date(2026, 11, 1))
+    result = forecast_volume(
+        engine,
+        "ticket_volume",
+        4,
+        {"region": "east"},
+        date(2026, 11, 1),
+        catalog=default_catalog(),
+    )
     weeks = {w.week_start: w for w in result.weeks}
     assert result.history_end == date(2026, 10, 26)
     peak, before = weeks[date(2026, 11, 9)], weeks[date(2026, 11, 2)]
@@ -39,7 +49,7 @@ def test_forecast_knows_double_11_ahead(engine) -> None:
 
 def test_unknown_metric_is_refused(engine) -> None:
     with pytest.raises(ForecastError, match="Cannot forecast 'csat'"):
-        forecast_volume(engine, "csat", 4, None, date(2026, 11, 1))
+        forecast_volume(engine, "csat", 4, None, date(2026, 11, 1), catalog=default_catalog())
 
 
 def test_a_calendar_period_is_forecast_by_its_days(engine) -> None:
@@ -50,6 +60,7 @@ def test_a_calendar_period_is_forecast_by_its_days(engine) -> None:
         4,
         {},
         date(2026, 11, 22),
+        catalog=default_catalog(),
         period=(date(2026, 12, 1), date(2027, 1, 1)),
         with_backtest=False,
     )
@@ -77,6 +88,7 @@ def test_a_period_too_far_ahead_is_refused_with_the_limit(engine) -> None:
             4,
             {},
             date(2026, 11, 22),
+            catalog=default_catalog(),
             period=(date(2027, 6, 1), date(2027, 7, 1)),
             with_backtest=False,
         )

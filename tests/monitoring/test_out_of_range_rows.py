@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from semantic_layer.catalog_loader import default_catalog
 from semantic_layer.executor import execute
 from semantic_layer.query import MetricQuery, TimeRange
 from tools.monitoring.alerts import detect_alerts
@@ -56,7 +57,12 @@ def test_freshness_ignores_the_future_and_says_so(planted: str, demo_warehouse_u
 
 
 def test_forecast_survives_out_of_range_rows(planted: str, demo_warehouse_url: str) -> None:
-    kwargs = {"weeks": 2, "today": date(2026, 11, 1), "with_backtest": False}
+    kwargs = {
+        "weeks": 2,
+        "today": date(2026, 11, 1),
+        "with_backtest": False,
+        "catalog": default_catalog(),
+    }
     clean = forecast_volume(demo_warehouse_url, **kwargs)
     result = forecast_volume(planted, **kwargs)
     assert result.history_end == clean.history_end == date(2026, 10, 26)
@@ -66,8 +72,8 @@ def test_forecast_survives_out_of_range_rows(planted: str, demo_warehouse_url: s
 
 def test_alerts_survive_out_of_range_rows(planted: str, demo_warehouse_url: str) -> None:
     window = (date(2026, 9, 1), date(2026, 11, 1))
-    clean = detect_alerts(demo_warehouse_url, *window, explain=False)
-    result = detect_alerts(planted, *window, explain=False)
+    clean = detect_alerts(demo_warehouse_url, *window, catalog=default_catalog(), explain=False)
+    result = detect_alerts(planted, *window, catalog=default_catalog(), explain=False)
     assert clean  # the demo warehouse has alerts in this window
     assert [(a.rule, a.scope, a.period_start, a.observed) for a in result] == [
         (a.rule, a.scope, a.period_start, a.observed) for a in clean

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from semantic_layer.catalog_loader import default_catalog
 from tools.monitoring.rules import RulesError, load_rules, parse_rules
 
 BAD = """\
@@ -25,20 +26,20 @@ rules:
 
 
 def test_packaged_rules_load() -> None:
-    config = load_rules()
+    config = load_rules(None, default_catalog())
     assert len(config.rules) >= 5
     assert {e.name for e in config.holiday_calendar().events} >= {"double_11", "spring_festival"}
 
 
 def test_errors_snapshot() -> None:
     with pytest.raises(RulesError) as info:
-        parse_rules(BAD, "rules.yml")
+        parse_rules(BAD, "rules.yml", default_catalog())
     assert str(info.value) == (
         "Invalid alert rules: 2 problem(s).\n"
         "  - rules.yml:9: rule 'extra_key', field 'grian': unknown key. Did you mean 'grain'? "
         "Valid keys: name, metric, dimensions, grain, windows, direction, thresholds, "
         "min_volume, baseline_periods, yearly, holidays, relative_to, owner.\n"
-        "  - rules.yml:12: rule 'bad_grain', field 'grain': Input should be 'day' or 'week'"
+        "  - rules.yml:12: rule 'bad_grain', field 'grain': Input should be 'day' or 'week'."
     )
     text = str(info.value)
     assert (
@@ -50,7 +51,7 @@ def test_errors_snapshot() -> None:
 def test_semantic_errors_snapshot() -> None:
     text = BAD.replace("    grian: week\n", "").replace("    grain: month\n", "")
     with pytest.raises(RulesError) as info:
-        parse_rules(text, "rules.yml")
+        parse_rules(text, "rules.yml", default_catalog())
     assert str(info.value).splitlines()[:3] == [
         "Invalid alert rules: 3 problem(s).",
         "  - rules.yml:5: rule 'typo_metric', field 'metric': unknown metric 'complaint_volum'. "
@@ -72,12 +73,16 @@ def test_bad_yaml_has_line() -> None:
     with pytest.raises(
         RulesError, match=r"^Invalid alert rules: 1 problem\(s\).\n  - r.yml:3: not"
     ):
-        parse_rules("rules:\n  - name: x\n   metric: [", "r.yml")
+        parse_rules("rules:\n  - name: x\n   metric: [", "r.yml", default_catalog())
 
 
 def test_duplicate_rule_names() -> None:
     with pytest.raises(RulesError, match="rule names must be unique; repeated: a"):
-        parse_rules("rules:\n  - {name: a, metric: csat}\n  - {name: a, metric: csat}\n", "r.yml")
+        parse_rules(
+            "rules:\n  - {name: a, metric: csat}\n  - {name: a, metric: csat}\n",
+            "r.yml",
+            default_catalog(),
+        )
 
 
 def test_relative_to_errors_name_field_and_fix() -> None:
@@ -93,10 +98,10 @@ rules:
     relative_to: [channel]
 """
     with pytest.raises(RulesError) as info:
-        parse_rules(text, "r.yml")
+        parse_rules(text, "r.yml", default_catalog())
     lines = str(info.value).splitlines()
     assert lines[1].startswith(
-        "  - r.yml:5: rule 'all_dims', field 'relative_to': Value error, must list some, not "
+        "  - r.yml:5: rule 'all_dims', field 'relative_to': must list some, not "
         "all, of the rule's dimensions ['region', 'category']"
     )
     assert lines[2].startswith("  - r.yml:9: rule 'not_a_dim', field 'relative_to':")
@@ -113,4 +118,4 @@ def test_relative_to_needs_a_count_metric() -> None:
         match=r"r.yml:5: rule 'rate', field 'relative_to': relative_to "
         r"needs a count metric; 'sla_breach_rate' is already a rate",
     ):
-        parse_rules(text, "r.yml")
+        parse_rules(text, "r.yml", default_catalog())

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import pytest
 
+from semantic_layer.catalog_loader import default_catalog
 from tools.monitoring.targets import Target, TargetsError, load_targets
 
 
 def test_packaged_targets_load_and_pick_the_most_specific_slice():
-    targets = load_targets()
+    targets = load_targets(None, default_catalog())
     assert targets.find("csat").target == 75
     assert targets.find("csat", region="south").target == 65  # the region's own target
     assert targets.find("csat", region="east").target == 75  # company-wide applies to a slice
@@ -49,11 +50,11 @@ def test_bad_file_lists_every_problem_with_line(tmp_path):
         encoding="utf-8",
     )
     with pytest.raises(TargetsError) as info:
-        load_targets(bad)
+        load_targets(bad, default_catalog())
     assert any(f"{bad}:12:" in p and "Did you mean 'owner'" in p for p in info.value.problems)
     bad.write_text(bad.read_text(encoding="utf-8").replace("    ownr: me\n", ""), "utf-8")
     with pytest.raises(TargetsError) as info:
-        load_targets(bad)
+        load_targets(bad, default_catalog())
     problems = info.value.problems
     assert len(problems) == 3
     assert f"{bad}:2:" in problems[0] and "Did you mean 'csat'" in problems[0]

@@ -35,12 +35,12 @@ def test_invalid_config_lists_every_problem_with_file_and_line() -> None:
     assert err.value.problems == [
         "notify.yml:2: channel 'hook', field 'timeout': unknown key. Did you mean 'timeout_s'? "
         "Valid keys: name, kind, url, headers, timeout_s.",
-        "notify.yml:3: channel 'robot', field 'kind': unknown kind. "
+        "notify.yml:3: channel 'robot', field 'kind': unknown kind 'dingding'. "
         "Valid kinds: webhook, wecom, dingtalk, feishu, email.",
-        "notify.yml:4: channel 'mail', field 'sender': Value error, 'not-an-address' is not "
-        "an e-mail address like alerts@example.com",
-        "notify.yml:8: owner 'ops', field 'escalate_after': Value error, 'soon' is not a "
-        "duration; write e.g. 30m, 2h or 1d",
+        "notify.yml:4: channel 'mail', field 'sender': 'not-an-address' is not "
+        "an e-mail address like alerts@example.com.",
+        "notify.yml:8: owner 'ops', field 'escalate_after': 'soon' is not a "
+        "duration; write e.g. 30m, 2h or 1d.",
     ]
 
 

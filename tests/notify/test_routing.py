@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from assistant.messages import msg
+from semantic_layer.catalog_loader import default_catalog
 from tools.audit import OpsStore
 from tools.monitoring.alerts import Alert, detect_alerts
 from tools.monitoring.rules import parse_rules
@@ -50,7 +51,12 @@ def alert(demo_warehouse_url: str) -> Alert:
     engine = make_engine(demo_warehouse_url, read_only=True)
     try:
         alerts = detect_alerts(
-            engine, date(2026, 10, 4), date(2026, 11, 1), rules=parse_rules(RULES), explain=False
+            engine,
+            date(2026, 10, 4),
+            date(2026, 11, 1),
+            catalog=default_catalog(),
+            rules=parse_rules(RULES, "rules.yml", default_catalog()),
+            explain=False,
         )
     finally:
         engine.dispose()

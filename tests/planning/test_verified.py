@@ -36,7 +36,10 @@ def test_invalid_entry_names_entry_and_field(tmp_path):
         "questions:\n  - id: broken\n    phrasings: [x]\n    query: {metrics: [csat]}\n"
         "    owner: a\n    verified_on: 2026-01-01\n    tiem: 上个月\n"
     )
-    with pytest.raises(VerifiedQuestionsError, match=r"entry 'broken': tiem: Extra inputs"):
+    with pytest.raises(
+        VerifiedQuestionsError,
+        match=r"v\.yml:7: question 'broken', field 'tiem': unknown key\. Did you mean 'time'\?",
+    ):
         load_verified_questions(bad)
     unknown_metric = tmp_path / "m.yml"
     unknown_metric.write_text(

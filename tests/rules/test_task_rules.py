@@ -146,16 +146,16 @@ rules:
         "'segment'? Valid keys: segment, ticket_type, channel, region, priority, status, "
         "csat_at_most, nps_at_most, contacts, sla_left_at_most, resolved, churned.",
         "rules.yml:6: rule 'vip_callback', field 'when.csat_at_most': Input should be less "
-        "than or equal to 5",
-        "rules.yml:10: rule 'vip_callback', field 'task.due_in': Value error, 'tomorrow' is "
-        "not a duration; write e.g. 30m, 2h or 1d",
+        "than or equal to 5.",
+        "rules.yml:10: rule 'vip_callback', field 'task.due_in': 'tomorrow' is "
+        "not a duration; write e.g. 30m, 2h or 1d.",
     ]
     fixed = text.replace("segmnet", "segment").replace("9", "2").replace("tomorrow", "1d")
     with pytest.raises(RulesConfigError) as err:
         parse_task_rules(fixed, "rules.yml")
     assert err.value.problems == [
-        "rules.yml:12: rule 'vip_callback': the name is used twice (a rule's name keeps its "
-        "tasks from repeating; make it unique)"
+        "rules.yml:12: rule 'vip_callback', field 'name': the name is used twice (a rule's "
+        "name keeps its tasks from repeating; make it unique)."
     ]
 
 

@@ -13,6 +13,7 @@ from assistant.roles import RoleError, load_roles
 from assistant.ui.auth import AuthConfigError, UserDirectory
 from evals.cases import CaseFileError, load_cases
 from semantic_layer import yaml_load
+from semantic_layer.catalog_loader import default_catalog
 from semantic_layer.loader import load_spec
 from semantic_layer.yaml_load import YamlFileError, parse_yaml, read_yaml
 from tools.errors import MappingError
@@ -100,7 +101,7 @@ def _spec(path: Path) -> None:
 
 
 def _rules(path: Path) -> None:
-    parse_rules(path.read_text(encoding="utf-8"), str(path))
+    parse_rules(path.read_text(encoding="utf-8"), str(path), default_catalog())
 
 
 def _roles(path: Path) -> None:
@@ -133,3 +134,39 @@ def test_every_reader_refuses_alias_bomb(tmp_path: Path, key, read, error) -> No
     assert time.perf_counter() - started < 1.0
     assert "bomb.yml:" in str(info.value)
     assert "alias bomb" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "reader", "path", "message"),
+    [
+        ("fees: []\n", "texts", ("fees",), r"^bad\.yml:1: fees must be a non-empty list"),
+        (
+            "fees:\n  - '30'\n  - 50\n",
+            "texts",
+            ("fees",),
+            r"^bad\.yml:1: fees must be a non-empty list of quoted texts",
+        ),
+        (
+            "durations:\n  zh: ['3天']\n",
+            "texts",
+            ("durations", "en"),
+            r"^bad\.yml:1: durations needs the key 'en'\. Add it\.",
+        ),
+        (
+            "root_causes:\n  x:\n    desc_zh: ['a']\n",
+            "text_lines",
+            ("root_causes", "x", "desc_zh"),
+            r"^bad\.yml:3: root_causes\.x\.desc_zh must be a block of texts.*desc_zh: \|",
+        ),
+    ],
+)
+def test_data_file_readers_name_file_line_and_fix(text, reader, path, message) -> None:
+    with pytest.raises(YamlFileError, match=message):
+        getattr(parse_yaml(text, "bad.yml"), reader)(*path)
+
+
+def test_data_file_readers_return_what_is_there() -> None:
+    doc = parse_yaml("a:\n  b: ['x', '']\n  c: |\n    one\n\n     two \n", "ok.yml")
+    assert doc.texts("a", "b") == ("x", "")
+    assert doc.text_lines("a", "c") == ("one", "two")
+    assert doc.value("a", "b") == ["x", ""]

@@ -14,7 +14,6 @@ import codecs
 import datetime as dt
 import hashlib
 import json
-import typing
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -25,8 +24,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy import Date, DateTime, String
 
 from semantic_layer.errors import did_you_mean
+from semantic_layer.model_errors import problem, validation_problems
 from semantic_layer.yaml_load import PathKey as Path_
-from semantic_layer.yaml_load import YamlFileError, line_of, read_yaml
+from semantic_layer.yaml_load import YamlFileError, read_yaml
 from tools.errors import MappingError
 from tools.warehouse.codes import CODED_COLUMNS
 from tools.warehouse.schema import CONTRACT_TABLES, metadata
@@ -292,72 +292,20 @@ def load_mapping(name_or_path: str | Path) -> MappingFile:
     try:
         spec = Mapping.model_validate(data)
     except ValidationError as exc:
-        raise MappingError(_format_pydantic(exc, path, lines)) from exc
+        raise _invalid(path, validation_problems(exc, doc, Mapping)) from exc
     problems = check_against_schema(spec)
     if problems:
-        raise MappingError(_format_problems(problems, path, lines))
+        raise _invalid(path, [problem(doc, loc, message) for loc, message in problems])
     canonical = json.dumps(spec.model_dump(mode="json", by_alias=True), sort_keys=True)
     digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
     return MappingFile(spec=spec, path=path, sha256=digest, lines=lines)
 
 
-def _format_problems(problems: list[tuple[Path_, str]], path: Path, lines) -> str:
-    rendered = []
-    for loc, message in problems:
-        line = line_of(lines, loc)
-        where = f"{path}:{line}" if line else str(path)
-        dotted = ".".join(str(p) for p in loc)
-        rendered.append(f"  - {where}: {dotted}: {message}")
-    return f"Invalid mapping {path} ({len(problems)} problem(s)):\n" + "\n".join(rendered)
-
-
-def _format_pydantic(exc: ValidationError, path: Path, lines) -> str:
-    problems: list[tuple[Path_, str]] = []
-    for err in exc.errors():
-        loc = tuple(err["loc"])
-        if err["type"] == "extra_forbidden":
-            key = str(loc[-1])
-            valid = _valid_keys(loc[:-1])
-            hint = did_you_mean(key, valid)
-            message = f"unknown key '{key}'.{hint} Valid keys here: {', '.join(valid)}."
-        elif err["type"] == "missing":
-            message = f"required key '{loc[-1]}' is missing; add it."
-            loc = loc[:-1] or loc
-        else:
-            message = err["msg"].removeprefix("Value error, ")
-            if err["type"] not in ("value_error",):
-                message += f" (got {err.get('input')!r})"
-        problems.append((loc, message))
-    return _format_problems(problems, path, lines)
-
-
-def _valid_keys(loc: Path_) -> list[str]:
-    """The keys allowed at ``loc`` (walks the model types along the path)."""
-    current: Any = Mapping
-    for part in loc:
-        model = _model_in(current)
-        if model is not None and isinstance(part, str):
-            field = next((f for n, f in model.model_fields.items() if (f.alias or n) == part), None)
-            if field is None:
-                return []
-            current = field.annotation
-        else:  # a dict key or list index: step into the value type
-            args = [a for a in typing.get_args(current) if a is not type(None)]
-            current = args[-1] if args else None
-    model = _model_in(current)
-    if model is None:
-        return []
-    return [f.alias or n for n, f in model.model_fields.items()]
-
-
-def _model_in(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in typing.get_args(annotation):
-        found = _model_in(arg)
-        if found is not None and typing.get_origin(annotation) is not dict:
-            return found
-    return None
+def _invalid(path: Path, problems: list[str]) -> MappingError:
+    return MappingError(
+        f"Invalid mapping {path} ({len(problems)} problem(s)):\n"
+        + "\n".join(f"  - {p}" for p in problems)
+    )
 
 
 # ------------------------------------------------------------- checks against the schema

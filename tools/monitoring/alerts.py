@@ -12,7 +12,6 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from semantic_layer.catalog import Catalog
-from semantic_layer.catalog_loader import default_catalog
 from semantic_layer.executor import execute
 from semantic_layer.query import MetricQuery, TimeRange
 from tools.monitoring.detector import Finding, evaluate_rule
@@ -224,13 +223,13 @@ def detect_alerts(
     since: date,
     until: date,
     *,
+    catalog: Catalog,
     rules: MonitoringConfig | str | Path | None = None,
-    catalog: Catalog | None = None,
     explain: bool = True,
 ) -> list[Alert]:
     """Alerts (episodes) open at some time in [since, until), most severe first; one that
-    began before ``since`` and is still open is included, described by its strongest window."""
-    catalog = catalog or default_catalog()
+    began before ``since`` and is still open is included, described by its strongest window.
+    ``catalog`` is the application's: after a reload, rules and values use the new one."""
     config = rules if isinstance(rules, MonitoringConfig) else load_rules(rules, catalog)
     calendar = config.holiday_calendar()
     alerts = [
@@ -255,9 +254,9 @@ def current_alerts(
     engine_or_url: Engine | str,
     today: date,
     *,
+    catalog: Catalog,
     lookback_days: int = 28,
     rules: MonitoringConfig | str | Path | None = None,
-    catalog: Catalog | None = None,
     explain: bool = True,
 ) -> list[Alert]:
     """Alerts for the cockpit and chat: episodes open in the ``lookback_days`` before

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy.engine import Engine
 
+from semantic_layer.catalog import Catalog
 from semantic_layer.executor import execute
 from semantic_layer.periods import week_start
 from semantic_layer.plan import PERIOD
@@ -98,7 +99,7 @@ class ForecastResult:
 
 
 def _weekly(
-    engine: Engine | str, metric: str, scope: dict[str, str], today: date
+    engine: Engine | str, catalog: Catalog, metric: str, scope: dict[str, str], today: date
 ) -> tuple[list[date], np.ndarray, date]:
     """Complete weeks of ``metric`` (Monday starts) before ``today`` and the data."""
     end = week_start(today)  # Monday of today's week: weeks before it
@@ -109,7 +110,7 @@ def _weekly(
     )
     for key, value in scope.items():
         query = query.with_filter(key, "=", value)
-    result = execute(query, engine)
+    result = execute(query, engine, catalog=catalog)
     fresh = result.data_freshness
     if fresh is not None:
         # The warehouse may end before today: the last week must be complete.
@@ -205,6 +206,7 @@ def forecast_volume(
     scope: dict[str, str] | None = None,
     today: date | None = None,
     *,
+    catalog: Catalog,
     calendar: HolidayCalendar | None = None,
     with_backtest: bool = True,
     period: tuple[date, date] | None = None,
@@ -214,7 +216,8 @@ def forecast_volume(
     "email"}), with 80 %/95 % intervals and a backtest against seasonal-naive.
 
     ``period`` (start, end exclusive), e.g. the next calendar month: forecast the weeks that
-    cover it and total only its days; ``weeks`` is then ignored."""
+    cover it and total only its days; ``weeks`` is then ignored. ``catalog`` is the
+    application's (after a reload, the reloaded one): the history is read through it."""
     if metric not in FORECASTABLE:
         raise ForecastError(
             f"Cannot forecast '{metric}': forecasts cover {', '.join(FORECASTABLE)}."
@@ -223,7 +226,7 @@ def forecast_volume(
         raise ForecastError(f"weeks must be between 1 and 26 (got {weeks}).")
     scope = dict(scope or {})
     calendar = calendar or demo_calendar()
-    history_weeks, values, end = _weekly(engine, metric, scope, today or date.today())
+    history_weeks, values, end = _weekly(engine, catalog, metric, scope, today or date.today())
     if len(values) < 30:
         raise ForecastError(
             f"Only {len(values)} complete weeks of {metric}; a forecast needs at least 30."

@@ -14,16 +14,14 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
 )
 
 from semantic_layer.catalog import Catalog
-from semantic_layer.catalog_loader import default_catalog
-from semantic_layer.errors import closest, unknown_key
-from semantic_layer.yaml_load import YamlFileError, parse_yaml
+from semantic_layer.errors import closest
+from semantic_layer.model_errors import parse_config, problem
 from tools.errors import ConfigFileError
 from tools.monitoring.calendar import HolidayCalendar, HolidayEvent, demo_calendar
 
@@ -166,18 +164,6 @@ def metric_kind(catalog: Catalog, metric_name: str) -> str | None:
     return None
 
 
-def _where(raw: Any, loc: tuple[Any, ...]) -> str:
-    if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
-        rules = raw.get("rules") if isinstance(raw, dict) else None
-        name = None
-        if isinstance(rules, list) and loc[1] < len(rules) and isinstance(rules[loc[1]], dict):
-            name = rules[loc[1]].get("name")
-        label = f"rule '{name}'" if name else f"rule #{loc[1] + 1}"
-        field = ".".join(str(p) for p in loc[2:])
-        return f"{label}, field '{field}'" if field else label
-    return "field '" + ".".join(str(p) for p in loc) + "'"
-
-
 def _semantic_issues(
     config: MonitoringConfig, catalog: Catalog
 ) -> list[tuple[tuple[Any, ...], str]]:
@@ -219,39 +205,16 @@ def _semantic_issues(
     return issues
 
 
-def parse_rules(
-    text: str, source: str = "<memory>", catalog: Catalog | None = None
-) -> MonitoringConfig:
+def parse_rules(text: str, source: str, catalog: Catalog) -> MonitoringConfig:
     """Parse and validate rules YAML; raise :class:`RulesError` listing every problem."""
-    try:
-        doc = parse_yaml(text, source)
-    except YamlFileError as exc:
-        raise RulesError([str(exc)]) from exc
-    raw = doc.data
-    if not isinstance(raw, dict):
-        raise RulesError([f"{source}:1: expected a mapping with a 'rules:' list"])
-    try:
-        config = MonitoringConfig.model_validate({**raw, "source": source})
-    except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            loc = tuple(err["loc"])
-            msg = err["msg"]
-            if err["type"] == "extra_forbidden":
-                parent = loc[:-1]
-                model = Rule if len(parent) == 2 and parent[0] == "rules" else None
-                msg = unknown_key(loc[-1], list(model.model_fields) if model else [])
-            problems.append(f"{source}:{doc.line_of(*loc)}: {_where(raw, loc)}: {msg}")
-        raise RulesError(problems) from None
-    issues = _semantic_issues(config, catalog or default_catalog())
+    doc, config = parse_config(text, source, MonitoringConfig, RulesError, "a 'rules:' list")
+    issues = _semantic_issues(config, catalog)
     if issues:
-        raise RulesError(
-            [f"{source}:{doc.line_of(*loc)}: {_where(raw, loc)}: {msg}" for loc, msg in issues]
-        )
+        raise RulesError([problem(doc, loc, msg) for loc, msg in issues])
     return config
 
 
-def load_rules(path: str | Path | None = None, catalog: Catalog | None = None) -> MonitoringConfig:
+def load_rules(path: str | Path | None, catalog: Catalog) -> MonitoringConfig:
     """Load a rules file (default: the packaged ``tools/monitoring/rules.yml``)."""
     file = Path(path) if path else DEFAULT_RULES_FILE
     if not file.exists():

@@ -13,8 +13,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from semantic_layer.catalog import Catalog
-from semantic_layer.catalog_loader import default_catalog
-from semantic_layer.errors import closest, unknown_key
+from semantic_layer.errors import closest
+from semantic_layer.model_errors import problem, validation_problems
 from semantic_layer.yaml_load import YamlFileError, read_yaml
 from tools.errors import ConfigFileError
 
@@ -116,7 +116,7 @@ def _semantic_issues(targets: Targets, catalog: Catalog) -> list[tuple[tuple, st
     return issues
 
 
-def load_targets(path: str | Path | None = None, catalog: Catalog | None = None) -> Targets:
+def load_targets(path: str | Path | None, catalog: Catalog) -> Targets:
     """Read and validate a targets file (default: the packaged ``targets.yml``); raise
     :class:`TargetsError` listing every problem."""
     file = Path(path) if path else DEFAULT_TARGETS_FILE
@@ -129,24 +129,8 @@ def load_targets(path: str | Path | None = None, catalog: Catalog | None = None)
     try:
         targets = Targets.model_validate(doc.data)
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            loc = tuple(err["loc"])
-            msg = err["msg"]
-            if err["type"] == "extra_forbidden":
-                fields = Target.model_fields if len(loc) == 3 else Targets.model_fields
-                msg = unknown_key(loc[-1], list(fields))
-            where = ".".join(str(p + 1 if isinstance(p, int) else p) for p in loc)
-            problems.append(f"{file}:{doc.line_of(*loc)}: {where}: {msg}")
-        raise TargetsError(problems) from None
-    issues = _semantic_issues(targets, catalog or default_catalog())
+        raise TargetsError(validation_problems(exc, doc, Targets)) from None
+    issues = _semantic_issues(targets, catalog)
     if issues:
-        raise TargetsError(
-            [
-                f"{file}:{doc.line_of(*loc)}: "
-                + ".".join(str(p + 1 if isinstance(p, int) else p) for p in loc)
-                + f": {msg}"
-                for loc, msg in issues
-            ]
-        )
+        raise TargetsError([problem(doc, loc, msg) for loc, msg in issues])
     return targets

@@ -11,10 +11,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from semantic_layer.errors import closest, unknown_key
-from semantic_layer.yaml_load import YamlFileError, line_of, parse_yaml
+from semantic_layer.errors import closest
+from semantic_layer.model_errors import parse_config, problem
 from tools.errors import ConfigFileError
 
 ROBOT_KINDS = ("wecom", "dingtalk", "feishu")
@@ -184,73 +184,14 @@ def _semantic(config: NotifyConfig) -> list[tuple[tuple[Any, ...], str]]:
     return issues
 
 
-def _line(lines: dict[tuple[Any, ...], int], loc: tuple[Any, ...]) -> int:
-    return line_of(lines, loc) or 1
-
-
-def _where(raw: dict[str, Any], loc: tuple[Any, ...]) -> str:
-    if len(loc) >= 2 and loc[0] in ("channels", "owners") and isinstance(loc[1], int):
-        items = raw.get(loc[0])
-        item = items[loc[1]] if isinstance(items, list) and loc[1] < len(items) else None
-        name = item.get("name") if isinstance(item, dict) else None
-        label = f"{loc[0][:-1]} '{name}'" if name else f"{loc[0][:-1]} #{loc[1] + 1}"
-        field = ".".join(str(p) for p in loc[2:])
-        return f"{label}, field '{field}'" if field else label
-    return "field '" + ".".join(str(p) for p in loc) + "'"
-
-
 def parse_notify_config(text: str, source: str = "<memory>") -> NotifyConfig:
     """Parse and validate a notification config; raise :class:`NotifyConfigError` listing
     every problem with file and line."""
-    try:
-        doc = parse_yaml(text, source)  # the one loader: file:line, alias and size caps
-    except YamlFileError as exc:
-        raise NotifyConfigError([str(exc)]) from exc
-    lines, raw = doc.lines, doc.data
-    if not isinstance(raw, dict):
-        raise NotifyConfigError([f"{source}:1: expected a mapping with a 'channels:' list"])
-    try:
-        config = NotifyConfig.model_validate({**raw, "source": source})
-    except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            loc = tuple(err["loc"])
-            # A channel's errors carry its kind as a path step: drop it to find the line.
-            if len(loc) > 2 and loc[0] == "channels" and loc[2] in CHANNEL_KINDS:
-                kind, loc = loc[2], (*loc[:2], *loc[3:])
-            else:
-                kind = None
-            msg = err["msg"]
-            if err["type"] == "extra_forbidden":
-                msg = unknown_key(loc[-1], _valid_keys(loc, kind))
-            elif err["type"] == "union_tag_invalid":
-                loc = (*loc, "kind")
-                msg = f"unknown kind. Valid kinds: {', '.join(CHANNEL_KINDS)}."
-            elif err["type"] == "union_tag_not_found":
-                msg = f"missing 'kind:' ({', '.join(CHANNEL_KINDS)})"
-            problems.append((_line(lines, loc), f"{_where(raw, loc)}: {msg}"))
-        # In file order (pydantic lists unknown keys after the other errors of an item).
-        problems.sort(key=lambda p: p[0])
-        raise NotifyConfigError([f"{source}:{line}: {text}" for line, text in problems]) from None
+    doc, config = parse_config(text, source, NotifyConfig, NotifyConfigError, "a 'channels:' list")
     issues = _semantic(config)
     if issues:
-        raise NotifyConfigError(
-            [f"{source}:{_line(lines, loc)}: {_where(raw, loc)}: {msg}" for loc, msg in issues]
-        )
+        raise NotifyConfigError([problem(doc, loc, msg) for loc, msg in issues])
     return config
-
-
-def _valid_keys(loc: tuple[Any, ...], kind: str | None) -> list[str]:
-    if len(loc) == 3 and loc[0] == "owners":
-        return list(OwnerSpec.model_fields)
-    if len(loc) == 3 and loc[0] == "channels" and kind:
-        spec = {"webhook": WebhookSpec, "email": EmailSpec}.get(kind, RobotSpec)
-        return list(spec.model_fields)
-    if len(loc) == 2 and loc[0] == "delivery":
-        return list(Delivery.model_fields)
-    if len(loc) == 1:
-        return [f for f in NotifyConfig.model_fields if f != "source"]
-    return []
 
 
 def load_notify_config(path: str | Path) -> NotifyConfig:

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from semantic_layer.errors import unknown_key
-from semantic_layer.yaml_load import YamlFileError, line_of, parse_yaml
+from semantic_layer.model_errors import parse_config, problem
 from tools.errors import ConfigFileError
 from tools.notify.config import parse_duration
 
@@ -93,71 +92,22 @@ class RulesConfig(_Frozen):
     source: str = "<memory>"
 
 
-_MODELS: dict[str, type[BaseModel]] = {
-    "": RulesConfig,
-    "rule": TaskRule,
-    "when": When,
-    "task": TaskSpec,
-    "contacts": ContactWindow,
-    "reason": Text,
-}
-
-
-def _valid_keys(loc: tuple[Any, ...]) -> list[str]:
-    if len(loc) == 1:
-        return ["rules"]
-    if len(loc) == 3:
-        return list(TaskRule.model_fields)
-    model = _MODELS.get(str(loc[-2]))
-    return list(model.model_fields) if model else []
-
-
-def _line(lines: dict[tuple[Any, ...], int], loc: tuple[Any, ...]) -> int:
-    return line_of(lines, loc) or 1
-
-
-def _where(raw: dict[str, Any], loc: tuple[Any, ...]) -> str:
-    if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
-        items = raw.get("rules")
-        item = items[loc[1]] if isinstance(items, list) and loc[1] < len(items) else None
-        name = item.get("name") if isinstance(item, dict) else None
-        label = f"rule '{name}'" if name else f"rule #{loc[1] + 1}"
-        field = ".".join(str(p) for p in loc[2:])
-        return f"{label}, field '{field}'" if field else label
-    return "field '" + ".".join(str(p) for p in loc) + "'"
-
-
 def parse_task_rules(text: str, source: str = "<memory>") -> RulesConfig:
     """Parse and validate task rules; raise :class:`RulesConfigError` listing every problem."""
-    try:
-        doc = parse_yaml(text, source)  # the one loader: file:line, alias and size caps
-    except YamlFileError as exc:
-        raise RulesConfigError([str(exc)]) from exc
-    lines, raw = doc.lines, doc.data
-    if not isinstance(raw, dict):
-        raise RulesConfigError([f"{source}:1: expected a mapping with a 'rules:' list"])
-    try:
-        config = RulesConfig.model_validate({**raw, "source": source})
-    except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            loc = tuple(err["loc"])
-            msg = err["msg"]
-            if err["type"] == "extra_forbidden":
-                msg = unknown_key(loc[-1], [f for f in _valid_keys(loc) if f != "source"])
-            problems.append((_line(lines, loc), f"{_where(raw, loc)}: {msg}"))
-        # In file order (pydantic lists unknown keys after the other errors of an item).
-        problems.sort(key=lambda p: p[0])
-        raise RulesConfigError([f"{source}:{line}: {text}" for line, text in problems]) from None
+    doc, config = parse_config(text, source, RulesConfig, RulesConfigError, "a 'rules:' list")
     if not config.rules:
-        raise RulesConfigError([f"{source}:{_line(lines, ('rules',))}: list at least one rule"])
+        raise RulesConfigError([problem(doc, ("rules",), "list at least one rule.")])
     names = [r.name for r in config.rules]
     repeated = [i for i, n in enumerate(names) if names.index(n) != i]
     if repeated:
         raise RulesConfigError(
             [
-                f"{source}:{_line(lines, ('rules', i, 'name'))}: rule '{names[i]}': the name is "
-                "used twice (a rule's name keeps its tasks from repeating; make it unique)"
+                problem(
+                    doc,
+                    ("rules", i, "name"),
+                    "the name is used twice (a rule's name keeps its tasks from repeating; "
+                    "make it unique).",
+                )
                 for i in repeated
             ]
         )

@@ -86,7 +86,7 @@ def test_cockpit_targets(tmp_path: Path) -> None:
         "  - targets.yml:5: target #2, field 'target': Input should be a valid number, unable "
         "to parse string as a number.\n"
         "  - targets.yml:7: target #2, field 'ownr': unknown key. Did you mean 'owner'? Valid "
-        "keys: metric, target, warning, region, channel, company_only, owner."
+        "keys: metric, target, warning, region, channel, company_only, period, owner."
     )
 
 

@@ -194,11 +194,11 @@ def _metrics(api: Any) -> list[str]:
     return [m for m in DIGEST_METRICS if m in api.catalog.metrics]
 
 
-def _targets() -> Any:
+def _targets(catalog: Any) -> Any:
     from tools.monitoring.targets import load_targets
 
     try:
-        return load_targets()
+        return load_targets(None, catalog)
     except Exception as exc:  # noqa: BLE001 - a broken targets file shows KPIs without goals
         log.warning("digest: targets not loaded: %s", exc)
         return None
@@ -224,9 +224,9 @@ def _kpi(
     row: Any = result.data.iloc[0] if len(result.data) else {}
     value = _number(row.get(name))
     target = None
-    targets = _targets()
+    targets = _targets(api.catalog)
     if targets is not None and value is not None:
-        target = targets.find(name, region)
+        target = targets.find(name, region, span=(start, end))
     sample = _number(row.get(f"{name}__n"))
     return Kpi(
         name=name,

@@ -159,7 +159,11 @@ def kpi_cards(
                 delta = f"{arrow} {amount} {t(lang, 'vs_prev')}"
                 if meta.direction in ("up", "down"):
                     tone = "good" if (change > 0) == (meta.direction == "up") else "bad"
-        target = ctx.targets.find(name, region) if ctx.targets and not missing else None
+        target = (
+            ctx.targets.find(name, region, span=(start, end))
+            if ctx.targets and not missing
+            else None
+        )
         status, goal = "none", ""
         if target is not None:
             status = target.status(float(value), meta.direction)

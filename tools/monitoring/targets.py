@@ -7,6 +7,7 @@ Read through the one YAML loader and validated against the catalog, so every pro
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
@@ -15,11 +16,30 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from semantic_layer.catalog import Catalog
 from semantic_layer.errors import closest
 from semantic_layer.model_errors import problem, validation_problems
+from semantic_layer.periods import add_months, month_start, quarter_start, week_start
 from semantic_layer.yaml_load import YamlFileError, read_yaml
 from tools.errors import ConfigFileError
 
 DEFAULT_TARGETS_FILE = Path(__file__).with_name("targets.yml")
 Status = Literal["ok", "warning", "breach"]
+TargetPeriod = Literal["day", "week", "month", "quarter", "year"]
+
+
+def span_kind(start: date, end: date) -> TargetPeriod | None:
+    """Which calendar period ``[start, end)`` is — a whole day, week (Monday first), month,
+    quarter or year — or None (e.g. "the last 30 days")."""
+    if (end - start).days == 1:
+        return "day"
+    if start == week_start(start) and (end - start).days == 7:
+        return "week"
+    if start == month_start(start):
+        if end == add_months(start, 1):
+            return "month"
+        if start == quarter_start(start) and end == add_months(start, 3):
+            return "quarter"
+        if start.month == 1 and end == add_months(start, 12):
+            return "year"
+    return None
 
 
 class TargetsError(ConfigFileError):
@@ -37,7 +57,16 @@ class Target(BaseModel):
     region: str | None = None
     channel: str | None = None
     company_only: bool = Field(False, description="Not applied to a region or channel slice.")
+    period: TargetPeriod | None = Field(
+        None,
+        description="The period a count's target is for (a count grows with the period: 500 "
+        "complaints a month says nothing about a week). Required for counts and sums.",
+    )
     owner: str = ""
+
+    def applies_to(self, span: tuple[date, date] | None) -> bool:
+        """A period-bound target judges only a value over a whole period of its kind."""
+        return self.period is None or (span is not None and span_kind(*span) == self.period)
 
     def status(self, value: float, direction: str) -> Status:
         """Where ``value`` stands; ``direction`` is the metric's good direction (up / down)."""
@@ -52,9 +81,17 @@ class Targets(BaseModel):
 
     targets: tuple[Target, ...] = ()
 
-    def find(self, metric: str, region: str | None = None, channel: str | None = None):
-        """The most specific target for ``metric`` in the slice, or None."""
-        candidates = [t for t in self.targets if t.metric == metric]
+    def find(
+        self,
+        metric: str,
+        region: str | None = None,
+        channel: str | None = None,
+        span: tuple[date, date] | None = None,
+    ):
+        """The most specific target for ``metric`` in the slice over ``span`` ([start, end) of
+        the value), or None. A count's target (``period: month``) is never applied to a week,
+        a quarter or "the last 30 days" — nor when the caller does not say the span."""
+        candidates = [t for t in self.targets if t.metric == metric and t.applies_to(span)]
         for want in ((region, channel), (region, None), (None, channel)):
             for t in candidates:
                 if (t.region, t.channel) == want and any(want):
@@ -63,6 +100,13 @@ class Targets(BaseModel):
             if t.region is None and t.channel is None:
                 return t if not (region or channel) or not t.company_only else None
         return None
+
+
+def _grows_with_period(catalog: Catalog, spec) -> bool:
+    """A count or sum of events in the period (not a snapshot, a rate or an average)."""
+    if spec.type != "simple" or spec.snapshot is not None:
+        return False
+    return catalog.measure(spec.measure)[1].agg in ("count", "count_distinct", "sum")
 
 
 def _semantic_issues(targets: Targets, catalog: Catalog) -> list[tuple[tuple, str]]:
@@ -74,7 +118,17 @@ def _semantic_issues(targets: Targets, catalog: Catalog) -> list[tuple[tuple, st
             did = f" Did you mean '{hint}'?" if hint else ""
             issues.append((("targets", i, "metric"), f"unknown metric '{t.metric}'.{did}"))
             continue
-        direction = catalog.metric(t.metric).direction
+        spec = catalog.metric(t.metric)
+        if t.period is None and _grows_with_period(catalog, spec):
+            issues.append(
+                (
+                    ("targets", i, "metric"),
+                    f"'{t.metric}' is a count over the period, so its target depends on the "
+                    "period's length. Add `period: month` (or day, week, quarter, year): the "
+                    "target is then applied only to values over such a period.",
+                )
+            )
+        direction = spec.direction
         if direction not in ("up", "down"):
             issues.append(
                 (

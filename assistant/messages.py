@@ -163,6 +163,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "alert_why": ("为什么？", "Why?"),
     "alert_pick_first": ("请先选择一条预警。", "Pick an alert first."),
     "alert_why_q": ("为什么出现预警：{title}", "Why this alert: {title}"),
+    # cockpit data-quality panel (assistant/ui/quality_panel.py)
+    "quality_panel": ("数据质量（按来源）", "Data quality by source"),
+    "quality_source": ("来源", "Source"),
+    "quality_score": ("质量分", "Score"),
+    "quality_rows": ("记录数", "Rows"),
+    "quality_problems": ("问题数", "Problems"),
+    "quality_quarantined": ("隔离记录", "Quarantined"),
+    "quality_trend": (
+        "近{days}天接收 / 隔离（每日）",
+        "Last {days} days received / quarantined (daily)",
+    ),
+    "quality_none": ("仓库中还没有数据。", "The warehouse has no data yet."),
+    "quality_restricted": (
+        "数据质量面板统计所有区域的记录，仅对可查看全部区域的角色显示。",
+        "The data-quality panel counts rows of every region; it is shown to roles that see all "
+        "regions.",
+    ),
+    "quality_failed": (
+        "数据质量报告暂时无法生成：{error}",
+        "The data-quality report failed: {error}",
+    ),
     "vs_prev": ("较上期", "vs previous"),
     "kpi_period": ("{start} 至 {end}（不含）", "{start} to {end} (exclusive)"),
     "trend_title": ("近12个月趋势", "Last 12 months"),

@@ -59,6 +59,13 @@ def _config(config_file: str | None) -> Any:
 @today_option("Detect alerts in the --lookback days before this date.")
 @click.option("--lookback", default=28, show_default=True, type=click.IntRange(1, 366))
 @click.option("--now", "now_text", default=None, help="Time of this run (default: now).")
+@click.option(
+    "--quiet-owner",
+    default="data-engineering",
+    show_default=True,
+    help="Owner (in the notify config) of the alert a live-ingest source raises when it goes "
+    "quiet for longer than its usual gap (docs/ingest.md).",
+)
 @db_option
 @json_option
 @handles_errors
@@ -68,6 +75,7 @@ def notify(
     today: date,
     lookback: int,
     now_text: str | None,
+    quiet_owner: str,
     db: str | None,
     as_json: bool,
 ) -> None:
@@ -76,6 +84,7 @@ def notify(
     from assistant import plugins
     from assistant.messages import msg
     from semantic_layer.catalog_loader import default_catalog
+    from tools.ingest.freshness import quiet_source_alerts
     from tools.monitoring.alerts import detect_alerts
     from tools.monitoring.rules import load_rules
     from tools.monitoring.series import alert_series
@@ -101,7 +110,8 @@ def notify(
             rules=rules,
             explain=False,
         )
-        catalog = default_catalog()
+        with engine.connect() as conn:  # live-ingest sources that stopped sending
+            alerts += quiet_source_alerts(conn, now, quiet_owner)
         store = _store()
         notifier = AlertNotifier(
             config,

@@ -62,6 +62,19 @@ def command() -> None:
 @click.option("--pull-id", default="id", show_default=True, help="The table's id column.")
 @click.option("--pull-updated", default="updated_at", show_default=True)
 @click.option("--pull-source", default="db", show_default=True, help="Source name.")
+@click.option(
+    "--rules/--no-rules",
+    "with_rules",
+    default=True,
+    show_default=True,
+    help="Run the customer rules (tasks run) over each committed batch's tickets and surveys.",
+)
+@click.option(
+    "--rules-file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Task rules YAML (default: tools/rules/rules.yml).",
+)
 @handles_errors
 def run(
     db: str | None,
@@ -74,6 +87,8 @@ def run(
     pull_id: str,
     pull_updated: str,
     pull_source: str,
+    with_rules: bool,
+    rules_file: str | None,
 ) -> None:
     """Run the one writer: apply the inbox (HTTP posts), the drop folder and pulls to the
     warehouse, publishing a snapshot readers switch to. Stop with Ctrl-C. Example:
@@ -81,7 +96,6 @@ def run(
         servicepilot ingest run --publish-every 5
     """
     from tools.ingest.pull import TablePull
-    from tools.ingest.writer import IngestWriter
 
     warehouse, ingest_dir = _paths(db)
     pulls = []
@@ -90,7 +104,41 @@ def run(
     if pull_url and pull_table:
         pulls.append(TablePull(pull_url, pull_table, pull_kind, pull_source, pull_id, pull_updated))
     stop = threading.Event()
-    with IngestWriter(warehouse, ingest_dir, publish_every_s=publish_every, pulls=pulls) as w:
+    hooks, store = _rules_hook(rules_file) if with_rules else ([], None)
+    try:
+        _run_writer(warehouse, ingest_dir, publish_every, pulls, hooks, once, demo_rate, stop)
+    finally:
+        if store is not None:
+            store.close()
+
+
+def _rules_hook(rules_file: str | None) -> tuple[list, object]:
+    """The customer rules as an after-commit hook of the writer, and the ops store it uses."""
+    from tools.audit import open_ops_store
+    from tools.rules.config import load_task_rules
+    from tools.rules.on_ingest import RulesOnIngest
+    from tools.settings import load_settings
+
+    config = load_task_rules(rules_file)
+    store = open_ops_store(load_settings())
+    return [RulesOnIngest(config, store)], store
+
+
+def _run_writer(
+    warehouse: Path,
+    ingest_dir: Path,
+    publish_every: float,
+    pulls: list,
+    hooks: list,
+    once: bool,
+    demo_rate: float,
+    stop: threading.Event,
+) -> None:
+    from tools.ingest.writer import IngestWriter
+
+    with IngestWriter(
+        warehouse, ingest_dir, publish_every_s=publish_every, pulls=pulls, after_commit=hooks
+    ) as w:
         if once:
             while w.step():
                 pass
@@ -138,6 +186,9 @@ def _report(writer: object) -> None:
         f"{s.published} snapshots published.",
         err=True,
     )
+    opened = sum(getattr(hook, "opened", 0) for hook in writer.after_commit)  # type: ignore[attr-defined]
+    if writer.after_commit:  # type: ignore[attr-defined]
+        click.echo(f"Customer rules on each batch: {opened} new task(s).", err=True)
 
 
 @command.command("key")

@@ -418,3 +418,7 @@ def build_cockpit_tab(ctx: UIContext, tr: Translator, lang_radio: gr.Radio, tab:
         return explain_alert(ctx, role, user, index, lang_value)
 
     why.click(on_why, [alert_pick, lang_radio], why_out, api_visibility="undocumented")
+
+    from assistant.ui.quality_panel import build_quality_panel  # imports this module's sparkline
+
+    build_quality_panel(ctx, tr, lang_radio, [tab.select, refresh.click])

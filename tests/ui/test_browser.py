@@ -172,6 +172,9 @@ def test_executive_flow(ui_server, browser):
     assert "年" in page.locator(".sp-period").inner_text()  # "2026年10月", not "至 …（不含）"
     plot_label = page.locator("#sp-cockpit-trend").get_by_text("Plot", exact=True)
     assert plot_label.count() == 0 or not plot_label.first.is_visible()  # no "Plot" tag
+    # Data quality by source: the demo's rows come from source "demo".
+    page.wait_for_selector("#sp-quality-table tr[data-source='demo']", timeout=120_000)
+    assert "质量分" in page.locator("#sp-quality-table").inner_text()
     page.screenshot(path=str(ARTIFACTS / "06_cockpit_zh.png"), full_page=True)
 
     # Switch the whole UI to English.

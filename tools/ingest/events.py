@@ -17,6 +17,7 @@ fields. Validation never raises: it returns the good events and one problem per 
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from dataclasses import dataclass
@@ -93,6 +94,7 @@ def _clip(value: Any) -> str | None:
     return None if value is None else str(value)[:200]
 
 
+@functools.cache
 def required_columns(table: sa.Table) -> list[str]:
     """Columns a create event must carry: not nullable, no server default, not the key."""
     key = table.primary_key.columns.keys()
@@ -243,16 +245,15 @@ def _columns(
     latest: datetime,
     problems: list[Problem],
 ) -> dict[str, Any]:
-    key = table.primary_key.columns.keys()
+    settable = _settable(table)
     values: dict[str, Any] = {}
     for name, value in data.items():
         field = f"data.{name}"
-        if name not in table.columns or name in _NOT_SETTABLE or name in key:
-            settable = sorted(set(table.columns.keys()) - _NOT_SETTABLE - set(key))
-            reason = f"not a {table.name} field.{did_you_mean(name, settable)}"
+        column = settable.get(name)
+        if column is None:
+            reason = f"not a {table.name} field.{did_you_mean(name, sorted(settable))}"
             problems.append(Problem(seq, field, _clip(value), reason))
             continue
-        column = table.columns[name]
         if value is None:
             if not column.nullable and kind != "ticket_update" or not column.nullable:
                 problems.append(Problem(seq, field, None, "may not be null"))
@@ -277,6 +278,30 @@ def _columns(
     return values
 
 
+@functools.cache
+def _settable(table: sa.Table) -> dict[str, sa.Column]:
+    """The columns an event may set, by name (looked up once per table: validation is the
+    writer's per-event hot path)."""
+    key = set(table.primary_key.columns.keys())
+    return {c.name: c for c in table.columns if c.name not in _NOT_SETTABLE | key}
+
+
+@functools.cache
+def _type_of(column: sa.Column) -> str:
+    kind = column.type
+    if isinstance(kind, sa.DateTime):
+        return "datetime"
+    if isinstance(kind, sa.Date):
+        return "date"
+    if isinstance(kind, sa.Boolean):
+        return "bool"
+    if isinstance(kind, sa.Integer):
+        return "int"
+    if isinstance(kind, (sa.Float, sa.Numeric)):
+        return "number"
+    return "text"
+
+
 @dataclass(frozen=True)
 class _Bad:
     reason: str
@@ -285,26 +310,33 @@ class _Bad:
 def _convert(
     column: sa.Column, value: Any, checks: ChecksSpec, earliest: datetime, latest: datetime
 ) -> Any:
+    category = _type_of(column)
+    if category == "text" and isinstance(value, str) and "\x00" not in value:
+        length = getattr(column.type, "length", None)
+        if length is None:  # free text: cut at the cap (as file imports do)
+            return value[: checks.max_text_chars]
+        if len(value) <= length:
+            return value
     kind = column.type
-    if isinstance(kind, sa.DateTime):
+    if category == "datetime":
         found: list[Problem] = []
         if column.name in _DUE_COLUMNS:  # a deadline lies ahead by nature
             latest = latest + timedelta(days=366)
         stamp = _timestamp(value, column.name, 0, earliest, latest, found)
         return _Bad(found[0].reason) if stamp is None else stamp
-    if isinstance(kind, sa.Date):
+    if category == "date":
         try:
             return date.fromisoformat(str(value)[:10])
         except ValueError:
             return _Bad("not an ISO date (YYYY-MM-DD)")
-    if isinstance(kind, sa.Boolean):
+    if category == "bool":
         return value if isinstance(value, bool) else _Bad("not true or false")
-    if isinstance(kind, (sa.Integer, sa.Float, sa.Numeric)):
+    if category in ("int", "number"):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return _Bad("not a number")
         if not math.isfinite(value) or abs(value) > 1e12:
             return _Bad("not a finite number below 10^12")
-        if isinstance(kind, sa.Integer) and value != int(value):
+        if category == "int" and value != int(value):
             return _Bad("not a whole number")
         if column.name in _COUNTS and value < 0:
             return _Bad("negative; counts and amounts are 0 or more")
@@ -312,7 +344,7 @@ def _convert(
             low, high = _SCORES[column.name]
             if not low <= value <= high:
                 return _Bad(f"outside {low}..{high}")
-        return int(value) if isinstance(kind, sa.Integer) else float(value)
+        return int(value) if category == "int" else float(value)
     if not isinstance(value, str):
         return _Bad("not a string")
     text = value.replace("\x00", "")

@@ -12,8 +12,8 @@ own (already reported) period, which changes that period's numbers after the fac
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import sqlalchemy as sa
@@ -21,9 +21,16 @@ from sqlalchemy.engine import Connection
 
 from tools.warehouse.schema import sp_events, sp_ingest_batches
 
+if TYPE_CHECKING:  # imported when used: monitoring pulls in the semantic layer
+    from tools.monitoring.alerts import Alert
+
 GAP_SAMPLE = 200
 QUIET_FACTOR = 3.0
 MIN_QUIET = timedelta(minutes=5)
+QUIET_RULE = "source_quiet"
+# Who hears of a quiet source unless `alerts notify --quiet-owner` says otherwise; notify.yml
+# routes it like any owner (an entry with `scope: {source: crm}` takes one source).
+QUIET_OWNER = "data-engineering"
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,62 @@ class SourceFreshness:
             f"{_human(timedelta(seconds=self.usual_gap_s or 0))}); its numbers stop at "
             f"{self.last_event_time:%Y-%m-%d %H:%M}. Check the sending system or its API key."
         )
+
+    def quiet_alert(self, now: datetime, owner: str = QUIET_OWNER) -> Alert | None:
+        """This quiet source as an alert episode for ``tools.notify`` routing: observed is the
+        silence in minutes, expected the usual gap, the interval ends at the quiet threshold.
+        One episode per silence (keyed by the day of the last arrival); it ends when the
+        source sends again."""
+        from tools.monitoring.alerts import Alert
+
+        if not self.quiet or self.last_received_at is None:
+            return None
+        silent = (now - self.last_received_at).total_seconds() / 60
+        usual = (self.usual_gap_s or 0) / 60
+        threshold = _quiet_after(self.usual_gap_s or 0).total_seconds() / 60
+        last_day: date = self.last_received_at.date()
+        return Alert(
+            rule=QUIET_RULE,
+            metric="source_silence_minutes",
+            metric_label_zh="数据源未发送时长（分钟）",
+            metric_label_en="Minutes since the source last sent",
+            unit="min",
+            scope={"source": self.source},
+            grain="day",
+            period_start=last_day,
+            period_end=now.date() + timedelta(days=1),
+            peak_start=last_day,
+            peak_end=now.date() + timedelta(days=1),
+            observed=round(silent, 1),
+            expected=round(usual, 1),
+            interval_low=0.0,
+            interval_high=round(threshold, 1),
+            interval_level=0.9,  # the usual gap is the 90th percentile of recent gaps
+            score=round(silent / threshold, 2),
+            direction="up",
+            severity="critical" if silent >= 4 * threshold else "warning",
+            threshold=QUIET_FACTOR,
+            volume=float(self.events),
+            owner=owner,
+            holidays=(),
+            comparison_start=last_day,
+            comparison_end=last_day,
+            ongoing=True,
+            latest=round(silent, 1),
+        )
+
+
+def _quiet_after(usual_gap_s: float) -> timedelta:
+    return max(MIN_QUIET, timedelta(seconds=QUIET_FACTOR * usual_gap_s))
+
+
+def quiet_source_alerts(
+    conn: Connection, now: datetime | None = None, owner: str = QUIET_OWNER
+) -> list[Alert]:
+    """An alert per source that has gone quiet (``alerts notify`` routes them)."""
+    now = now or datetime.now()
+    found = (f.quiet_alert(now, owner) for f in source_freshness(conn, now))
+    return [alert for alert in found if alert is not None]
 
 
 def _human(delta: timedelta) -> str:
@@ -105,7 +168,7 @@ def source_freshness(conn: Connection, now: datetime | None = None) -> list[Sour
         quiet = bool(
             last_received is not None
             and gap is not None
-            and now - last_received > max(MIN_QUIET, timedelta(seconds=QUIET_FACTOR * gap))
+            and now - last_received > _quiet_after(gap)
         )
         out.append(
             SourceFreshness(

@@ -9,14 +9,16 @@ A row that existed before its first event (demo data, a file import) enters the 
 ``base`` event dated before everything. An update whose record has not arrived yet waits in the
 journal (``pending``) and is folded when the record comes. The batch id is recorded in the same
 transaction, so a batch applied again after a crash is a no-op.
+
+The work is set-based (the writer owns a DuckDB file): the batch is staged as one Arrow table,
+deduplicated against the journal with one anti-join, and each touched table is refolded with one
+SQL statement that ranks every entity's events and takes, per column, the value of the last event
+that set it (``fold_sql``), then replaces the entities' rows with one DELETE and one INSERT.
+Identifiers in that SQL come only from the warehouse schema; values are bound or staged.
 """
 
 from __future__ import annotations
 
-import itertools
-import json
-from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -26,19 +28,27 @@ import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from tools.errors import WarehouseError
 from tools.ingest.events import _DEFAULTS, TABLES, Event, Problem, required_columns
 from tools.warehouse.engine import write_frame
-from tools.warehouse.schema import sp_events, sp_ingest_batches, sp_quarantine
+from tools.warehouse.schema import sp_ingest_batches, sp_quarantine
 
 BASE_TIME = datetime(1900, 1, 1)  # a pre-existing row's base event sorts before every event
-_IN_BATCH = 2_000
-_names = itertools.count()  # registered id frames, unique per process
 _KIND_OF_TABLE = {
     "tickets": "ticket",
     "surveys": "survey",
     "orders": "order",
     "customers": "customer",
 }
+_JOURNAL_COLUMNS = "source, event_id, kind, entity_id, event_time, received_at, batch_id, seq, data"
+# What a ticket_update's change sets by itself (before its ``data``, which may set more).
+# ``first_response`` (earliest wins) and ``reopened`` (count + 1) are folded separately.
+_CHANGE_SETS = """CASE change
+    WHEN 'resolved' THEN json_object('status', 'resolved', 'resolved_at', event_time)
+    WHEN 'reopened' THEN json_object('status', 'open', 'resolved_at', NULL, 'closed_at', NULL)
+    WHEN 'escalated' THEN json_object('escalated', true)
+    WHEN 'closed' THEN json_object('status', 'closed', 'closed_at', event_time)
+  END"""
 
 
 @dataclass(frozen=True)
@@ -61,244 +71,286 @@ class BatchResult:
     quarantined: int = 0
     rows: dict[str, int] = field(default_factory=dict)  # rows written per table
     pending: int = 0  # entities with updates but no record yet
+    # ids of the batch's events per table, applied now or before (rules run over them)
+    touched: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(vars(self))
+        return {**vars(self), "touched": {t: sorted(ids) for t, ids in self.touched.items()}}
+
+
+def touched_ids(batch: Batch) -> dict[str, frozenset[str]]:
+    """The ids of ``batch``'s events per warehouse table."""
+    ids: dict[str, set[str]] = {}
+    for event in batch.events:
+        ids.setdefault(event.table.name, set()).add(event.entity_id)
+    return {table: frozenset(found) for table, found in ids.items()}
 
 
 def apply_batch(conn: Connection, batch: Batch) -> BatchResult:
     """Apply ``batch`` inside the caller's transaction (commit = the batch happened)."""
-    done = conn.execute(
-        sa.select(sp_ingest_batches.c.batch_id).where(
-            sp_ingest_batches.c.batch_id == batch.batch_id
+    return apply_batches(conn, [batch])[0]
+
+
+def apply_batches(conn: Connection, batches: list[Batch]) -> list[BatchResult]:
+    """Apply several batches inside the caller's transaction, as one set (a writer with a
+    backlog commits it at once: the fixed cost of a fold and a commit is paid once). Each batch
+    is recorded and counted on its own; ``rows`` and ``pending`` are the whole group's."""
+    if conn.dialect.name != "duckdb":
+        raise WarehouseError(
+            "Live ingest writes to a DuckDB warehouse only (docs/ingest.md); on PostgreSQL "
+            "point the loaders at the database directly."
         )
-    ).first()
-    if done is not None:
-        return BatchResult(batch.batch_id, "already_applied")
-    fresh = _new_events(conn, batch)
-    by_table: dict[str, set[str]] = defaultdict(set)
-    for event in fresh:
-        by_table[event.table.name].add(event.entity_id)
-    for table_name, ids in by_table.items():
-        _add_base_events(conn, TABLES[_KIND_OF_TABLE[table_name]], sorted(ids))
-    _insert_events(conn, batch, fresh)
+    ids = [b.batch_id for b in batches]
+    done = set(
+        conn.execute(
+            sa.select(sp_ingest_batches.c.batch_id).where(sp_ingest_batches.c.batch_id.in_(ids))
+        ).scalars()
+    )
+    todo: dict[str, Batch] = {}
+    for batch in batches:
+        if batch.batch_id not in done:
+            todo.setdefault(batch.batch_id, batch)
+    results = {
+        b.batch_id: BatchResult(b.batch_id, "already_applied", touched=touched_ids(b))
+        for b in batches
+    }
+    if not todo:
+        return [results[i] for i in ids]
+    raw = conn.connection.driver_connection
+    _stage_fresh_events(raw, list(todo.values()))
+    touched = [
+        TABLES[kind]
+        for (kind,) in raw.execute("SELECT DISTINCT kind FROM _sp_fresh ORDER BY kind").fetchall()
+    ]
+    tables = list(dict.fromkeys(touched))  # ticket and ticket_update share one table
+    for table in tables:
+        _add_base_events(raw, table)
+    fresh = dict(
+        raw.execute("SELECT batch_id, count(*) FROM _sp_fresh GROUP BY batch_id").fetchall()
+    )
+    raw.execute(
+        f"INSERT INTO sp_events ({_JOURNAL_COLUMNS}) SELECT {_JOURNAL_COLUMNS} FROM _sp_fresh"
+    )
     rows: dict[str, int] = {}
     pending = 0
-    for table_name, ids in by_table.items():
-        written, waiting = _refold(conn, TABLES[_KIND_OF_TABLE[table_name]], sorted(ids))
-        rows[table_name] = written
+    for table in tables:
+        written, waiting = _refold(raw, table)
+        rows[table.name] = written
         pending += waiting
-    _quarantine(conn, batch)
-    conn.execute(
-        sp_ingest_batches.insert().values(
-            batch_id=batch.batch_id,
-            source=batch.source,
-            origin=batch.origin[:500],
+    raw.execute("DROP TABLE _sp_fresh")
+    applied_at = datetime.now().replace(microsecond=0)
+    for batch in todo.values():
+        new_events = fresh.get(batch.batch_id, 0)
+        _quarantine(conn, batch)
+        conn.execute(
+            sp_ingest_batches.insert().values(
+                batch_id=batch.batch_id,
+                source=batch.source,
+                origin=batch.origin[:500],
+                events=len(batch.events),
+                new_events=new_events,
+                quarantined=len(batch.problems),
+                received_at=batch.received_at,
+                applied_at=applied_at,
+            )
+        )
+        results[batch.batch_id] = BatchResult(
+            batch.batch_id,
+            "applied",
             events=len(batch.events),
-            new_events=len(fresh),
+            new_events=new_events,
+            duplicates=len(batch.events) - new_events,
             quarantined=len(batch.problems),
-            received_at=batch.received_at,
-            applied_at=datetime.now().replace(microsecond=0),
+            rows=rows,
+            pending=pending,
+            touched=touched_ids(batch),
         )
-    )
-    return BatchResult(
-        batch.batch_id,
-        "applied",
-        events=len(batch.events),
-        new_events=len(fresh),
-        duplicates=len(batch.events) - len(fresh),
-        quarantined=len(batch.problems),
-        rows=rows,
-        pending=pending,
-    )
+    return [results[i] for i in ids]
 
 
-def _member(
-    conn: Connection, column: sa.ColumnElement, ids: list[str]
-) -> Iterator[sa.ColumnElement]:
-    """``column IN ids`` as one or more conditions. On DuckDB the ids are a registered Arrow
-    frame joined in one statement (a bound list of thousands of parameters is slow there);
-    elsewhere they are bound in chunks."""
-    if conn.dialect.name != "duckdb":
-        for start in range(0, len(ids), _IN_BATCH):
-            yield column.in_(ids[start : start + _IN_BATCH])
-        return
-    raw = conn.connection.driver_connection
-    name = f"_sp_ids_{next(_names)}"
-    raw.register(name, pa.table({"id": pa.array(ids, pa.string())}))
-    try:
-        yield column.in_(sa.select(sa.column("id")).select_from(sa.table(name)))
-    finally:
-        raw.unregister(name)
-
-
-def _new_events(conn: Connection, batch: Batch) -> list[Event]:
-    """The batch's events not seen before (in the journal or earlier in the batch)."""
-    ids = sorted({e.event_id for e in batch.events})
-    seen: set[str] = set()
-    for member in _member(conn, sp_events.c.event_id, ids):
-        seen.update(
-            conn.execute(
-                sa.select(sp_events.c.event_id).where(sp_events.c.source == batch.source, member)
-            ).scalars()
-        )
-    fresh = []
-    for event in batch.events:
-        if event.event_id not in seen:
-            seen.add(event.event_id)
-            fresh.append(event)
-    return fresh
-
-
-def _kinds(table: sa.Table) -> list[str]:
-    return [kind for kind, t in TABLES.items() if t is table]
-
-
-def _add_base_events(conn: Connection, table: sa.Table, ids: list[str]) -> None:
-    """A row already in the warehouse whose id has no event yet becomes a ``base`` event."""
-    key = table.c[table.primary_key.columns.keys()[0]]
-    journaled: set[str] = set()
-    for member in _member(conn, sp_events.c.entity_id, ids):
-        journaled.update(
-            conn.execute(
-                sa.select(sp_events.c.entity_id)
-                .where(sp_events.c.kind.in_(_kinds(table)), member)
-                .distinct()
-            ).scalars()
-        )
-    todo = [i for i in ids if i not in journaled]
-    existing = []
-    for member in _member(conn, key, todo) if todo else ():
-        existing += conn.execute(sa.select(table).where(member)).mappings().all()
-    records = []
-    for row in existing:
-        data = {k: v for k, v in row.items() if k not in (key.name, "source")}
-        records.append(
-            {
-                "source": row.get("source") or "base",
-                "event_id": f"base:{_KIND_OF_TABLE[table.name]}:{row[key.name]}",
-                "kind": _KIND_OF_TABLE[table.name],
-                "entity_id": row[key.name],
-                "event_time": BASE_TIME,
-                "received_at": BASE_TIME,
-                "batch_id": "base",
-                "seq": 0,
-                "data": json.dumps(data, default=_plain, ensure_ascii=False, sort_keys=True),
-            }
-        )
-    if records:
-        write_frame(conn, sp_events.name, pd.DataFrame(records))
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime) or hasattr(value, "isoformat"):
-        return value.isoformat()
-    return float(value)  # Decimal
-
-
-def _insert_events(conn: Connection, batch: Batch, events: list[Event]) -> None:
-    if not events:
-        return
-    frame = pd.DataFrame(
+def _stage_fresh_events(raw: Any, batches: list[Batch]) -> None:
+    """``_sp_fresh``: the batches' events not seen before (in the journal or earlier in these
+    batches: the first occurrence wins), as journal rows."""
+    events = [(n, b, e) for n, b in enumerate(batches) for e in b.events]
+    staged = pa.table(
         {
-            "source": batch.source,
-            "event_id": [e.event_id for e in events],
-            "kind": [e.kind for e in events],
-            "entity_id": [e.entity_id for e in events],
-            "event_time": [e.event_time for e in events],
-            "received_at": batch.received_at,
-            "batch_id": batch.batch_id,
-            "seq": [e.seq for e in events],
-            "data": [e.data_json() for e in events],
+            "source": pa.array([b.source for _, b, _ in events], pa.string()),
+            "event_id": pa.array([e.event_id for *_, e in events], pa.string()),
+            "kind": pa.array([e.kind for *_, e in events], pa.string()),
+            "entity_id": pa.array([e.entity_id for *_, e in events], pa.string()),
+            "event_time": pa.array([e.event_time for *_, e in events], pa.timestamp("us")),
+            "received_at": pa.array([b.received_at for _, b, _ in events], pa.timestamp("us")),
+            "batch_id": pa.array([b.batch_id for _, b, _ in events], pa.string()),
+            "seq": pa.array([e.seq for *_, e in events], pa.int32()),
+            "data": pa.array([e.data_json() for *_, e in events], pa.string()),
+            "arrival": pa.array([n for n, _, _ in events], pa.int32()),
         }
     )
-    write_frame(conn, sp_events.name, frame)
-
-
-def _refold(conn: Connection, table: sa.Table, ids: list[str]) -> tuple[int, int]:
-    """Recompute the rows of ``ids`` from their events; returns (rows written, ids pending)."""
-    key = table.primary_key.columns.keys()[0]
-    order = (
-        sp_events.c.event_time,
-        sp_events.c.received_at,
-        sp_events.c.batch_id,
-        sp_events.c.seq,
-    )
-    states: dict[str, dict[str, Any]] = {}
-    for member in _member(conn, sp_events.c.entity_id, ids):
-        result = conn.execute(
-            sa.select(
-                sp_events.c.entity_id, sp_events.c.source, sp_events.c.event_time, sp_events.c.data
-            )
-            .where(sp_events.c.kind.in_(_kinds(table)), member)
-            .order_by(*order)
+    raw.register("_sp_staged", staged)
+    try:
+        raw.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _sp_fresh AS
+            SELECT {_JOURNAL_COLUMNS} FROM _sp_staged s
+            WHERE NOT EXISTS (
+                SELECT 1 FROM sp_events e WHERE e.source = s.source AND e.event_id = s.event_id)
+            QUALIFY row_number() OVER (PARTITION BY source, event_id ORDER BY arrival, seq) = 1"""
         )
-        for entity_id, source, event_time, data in result:
-            state = states.setdefault(entity_id, {})
-            fold(state, json.loads(data), event_time, source)
-    required = required_columns(table)
+    finally:
+        raw.unregister("_sp_staged")
+
+
+def _kinds(table: sa.Table) -> str:
+    return ", ".join(f"'{kind}'" for kind, t in TABLES.items() if t is table)
+
+
+def _key(table: sa.Table) -> str:
+    return table.primary_key.columns.keys()[0]
+
+
+def _value_columns(table: sa.Table) -> list[sa.Column]:
+    return [c for c in table.columns if c.name not in (_key(table), "source")]
+
+
+def _add_base_events(raw: Any, table: sa.Table) -> None:
+    """A row already in the warehouse whose id has no event yet becomes a ``base`` event."""
+    key, kinds, kind = _key(table), _kinds(table), _KIND_OF_TABLE[table.name]
+    fields = ", ".join(f'"{c.name}" := t."{c.name}"' for c in _value_columns(table))
+    raw.execute(
+        f"""INSERT INTO sp_events ({_JOURNAL_COLUMNS})
+        SELECT coalesce(nullif(t.source, ''), 'base'), 'base:{kind}:' || t."{key}",
+               '{kind}', t."{key}", $1, $1, 'base', 0,
+               CAST(to_json(struct_pack({fields})) AS VARCHAR)
+        FROM "{table.name}" t
+        WHERE t."{key}" IN (SELECT entity_id FROM _sp_fresh WHERE kind IN ({kinds}))
+          AND NOT EXISTS (SELECT 1 FROM sp_events e
+                          WHERE e.kind IN ({kinds}) AND e.entity_id = t."{key}")""",
+        [BASE_TIME],
+    )
+
+
+def _cast(column: sa.Column, text: str) -> str:
+    """SQL turning a JSON string value back into the column's type."""
+    kind = column.type
+    if isinstance(kind, sa.DateTime):
+        return f"CAST({text} AS TIMESTAMP)"
+    if isinstance(kind, sa.Date):
+        return f"CAST({text} AS DATE)"
+    if isinstance(kind, sa.Boolean):
+        return f"CAST({text} AS BOOLEAN)"
+    if isinstance(kind, sa.Integer):
+        return f"CAST(CAST({text} AS DOUBLE) AS BIGINT)"
+    if isinstance(kind, (sa.Float, sa.Numeric)):
+        return f"CAST({text} AS DOUBLE)"
+    return text
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def fold_sql(table: sa.Table) -> str:
+    """One statement folding the journal of the entities in ``_sp_fresh`` into rows.
+
+    Every event becomes up to two *steps* in event-time order: what a change sets by itself
+    (``_CHANGE_SETS``), then the fields it carries (a record's fields, an update's ``data``).
+    A column's value is the one of the last step that set it, or its default when none did.
+    ``first_response_at`` also takes the earliest first_response after that step, and
+    ``reopened_count`` adds the reopens after it. The row's source is its first event's."""
+    key, kinds = _key(table), _kinds(table)
     defaults = _DEFAULTS.get(_KIND_OF_TABLE[table.name], {})
-    complete = []
-    for entity_id, state in states.items():
-        row = {**defaults, **{k: v for k, v in state.items() if not k.startswith("_")}}
-        if all(row.get(c) is not None for c in required):
-            complete.append({key: entity_id, "source": state["_source"], **row})
-    pending = len(states) - len(complete)
-    if not complete:
-        return 0, pending
-    frame = _typed(table, pd.DataFrame(complete))
-    keys = frame[key].tolist()
-    for member in _member(conn, table.c[key], keys):
-        conn.execute(table.delete().where(member))
-    return write_frame(conn, table.name, frame), pending
+    columns = _value_columns(table)
+    names = ", ".join(f"'{c.name}'" for c in columns)
+    # Each step's JSON is parsed twice (its keys, the values of every column), not per column.
+    paths = ", ".join(f"'$.\"{c.name}\"'" for c in columns)
+    pivots, outputs = [], []
+    for column in columns:
+        pivots.append(
+            f"any_value(value) FILTER (WHERE name = '{column.name}') AS \"v_{column.name}\", "
+            f"any_value(pos) FILTER (WHERE name = '{column.name}') AS \"p_{column.name}\""
+        )
+        value = _cast(column, f'"v_{column.name}"')
+        if column.name in defaults:
+            default = _literal(defaults[column.name])
+            value = f'CASE WHEN "p_{column.name}" IS NULL THEN {default} ELSE {value} END'
+        if column.name == "first_response_at":
+            value = (
+                f"CASE WHEN responded_after IS NULL THEN {value} "
+                f"WHEN {value} IS NULL THEN responded_after "
+                f"ELSE least({value}, responded_after) END"
+            )
+        elif column.name == "reopened_count":
+            counted = _cast(column, '"v_reopened_count"')
+            value = (
+                f"CASE WHEN reopens_after > 0 THEN coalesce({counted}, 0) + reopens_after "
+                f"ELSE {value} END"
+            )
+        outputs.append(f'{value} AS "{column.name}"')
+    if table.name == "tickets":  # first responses and reopens after the last plain set
+        per_entity = """SELECT s.entity_id, arg_min(s.source, s.pos) AS source,
+          min(s.responded) FILTER (WHERE s.pos > coalesce(f.pos, -1)) AS responded_after,
+          coalesce(sum(s.reopens) FILTER (WHERE s.pos > coalesce(r.pos, -1)), 0)
+            AS reopens_after
+        FROM steps s
+        LEFT JOIN last f ON f.entity_id = s.entity_id AND f.name = 'first_response_at'
+        LEFT JOIN last r ON r.entity_id = s.entity_id AND r.name = 'reopened_count'
+        GROUP BY s.entity_id"""
+    else:
+        per_entity = "SELECT entity_id, arg_min(source, pos) AS source FROM steps GROUP BY ALL"
+    return f"""
+    WITH ev AS (
+      SELECT entity_id, source, event_time, data,
+             CASE WHEN kind = 'ticket_update' THEN json_extract_string(data, '$.change') END
+               AS change,
+             row_number() OVER (PARTITION BY entity_id
+                                ORDER BY event_time, received_at, batch_id, seq) AS ord
+      FROM sp_events
+      WHERE kind IN ({kinds})
+        AND entity_id IN (SELECT entity_id FROM _sp_fresh WHERE kind IN ({kinds}))
+    ), steps AS MATERIALIZED (
+      SELECT entity_id, source, ord * 2 + 1 AS pos,
+             CASE WHEN change IS NULL THEN CAST(data AS JSON) ELSE json_extract(data, '$.data') END
+               AS fields,
+             CAST(NULL AS TIMESTAMP) AS responded, 0 AS reopens
+      FROM ev
+      UNION ALL
+      SELECT entity_id, source, ord * 2 AS pos, {_CHANGE_SETS} AS fields,
+             CASE WHEN change = 'first_response' THEN event_time END AS responded,
+             CASE WHEN change = 'reopened' THEN 1 ELSE 0 END AS reopens
+      FROM ev WHERE change IS NOT NULL
+    ), cells AS (
+      SELECT entity_id, pos, name, vals[list_position([{names}], name)] AS value
+      FROM (SELECT entity_id, pos, json_extract_string(fields, [{paths}]) AS vals,
+                   unnest(json_keys(fields)) AS name
+            FROM steps WHERE fields IS NOT NULL)
+      WHERE list_contains([{names}], name)
+    ), last AS MATERIALIZED (
+      SELECT entity_id, name, arg_max_null(value, pos) AS value, max(pos) AS pos
+      FROM cells GROUP BY entity_id, name
+    ), wide AS (
+      SELECT entity_id, {", ".join(pivots)} FROM last GROUP BY entity_id
+    ), per_entity AS ({per_entity})
+    SELECT entity_id AS "{key}", source, {", ".join(outputs)}
+    FROM per_entity LEFT JOIN wide USING (entity_id)"""
 
 
-def fold(state: dict[str, Any], payload: dict[str, Any], event_time: datetime, source: str) -> None:
-    """Apply one event (in event-time order) to an entity's state."""
-    state.setdefault("_source", source)
-    if "change" not in payload:  # a record: its fields as sent
-        state.update(payload)
-        return
-    change, data = payload["change"], payload.get("data", {})
-    at = event_time.isoformat()
-    if change == "first_response":
-        earlier = state.get("first_response_at")
-        state["first_response_at"] = min(earlier, at) if earlier else at
-    elif change == "resolved":
-        state.update(status="resolved", resolved_at=at)
-    elif change == "reopened":
-        state.update(status="open", resolved_at=None, closed_at=None)
-        state["reopened_count"] = int(state.get("reopened_count") or 0) + 1
-    elif change == "escalated":
-        state["escalated"] = True
-    elif change == "closed":
-        state.update(status="closed", closed_at=at)
-    state.update(data)  # "status" changes carry data.status; any change may set more fields
-
-
-def _typed(table: sa.Table, frame: pd.DataFrame) -> pd.DataFrame:
-    """JSON values back to the column types (timestamps, dates, numbers), every column present."""
-    out = {}
-    for column in table.columns:
-        if column.name not in frame:
-            if column.name == "source":
-                continue
-            values = pd.Series([None] * len(frame), dtype=object)
-        else:
-            values = frame[column.name]
-        if isinstance(column.type, sa.DateTime):
-            values = pd.to_datetime(values)
-        elif isinstance(column.type, sa.Date):
-            values = pd.to_datetime(values).dt.date
-        elif isinstance(column.type, sa.Boolean):
-            values = values.astype(object).where(values.notna(), None)
-        elif isinstance(column.type, (sa.Integer, sa.Float, sa.Numeric)):
-            values = pd.to_numeric(values)
-            if isinstance(column.type, sa.Integer):
-                values = values.astype("Int64")
-        out[column.name] = values
-    out["source"] = frame["source"]
-    return pd.DataFrame(out)
+def _refold(raw: Any, table: sa.Table) -> tuple[int, int]:
+    """Recompute the rows of the batch's entities of ``table`` from their events; returns
+    (rows written, entities pending: updates waiting for their record)."""
+    key = _key(table)
+    raw.execute(f"CREATE OR REPLACE TEMP TABLE _sp_folded AS {fold_sql(table)}")
+    complete = " AND ".join(f'"{name}" IS NOT NULL' for name in required_columns(table))
+    (total,) = raw.execute("SELECT count(*) FROM _sp_folded").fetchone()
+    raw.execute(f"DELETE FROM _sp_folded WHERE NOT ({complete})")
+    (written,) = raw.execute("SELECT count(*) FROM _sp_folded").fetchone()
+    raw.execute(f'DELETE FROM "{table.name}" WHERE "{key}" IN (SELECT "{key}" FROM _sp_folded)')
+    columns = ", ".join(f'"{c.name}"' for c in table.columns)
+    raw.execute(f'INSERT INTO "{table.name}" ({columns}) SELECT {columns} FROM _sp_folded')
+    raw.execute("DROP TABLE _sp_folded")
+    return written, total - written
 
 
 def _quarantine(conn: Connection, batch: Batch) -> None:

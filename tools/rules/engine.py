@@ -134,11 +134,22 @@ def _ts(value: Any) -> datetime | None:
 
 
 def load_events(
-    warehouse: Engine, since: datetime, now: datetime, windows: Iterable[int] = ()
+    warehouse: Engine,
+    since: datetime,
+    now: datetime,
+    windows: Iterable[int] = (),
+    *,
+    ticket_ids: Iterable[str] | None = None,
+    survey_ids: Iterable[str] | None = None,
 ) -> list[Event]:
     """Ticket events (created in [since, now), or still open at ``now``) and survey events
-    (answered in [since, now)), with contact counts for each window in days."""
+    (answered in [since, now)), with contact counts for each window in days.
+
+    ``ticket_ids`` / ``survey_ids`` (an ingest batch's records) keep only those tickets and
+    survey answers as events; contacts still count each customer's whole history."""
     windows = sorted(set(windows))
+    only = ticket_ids is not None or survey_ids is not None
+    ticket_ids, survey_ids = set(ticket_ids or ()), set(survey_ids or ())
     history_from = since - timedelta(days=max(windows, default=0))
     ticket_cols = [
         tickets.c.ticket_id,
@@ -161,17 +172,23 @@ def load_events(
     )
     open_now = sa.or_(tickets.c.resolved_at.is_(None), tickets.c.resolved_at > now)
     answered = sa.and_(surveys.c.responded_at >= since, surveys.c.responded_at < now)
+    if only:
+        answered = sa.and_(answered, surveys.c.survey_id.in_(sorted(survey_ids)))
     surveyed = sa.select(surveys.c.ticket_id).where(answered)
-    query = (
-        sa.select(*ticket_cols)
-        .select_from(joined)
-        .where(tickets.c.created_at < now)
-        .where(
-            sa.or_(
-                tickets.c.created_at >= history_from, open_now, tickets.c.ticket_id.in_(surveyed)
-            )
-        )
+    wanted = sa.or_(
+        tickets.c.created_at >= history_from, open_now, tickets.c.ticket_id.in_(surveyed)
     )
+    if only:  # the batch's tickets and surveyed tickets, and their customers' recent history
+        mine = sa.or_(
+            tickets.c.ticket_id.in_(sorted(ticket_ids)), tickets.c.ticket_id.in_(surveyed)
+        )
+        customers_of = sa.select(tickets.c.customer_id).where(mine)
+        recent = sa.and_(
+            tickets.c.created_at >= history_from, tickets.c.customer_id.in_(customers_of)
+        )
+        wanted = sa.and_(wanted, sa.or_(mine, recent))
+    query = sa.select(*ticket_cols).select_from(joined).where(tickets.c.created_at < now)
+    query = query.where(wanted)
     answers = sa.select(
         surveys.c.survey_id,
         surveys.c.ticket_id,
@@ -227,6 +244,8 @@ def load_events(
 
     out: list[Event] = []
     for row in by_ticket.values():
+        if only and row["ticket_id"] not in ticket_ids:
+            continue  # loaded for its customer's contact counts only
         created = _ts(row["created_at"])
         resolved = _ts(row["resolved_at"])
         if created >= since or resolved is None or resolved > now:
@@ -276,46 +295,55 @@ def run_rules(
                     .all()
                 )
             fired: dict[str, int] = {r.name: 0 for r in rules}
+            new_tasks: list[dict[str, Any]] = []
+            new_tags: dict[tuple[str, str], str] = {}  # (customer, tag) -> rule
             for (rule, ev), tid in zip(matched, ids, strict=True):
                 if tid in known:
                     continue
                 known.add(tid)
                 spec = rule.task
-                conn.execute(
-                    TASKS.insert().values(
-                        task_id=tid,
-                        rule=rule.name,
-                        event_id=ev.event_id,
-                        kind=spec.kind,
-                        ticket_id=ev.ticket_id,
-                        customer_id=ev.customer_id,
-                        region=ev.region,
-                        owner=_owner(spec.owner, ev),
-                        priority=spec.priority,
-                        due_at=now + spec.due_in,
-                        reason_zh=spec.reason.zh,
-                        reason_en=spec.reason.en,
-                        status="open",
-                        created_at=now,
-                    )
+                new_tasks.append(
+                    {
+                        "task_id": tid,
+                        "rule": rule.name,
+                        "event_id": ev.event_id,
+                        "kind": spec.kind,
+                        "ticket_id": ev.ticket_id,
+                        "customer_id": ev.customer_id,
+                        "region": ev.region,
+                        "owner": _owner(spec.owner, ev),
+                        "priority": spec.priority,
+                        "due_at": now + spec.due_in,
+                        "reason_zh": spec.reason.zh,
+                        "reason_en": spec.reason.en,
+                        "status": "open",
+                        "created_at": now,
+                    }
                 )
                 if spec.tag:
-                    exists = conn.execute(
-                        sa.select(CUSTOMER_TAGS.c.tag).where(
-                            CUSTOMER_TAGS.c.customer_id == ev.customer_id,
-                            CUSTOMER_TAGS.c.tag == spec.tag,
-                        )
-                    ).first()
-                    if exists is None:
-                        conn.execute(
-                            CUSTOMER_TAGS.insert().values(
-                                customer_id=ev.customer_id,
-                                tag=spec.tag,
-                                rule=rule.name,
-                                tagged_at=now,
-                            )
-                        )
+                    new_tags.setdefault((ev.customer_id, spec.tag), rule.name)
                 fired[rule.name] += 1
+            if new_tasks:  # one statement for all (an ingest batch can open thousands)
+                conn.execute(TASKS.insert(), new_tasks)
+            tagged = (
+                {
+                    (c, t)
+                    for c, t in conn.execute(
+                        sa.select(CUSTOMER_TAGS.c.customer_id, CUSTOMER_TAGS.c.tag).where(
+                            CUSTOMER_TAGS.c.tag.in_(sorted({t for _, t in new_tags}))
+                        )
+                    )
+                }
+                if new_tags
+                else set()
+            )
+            fresh_tags = [
+                {"customer_id": c, "tag": t, "rule": r, "tagged_at": now}
+                for (c, t), r in new_tags.items()
+                if (c, t) not in tagged
+            ]
+            if fresh_tags:
+                conn.execute(CUSTOMER_TAGS.insert(), fresh_tags)
             return RunResult(len(events), fired, len(matched) - sum(fired.values()))
 
     with store.lock:

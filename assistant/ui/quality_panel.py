@@ -1,0 +1,120 @@
+"""The cockpit's data-quality panel: per source, the quality score and problem counts of
+``servicepilot quality`` (tools.ingest.quality), quarantined records, and a 14-day trend of
+records received and quarantined per day (the ingest journal and ``sp_quarantine``).
+
+The report counts rows of every region, so it is shown only to roles without row filters that
+may see metric values; other roles see a note instead.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+import gradio as gr
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from assistant.roles import get_role
+from assistant.ui.context import UIContext
+from assistant.ui.i18n import Translator, t
+from tools.ingest.quality import quality_report
+from tools.warehouse.schema import sp_ingest_batches, sp_quarantine
+
+log = logging.getLogger(__name__)
+TREND_DAYS = 14
+
+
+def daily_counts(engine: Engine, today: date, days: int = TREND_DAYS) -> dict[str, dict]:
+    """``{source: {"received": [..], "quarantined": [..]}}`` per day, oldest first, over the
+    ``days`` days ending ``today`` (both lists always ``days`` long)."""
+    start = today - timedelta(days=days - 1)
+    out: dict[str, dict[str, list[int]]] = {}
+
+    def add(kind: str, rows: Any) -> None:
+        for source, day, count in rows:
+            series = out.setdefault(source, {"received": [0] * days, "quarantined": [0] * days})
+            series[kind][(day - start).days] += int(count)
+
+    inspector = sa.inspect(engine)
+    with engine.connect() as conn:
+        if inspector.has_table(sp_ingest_batches.name):
+            day = sa.cast(sp_ingest_batches.c.received_at, sa.Date)
+            add(
+                "received",
+                conn.execute(
+                    sa.select(
+                        sp_ingest_batches.c.source, day, sa.func.sum(sp_ingest_batches.c.new_events)
+                    )
+                    .where(day >= start, day <= today)
+                    .group_by(sp_ingest_batches.c.source, day)
+                ),
+            )
+        if inspector.has_table(sp_quarantine.name):
+            day = sa.cast(sp_quarantine.c.imported_at, sa.Date)
+            add(
+                "quarantined",
+                conn.execute(
+                    sa.select(sp_quarantine.c.source, day, sa.func.count())
+                    .where(day >= start, day <= today)
+                    .group_by(sp_quarantine.c.source, day)
+                ),
+            )
+    return out
+
+
+def quality_html(engine: Engine, role: str | None, lang: str, today: date) -> str:
+    """The panel for ``role`` in ``lang``: a table, one row per source."""
+    from assistant.ui.cockpit_tab import sparkline
+
+    access = get_role(role)
+    if access.row_filters or not access.can_query_metrics:
+        return f"<p class='sp-quality-note'>{html.escape(t(lang, 'quality_restricted'))}</p>"
+    try:
+        report = quality_report(engine)
+        trend = daily_counts(engine, today)
+    except Exception as exc:  # keep the cockpit usable; the message names the problem
+        log.warning("quality panel: %s", exc)
+        return f"<p>⚠️ {html.escape(t(lang, 'quality_failed', error=exc))}</p>"
+    if not report.sources:
+        return f"<p>{html.escape(t(lang, 'quality_none'))}</p>"
+    heads = ("quality_source", "quality_score", "quality_rows", "quality_problems")
+    head = "".join(f"<th>{html.escape(t(lang, k))}</th>" for k in heads)
+    head += f"<th>{html.escape(t(lang, 'quality_quarantined'))}</th>"
+    head += f"<th>{html.escape(t(lang, 'quality_trend', days=TREND_DAYS))}</th>"
+    rows = []
+    for s in report.sources:
+        problems = s.duplicates + s.missing_required + s.invalid_codes + s.impossible_timestamps
+        series = trend.get(s.source, {})
+        spark = sparkline(series.get("received", []), "neutral") + sparkline(
+            series.get("quarantined", []), "bad"
+        )
+        spark = spark or "—"  # loaded by file imports only: no arrival times recorded
+        tone = "good" if s.score >= 99 else ("neutral" if s.score >= 95 else "bad")
+        rows.append(
+            f"<tr data-source='{html.escape(s.source)}'><td>{html.escape(s.source)}</td>"
+            f"<td class='sp-quality-{tone}'>{s.score:.1f}</td><td>{s.rows:,}</td>"
+            f"<td>{problems:,}</td><td>{s.quarantined_rows:,}</td><td>{spark}</td></tr>"
+        )
+    return (
+        "<table class='sp-quality' id='sp-quality-table'>"
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def build_quality_panel(
+    ctx: UIContext, tr: Translator, lang_radio: gr.Radio, triggers: list[Callable[..., Any]]
+) -> None:
+    """Add the panel under the cockpit; ``triggers`` (tab select, refresh click) fill it."""
+    tr.add(gr.Markdown(f"### {tr.text('quality_panel')}"), "quality_panel", "value")
+    panel = gr.HTML(elem_id="sp-cockpit-quality")
+
+    def on_refresh(lang_value: str, request: gr.Request) -> str:
+        _, role = ctx.identity(request)
+        return quality_html(ctx.api.app.services.engine, role, lang_value, ctx.api.today)
+
+    for trigger in triggers:
+        trigger(on_refresh, [lang_radio], panel, api_visibility="undocumented")

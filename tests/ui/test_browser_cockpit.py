@@ -46,7 +46,7 @@ def test_executive_drills_company_to_agent_and_back(ui_server, browser):  # noqa
     _open_cockpit(page)
     assert _crumbs(page) == ["全部"]
     assert "按大区" in page.locator("#sp-drill-plot").inner_text()
-    page.screenshot(path=str(ARTIFACTS / "20_drill_company.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / "30_drill_company.png"), full_page=True)
 
     # a bar of the region chart drills like its list item
     region, _ = _member(page)
@@ -70,7 +70,7 @@ def test_executive_drills_company_to_agent_and_back(ui_server, browser):  # noqa
     assert _crumbs(page) == ["全部", *path]
     cards = page.locator("#sp-kpis").inner_text()
     assert "投诉量" in cards
-    page.screenshot(path=str(ARTIFACTS / "21_drill_agent.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / "31_drill_agent.png"), full_page=True)
 
     # the breadcrumb goes back to the product line; Back to the region
     page.locator("#sp-breadcrumb .sp-crumb").nth(2).click()
@@ -102,7 +102,7 @@ def test_executive_drills_company_to_agent_and_back(ui_server, browser):  # noqa
     assert "投诉量" not in page.locator("#sp-kpis").inner_text()
     plot_label = page.locator("#sp-drill-plot").get_by_text("Plot", exact=True)
     assert plot_label.count() == 0 or not plot_label.first.is_visible()
-    page.screenshot(path=str(ARTIFACTS / "22_drill_en.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / "32_drill_en.png"), full_page=True)
     page.close()
 
 
@@ -119,7 +119,7 @@ def test_regional_manager_drills_only_inside_their_region(ui_server, browser):  
     page.locator("#sp-drill-members .sp-member").first.click()  # a team: east's own
     _wait_crumbs(page, 3)
     assert _crumbs(page)[-1].startswith("华东")
-    page.screenshot(path=str(ARTIFACTS / "23_drill_east_manager.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / "33_drill_east_manager.png"), full_page=True)
     page.locator("#sp-breadcrumb .sp-crumb").first.click()
     _wait_crumbs(page, 1)
     assert _crumbs(page) == ["华东"]

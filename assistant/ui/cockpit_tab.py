@@ -42,7 +42,6 @@ HEADLINE_METRICS = (
     "backlog",
     "nps",
 )
-CARD_WORKERS = 3  # cards computed side by side; the UI serves several sessions at once
 
 
 def period_range(period: str, today: date) -> tuple[date, date]:
@@ -97,20 +96,33 @@ def sparkline(values: list[float], tone: str) -> str:
     )
 
 
-def _series(ctx: UIContext, name: str, role, end: date, scope: DrillScope) -> list[float]:
-    """The metric's last 12 full months to ``end`` (for the sparkline); [] when it fails."""
+def _series(
+    ctx: UIContext, metrics: tuple[str, ...], role, end: date, scope: DrillScope
+) -> pd.DataFrame:
+    """The metrics' last 12 full months to ``end`` (for the sparklines); empty when it fails."""
     query = MetricQuery(
-        metrics=(name,),
+        metrics=metrics,
         time_grain="month",
         time_range=TimeRange(start=month_start(end, -12), end=end),
         filters=scope.filters(),
     )
     try:
-        frame = ctx.api.query_metrics(query, role).data
-    except Exception as exc:  # the card still shows its value
-        log.warning("cockpit sparkline %s: %s", name, exc)
-        return []
-    return [float(v) for v in frame[name]] if name in frame else []
+        return ctx.api.query_metrics(query, role).data
+    except Exception as exc:  # the cards still show their values
+        log.warning("cockpit sparklines %s: %s", ",".join(metrics), exc)
+        return pd.DataFrame()
+
+
+def _values(
+    ctx: UIContext, metrics: tuple[str, ...], role, start: date, end: date, scope: DrillScope
+) -> MetricResult:
+    query = MetricQuery(
+        metrics=metrics,
+        time_range=TimeRange(start=start, end=end),
+        filters=scope.filters(),
+        compare_to="previous_period",
+    )
+    return ctx.api.query_metrics(query, role)
 
 
 def kpi_cards(
@@ -124,11 +136,18 @@ def kpi_cards(
 ) -> str:
     """One card per headline metric within the drill ``scope``: value in its unit, target and
     status colour, change vs the previous period coloured by the metric's good direction, and
-    a 12-month sparkline. The metrics run side by side (the warehouse pool is shared)."""
-    with ThreadPoolExecutor(max_workers=CARD_WORKERS) as pool:
-        cards = list(
-            pool.map(lambda n: _kpi_card(ctx, role, n, start, end, scope, lang), HEADLINE_METRICS)
-        )
+    a 12-month sparkline. All six metrics run in one query (and their sparklines in another,
+    beside it); when that fails, each metric alone, so one broken metric shows on its card."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        series = pool.submit(_series, ctx, HEADLINE_METRICS, role, end, scope)
+        try:
+            result = _values(ctx, HEADLINE_METRICS, role, start, end, scope)
+            cards = [
+                _card_of(ctx, name, result, series.result(), scope, lang)
+                for name in HEADLINE_METRICS
+            ]
+        except Exception:
+            cards = [_kpi_card(ctx, role, n, start, end, scope, lang) for n in HEADLINE_METRICS]
     label = period_label(period, start, end, lang)
     return (
         f"<div class='sp-period'>{html.escape(label)}</div>"
@@ -146,18 +165,24 @@ def _kpi_card(
     scope: DrillScope,
     lang: str,
 ) -> str:
-    query = MetricQuery(
-        metrics=(name,),
-        time_range=TimeRange(start=start, end=end),
-        filters=scope.filters(),
-        compare_to="previous_period",
-    )
+    """One metric's card from its own queries (the fallback when the shared query fails)."""
     try:
-        result = ctx.api.query_metrics(query, role)
+        result = _values(ctx, (name,), role, start, end, scope)
     except Exception as exc:  # one broken metric must not blank the cockpit
         log.warning("cockpit %s: %s", name, exc)
         text = exc.text(lang) if isinstance(exc, AccessDenied) else str(exc)
         return _card(name, "–", text[:80], "neutral")
+    return _card_of(ctx, name, result, _series(ctx, (name,), role, end, scope), scope, lang)
+
+
+def _card_of(
+    ctx: UIContext,
+    name: str,
+    result: MetricResult,
+    series: pd.DataFrame,
+    scope: DrillScope,
+    lang: str,
+) -> str:
     meta = result.metrics[name]
     label = meta.label_zh if lang == "zh" else meta.label_en
     row = result.data.iloc[0] if len(result.data) else pd.Series(dtype=object)
@@ -183,7 +208,8 @@ def _kpi_card(
             f"{t(lang, f'kpi_status_{status}')}"
         )
     badge = "✅" if meta.certified else "⚠️"
-    spark = sparkline(_series(ctx, name, role, end, scope), _STATUS_TONE[status])
+    points = [float(v) for v in series[name]] if name in series else []
+    spark = sparkline(points, _STATUS_TONE[status])
     return _card(f"{label} {badge}", shown, delta, tone, goal, status, spark)
 
 

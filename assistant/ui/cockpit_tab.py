@@ -534,6 +534,7 @@ def build_cockpit_tab(ctx: UIContext, tr: Translator, lang_radio: gr.Radio, tab:
         member_list,
         alerts,
         alert_pick,
+        why_out,  # cleared with the pick: the list it came from was re-rendered
     ]
 
     def show(view: CockpitView, lang_value: str) -> list[Any]:
@@ -549,6 +550,7 @@ def build_cockpit_tab(ctx: UIContext, tr: Translator, lang_radio: gr.Radio, tab:
             view.member_list,
             view.alerts,
             gr.update(choices=view.alert_choices, value=None),
+            "",
         ]
 
     def run(request, period_value, metric, lang_value, scope, by=None) -> list[Any]:

@@ -18,7 +18,6 @@ from assistant.ui.context import UIContext
 from assistant.ui.drill import DRILL_CSS
 from assistant.ui.health import HealthMiddleware, banner_text
 from assistant.ui.i18n import Translator, t
-from assistant.ui.preload import plotly_preload_head
 
 SET_PAGE_LANG = "(lang) => { document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en'; }"
 HEALTH_POLL_S = 30  # how often an open page re-checks the warehouse under the server
@@ -171,7 +170,6 @@ def launch(ctx: UIContext, *, host: str = "127.0.0.1", port: int = 7860) -> None
         footer_links=["api"],
         theme=gr.themes.Soft(),
         css=CSS,
-        head=plotly_preload_head(),
     )
 
 

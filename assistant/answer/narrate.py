@@ -31,6 +31,14 @@ _UNITS = {
 }
 
 
+def unit_label(unit: str, language: str) -> str:
+    """A metric's unit as a chart axis shows it: "件" / "complaints", "%" ("" for scores)."""
+    if unit in ("score", "points", ""):
+        return ""
+    zh_unit, en_unit = _UNITS.get(unit, (unit, unit))
+    return (zh_unit if language == "zh" else en_unit).strip()
+
+
 def format_value(value: object, meta: MetricMeta, language: str) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "无数据" if language == "zh" else "no data"

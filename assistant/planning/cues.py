@@ -54,6 +54,13 @@ FOLLOW_UP = re.compile(
     r"^\s*(那|那么|那就|再|还有|另外|换成|改成|只看|只要|仅看|仅|如果|and|what about|how about|"
     r"now|only|just|same|also|then)\b|呢[？?]?\s*$"
 )
+# "点进华东看看" / "drill into East": the previous metric, filtered to a member, broken down by
+# the next level of the drill path (assistant/planning/drill.py).
+DRILL = re.compile(
+    r"(点进去?|点开|下钻到?|钻取|钻到|深入到?|"
+    r"\b(drill(ing)?( down)?|zoom( in)?|dig)( (into|in to|to|on))?\b( the\b)?)",
+    re.IGNORECASE,
+)
 ADD_DIMENSION = re.compile(r"(再按|同时按|也按|并按|and also by|also by|additionally by)")
 NEGATION = re.compile(
     r"(除了|除去|不含|不包括|排除|去掉|except|excluding|without|other than|not)\s*$"

@@ -24,6 +24,7 @@ from assistant.planning.coverage import (
     account,
     nearest_metrics,
 )
+from assistant.planning.drill import DRILL_PATH, SIDE_PATHS, breakdowns
 from assistant.planning.interpret import describe_query, suggestions
 from assistant.planning.lexicon import Lexicon, Match, has_cjk, lexicon_for, normalise
 from assistant.planning.period_text import period_label
@@ -85,6 +86,7 @@ class _Reading:
     ambiguous_word: str = ""
     add_dimension: bool = False
     now: bool = False  # "still open": measured as of today, not over a past period
+    drill: bool = False  # "点进华东" / "drill into East" after an answer
     coverage: Coverage | None = None  # which words were placed and which were not
 
 
@@ -146,7 +148,10 @@ class OfflinePlanner:
                 )
             )
         masked = _mask(text, [m.span for m in times])
+        drill = [m.span() for m in cues.DRILL.finditer(masked)] if state.last_query else []
+        masked = _mask(masked, drill)  # the drill verb is placed: it is this rule's cue
         reading = self._read(masked, language, times)
+        reading.drill = bool(drill)
         if cues.FORECAST.search(text):
             return self._forecast(text, masked, reading, state)
         assert reading.coverage is not None
@@ -162,6 +167,9 @@ class OfflinePlanner:
         if self.asks_for_alerts(masked) and not cues.WHY.search(masked):
             return self._alerts(reading, masked, state)
         last = state.last_query
+        if reading.drill and not _read_anything(reading):
+            assert last is not None
+            return self._clarify_drill(masked, reading, last, state)
         follows = (
             last is not None
             and (bool(cues.FOLLOW_UP.search(text)) or not reading.metrics)
@@ -469,7 +477,12 @@ class OfflinePlanner:
             query = query.model_copy(
                 update={"order_by": tuple(o for o in query.order_by if o.field not in last.metrics)}
             )
-        if reading.dimensions:
+        if self._drills(reading, last):
+            # the member's own breakdown: the next level below every member now fixed
+            fixed = [f.field for f in (*query.filters, *reading.filters) if f.op == "="]
+            below = breakdowns(fixed)
+            query = query.with_dimensions(*below[:1])
+        elif reading.dimensions:
             dims = (
                 (*query.dimensions, *reading.dimensions)
                 if reading.add_dimension
@@ -519,6 +532,50 @@ class OfflinePlanner:
         if reading.metric_filters:
             query = query.model_copy(update={"metric_filters": tuple(reading.metric_filters)})
         return self._finish(query, reading.language, follow_up_of=last)
+
+    @staticmethod
+    def _drills(reading: _Reading, last: MetricQuery) -> bool:
+        """A follow-up that drills into a member: a drill verb ("点进", "drill into") or a
+        member of a drill-path dimension the previous answer was broken down by ("看看华东的
+        空调" after complaints by region), and no breakdown of its own."""
+        if reading.dimensions or not any(f.op == "=" for f in reading.filters):
+            return False
+        picked = {f.field for f in reading.filters if f.op == "="}
+        return reading.drill or bool(picked & set(last.dimensions) & set(DRILL_PATH))
+
+    def _clarify_drill(
+        self, masked: str, reading: _Reading, last: MetricQuery, state: ConversationState
+    ) -> Plan:
+        """ "点进火星看看": no member of any dimension was named; say so, and offer the first
+        members of the previous answer's breakdown (or of the next drill level)."""
+        language = reading.language
+        word = " ".join(masked.replace("看看", " ").split()).strip(" ?？。.!！") or masked.strip()
+        fixed = [f.field for f in last.filters if f.op == "="]
+        dimension = (last.dimensions or breakdowns(fixed) or (None,))[0]
+        options: list[ClarificationOption] = []
+        code_list = None
+        if dimension is not None:
+            spec = self.catalog.resolve_dimension("tickets", dimension).dimension
+            code_list = self.catalog.code_list_for(spec)
+        for entry in (code_list.codes if code_list else ())[:3]:
+            member = Filter(field=dimension, op="=", values=(entry.code,))
+            picked = _Reading(language=language, filters=[member], drill=True)
+            plan = self._follow_up(picked, last, state)
+            if isinstance(plan, MetricPlan):
+                label = entry.label.zh if language == "zh" else entry.label.en
+                options.append(ClarificationOption(label=label, plan=plan))
+        levels = ("、" if language == "zh" else ", ").join(
+            self.lexicon.dimension_label(d, language) for d in (*DRILL_PATH, *SIDE_PATHS)
+        )
+        return Clarification(
+            question=_t(
+                language,
+                f"没有找到可以点进的「{word}」：它不是{levels}中的任何一个成员。您想点进哪一个？",
+                f"I found no “{word}” to drill into: it is not a member of any of {levels}. "
+                "Which one do you mean?",
+            ),
+            options=tuple(options),
+        )
 
     def _no_metric(self, text: str, reading: _Reading, state: ConversationState) -> Plan:
         language = reading.language
@@ -916,6 +973,18 @@ def asks_for_alerts(text: str, lexicon: Lexicon) -> bool:
     terms are masked first, so a code such as "abnormal noise" is not taken for the cue."""
     terms = _mask(text, [(m.start, m.end) for m in lexicon.find(text)])
     return bool(cues.ALERTS.search(terms))
+
+
+def _read_anything(reading: _Reading) -> bool:
+    return bool(
+        reading.metrics
+        or reading.dimensions
+        or reading.filters
+        or reading.ranges
+        or reading.compare
+        or reading.trend
+        or reading.ranking
+    )
 
 
 def _mask(text: str, spans: list[tuple[int, int]]) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from assistant.ui.charts import TEMPLATE
 from assistant.ui.i18n import t
 
 WATERFALL_BARS = 6  # biggest contributions shown; the rest are summed into "others"
@@ -54,7 +55,7 @@ def _layout(fig: go.Figure, title: str, x_title: str, y_title: str, height: int 
         title={"text": title, "x": 0.01},
         height=height,
         margin={"l": 50, "r": 20, "t": 50, "b": 60},
-        template="plotly_white",
+        template=TEMPLATE,
         legend={"orientation": "h", "y": -0.2},
         xaxis_title=x_title,
         yaxis_title=y_title,

@@ -15,16 +15,20 @@ from assistant.ui.catalog_tab import build_catalog_tab
 from assistant.ui.chat_tab import build_chat_tab
 from assistant.ui.cockpit_tab import build_cockpit_tab
 from assistant.ui.context import UIContext
+from assistant.ui.drill import DRILL_CSS
 from assistant.ui.health import HealthMiddleware, banner_text
 from assistant.ui.i18n import Translator, t
 
 SET_PAGE_LANG = "(lang) => { document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en'; }"
 HEALTH_POLL_S = 30  # how often an open page re-checks the warehouse under the server
 
-CSS = """
+CSS = (
+    """
 .sp-kpis {display:flex; flex-wrap:wrap; gap:12px;}
 .sp-period {color:#6b7280; margin-bottom:6px;}
 """
+    + DRILL_CSS
+)
 
 
 def build_app(ctx: UIContext) -> gr.Blocks:

@@ -1,11 +1,14 @@
-"""Cockpit (驾驶舱): headline certified KPIs with change vs the previous period, a trend,
-breakdowns by region and channel, and alerts, each of which opens its "why" analysis. Every
-number runs with the viewer's role."""
+"""Cockpit (驾驶舱): headline certified KPIs with change vs the previous period, a trend, a
+breakdown to drill down by (region → product line → team → agent, channel and category on the
+side; assistant/ui/drill.py), and alerts, each of which opens its "why" analysis. Everything
+follows the drill scope and the viewer's language; every number runs with the viewer's role."""
 
 from __future__ import annotations
 
 import html
 import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -13,14 +16,22 @@ import gradio as gr
 import pandas as pd
 
 from assistant.alerts import why_plan
-from assistant.answer.narrate import format_change, format_value
+from assistant.answer.narrate import format_change, format_value, unit_label
 from assistant.errors import AccessDenied
-from assistant.roles import get_role
 from assistant.ui.charts import choose_chart, render
 from assistant.ui.context import UIContext
+from assistant.ui.drill import (
+    CRUMB_JS,
+    MEMBERS_JS,
+    DrillScope,
+    breadcrumb_html,
+    members_html,
+    start_scope,
+)
 from assistant.ui.i18n import Translator, t
+from semantic_layer.executor import MetricResult
 from semantic_layer.periods import last_full_month, month_start, quarter_start
-from semantic_layer.query import Filter, MetricQuery, TimeRange
+from semantic_layer.query import MetricQuery, TimeRange
 
 log = logging.getLogger(__name__)
 HEADLINE_METRICS = (
@@ -43,23 +54,6 @@ def period_range(period: str, today: date) -> tuple[date, date]:
         return today - timedelta(days=30), today
     month = last_full_month(today)
     return month.start, month.end
-
-
-def region_choices(ctx: UIContext, role: str | None, lang: str) -> list[tuple[str, str]]:
-    """The region picker's (label, code) pairs: only the role's own regions when its rows are
-    limited to some (no "all regions" then), else every region after "all regions"."""
-    allowed = get_role(role).row_filters.get("region")
-    codes = ctx.api.catalog.code_lists["region"].codes
-    pairs = [
-        (c.label.zh if lang == "zh" else c.label.en, c.code)
-        for c in codes
-        if allowed is None or c.code in allowed
-    ]
-    return pairs if allowed is not None else [(t(lang, "all_regions"), ""), *pairs]
-
-
-def _filters(region: str | None) -> tuple[Filter, ...]:
-    return (Filter(field="region", op="=", values=(region,)),) if region else ()
 
 
 def period_label(period: str, start: date, end: date, lang: str) -> str:
@@ -102,20 +96,33 @@ def sparkline(values: list[float], tone: str) -> str:
     )
 
 
-def _series(ctx: UIContext, name: str, role, end: date, region: str | None) -> list[float]:
-    """The metric's last 12 full months to ``end`` (for the sparkline); [] when it fails."""
+def _series(
+    ctx: UIContext, metrics: tuple[str, ...], role, end: date, scope: DrillScope
+) -> pd.DataFrame:
+    """The metrics' last 12 full months to ``end`` (for the sparklines); empty when it fails."""
     query = MetricQuery(
-        metrics=(name,),
+        metrics=metrics,
         time_grain="month",
         time_range=TimeRange(start=month_start(end, -12), end=end),
-        filters=_filters(region),
+        filters=scope.filters(),
     )
     try:
-        frame = ctx.api.query_metrics(query, role).data
-    except Exception as exc:  # the card still shows its value
-        log.warning("cockpit sparkline %s: %s", name, exc)
-        return []
-    return [float(v) for v in frame[name]] if name in frame else []
+        return ctx.api.query_metrics(query, role).data
+    except Exception as exc:  # the cards still show their values
+        log.warning("cockpit sparklines %s: %s", ",".join(metrics), exc)
+        return pd.DataFrame()
+
+
+def _values(
+    ctx: UIContext, metrics: tuple[str, ...], role, start: date, end: date, scope: DrillScope
+) -> MetricResult:
+    query = MetricQuery(
+        metrics=metrics,
+        time_range=TimeRange(start=start, end=end),
+        filters=scope.filters(),
+        compare_to="previous_period",
+    )
+    return ctx.api.query_metrics(query, role)
 
 
 def kpi_cards(
@@ -123,57 +130,24 @@ def kpi_cards(
     role: str | None,
     start: date,
     end: date,
-    region: str | None,
+    scope: DrillScope,
     lang: str,
     period: str = "month",
 ) -> str:
-    """One card per headline metric: value in its unit, target and status colour, change vs
-    the previous period coloured by the metric's good direction, and a 12-month sparkline."""
-    cards = []
-    for name in HEADLINE_METRICS:
-        query = MetricQuery(
-            metrics=(name,),
-            time_range=TimeRange(start=start, end=end),
-            filters=_filters(region),
-            compare_to="previous_period",
-        )
+    """One card per headline metric within the drill ``scope``: value in its unit, target and
+    status colour, change vs the previous period coloured by the metric's good direction, and
+    a 12-month sparkline. All six metrics run in one query (and their sparklines in another,
+    beside it); when that fails, each metric alone, so one broken metric shows on its card."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        series = pool.submit(_series, ctx, HEADLINE_METRICS, role, end, scope)
         try:
-            result = ctx.api.query_metrics(query, role)
-        except Exception as exc:  # one broken metric must not blank the cockpit
-            log.warning("cockpit %s: %s", name, exc)
-            cards.append(_card(name, "–", str(exc)[:80], "neutral"))
-            continue
-        meta = result.metrics[name]
-        label = meta.label_zh if lang == "zh" else meta.label_en
-        row = result.data.iloc[0] if len(result.data) else pd.Series(dtype=object)
-        value, change = row.get(name), row.get(f"{name}__change")
-        missing = value is None or pd.isna(value)
-        shown = format_value(None if missing else float(value), meta, lang)
-        delta, tone = "", "neutral"
-        if change is not None and not pd.isna(change):
-            amount = format_change(float(change), meta, lang)
-            if _rounds_to_zero(amount):
-                delta = f"＝ {amount} {t(lang, 'vs_prev')}"
-            else:
-                arrow = "▲" if change > 0 else "▼"
-                delta = f"{arrow} {amount} {t(lang, 'vs_prev')}"
-                if meta.direction in ("up", "down"):
-                    tone = "good" if (change > 0) == (meta.direction == "up") else "bad"
-        target = (
-            ctx.targets.find(name, region, span=(start, end))
-            if ctx.targets and not missing
-            else None
-        )
-        status, goal = "none", ""
-        if target is not None:
-            status = target.status(float(value), meta.direction)
-            goal = (
-                f"{t(lang, 'kpi_target', target=format_value(target.target, meta, lang))} · "
-                f"{t(lang, f'kpi_status_{status}')}"
-            )
-        badge = "✅" if meta.certified else "⚠️"
-        spark = sparkline(_series(ctx, name, role, end, region), _STATUS_TONE[status])
-        cards.append(_card(f"{label} {badge}", shown, delta, tone, goal, status, spark))
+            result = _values(ctx, HEADLINE_METRICS, role, start, end, scope)
+            cards = [
+                _card_of(ctx, name, result, series.result(), scope, lang)
+                for name in HEADLINE_METRICS
+            ]
+        except Exception:
+            cards = [_kpi_card(ctx, role, n, start, end, scope, lang) for n in HEADLINE_METRICS]
     label = period_label(period, start, end, lang)
     return (
         f"<div class='sp-period'>{html.escape(label)}</div>"
@@ -182,8 +156,78 @@ def kpi_cards(
     )
 
 
+def _kpi_card(
+    ctx: UIContext,
+    role: str | None,
+    name: str,
+    start: date,
+    end: date,
+    scope: DrillScope,
+    lang: str,
+) -> str:
+    """One metric's card from its own queries (the fallback when the shared query fails)."""
+    try:
+        result = _values(ctx, (name,), role, start, end, scope)
+    except Exception as exc:  # one broken metric must not blank the cockpit
+        log.warning("cockpit %s: %s", name, exc)
+        text = exc.text(lang) if isinstance(exc, AccessDenied) else str(exc)
+        return _card(name, "–", text[:80], "neutral")
+    return _card_of(ctx, name, result, _series(ctx, (name,), role, end, scope), scope, lang)
+
+
+def _card_of(
+    ctx: UIContext,
+    name: str,
+    result: MetricResult,
+    series: pd.DataFrame,
+    scope: DrillScope,
+    lang: str,
+) -> str:
+    meta = result.metrics[name]
+    label = meta.label_zh if lang == "zh" else meta.label_en
+    row = result.data.iloc[0] if len(result.data) else pd.Series(dtype=object)
+    value, change = row.get(name), row.get(f"{name}__change")
+    missing = value is None or pd.isna(value)
+    shown = format_value(None if missing else float(value), meta, lang)
+    delta, tone = "", "neutral"
+    if change is not None and not pd.isna(change):
+        amount = format_change(float(change), meta, lang)
+        if _rounds_to_zero(amount):
+            delta = f"＝ {amount} {t(lang, 'vs_prev')}"
+        else:
+            arrow = "▲" if change > 0 else "▼"
+            delta = f"{arrow} {amount} {t(lang, 'vs_prev')}"
+            if meta.direction in ("up", "down"):
+                tone = "good" if (change > 0) == (meta.direction == "up") else "bad"
+    span = (result.query.time_range.start, result.query.time_range.end)
+    target = None if missing else _target(ctx, name, scope, span)
+    status, goal = "none", ""
+    if target is not None:
+        status = target.status(float(value), meta.direction)
+        goal = (
+            f"{t(lang, 'kpi_target', target=format_value(target.target, meta, lang))} · "
+            f"{t(lang, f'kpi_status_{status}')}"
+        )
+    badge = "✅" if meta.certified else "⚠️"
+    points = [float(v) for v in series[name]] if name in series else []
+    spark = sparkline(points, _STATUS_TONE[status])
+    return _card(f"{label} {badge}", shown, delta, tone, goal, status, spark)
+
+
 _COLORS = {"good": "#16a34a", "bad": "#dc2626", "neutral": "#6b7280", "warn": "#d97706"}
 _STATUS_TONE = {"ok": "good", "warning": "warn", "breach": "bad", "none": "neutral"}
+
+
+def _target(ctx: UIContext, name: str, scope: DrillScope, span: tuple[date, date]) -> Any:
+    """The target of ``name`` for the scope's slice: targets are set per region and channel;
+    inside a product line, team or agent only a rate's target still applies (a count's grows
+    with its slice, which is what ``company_only`` marks)."""
+    if ctx.targets is None:
+        return None
+    narrower = any(d not in ("region", "channel") for d in scope.fixed)
+    if narrower and any(t.metric == name and t.company_only for t in ctx.targets.targets):
+        return None
+    return ctx.targets.find(name, scope.value("region"), scope.value("channel"), span=span)
 
 
 def _card(
@@ -210,16 +254,45 @@ def _card(
     )
 
 
-def _figure(ctx: UIContext, query: MetricQuery, role: str | None, lang: str) -> Any:
+def _figure(
+    ctx: UIContext, query: MetricQuery, role: str | None, lang: str
+) -> tuple[Any, MetricResult | None]:
+    """The chart of ``query`` (None when it fails or has no data) and its result."""
     try:
         result = ctx.api.query_metrics(query, role)
     except Exception as exc:
         log.warning("cockpit chart: %s", exc)
-        return None
-    return render(choose_chart(result, lang), result, ctx.api.assistant.lexicon, lang)
+        return None, None
+    return render(choose_chart(result, lang), result, ctx.api.assistant.lexicon, lang), result
 
 
-def alerts_markdown(ctx: UIContext, role: str | None, lang: str) -> str:
+def _titled(fig: Any, title: str, x_title: str, y_title: str) -> Any:
+    """Chart title and axis titles in the viewer's language (the shared renderer titles only
+    the metric)."""
+    if fig is not None:
+        fig.update_layout(title={"text": title}, xaxis_title=x_title, yaxis_title=y_title)
+    return fig
+
+
+def _metric_axis(ctx: UIContext, metric: str, lang: str) -> tuple[str, str]:
+    """(label, label with unit) of a metric, e.g. ("客户满意度", "客户满意度 (%)")."""
+    spec = ctx.api.catalog.metric(metric)
+    label = spec.label.zh if lang == "zh" else spec.label.en
+    unit = unit_label(spec.unit, lang)
+    return label, f"{label} ({unit})" if unit else label
+
+
+def _scoped(alerts: list[dict[str, Any]], scope: DrillScope | None) -> list[tuple[int, dict]]:
+    """(index in the role's list, alert) of the alerts inside the drill scope."""
+    return [
+        (i, a) for i, a in enumerate(alerts) if scope is None or scope.admits(a.get("scope", {}))
+    ]
+
+
+def alerts_markdown(
+    ctx: UIContext, role: str | None, lang: str, scope: DrillScope | None = None
+) -> str:
+    """The role's current alerts inside the drill scope, in ``lang``."""
     try:
         alerts = ctx.api.current_alerts(role)
     except AccessDenied as exc:
@@ -228,10 +301,12 @@ def alerts_markdown(ctx: UIContext, role: str | None, lang: str) -> str:
         return f"⚠️ {exc}"
     if alerts is None:
         return t(lang, "no_alert_source")
-    if not alerts:
+    shown = _scoped(alerts, scope)
+    if not shown:
         return t(lang, "no_alerts")
     lines = []
-    for i, alert in enumerate(alerts[:20], 1):
+    for i, alert in shown[:20]:
+        i += 1
         text = alert.get(f"text_{lang}")
         if text:  # "[Critical] SLA breach rate (Channel=Email), ...: observed ..."
             lines.append(f"{i}. {text}")
@@ -242,15 +317,17 @@ def alerts_markdown(ctx: UIContext, role: str | None, lang: str) -> str:
     return "\n".join(lines)
 
 
-def alert_choices(ctx: UIContext, role: str | None, lang: str) -> list[tuple[str, int]]:
-    """(label, index) of the alerts the role sees, for the "why?" picker."""
+def alert_choices(
+    ctx: UIContext, role: str | None, lang: str, scope: DrillScope | None = None
+) -> list[tuple[str, int]]:
+    """(label, index) of the alerts the role sees inside the scope, for the "why?" picker."""
     try:
         alerts = ctx.api.current_alerts(role) or []
     except Exception:  # the alerts panel shows the problem
         return []
     return [
         (f"{i + 1}. [{a.get('severity', '')}] {a.get(f'title_{lang}') or a.get('metric')}", i)
-        for i, a in enumerate(alerts[:20])
+        for i, a in _scoped(alerts, scope)[:20]
         if a.get("why")
     ]
 
@@ -279,40 +356,107 @@ def explain_alert(ctx: UIContext, role: str | None, user: str, index: int | None
     return answer.text.replace("~", "\\~").replace("\n", "\n\n")  # "a~b … c~d" strikes through
 
 
+@dataclass(frozen=True)
+class CockpitView:
+    """Everything the cockpit shows for one drill scope, in the order of the tab's outputs."""
+
+    scope: DrillScope
+    members: tuple[tuple[str, str], ...]  # (chart label, code) of the breakdown's members
+    breakdown: str | None
+    breadcrumb: str
+    cards: str
+    trend: Any
+    drill_plot: Any
+    member_list: str
+    alerts: str
+    alert_choices: list[tuple[str, int]]
+
+
 def cockpit(
-    ctx: UIContext, role: str | None, period: str, region: str, trend_metric: str, lang: str
-) -> list[Any]:
+    ctx: UIContext,
+    role: str | None,
+    period: str,
+    trend_metric: str,
+    lang: str,
+    scope: DrillScope | None = None,
+    breakdown: str | None = None,
+) -> CockpitView:
+    """The cockpit inside ``scope`` (the role's starting scope when None): cards, the trend,
+    ``trend_metric`` broken down by ``breakdown`` (the scope's next level when None or not
+    available there) with its clickable members, and the alerts inside the scope."""
+    scope = scope or start_scope(role)
     start, end = period_range(period, ctx.api.today)
-    region = region or None
-    cards = kpi_cards(ctx, role, start, end, region, lang, period)
-    trend_start = date(end.year - 1, end.month, 1)
-    trend = MetricQuery(
-        metrics=(trend_metric,),
-        time_grain="month",
-        time_range=TimeRange(start=trend_start, end=end),
-        filters=_filters(region),
-    )
-    by = []
-    for dimension in ("region", "channel"):
-        query = MetricQuery(
+    options = scope.breakdowns()
+    breakdown = breakdown if breakdown in options else (options[0] if options else None)
+    lexicon = ctx.api.assistant.lexicon
+    label, axis = _metric_axis(ctx, trend_metric, lang)
+    with ThreadPoolExecutor(max_workers=2) as pool:  # cards beside the charts
+        cards = pool.submit(kpi_cards, ctx, role, start, end, scope, lang, period)
+        trend_query = MetricQuery(
             metrics=(trend_metric,),
-            dimensions=(dimension,),
-            time_range=TimeRange(start=start, end=end),
-            filters=_filters(region),
+            time_grain="month",
+            time_range=TimeRange(start=date(end.year - 1, end.month, 1), end=end),
+            filters=scope.filters(),
         )
-        by.append(_figure(ctx, query, role, lang))
-    return [
-        cards,
-        _figure(ctx, trend, role, lang),
-        *by,
-        alerts_markdown(ctx, role, lang),
-        gr.update(choices=alert_choices(ctx, role, lang), value=None),
+        trend, _ = _figure(ctx, trend_query, role, lang)
+        trend = _titled(trend, t(lang, "chart_trend", metric=label), t(lang, "axis_month"), axis)
+        drill_plot, members, member_list = None, (), ""
+        if breakdown is not None:
+            by = MetricQuery(
+                metrics=(trend_metric,),
+                dimensions=(breakdown,),
+                time_range=TimeRange(start=start, end=end),
+                filters=scope.filters(),
+            )
+            drill_plot, result = _figure(ctx, by, role, lang)
+            dimension = lexicon.dimension_label(breakdown, lang)
+            drill_plot = _titled(
+                drill_plot, t(lang, "chart_by", metric=label, dimension=dimension), axis, dimension
+            )
+            members, member_list = _members(result, breakdown, lexicon, lang)
+        alerts = alerts_markdown(ctx, role, lang, scope)
+        choices = alert_choices(ctx, role, lang, scope)
+        return CockpitView(
+            scope=scope,
+            members=members,
+            breakdown=breakdown,
+            breadcrumb=breadcrumb_html(scope, lexicon, lang),
+            cards=cards.result(),
+            trend=trend,
+            drill_plot=drill_plot,
+            member_list=member_list,
+            alerts=alerts,
+            alert_choices=choices,
+        )
+
+
+def _members(
+    result: MetricResult | None, dimension: str, lexicon: Any, lang: str
+) -> tuple[tuple[tuple[str, str], ...], str]:
+    """(label, code) of the breakdown's members, largest value first, and their list."""
+    if result is None or dimension not in result.data:
+        return (), members_html([], dimension, lexicon, lang)
+    metric = result.query.metrics[0]
+    meta = result.metrics[metric]
+    frame = result.data.dropna(subset=[dimension]).sort_values(metric, ascending=False)
+    rows = [
+        (
+            lexicon.value_label(dimension, str(code), lang),
+            str(code),
+            format_value(value, meta, lang),
+        )
+        for code, value in zip(frame[dimension], frame[metric], strict=True)
     ]
+    return tuple((lbl, code) for lbl, code, _ in rows), members_html(rows, dimension, lexicon, lang)
+
+
+def breakdown_choices(ctx: UIContext, scope: DrillScope, lang: str) -> list[tuple[str, str]]:
+    lexicon = ctx.api.assistant.lexicon
+    return [(lexicon.dimension_label(d, lang), d) for d in scope.breakdowns()]
 
 
 def build_cockpit_tab(ctx: UIContext, tr: Translator, lang_radio: gr.Radio, tab: gr.Tab) -> None:
     lang = tr.lang
-    regions = ctx.api.catalog.code_lists["region"].codes
     with gr.Row():
         period = tr.add(
             gr.Radio(
@@ -326,16 +470,6 @@ def build_cockpit_tab(ctx: UIContext, tr: Translator, lang_radio: gr.Radio, tab:
                 elem_id="sp-cockpit-period",
             ),
             "period",
-        )
-        region = tr.add(
-            gr.Dropdown(
-                [(t(lang, "all_regions"), "")]
-                + [(c.label.zh if lang == "zh" else c.label.en, c.code) for c in regions],
-                value="",
-                label=tr.text("region"),
-                elem_id="sp-cockpit-region",
-            ),
-            "region",
         )
         trend_metric = tr.add(
             gr.Dropdown(
@@ -358,11 +492,23 @@ def build_cockpit_tab(ctx: UIContext, tr: Translator, lang_radio: gr.Radio, tab:
             "refresh",
             "value",
         )
+    scope_state = gr.State(None)  # DrillScope; None until the tab first opens
+    members_state = gr.State(())
+    with gr.Row(equal_height=True):
+        breadcrumb = gr.HTML(elem_id="sp-breadcrumb", js_on_load=CRUMB_JS, scale=4)
+        back = tr.add(
+            gr.Button(tr.text("drill_back"), size="sm", scale=0, elem_id="sp-drill-back"),
+            "drill_back",
+            "value",
+        )
     cards = gr.HTML(elem_id="sp-cockpit-cards")
     trend_plot = gr.Plot(show_label=False, elem_id="sp-cockpit-trend")
+    breakdown = tr.add(
+        gr.Radio([], value=None, label=tr.text("drill_by"), elem_id="sp-drill-by"), "drill_by"
+    )
     with gr.Row():
-        region_plot = gr.Plot(show_label=False, elem_id="sp-cockpit-region-plot")
-        channel_plot = gr.Plot(show_label=False, elem_id="sp-cockpit-channel-plot")
+        drill_plot = gr.Plot(show_label=False, elem_id="sp-drill-plot", scale=3)
+        member_list = gr.HTML(elem_id="sp-drill-members", js_on_load=MEMBERS_JS, scale=2)
     tr.add(gr.Markdown(f"### {tr.text('alerts')}"), "alerts", "value")
     alerts = gr.Markdown(elem_id="sp-cockpit-alerts")
     with gr.Row():
@@ -377,13 +523,77 @@ def build_cockpit_tab(ctx: UIContext, tr: Translator, lang_radio: gr.Radio, tab:
         )
     why_out = gr.Markdown(elem_id="sp-alert-why-result")
 
-    def on_refresh(period_value, region_value, metric, lang_value, request: gr.Request):
-        _, role = ctx.identity(request)
-        return cockpit(ctx, role, period_value, region_value, metric, lang_value)
+    outputs = [
+        scope_state,
+        members_state,
+        breadcrumb,
+        back,
+        breakdown,
+        cards,
+        trend_plot,
+        drill_plot,
+        member_list,
+        alerts,
+        alert_pick,
+        why_out,  # cleared with the pick: the list it came from was re-rendered
+    ]
 
-    def relabel(lang_value: str, request: gr.Request):
-        _, role = ctx.identity(request)
+    def show(view: CockpitView, lang_value: str) -> list[Any]:
+        return [
+            view.scope,
+            view.members,
+            view.breadcrumb,
+            gr.update(interactive=view.scope.can_go_back),
+            gr.update(choices=breakdown_choices(ctx, view.scope, lang_value), value=view.breakdown),
+            view.cards,
+            view.trend,
+            view.drill_plot,
+            view.member_list,
+            view.alerts,
+            gr.update(choices=view.alert_choices, value=None),
+            "",
+        ]
 
+    def run(request, period_value, metric, lang_value, scope, by=None) -> list[Any]:
+        _, role = ctx.identity(request)
+        view = cockpit(ctx, role, period_value, metric, lang_value, scope, by)
+        return show(view, lang_value)
+
+    def on_refresh(period_value, metric, lang_value, scope, by, request: gr.Request):
+        return run(request, period_value, metric, lang_value, scope, by)
+
+    def on_member(
+        period_value, metric, lang_value, scope, members, by, evt: gr.EventData, request: gr.Request
+    ):
+        data = evt._data or {}
+        if scope is None or by is None:
+            return [gr.skip()] * len(outputs)
+        code = data.get("code")
+        if code is None:  # a bar of the chart: its label
+            code = next((c for lbl, c in members if lbl == data.get("label")), None)
+        # only a member the role's own breakdown listed can be drilled into
+        if code not in {c for _, c in members}:
+            return [gr.skip()] * len(outputs)
+        return run(request, period_value, metric, lang_value, scope.down(by, code))
+
+    def on_crumb(period_value, metric, lang_value, scope, evt: gr.EventData, request: gr.Request):
+        depth = (evt._data or {}).get("depth")
+        if scope is None or not isinstance(depth, int):
+            return [gr.skip()] * len(outputs)
+        return run(request, period_value, metric, lang_value, scope.up_to(depth))
+
+    def on_back(period_value, metric, lang_value, scope, request: gr.Request):
+        if scope is None:
+            return [gr.skip()] * len(outputs)
+        return run(request, period_value, metric, lang_value, scope.back())
+
+    def on_language(period_value, metric, lang_value, scope, by, cards_html, request: gr.Request):
+        # re-render what is on screen in the new language (nothing before the tab opened)
+        if not cards_html:
+            return [gr.skip()] * len(outputs)
+        return run(request, period_value, metric, lang_value, scope, by)
+
+    def relabel(lang_value: str):
         def name(m: str) -> str:
             label = ctx.api.catalog.metric(m).label
             return label.zh if lang_value == "zh" else label.en
@@ -392,32 +602,26 @@ def build_cockpit_tab(ctx: UIContext, tr: Translator, lang_radio: gr.Radio, tab:
             gr.update(
                 choices=[(t(lang_value, f"period_{p}"), p) for p in ("month", "quarter", "30d")]
             ),
-            gr.update(choices=region_choices(ctx, role, lang_value)),  # value kept (same codes)
             gr.update(choices=[(name(m), m) for m in HEADLINE_METRICS]),
         )
 
-    lang_radio.change(
-        relabel, lang_radio, [period, region, trend_metric], api_visibility="undocumented"
+    common = [period, trend_metric, lang_radio, scope_state]
+    hidden = {"api_visibility": "undocumented"}
+    lang_radio.change(relabel, lang_radio, [period, trend_metric], **hidden).then(
+        on_language, [*common, breakdown, cards], outputs, **hidden
     )
-    inputs = [period, region, trend_metric, lang_radio]
-    outputs = [cards, trend_plot, region_plot, channel_plot, alerts, alert_pick]
-
-    def on_open(region_value: str, lang_value: str, request: gr.Request):
-        _, role = ctx.identity(request)
-        choices = region_choices(ctx, role, lang_value)
-        codes = [code for _, code in choices]
-        # a limited role has no "all regions": show its first own region instead
-        return gr.update(choices=choices, value=region_value if region_value in codes else codes[0])
-
-    tab.select(on_open, [region, lang_radio], region, api_visibility="undocumented")
-    for trigger in (refresh.click, tab.select, period.change, region.change, trend_metric.change):
-        trigger(on_refresh, inputs, outputs, api_visibility="undocumented")
+    for trigger in (refresh.click, tab.select, period.change, trend_metric.change):
+        trigger(on_refresh, [*common, breakdown], outputs, **hidden)
+    breakdown.input(on_refresh, [*common, breakdown], outputs, **hidden)
+    member_list.click(on_member, [*common, members_state, breakdown], outputs, **hidden)
+    breadcrumb.click(on_crumb, common, outputs, **hidden)
+    back.click(on_back, common, outputs, **hidden)
 
     def on_why(index, lang_value, request: gr.Request):
         user, role = ctx.identity(request)
         return explain_alert(ctx, role, user, index, lang_value)
 
-    why.click(on_why, [alert_pick, lang_radio], why_out, api_visibility="undocumented")
+    why.click(on_why, [alert_pick, lang_radio], why_out, **hidden)
 
     from assistant.ui.quality_panel import build_quality_panel  # imports this module's sparkline
 

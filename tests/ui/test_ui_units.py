@@ -167,16 +167,18 @@ def test_each_role_sees_its_own_tabs(role, tabs):
 def test_cockpit_cards_show_unit_target_status_and_readable_period(api):
     from assistant.ui.cockpit_tab import kpi_cards
     from assistant.ui.context import UIContext
+    from assistant.ui.drill import DrillScope
 
     ctx = UIContext(api=api)
     start, end = date(2026, 10, 1), date(2026, 11, 1)
-    cards = kpi_cards(ctx, "executive", start, end, None, "en", "month")
+    cards = kpi_cards(ctx, "executive", start, end, DrillScope(), "en", "month")
     assert "October 2026" in cards and "exclusive" not in cards
     assert cards.count("class='sp-kpi ") == 6 and cards.count("<svg class='sp-spark'") == 6
     assert " minutes" in cards and "hours" not in cards  # a median response under an hour
     assert "target 500 complaints · off target" in cards  # the demo's 557 complaints breach
     assert "data-status='breach'" in cards
-    zh = kpi_cards(ctx, "executive", start, end, "south", "zh", "month")
+    south = DrillScope(steps=(("region", "south"),))
+    zh = kpi_cards(ctx, "executive", start, end, south, "zh", "month")
     assert "2026年10月" in zh and "目标 65.0%" in zh  # south's own CSAT target
     assert "▲ 0.0" not in zh and "▼ 0.0" not in zh  # a change that rounds to zero has no arrow
 
@@ -201,12 +203,15 @@ def test_the_cockpit_refuses_a_role_that_may_not_see_metrics(api):
     from assistant.errors import AccessDenied
     from assistant.ui.cockpit_tab import alerts_markdown, kpi_cards
     from assistant.ui.context import UIContext
+    from assistant.ui.drill import DrillScope
 
     ctx = UIContext(api=api)
     with pytest.raises(AccessDenied):
         api.current_alerts("agent")
     assert alerts_markdown(ctx, "agent", "zh").startswith("⚠️ 角色“客服专员”不能查询指标")
-    cards = kpi_cards(ctx, "agent", date(2026, 10, 1), date(2026, 11, 1), None, "en", "month")
+    cards = kpi_cards(
+        ctx, "agent", date(2026, 10, 1), date(2026, 11, 1), DrillScope(), "en", "month"
+    )
     assert "%" not in cards and "complaints" not in cards, cards
 
 

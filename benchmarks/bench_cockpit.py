@@ -1,0 +1,177 @@
+"""Cockpit benchmark in real Chromium: first load of the cockpit tab and each drill step
+(company → region → product line → team → agent, then back to the top by the breadcrumb), as
+the user waits for it: from the click until the cards, the trend, the breakdown chart and its
+member list, and the alerts are drawn.
+
+    servicepilot demo-data --tickets 200000 --seed 42 --end 2026-10-31 --db /tmp/demo200k.duckdb
+    PYTHONPATH=. .venv/bin/python benchmarks/bench_cockpit.py --db /tmp/demo200k.duckdb
+
+A web server is started on 127.0.0.1 (a free port) over the warehouse and stopped by PID at the
+end. Each round opens a fresh signed-in page and drills into a randomly chosen member at every
+level (so no step always hits the same rows). Every step is also shown as the median within-round
+ratio to that round's first load (the baseline, same run), so machine load hits all alike.
+Each step waits until the breadcrumb has its new depth and every panel is drawn: all outputs of
+one step arrive in one message. Goals (issue 16): first load <= 2 s, a drill step <= 1 s p95.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TODAY = "2026-11-22"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-sync"]
+LEVELS = ("region", "product_line", "team", "agent_name")
+GOALS = {"first_load": 2.0, "drill": 1.0}
+DRAWN = """([crumbs]) => {
+  const q = (s) => document.querySelectorAll(s).length;
+  return q('#sp-breadcrumb .sp-crumb') === crumbs && q('#sp-kpis .sp-kpi') === 6
+    && q('#sp-cockpit-trend .js-plotly-plot') === 1 && q('#sp-drill-members .sp-member') > 0
+    && q('#sp-drill-plot .js-plotly-plot') === 1
+    && document.querySelector('#sp-cockpit-alerts').innerText.length > 0;
+}"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(db: Path, data: Path) -> tuple[subprocess.Popen, str]:
+    env = dict(
+        os.environ,
+        SERVICEPILOT_TODAY=TODAY,
+        SERVICEPILOT_DATA_DIR=str(data / "data"),
+        SERVICEPILOT_CHROMA_DIR=str(data / "chroma"),
+        SERVICEPILOT_WAREHOUSE_URL=f"duckdb:///{db}",
+        GRADIO_ANALYTICS_ENABLED="False",
+        HF_HUB_OFFLINE="1",
+        PYTHONPATH=str(ROOT),
+    )
+    port = free_port()
+    log = (data / "serve.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "assistant.commands.serve", "--host", "127.0.0.1"]
+        + ["--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url + "/config", timeout=2)
+            return process, url
+        except urllib.error.HTTPError:
+            return process, url
+        except Exception:
+            if process.poll() is not None:
+                break
+            time.sleep(0.25)
+    process.kill()
+    raise SystemExit(f"server did not start; see {data / 'serve.log'}")
+
+
+def login(browser, url: str):
+    page = browser.new_page(viewport={"width": 1400, "height": 1100})
+    page.set_default_timeout(60_000)
+    page.goto(url)
+    page.locator("input[type=text], input:not([type])").first.fill("exec")
+    page.locator("input[type=password]").fill("exec-demo")
+    page.get_by_role("button", name="Login").click()
+    page.wait_for_selector("#sp-question textarea")
+    return page
+
+
+def timed(page, action, crumbs: int) -> float:
+    """Seconds from ``action`` until the cockpit is drawn at breadcrumb depth ``crumbs``."""
+    started = time.perf_counter()
+    action()
+    page.wait_for_function(DRAWN, arg=[crumbs], polling=20)
+    return time.perf_counter() - started
+
+
+def one_round(browser, url: str, rng: random.Random, settle: float = 0.0) -> dict[str, float]:
+    page = login(browser, url)
+    time.sleep(settle)  # a user reading the chat first: the page preloads its chart code
+    times: dict[str, float] = {}
+    times["first_load"] = timed(page, lambda: page.get_by_role("tab", name="驾驶舱").click(), 1)
+    for depth, level in enumerate(LEVELS, 1):
+        members = page.locator("#sp-drill-members .sp-member")
+        pick = members.nth(rng.randrange(members.count()))
+        times[f"drill_{level}"] = timed(page, pick.click, depth + 1)
+    top = page.locator("#sp-breadcrumb .sp-crumb").first
+    times["back_to_top"] = timed(page, top.click, 1)
+    page.close()
+    return times
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", type=Path, required=True, help="DuckDB demo warehouse")
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=0.0,
+        help="seconds between sign-in and opening the cockpit (default 0: at once)",
+    )
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    rng = random.Random(args.seed)
+    with tempfile.TemporaryDirectory(prefix="bench-cockpit-") as tmp:
+        server, url = start_server(args.db.resolve(), Path(tmp))
+        try:
+            with sync_playwright() as p:
+                browser = p.chromium.launch(
+                    executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True
+                )
+                # the server's first cockpit: not counted
+                cold = one_round(browser, url, rng, args.settle)
+                rounds = [one_round(browser, url, rng, args.settle) for _ in range(args.rounds)]
+                browser.close()
+        finally:
+            os.kill(server.pid, signal.SIGTERM)
+            server.wait(timeout=20)
+    load = os.getloadavg()[0]
+    print(
+        f"cockpit in Chromium, {args.db.name}, {args.rounds} rounds (+1 cold, not counted), "
+        f"1-min load {load:.1f} on {os.cpu_count()} CPUs"
+    )
+    print(f"cold first load (server's first cockpit): {cold['first_load']:.2f} s")
+    print(f"{'step':<20}{'p50 s':>8}{'p95 s':>8}{'×first load':>13}  goal")
+    for step in rounds[0]:
+        values = [r[step] for r in rounds]
+        ratio = statistics.median(r[step] / r["first_load"] for r in rounds)
+        goal = GOALS["first_load"] if step == "first_load" else GOALS["drill"]
+        verdict = "ok" if pct(values, 0.95) <= goal else "MISSED"
+        print(
+            f"{step:<20}{pct(values, 0.5):>8.2f}{pct(values, 0.95):>8.2f}{ratio:>10.2f}  "
+            f"≤{goal:.0f} s p95 {verdict}"
+        )
+
+
+if __name__ == "__main__":
+    main()

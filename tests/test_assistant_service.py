@@ -169,7 +169,9 @@ def test_ask_cli_json_and_session(demo_warehouse_url, tmp_path):
     # A Chinese answer in the terminal: labels and provenance in Chinese, no codes.
     assert "计算方式" in text.output and "已认证" in text.output, text.output
     assert "How" not in text.output and "certified" not in text.output
-    english = runner.invoke(main, ["ask", "csat by region last month", "--db", db])
+    english = runner.invoke(
+        main, ["ask", "csat by region last month", "--today", "2026-11-22", "--db", db]
+    )
     assert "How was this computed" in english.output and "East China" in english.output
     assert " east " not in english.output
     bad_role = runner.invoke(main, ["ask", "上个月的满意度", "--db", db, "--role", "ceo"])

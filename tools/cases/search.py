@@ -274,7 +274,7 @@ def retrieve_candidates(
     row_mask = _mask(filters, access, index)
     lexical = index.search(tokenize(masked), row_mask, depth)
     if query_vector is None:
-        query_vector = encode([masked], store.model_dir)[0]
+        query_vector = encode([masked], store.model_dir, onnx_cache=store.cache_dir)[0]
     dense: list[tuple[str, float]] = []
     allowed = int(row_mask.sum()) if row_mask is not None else len(index.ids)
     if allowed and store.count():

@@ -49,11 +49,11 @@ class CaseSearcher:
         first search does not wait for them; the server calls this in the background."""
         from tools.cases.embedding import encode
         from tools.cases.lexical import load_lexical_index
-        from tools.cases.onnx_embedding import export_onnx
+        from tools.cases.onnx_embedding import try_export_onnx
 
         store = self.store()
         load_lexical_index(store.collection, store.target.label, store.revision, store.cache_dir)
-        export_onnx(store.model_dir, store.cache_dir)  # once; an index built before it had none
+        try_export_onnx(store.model_dir, store.cache_dir)  # once; older indexes have none
         encode(["warm up"], store.model_dir, onnx_cache=store.cache_dir)
         self.ready = True
 

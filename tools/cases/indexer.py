@@ -15,7 +15,6 @@ Writing the previous batch overlaps with embedding the next one (one writer thre
 from __future__ import annotations
 
 import itertools
-import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -23,15 +22,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from tools.cases.embedding import encode
-from tools.cases.onnx_embedding import needs_export
+from tools.cases.onnx_embedding import needs_export, try_export_onnx
 from tools.cases.progress import IndexProgress
 from tools.cases.records import CaseRecord, clean_metadata
 from tools.cases.store import CaseStore
 from tools.cases.text import content_hash, normalize_for_hash, tokenize
 from tools.errors import CaseIndexError
 from tools.pii import mask_pii, mask_pii_counts, mask_record_fields
-
-logger = logging.getLogger(__name__)
 
 __all__ = ["IndexReport", "index_cases", "prepare_record"]
 
@@ -224,7 +221,7 @@ def index_cases(
             pending = None
         if needs_export(store.model_dir, store.cache_dir):
             report_progress("export")
-        _export_for_search(store)
+        try_export_onnx(store.model_dir, store.cache_dir)  # searches then skip torch
     finally:
         if pending is not None:
             pending.result()
@@ -246,21 +243,6 @@ def index_cases(
         seconds=time.perf_counter() - started,
         revision=store.revision,
     )
-
-
-def _export_for_search(store: CaseStore) -> None:
-    """Export the model to ONNX next to the index (once) so searches skip torch. A failed
-    export costs only speed: searches then embed with sentence-transformers."""
-    from tools.cases.onnx_embedding import export_onnx
-
-    try:
-        export_onnx(store.model_dir, store.cache_dir)
-    except Exception as exc:  # noqa: BLE001 - any exporter failure degrades to the slow path
-        logger.warning(
-            "ONNX export of %s failed (%s); searches use sentence-transformers.",
-            store.model_dir,
-            exc,
-        )
 
 
 def _write(

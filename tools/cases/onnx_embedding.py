@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import threading
@@ -36,8 +37,10 @@ __all__ = [
     "onnx_encoder",
     "onnx_model_path",
     "read_spec",
+    "try_export_onnx",
 ]
 
+logger = logging.getLogger(__name__)
 EXPORT_FORMAT = 1  # bump when the exported graph or its inputs change
 _TRANSFORMER = "sentence_transformers.models.Transformer"
 _POOLING = "sentence_transformers.models.Pooling"
@@ -177,6 +180,19 @@ def export_onnx(model_dir: Path, cache_dir: Path) -> Path | None:
     os.replace(partial, target)
     _EXPORTED[key] = target
     return target
+
+
+def try_export_onnx(model_dir: Path, cache_dir: Path) -> Path | None:
+    """:func:`export_onnx`, logging instead of raising: a failed export (e.g. the ``onnx``
+    package missing from an older install) costs only speed, searches then embed with
+    sentence-transformers."""
+    try:
+        return export_onnx(model_dir, cache_dir)
+    except Exception as exc:  # noqa: BLE001 - any exporter failure degrades to the slow path
+        logger.warning(
+            "ONNX export of %s failed (%s); searches use sentence-transformers.", model_dir, exc
+        )
+        return None
 
 
 class OnnxEncoder:

@@ -9,9 +9,7 @@ Every call takes the caller's role; row access is enforced by the semantic layer
 from __future__ import annotations
 
 import inspect
-import json
 import math
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -19,6 +17,7 @@ from typing import TYPE_CHECKING, Any, get_origin, get_type_hints
 
 from assistant import toolset
 from assistant.answer.cases import INDEX_MISSING, CaseSearcher
+from assistant.audit_ops import record_operation
 from assistant.authorize import authorize, require_query_within_rows
 from assistant.errors import AccessDenied
 from assistant.jsonable import json_safe
@@ -31,7 +30,6 @@ from semantic_layer.catalog import Catalog
 from semantic_layer.errors import SemanticLayerError
 from semantic_layer.executor import MetricResult, execute
 from semantic_layer.query import Filter, MetricQuery, TimeRange
-from tools.audit import AuditEntry, AuditLog
 from tools.errors import ServicePilotError
 
 if TYPE_CHECKING:
@@ -230,46 +228,6 @@ def headline_value(result: MetricResult | None) -> float | None:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     return float(value)
-
-
-def record_operation(
-    audit: AuditLog | None,
-    surface: str,
-    operation: str,
-    arguments: dict[str, Any],
-    *,
-    user: str | None,
-    role: str | None,
-    started: float,
-    result: MetricResult | None = None,
-    summary: str = "",
-) -> str | None:
-    """Write a data operation that is not a question (``servicepilot query``, ``alerts``,
-    ``forecast``, ``cases search/why``) to the audit log, like an answer: who, which role, what
-    ran and how many rows. Returns a warning when the log cannot be written (the result
-    stands; the gap is made visible), else None."""
-    if audit is None:
-        return None
-    args = json_safe(arguments)
-    entry = AuditEntry(
-        question=f"{operation} {json.dumps(args, ensure_ascii=False, sort_keys=True)}",
-        language="en",
-        plan_kind=operation,
-        plan=args,
-        answer=summary,
-        latency_ms=(time.perf_counter() - started) * 1000,
-        planner="none",
-        username=user,
-        role=role,
-        surface=surface,
-        sql=result.sql if result is not None else None,
-        result_rows=len(result.data) if result is not None else None,
-    )
-    try:
-        audit.record(entry)
-    except Exception as exc:  # noqa: BLE001 - reported to the caller, never hidden
-        return f"Audit log unavailable: {exc}"
-    return None
 
 
 # -- the shared tools over this API (MCP and the HTTP endpoints) ------------------------------

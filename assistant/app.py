@@ -21,6 +21,7 @@ from assistant.answer.base import Services
 from assistant.answer.cases import CaseSearcher
 from assistant.answer.why import RootCauseAnalysis
 from assistant.api import ServicePilotAPI
+from assistant.audit_ops import open_audit_log
 from assistant.authorize import require_metrics
 from assistant.plugins import answer_handlers
 from assistant.ratelimit import RateLimiter
@@ -29,7 +30,7 @@ from assistant.service import Assistant, Planner
 from semantic_layer.catalog import Catalog
 from semantic_layer.catalog_loader import default_catalog
 from semantic_layer.compiler import CompileCache
-from tools.audit import AuditLog, open_ops_store
+from tools.audit import AuditLog
 from tools.errors import ConfigError
 from tools.settings import Settings, load_settings, warehouse_url_from
 from tools.warehouse.engine import open_warehouse
@@ -215,12 +216,6 @@ def _audit_log(
     log = open_audit_log(settings)
     closers.append(log.store.close)
     return log
-
-
-def open_audit_log(settings: Settings) -> AuditLog:
-    """The audit log of the settings' operations store (close it with ``log.store.close()``);
-    for a command that audits without building the whole application (``cases search``)."""
-    return AuditLog(open_ops_store(settings), max_question_chars=settings.audit_max_question_chars)
 
 
 def _forecaster() -> Any:

@@ -85,6 +85,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "No complaint themes: the similar-case index is not built; run "
         "`servicepilot cases index --from-warehouse`.",
     ),
+    "why_note_themes_busy": (
+        "投诉主题暂不可用：相似案例索引正在写入（索引任务运行中）。上面的变化分析是完整的；"
+        "索引完成后再问一次即可看到主题。",
+        "Complaint themes unavailable right now: the similar-case index is being written by an "
+        "indexing run. The change analysis above is complete; ask again for themes once "
+        "indexing has finished.",
+    ),
     "why_note_no_cases": (
         "{scope}在 {start} 至 {end} 没有已索引的案例，无法给出投诉主题；运行 "
         "`servicepilot cases index --from-warehouse` 补充索引。",

@@ -331,9 +331,11 @@ def test_cli_index_csv_then_search(case_env, tmp_path: Path) -> None:
     ]
     first = CliRunner().invoke(command, args, env=env)
     assert first.exit_code == 0, first.output
-    assert json.loads(first.output)["added"] == 3
+    assert json.loads(first.stdout)["added"] == 3  # progress events go to stderr
+    events = [json.loads(line) for line in first.stderr.splitlines()]
+    assert events[0]["phase"] == "start" and events[-1]["seen"] == 3
     again = CliRunner().invoke(command, args, env=env)
-    assert json.loads(again.output)["unchanged"] == 3
+    assert json.loads(again.stdout)["unchanged"] == 3
     found = CliRunner().invoke(
         command,
         ["search", "冰箱不制冷", "--resolved-only", "--collection", "csv-cases", "--json"],

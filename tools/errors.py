@@ -66,6 +66,10 @@ class CaseIndexError(ServicePilotError):
     exit_code = 2
 
 
+class CaseIndexBusy(CaseIndexError):
+    """A read of the case index kept failing while another process was writing it."""
+
+
 class CaseCollectionMissing(CaseIndexError):
     """The case collection has not been built yet (the store itself is reachable)."""
 

@@ -15,15 +15,25 @@ _jieba: Any = None
 
 
 def jieba_module() -> Any:
-    """The initialised ``jieba`` module (``jieba.posseg`` is imported too)."""
+    """The initialised ``jieba`` module (word segmentation only, see :func:`jieba_posseg`)."""
     global _jieba
     if _jieba is None:
         with _lock:
             if _jieba is None:
                 import jieba
-                import jieba.posseg
 
                 jieba.setLogLevel(logging.WARNING)
                 jieba.initialize()
                 _jieba = jieba
     return _jieba
+
+
+def jieba_posseg() -> Any:
+    """``jieba.posseg`` (part-of-speech tags, for the name finder). Imported only when needed:
+    its import parses the whole dictionary again (about as long as the dictionary load), which
+    a search whose query needs no name check should not pay."""
+    jieba = jieba_module()
+    with _lock:
+        import jieba.posseg
+
+    return jieba.posseg

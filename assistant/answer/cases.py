@@ -22,6 +22,11 @@ INDEX_MISSING = {
     "en": "The similar-case index is missing. Build it with: "
     "`servicepilot cases index --from-warehouse`",
 }
+INDEX_BUSY = {
+    "zh": "相似案例索引正在写入（索引任务运行中），暂时无法检索。请在索引完成后重试。",
+    "en": "The similar-case index is being written by an indexing run and cannot be searched "
+    "right now. Try again when indexing has finished.",
+}
 
 
 @dataclass
@@ -44,10 +49,12 @@ class CaseSearcher:
         first search does not wait for them; the server calls this in the background."""
         from tools.cases.embedding import encode
         from tools.cases.lexical import load_lexical_index
+        from tools.cases.onnx_embedding import try_export_onnx
 
         store = self.store()
         load_lexical_index(store.collection, store.target.label, store.revision, store.cache_dir)
-        encode(["warm up"], store.model_dir)
+        try_export_onnx(store.model_dir, store.cache_dir)  # once; older indexes have none
+        encode(["warm up"], store.model_dir, onnx_cache=store.cache_dir)
         self.ready = True
 
     def search(
@@ -87,7 +94,7 @@ class CaseSearcher:
 
 
 def handle(plan: CaseSearch, ctx: AnswerContext) -> Reply:
-    from tools.errors import CaseCollectionMissing, CaseIndexError
+    from tools.errors import CaseCollectionMissing, CaseIndexBusy, CaseIndexError
 
     language, searcher = ctx.language, ctx.services.cases
     if searcher is None:
@@ -110,6 +117,8 @@ def handle(plan: CaseSearch, ctx: AnswerContext) -> Reply:
         )
     except CaseCollectionMissing:
         return Reply(INDEX_MISSING[language])
+    except CaseIndexBusy:
+        return Reply(INDEX_BUSY[language])
     except CaseIndexError as exc:  # e.g. the Chroma server is down: say so, not "build it"
         return Reply(str(exc))
     except AccessDenied as exc:

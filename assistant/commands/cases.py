@@ -117,7 +117,7 @@ def command() -> None:
     default=None,
     help="With --from-warehouse: only the last N days before the newest ticket.",
 )
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--quiet", is_flag=True, help="No progress output.")
 @collection_option
 @db_option
 @json_option
@@ -138,7 +138,10 @@ def index_cmd(
     as_json: bool,
 ) -> None:
     """Embed and store case texts (PII masked first). Re-running adds only what changed; an
-    interrupted run resumes where it stopped."""
+    interrupted run resumes where it stopped. Progress goes to stderr: a bar on a terminal, a
+    line every 10 s otherwise, and with --json one JSON object per line ({"event": "progress",
+    "phase": "start|indexing|export", "seen", "total", "added", ..., "cases_per_s", "eta_s"});
+    stdout gets only the final result."""
     from tools.cases.indexer import index_cases
     from tools.cases.sources import (
         count_warehouse_cases,
@@ -170,8 +173,14 @@ def index_cmd(
         start = resolve_since(url, since=_date(since, "--since"), recent_days=recent_days)
         total = count_warehouse_cases(url, start)
         records = warehouse_records(url, since=start)
+    bar = not quiet and not as_json and sys.stderr.isatty()
     report = index_cases(
-        store, records, batch_size=batch_size, total=total, progress=not quiet and not as_json
+        store,
+        records,
+        batch_size=batch_size,
+        total=total,
+        progress=bar,
+        on_progress=None if quiet or bar else _progress_printer(as_json),
     )
     if as_json:
         emit_json({"ok": True, **report.to_dict()})
@@ -183,6 +192,12 @@ def index_cmd(
             f"({report.seconds:.1f}s). PII masked: "
             + (", ".join(f"{k} {v}" for k, v in sorted(report.pii_masked.items())) or "none")
         )
+
+
+def _progress_printer(as_json: bool) -> Any:
+    from tools.cases.progress import JsonLinesProgress, TextProgress
+
+    return JsonLinesProgress(sys.stderr) if as_json else TextProgress(sys.stderr, every=10.0)
 
 
 def _hits_text(hits: list[Any]) -> None:
@@ -251,8 +266,7 @@ def search_cmd(
     see (default: the local analyst); --allow narrows that further. The run is audited."""
     import time
 
-    from assistant.api import record_operation
-    from assistant.app import open_audit_log
+    from assistant.audit_ops import open_audit_log, record_operation
     from assistant.roles import get_role
     from tools.cases.rootcause import summarize_root_causes
     from tools.cases.search import CaseFilters, search_cases, similar_to_case

@@ -8,6 +8,7 @@ from typing import Any
 
 import gradio as gr
 
+from assistant.answer.cases import INDEX_BUSY
 from assistant.api import INDEX_MISSING, AccessDenied
 from assistant.ui.context import UIContext
 
@@ -176,13 +177,15 @@ def build_assist_panel(
             profile = gr.Markdown(elem_id="sp-customer")
 
     def on_suggest(text, product, region, lang, request: gr.Request):
-        from tools.errors import CaseIndexError, CaseSearchError
+        from tools.errors import CaseIndexBusy, CaseIndexError, CaseSearchError
 
         try:
             _, role = ctx.identity(request)
             s = ctx.api.suggest_resolution(
                 text or "", role, product_line=product or None, region=region or None
             )
+        except CaseIndexBusy:
+            return f"⚠️ {INDEX_BUSY[lang]}", ""
         except CaseIndexError:
             return f"⚠️ {INDEX_MISSING[lang]}", ""
         except AccessDenied as exc:

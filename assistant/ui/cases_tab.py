@@ -13,6 +13,7 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
+from assistant.answer.cases import INDEX_BUSY
 from assistant.api import INDEX_MISSING, AccessDenied
 from assistant.ui.context import UIContext
 from assistant.ui.i18n import Translator, t
@@ -170,7 +171,7 @@ def build_cases_tab(ctx: UIContext, tr: Translator, lang_radio: gr.Radio) -> Non
         )
 
     def on_search(text, product, region_code, resolved_only, start, end, lang, request: gr.Request):
-        from tools.errors import CaseIndexError, CaseSearchError
+        from tools.errors import CaseIndexBusy, CaseIndexError, CaseSearchError
 
         closed = gr.update(visible=False)
         try:
@@ -185,6 +186,8 @@ def build_cases_tab(ctx: UIContext, tr: Translator, lang_radio: gr.Radio) -> Non
                 date_from=_day(start),
                 date_to=_day(end),
             )
+        except CaseIndexBusy:
+            return f"⚠️ {INDEX_BUSY[lang]}", pd.DataFrame(), [], closed
         except CaseIndexError:
             return f"⚠️ {INDEX_MISSING[lang]}", pd.DataFrame(), [], closed
         except (CaseSearchError, AccessDenied, ValueError) as exc:

@@ -80,9 +80,21 @@ def model_identity(model_dir: Path | str | None = None) -> dict[str, Any]:
 
 
 def encode(
-    texts: list[str], model_dir: Path | str | None = None, *, batch_size: int = 128
+    texts: list[str],
+    model_dir: Path | str | None = None,
+    *,
+    batch_size: int = 128,
+    onnx_cache: Path | None = None,
 ) -> np.ndarray:
-    """L2-normalised float32 embeddings, one row per text."""
+    """L2-normalised float32 embeddings, one row per text. With ``onnx_cache`` (a store's cache
+    directory) and an ONNX export of the model in it, onnxruntime embeds and torch is never
+    imported (see tools.cases.onnx_embedding); otherwise sentence-transformers does."""
+    if onnx_cache is not None:
+        from tools.cases.onnx_embedding import onnx_encoder
+
+        encoder = onnx_encoder(default_model_dir(model_dir), onnx_cache)
+        if encoder is not None:
+            return encoder.encode(texts, batch_size=batch_size)
     if not texts:
         dim = _dimension(load_model(model_dir))
         return np.zeros((0, dim), dtype=np.float32)

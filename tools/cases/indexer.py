@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from tools.cases.embedding import encode
+from tools.cases.onnx_embedding import needs_export, try_export_onnx
+from tools.cases.progress import IndexProgress
 from tools.cases.records import CaseRecord, clean_metadata
 from tools.cases.store import CaseStore
 from tools.cases.text import content_hash, normalize_for_hash, tokenize
@@ -150,9 +152,12 @@ def index_cases(
     total: int | None = None,
     progress: bool = False,
     on_batch: Callable[[int], None] | None = None,
+    on_progress: Callable[[IndexProgress], None] | None = None,
 ) -> IndexReport:
     """Index ``records`` into ``store``; see the module docstring. ``on_batch(n)`` is called
-    after each batch has been handed to the writer (tests use it to simulate a crash).
+    after each batch has been handed to the writer (tests use it to simulate a crash);
+    ``on_progress`` gets an :class:`IndexProgress` at the start, after each batch and before
+    the one-time model export (``progress`` draws a tqdm bar instead).
 
     Writing a batch to Chroma (one thread, mostly native code) overlaps with embedding the
     next. Masking and tokenizing stay on the main thread: pure-Python work in a second thread
@@ -169,6 +174,24 @@ def index_cases(
 
         bar = tqdm(total=total, unit="case", desc=f"indexing {store.name}")
     batches = _batches(records, size)
+
+    def report_progress(phase: str) -> None:
+        if on_progress is not None:
+            on_progress(
+                IndexProgress(
+                    phase,
+                    store.name,
+                    counts["seen"],
+                    total,
+                    counts["added"],
+                    counts["updated"],
+                    counts["metadata_only"],
+                    counts["unchanged"],
+                    time.perf_counter() - started,
+                )
+            )
+
+    report_progress("start")
 
     def next_staged() -> _Staged | None:
         batch = next(batches, None)
@@ -190,11 +213,15 @@ def index_cases(
             pending = writer.submit(_write, col, staged.to_embed, vectors, staged.meta_only)
             if bar is not None:
                 bar.update(staged.size)
+            report_progress("indexing")
             if on_batch is not None:
                 on_batch(batch_no)
         if pending is not None:
             pending.result()
             pending = None
+        if needs_export(store.model_dir, store.cache_dir):
+            report_progress("export")
+        try_export_onnx(store.model_dir, store.cache_dir)  # searches then skip torch
     finally:
         if pending is not None:
             pending.result()

@@ -12,12 +12,15 @@ import pickle
 import threading
 from collections import Counter
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
+
+from tools.cases.store import read_index
 
 __all__ = ["BM25", "LexicalIndex", "load_lexical_index"]
 
@@ -118,7 +121,7 @@ def _read_collection(collection: Any, page: int = 5_000) -> tuple[list[str], lis
     metas: list[dict[str, Any]] = []
     offset = 0
     while True:
-        got = collection.get(include=["metadatas"], limit=page, offset=offset)
+        got = read_index(partial(collection.get, include=["metadatas"], limit=page, offset=offset))
         if not got["ids"]:
             break
         ids.extend(got["ids"])

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -22,7 +23,7 @@ from semantic_layer.errors import did_you_mean
 from tools.cases.embedding import encode
 from tools.cases.lexical import LexicalIndex, load_lexical_index
 from tools.cases.records import META_FIELDS, day_number
-from tools.cases.store import CaseStore
+from tools.cases.store import CaseStore, read_index
 from tools.cases.text import is_chinese, tokenize
 from tools.errors import CaseSearchError
 from tools.pii import mask_pii
@@ -274,15 +275,18 @@ def retrieve_candidates(
     row_mask = _mask(filters, access, index)
     lexical = index.search(tokenize(masked), row_mask, depth)
     if query_vector is None:
-        query_vector = encode([masked], store.model_dir)[0]
+        query_vector = encode([masked], store.model_dir, onnx_cache=store.cache_dir)[0]
     dense: list[tuple[str, float]] = []
     allowed = int(row_mask.sum()) if row_mask is not None else len(index.ids)
     if allowed and store.count():
-        got = store.collection.query(
-            query_embeddings=[query_vector.tolist()],
-            n_results=min(depth, allowed),
-            where=_where(filters, access),
-            include=["distances"],
+        got = read_index(  # retried while an indexing run rewrites the collection
+            partial(
+                store.collection.query,
+                query_embeddings=[query_vector.tolist()],
+                n_results=min(depth, allowed),
+                where=_where(filters, access),
+                include=["distances"],
+            )
         )
         dense = [
             (i, 1.0 - float(d)) for i, d in zip(got["ids"][0], got["distances"][0], strict=True)
@@ -349,8 +353,12 @@ def search_cases(
     if not fused:
         return []
     head = fused[: k * 4 if collapse_duplicates else k]
-    got = store.collection.get(
-        ids=[cid for cid, *_ in head], include=["documents", "metadatas", "embeddings"]
+    got = read_index(
+        partial(
+            store.collection.get,
+            ids=[cid for cid, *_ in head],
+            include=["documents", "metadatas", "embeddings"],
+        )
     )
     by_id = {
         cid: (doc, meta or {}, emb)
@@ -404,7 +412,11 @@ def similar_to_case(
 ) -> list[CaseHit]:
     """The ``k`` cases most similar to the indexed case ``case_id`` (its stored, masked text and
     vector), the case itself excluded. A case outside ``access`` cannot be used as the query."""
-    got = store.collection.get(ids=[case_id], include=["documents", "metadatas", "embeddings"])
+    got = read_index(
+        partial(
+            store.collection.get, ids=[case_id], include=["documents", "metadatas", "embeddings"]
+        )
+    )
     if not got["ids"]:
         raise CaseSearchError(
             f"Case {case_id!r} is not in collection {store.name!r}; give an indexed case id "

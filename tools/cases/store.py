@@ -10,20 +10,30 @@ lexical index cache is keyed by it).
 from __future__ import annotations
 
 import re
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import chromadb
 from chromadb.config import Settings as ChromaSettings
+from chromadb.errors import InternalError as ChromaInternalError
 
 from semantic_layer.errors import did_you_mean
 from tools.cases.embedding import CaseEmbeddingFunction, default_model_dir, model_identity
-from tools.errors import CaseCollectionMissing, CaseIndexError
+from tools.errors import CaseCollectionMissing, CaseIndexBusy, CaseIndexError
 from tools.settings import Settings, load_settings
 
-__all__ = ["CaseStore", "ChromaTarget", "open_store"]
+__all__ = ["CaseStore", "ChromaTarget", "open_store", "read_index"]
+
+T = TypeVar("T")
+
+# How Chroma's embedded readers fail while another process writes the same collection (an
+# indexing run): an InternalError from its executor ("Error finding id", "Error creating hnsw
+# segment reader: Nothing found on disk", seen with a real concurrent writer), or SQLite's lock.
+_TRANSIENT_READ_ERRORS = ("hnsw segment reader", "nothing found on disk", "database is locked")
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,510}[A-Za-z0-9]$")
 
@@ -106,7 +116,31 @@ class CaseStore:
         return revision
 
     def count(self) -> int:
-        return int(self.collection.count())
+        return int(read_index(self.collection.count))
+
+
+def read_index(read: Callable[[], T], *, attempts: int = 4, pause_s: float = 0.25) -> T:
+    """Run ``read`` against the index, retrying briefly (0.25, 0.5, 1 s) when it fails the way
+    a reader does while another process writes the collection; then raise CaseIndexBusy, which
+    callers turn into "unavailable right now" instead of an internal error. Other errors pass
+    through unchanged."""
+    for attempt in range(attempts):
+        try:
+            return read()
+        except Exception as exc:
+            transient = isinstance(exc, ChromaInternalError) or any(
+                s in str(exc).lower() for s in _TRANSIENT_READ_ERRORS
+            )
+            if not transient:
+                raise
+            if attempt == attempts - 1:
+                raise CaseIndexBusy(
+                    "The similar-case index is being written by another process (an indexing "
+                    f"run) and could not be read just now ({exc}). Try again when the indexing "
+                    "run has finished."
+                ) from exc
+            time.sleep(pause_s * 2**attempt)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def list_collections(target: ChromaTarget) -> list[str]:

@@ -13,13 +13,14 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Any
 
 import numpy as np
 
 from semantic_layer.periods import week_start
 from tools.cases.search import AccessScope, CaseFilters, _where
-from tools.cases.store import CaseStore
+from tools.cases.store import CaseStore, read_index
 
 __all__ = ["Theme", "ThemeReport", "compute_themes", "fetch_cases"]
 
@@ -113,11 +114,14 @@ def fetch_cases(
     metas: list[dict[str, Any]] = []
     offset = 0
     while len(ids) < limit:
-        got = store.collection.get(
-            where=where,
-            include=["embeddings", "metadatas"],
-            limit=min(page, limit - len(ids)),
-            offset=offset,
+        got = read_index(  # retried while an indexing run rewrites the collection
+            partial(
+                store.collection.get,
+                where=where,
+                include=["embeddings", "metadatas"],
+                limit=min(page, limit - len(ids)),
+                offset=offset,
+            )
         )
         if not got["ids"]:
             break

@@ -68,6 +68,9 @@ NOTE_TEXT = {
     "scaled": "Previous-period values scaled by {scale:.3f} (days {days_now} vs {days_before}).",
     "themes_ignore": "Themes ignore scope fields the case index does not carry: {fields}.",
     "no_index": "No complaint themes: {reason}",
+    "themes_busy": "Complaint themes unavailable right now: the similar-case index is being "
+    "written by an indexing run. The change analysis above is complete; ask again for themes "
+    "once indexing has finished.",
     "no_cases": "No indexed cases in {scope} for {start}..{end}; index them with "
     "`servicepilot cases index --from-warehouse`.",
 }
@@ -376,7 +379,7 @@ def _grown_themes(
 ) -> tuple[dict[str, Any], ...]:
     from tools.cases.search import CaseFilters
     from tools.cases.themes import compute_themes
-    from tools.errors import CaseIndexError
+    from tools.errors import CaseIndexBusy, CaseIndexError
 
     if store is None:
         from tools.cases.store import open_store
@@ -386,14 +389,18 @@ def _grown_themes(
         except CaseIndexError as exc:
             notes.append(WhyNote("no_index", {"reason": str(exc)}))
             return ()
-    report = compute_themes(
-        store,
-        period[0],
-        period[1],
-        filters=CaseFilters.build(focus),
-        access=access,
-        previous=previous,
-    )
+    try:
+        report = compute_themes(
+            store,
+            period[0],
+            period[1],
+            filters=CaseFilters.build(focus),
+            access=access,
+            previous=previous,
+        )
+    except CaseIndexBusy:
+        notes.append(WhyNote("themes_busy"))  # the numbers stand; only the themes wait
+        return ()
     if report.cases == 0:
         notes.append(
             WhyNote(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from tools.jieba_loader import jieba_module
+from tools.jieba_loader import jieba_posseg
 from tools.pii.name_lists import (
     EN_AMBIGUOUS_FIRST_NAMES,
     EN_FIRST_NAMES,
@@ -59,7 +59,7 @@ def _zh_names(text: str) -> list[tuple[int, int]]:
         return []
     tokens: list[tuple[int, str, str]] = []
     pos = 0
-    for pair in jieba_module().posseg.cut(text, HMM=False):
+    for pair in jieba_posseg().cut(text, HMM=False):
         tokens.append((pos, pair.word, pair.flag))
         pos += len(pair.word)
     spans: list[tuple[int, int]] = []

@@ -11,13 +11,16 @@ import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from tools.errors import WarehouseError
 from tools.warehouse.schema import CONTRACT_COLUMNS, metadata
+
+if TYPE_CHECKING:
+    import pandas as pd  # annotations only: the audit log opens engines without pandas
 
 # The Spark engine runs certified metric queries only (semantic_layer/spark_engine.py); every
 # other reader of the warehouse needs a SQLAlchemy connection, so it says so (docs/scale.md).

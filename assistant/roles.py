@@ -44,6 +44,12 @@ class Role(BaseModel):
     # Web UI tabs this role sees (UI_TABS); empty: chat + cockpit, or similar cases alone for a
     # role that may not query metrics. Access itself is enforced by the role, not by the tabs.
     ui_tabs: tuple[Literal["chat", "cases", "cockpit", "catalog"], ...] = ()
+    # Acknowledge/assign alerts and reassign follow-up tasks (managers, executives); unset:
+    # every role that may see metric values.
+    can_manage: bool | None = None
+
+    def manages(self) -> bool:
+        return self.can_query_metrics if self.can_manage is None else self.can_manage
 
     def tabs(self) -> tuple[str, ...]:
         if self.ui_tabs:

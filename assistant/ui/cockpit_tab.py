@@ -16,9 +16,12 @@ from assistant.alerts import why_plan
 from assistant.answer.narrate import format_change, format_value
 from assistant.errors import AccessDenied
 from assistant.roles import get_role
+from assistant.ui.alert_actions import build_alert_actions
 from assistant.ui.charts import choose_chart, render
 from assistant.ui.context import UIContext
+from assistant.ui.export import build_export
 from assistant.ui.i18n import Translator, t
+from assistant.ui.live_panel import build_live_panel
 from semantic_layer.periods import last_full_month, month_start, quarter_start
 from semantic_layer.query import Filter, MetricQuery, TimeRange
 
@@ -414,3 +417,7 @@ def build_cockpit_tab(ctx: UIContext, tr: Translator, lang_radio: gr.Radio, tab:
         return explain_alert(ctx, role, user, index, lang_value)
 
     why.click(on_why, [alert_pick, lang_radio], why_out, api_visibility="undocumented")
+    # today's live view, alert acknowledge/assign, export (their own modules)
+    build_live_panel(ctx, tr, lang_radio, tab)
+    build_alert_actions(ctx, tr, lang_radio, tab)
+    build_export(ctx, tr, lang_radio, period, region, trend_metric, HEADLINE_METRICS, period_range)

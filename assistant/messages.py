@@ -203,6 +203,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "未来2小时内没有SLA到期的工单。",
         "No ticket's SLA runs out in the next 2 h.",
     ),
+    "live_countdown_min": ("剩余 {m}分钟", "{m} min left"),
     "live_countdown": ("剩余 {h}小时{m}分", "{h} h {m} min left"),
     "live_agent_load": ("坐席负载（未结工单数）", "Agents' load (open tickets)"),
     "live_no_data": ("你可见的范围内还没有工单数据。", "No ticket data in your view yet."),

@@ -22,7 +22,6 @@ from semantic_layer.executor import MetricMeta
 from tools.monitoring.live import LiveView
 
 log = logging.getLogger(__name__)
-LIVE_REFRESH_S = 60
 
 
 def ago_text(age: timedelta, lang: str) -> str:
@@ -45,12 +44,15 @@ def code_label(catalog: Catalog, code_list: str, code: str | None, lang: str) ->
 
 
 def countdown(minutes: int, lang: str) -> str:
+    """ "剩余 1小时15分" / "1 h 15 min left"; under an hour "剩余 40分钟" / "40 min left"."""
+    if minutes < 60:
+        return t(lang, "live_countdown_min", m=max(minutes, 0))
     return t(lang, "live_countdown", h=minutes // 60, m=minutes % 60)
 
 
 def _tile(key: str, title: str, value: str, note: str = "", tone: str = "#111827") -> str:
     return (
-        f"<div class='sp-live-tile' id='sp-live-{key}' style='border:1px solid #e5e7eb;"
+        f"<div class='sp-live-tile' id='sp-live-tile-{key}' style='border:1px solid #e5e7eb;"
         "border-radius:10px;padding:10px 14px;min-width:160px;flex:1'>"
         f"<div style='font-size:0.85em;color:#6b7280'>{html.escape(title)}</div>"
         f"<div class='sp-live-value' style='font-size:1.6em;font-weight:600;color:{tone}'>"
@@ -175,7 +177,8 @@ def render_live(ctx: UIContext, role: str | None, lang: str) -> list[Any]:
 
 
 def build_live_panel(ctx: UIContext, tr: Translator, lang_radio: gr.Radio, tab: gr.Tab) -> None:
-    """The section, its 60-second timer (running while the cockpit tab is open) and refresh."""
+    """The section, its timer (``live_refresh_s``, 60 s by default; running while the cockpit
+    tab is open) and refresh."""
     with gr.Accordion(tr.text("live_title"), open=True, elem_id="sp-live") as section:
         tr.add(section, "live_title")
         summary = gr.HTML(elem_id="sp-live-html")
@@ -183,7 +186,7 @@ def build_live_panel(ctx: UIContext, tr: Translator, lang_radio: gr.Radio, tab: 
         with gr.Row():
             sla = gr.Dataframe(interactive=False, elem_id="sp-live-sla", scale=3)
             agents = gr.Dataframe(interactive=False, elem_id="sp-live-agents", scale=2)
-    timer = gr.Timer(LIVE_REFRESH_S, active=False)
+    timer = gr.Timer(ctx.api.app.settings.live_refresh_s, active=False)
     outputs = [summary, caption, sla, agents]
 
     def refresh(lang_value: str, request: gr.Request) -> list[Any]:

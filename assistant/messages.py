@@ -258,6 +258,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "task_kind_supervisor_review": ("主管复核", "Supervisor review"),
     "task_kind_recovery_call": ("挽回回访", "Recovery call"),
     "export_excel": ("导出 Excel", "Export Excel"),
+    "export_file": ("导出的文件", "Exported file"),
     "export_csv": ("导出 CSV", "Export CSV"),
     "export_hint": (
         "图表：鼠标移到图上，点右上角相机按钮（下载 PNG）即可保存为图片。",

@@ -207,7 +207,11 @@ def build_export(
         )
         hint = tr.add(gr.Markdown(tr.text("export_hint"), elem_id="sp-export-hint"), "export_hint",
                       "value")  # fmt: skip
-    out = gr.File(label="", interactive=False, elem_id="sp-export-file", visible=False)
+    out = tr.add(
+        gr.File(label=tr.text("export_file"), interactive=False, elem_id="sp-export-file",
+                visible=False),
+        "export_file",
+    )  # fmt: skip
     del hint
 
     def run(kind: str):  # noqa: ANN202 - a Gradio handler

@@ -213,6 +213,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "col_channel": ("渠道", "Channel"),
     "col_agent": ("坐席", "Agent"),
     "col_due": ("SLA截止", "SLA due"),
+    "col_task_due": ("到期时间", "Due"),
     "col_left": ("倒计时", "Countdown"),
     "col_alert": ("预警", "Alert"),
     "col_state": ("状态", "State"),

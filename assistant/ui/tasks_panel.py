@@ -45,7 +45,7 @@ def tasks_table(ctx: UIContext, tasks: list[dict[str, Any]], lang: str) -> pd.Da
         for r in tasks[:SHOWN]
     ]
     keys = (
-        "col_due",
+        "col_task_due",
         "col_kind",
         "col_state",
         "col_owner",

@@ -12,13 +12,13 @@ import inspect
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, get_origin, get_type_hints
 
 from assistant import toolset
 from assistant.answer.cases import INDEX_MISSING, CaseSearcher
 from assistant.audit_ops import record_operation
-from assistant.authorize import authorize, require_query_within_rows
+from assistant.authorize import authorize, require_metrics, require_query_within_rows
 from assistant.errors import AccessDenied
 from assistant.jsonable import json_safe
 from assistant.planning.plans import ConversationState, MetricPlan
@@ -31,6 +31,7 @@ from semantic_layer.errors import SemanticLayerError
 from semantic_layer.executor import MetricResult, execute
 from semantic_layer.query import Filter, MetricQuery, TimeRange
 from tools.errors import ServicePilotError
+from tools.monitoring.live import LiveView, live_view
 
 if TYPE_CHECKING:
     from assistant.app import App
@@ -212,6 +213,21 @@ class ServicePilotAPI:
         """The customer 360 view of ``customer_id`` as ``role`` may see it."""
         ops = self.app.audit.store if self.app.audit is not None else None
         return self.agent_assist().customer(customer_id, get_role(role), ops=ops)
+
+    def live_view(self, role: str | None, wall_clock: datetime | None = None) -> LiveView:
+        """Today's live view (tools.monitoring.live) as ``role`` may see it: the certified
+        numbers through ``query_metrics`` (access check, row filters compiled in), the SLA
+        queue through the same row filters."""
+        role_obj = get_role(role)
+        require_metrics(role_obj)
+        return live_view(
+            lambda query: self.query_metrics(query, role),
+            self.app.services.engine,
+            self.catalog,
+            role_obj.policy,
+            wall_clock=wall_clock or datetime.now(),
+            around=self.today,
+        )
 
     def current_alerts(self, role: str | None) -> list[dict[str, Any]] | None:
         """The cockpit's alerts (the last ``app.cockpit_alert_days`` days) as JSON, or None

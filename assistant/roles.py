@@ -42,14 +42,21 @@ class Role(BaseModel):
     row_filters: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     can_query_metrics: bool = True
     can_search_cases: bool = True
-    # Web UI tabs this role sees (UI_TABS); empty: chat + cockpit, or similar cases alone for a
-    # role that may not query metrics. Access itself is enforced by the role, not by the tabs.
-    ui_tabs: tuple[Literal["chat", "cases", "cockpit", "catalog"], ...] = ()
+    # Web UI tabs this role sees (UI_TABS); empty: chat + cockpit + follow-up tasks, or similar
+    # cases + tasks for a role that may not query metrics. Access itself is enforced by the
+    # role, not by the tabs.
+    ui_tabs: tuple[Literal["chat", "cases", "cockpit", "catalog", "tasks"], ...] = ()
+    # Acknowledge/assign alerts and reassign follow-up tasks (managers, executives); unset:
+    # every role that may see metric values.
+    can_manage: bool | None = None
+
+    def manages(self) -> bool:
+        return self.can_query_metrics if self.can_manage is None else self.can_manage
 
     def tabs(self) -> tuple[str, ...]:
         if self.ui_tabs:
             return self.ui_tabs
-        return ("chat", "cockpit") if self.can_query_metrics else ("cases",)
+        return ("chat", "cockpit", "tasks") if self.can_query_metrics else ("cases", "tasks")
 
     @property
     def policy(self) -> AccessPolicy:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from semantic_layer.catalog import Catalog, Component, ResolvedColumn, formula_refs
 from semantic_layer.errors import (
@@ -101,10 +101,16 @@ def _coerce(value: object, column: ResolvedColumn, catalog: Catalog, field_name:
         raise QueryError(f"Filter on '{field_name}' needs true or false, got '{value}'.")
     if dim is not None and dim.type == "time" and isinstance(value, str):
         try:
-            return date.fromisoformat(value[:10])
+            # A time of day is kept ("2026-10-31T14:30": the live view's hour cut-offs);
+            # a date or a midnight stays a date, as every planner sends it.
+            moment = datetime.fromisoformat(value.strip())
+            if len(value.strip()) <= 10 or moment.time() == time.min:
+                return moment.date()
+            return moment.replace(tzinfo=None)
         except ValueError as exc:
             raise QueryError(
-                f"Filter on '{field_name}' needs a date (YYYY-MM-DD), got '{value}'."
+                f"Filter on '{field_name}' needs a date (YYYY-MM-DD) or a date and time "
+                f"(YYYY-MM-DDTHH:MM), got '{value}'."
             ) from exc
     codes = catalog.code_list_for(dim)
     if codes is None or not isinstance(value, str):

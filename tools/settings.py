@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     audit_max_question_chars: int = Field(
         1_000, gt=0, description="Longest question kept in the audit log (masked, then cut)."
     )
+    live_refresh_s: float = Field(
+        60.0, gt=0, description="Seconds between refreshes of the cockpit's live view."
+    )
     rate_limit_per_minute: int = Field(
         30, gt=0, description="Questions per user per minute in the UI and API."
     )

@@ -16,8 +16,10 @@ from assistant.ui.chat_tab import build_chat_tab
 from assistant.ui.cockpit_tab import build_cockpit_tab
 from assistant.ui.context import UIContext
 from assistant.ui.drill import DRILL_CSS
+from assistant.ui.export import EXPORT_CSS
 from assistant.ui.health import HealthMiddleware, banner_text
 from assistant.ui.i18n import Translator, t
+from assistant.ui.tasks_panel import build_tasks_tab
 
 SET_PAGE_LANG = "(lang) => { document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en'; }"
 HEALTH_POLL_S = 30  # how often an open page re-checks the warehouse under the server
@@ -56,11 +58,14 @@ def build_app(ctx: UIContext) -> gr.Blocks:
                 build_cockpit_tab(ctx, tr, lang_radio, cockpit_tab)
             with gr.Tab(t(lang, "tab_catalog"), id="catalog", visible=False) as catalog_tab:
                 build_catalog_tab(ctx, tr, lang_radio)
+            with gr.Tab(t(lang, "tab_tasks"), id="tasks", visible=False) as tasks_tab:
+                build_tasks_tab(ctx, tr, lang_radio, tasks_tab)
         for tab, key in (
             (chat_tab, "tab_chat"),
             (cases_tab, "tab_cases"),
             (cockpit_tab, "tab_cockpit"),
             (catalog_tab, "tab_catalog"),
+            (tasks_tab, "tab_tasks"),
         ):
             tr.add(tab, key)
         tr.add(lang_radio, "language")
@@ -75,7 +80,7 @@ def build_app(ctx: UIContext) -> gr.Blocks:
             return [*updates, whoami(lang_value, request)]
 
         app.load(whoami, lang_radio, who, api_visibility="private")
-        tab_list = [chat_tab, cases_tab, cockpit_tab, catalog_tab]
+        tab_list = [chat_tab, cases_tab, cockpit_tab, catalog_tab, tasks_tab]
 
         def show_tabs(request: gr.Request) -> list[Any]:
             _, role = ctx.identity(request)
@@ -169,7 +174,7 @@ def launch(ctx: UIContext, *, host: str = "127.0.0.1", port: int = 7860) -> None
         show_error=True,
         footer_links=["api"],
         theme=gr.themes.Soft(),
-        css=CSS,
+        css=CSS + EXPORT_CSS,
     )
 
 

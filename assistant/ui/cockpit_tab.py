@@ -18,6 +18,7 @@ import pandas as pd
 from assistant.alerts import why_plan
 from assistant.answer.narrate import format_change, format_value, unit_label
 from assistant.errors import AccessDenied
+from assistant.ui.alert_actions import build_alert_actions
 from assistant.ui.charts import choose_chart, render
 from assistant.ui.context import UIContext
 from assistant.ui.drill import (
@@ -26,9 +27,12 @@ from assistant.ui.drill import (
     DrillScope,
     breadcrumb_html,
     members_html,
+    scope_target,
     start_scope,
 )
+from assistant.ui.export import build_export
 from assistant.ui.i18n import Translator, t
+from assistant.ui.live_panel import build_live_panel
 from semantic_layer.executor import MetricResult
 from semantic_layer.periods import last_full_month, month_start, quarter_start
 from semantic_layer.query import MetricQuery, TimeRange
@@ -200,7 +204,7 @@ def _card_of(
             if meta.direction in ("up", "down"):
                 tone = "good" if (change > 0) == (meta.direction == "up") else "bad"
     span = (result.query.time_range.start, result.query.time_range.end)
-    target = None if missing else _target(ctx, name, scope, span)
+    target = None if missing else scope_target(ctx.targets, name, scope, span)
     status, goal = "none", ""
     if target is not None:
         status = target.status(float(value), meta.direction)
@@ -216,18 +220,6 @@ def _card_of(
 
 _COLORS = {"good": "#16a34a", "bad": "#dc2626", "neutral": "#6b7280", "warn": "#d97706"}
 _STATUS_TONE = {"ok": "good", "warning": "warn", "breach": "bad", "none": "neutral"}
-
-
-def _target(ctx: UIContext, name: str, scope: DrillScope, span: tuple[date, date]) -> Any:
-    """The target of ``name`` for the scope's slice: targets are set per region and channel;
-    inside a product line, team or agent only a rate's target still applies (a count's grows
-    with its slice, which is what ``company_only`` marks)."""
-    if ctx.targets is None:
-        return None
-    narrower = any(d not in ("region", "channel") for d in scope.fixed)
-    if narrower and any(t.metric == name and t.company_only for t in ctx.targets.targets):
-        return None
-    return ctx.targets.find(name, scope.value("region"), scope.value("channel"), span=span)
 
 
 def _card(
@@ -622,6 +614,12 @@ def build_cockpit_tab(ctx: UIContext, tr: Translator, lang_radio: gr.Radio, tab:
         return explain_alert(ctx, role, user, index, lang_value)
 
     why.click(on_why, [alert_pick, lang_radio], why_out, **hidden)
+    # today's live view, alert acknowledge/assign, export, data quality (their own modules)
+    build_live_panel(ctx, tr, lang_radio, tab)
+    build_alert_actions(ctx, tr, lang_radio, tab)
+    build_export(
+        ctx, tr, lang_radio, period, scope_state, trend_metric, HEADLINE_METRICS, period_range
+    )
 
     from assistant.ui.quality_panel import build_quality_panel  # imports this module's sparkline
 

@@ -152,9 +152,9 @@ def test_missing_case_index_says_how_to_build_it(api, tmp_path, monkeypatch):
 @pytest.mark.parametrize(
     ("role", "tabs"),
     [
-        ("executive", ("chat", "cockpit")),
-        ("east_manager", ("chat", "cockpit")),
-        ("agent", ("cases",)),  # similar cases only: no cockpit or alert values
+        ("executive", ("chat", "cockpit", "tasks")),
+        ("east_manager", ("chat", "cockpit", "tasks")),
+        ("agent", ("cases", "tasks")),  # similar cases + follow-ups: no cockpit or alert values
         ("analyst", ("chat", "catalog")),
     ],
 )

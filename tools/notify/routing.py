@@ -38,7 +38,12 @@ def scope_json(scope: Mapping[str, str]) -> str:
 
 def episode_key(alert: Alert) -> str:
     """Stable id of an episode: its rule, scope and first period (not its changing numbers)."""
-    raw = f"{alert.rule}|{scope_json(alert.scope)}|{alert.period_start.isoformat()}"
+    return episode_key_for(alert.rule, alert.scope, alert.period_start.isoformat())
+
+
+def episode_key_for(rule: str, scope: Mapping[str, str], period_start: str) -> str:
+    """``episode_key`` of an alert known by its JSON (the cockpit's alert dicts)."""
+    raw = f"{rule}|{scope_json(scope)}|{period_start}"
     return hashlib.sha1(raw.encode()).hexdigest()[:16]
 
 

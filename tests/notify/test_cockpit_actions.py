@@ -20,6 +20,7 @@ from assistant.operations import (
     role_tasks,
 )
 from assistant.roles import scope_visible
+from semantic_layer.catalog_loader import default_catalog
 from tools.audit import AuditLog, OpsStore
 from tools.monitoring.alerts import Alert, detect_alerts
 from tools.monitoring.rules import parse_rules
@@ -60,8 +61,14 @@ class Recorder:
 def detected(demo_warehouse_url: str) -> Alert:
     engine = make_engine(demo_warehouse_url, read_only=True)
     try:
+        catalog = default_catalog()
         [found] = detect_alerts(
-            engine, date(2026, 10, 4), date(2026, 11, 1), rules=parse_rules(RULES), explain=False
+            engine,
+            date(2026, 10, 4),
+            date(2026, 11, 1),
+            catalog=catalog,
+            rules=parse_rules(RULES, "rules.yml", catalog),
+            explain=False,
         )
     finally:
         engine.dispose()

@@ -103,3 +103,41 @@ def test_why_without_data_in_a_period_explains_nothing():
     report = _why_report(value_now=None, change=None, period=["2026-11-02", "2026-11-09"])
     zh = why_text(report, lexicon_for(catalog), catalog, "zh")
     assert zh == "投诉量在2026-11-02 ~ 2026-11-08没有数据，无法分析变化原因。"
+
+
+def _frame_breakdown(values: dict[str, float], language: str) -> str:
+    import pandas as pd
+
+    from assistant.answer.narrate import _breakdown
+    from assistant.planning.lexicon import Lexicon
+
+    frame = pd.DataFrame({"product_line": list(values), "complaint_volume": list(values.values())})
+    lexicon = Lexicon(default_catalog())
+    volume = meta("complaint_volume")
+    return _breakdown(frame, volume, ("product_line",), lexicon, language, False, False)
+
+
+def test_groups_tied_at_an_end_are_named_together_never_one_of_them():
+    """空调 and 电视 both had 30 complaints: "最高的是空调" would be a wrong fact."""
+    values = {"air_conditioner": 30, "refrigerator": 25, "television": 30, "water_heater": 18}
+    zh = _frame_breakdown(values, "zh")
+    assert "最高的是空调、电视（并列，各30件）" in zh and "最低的是热水器（18件）" in zh
+    en = _frame_breakdown(values, "en")
+    assert "tied, 30 complaints each" in en
+    same = _frame_breakdown({"television": 5, "air_conditioner": 5}, "zh")
+    assert "相同" in same and "最高" not in same
+
+
+def test_months_tied_at_a_peak_are_all_named():
+    from datetime import date
+
+    import pandas as pd
+
+    from assistant.answer.narrate import _trend
+
+    months = [date(2026, m, 1) for m in (7, 8, 9, 10)]
+    frame = pd.DataFrame({"period": months, "complaint_volume": [40, 52, 52, 31]})
+    zh = _trend(frame, meta("complaint_volume"), "month", "zh", set(months))
+    assert "最高在2026年8月、2026年9月（52件）" in zh and "最低在2026年10月（31件）" in zh
+    en = _trend(frame, meta("complaint_volume"), "month", "en", set(months))
+    assert "highest in August 2026, September 2026 (52 complaints)" in en

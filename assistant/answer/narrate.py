@@ -271,7 +271,12 @@ def _trend(
     peak = compared.loc[compared[meta.name].idxmax()]
     low = compared.loc[compared[meta.name].idxmin()]
     fmt = lambda r: format_value(r[meta.name], meta, language)  # noqa: E731
-    when = lambda r: format_period(r[PERIOD], grain, language)  # noqa: E731
+    sep = "、" if language == "zh" else ", "
+
+    def when(row: pd.Series, ties: bool = False) -> str:  # every period tied with a peak/low
+        rows = compared[compared[meta.name] == row[meta.name]] if ties else row.to_frame().T
+        return sep.join(format_period(v, grain, language) for v in rows[PERIOD])
+
     note = ""
     if compared is whole and not partial.empty:
         names = [format_period(v, grain, language) for v in partial[PERIOD]]
@@ -288,7 +293,7 @@ def _trend(
         )
         return (
             f"{meta.label_zh}从{when(first)}的{fmt(first)}{trend}到{when(last)}的{fmt(last)}；"
-            f"最高在{when(peak)}（{fmt(peak)}），最低在{when(low)}（{fmt(low)}），"
+            f"最高在{when(peak, True)}（{fmt(peak)}），最低在{when(low, True)}（{fmt(low)}），"
             + (f"共{len(compared)}个完整周期。{note}" if note else f"共{len(series)}个周期。")
         )
     trend = (
@@ -298,7 +303,7 @@ def _trend(
     )
     return (
         f"{meta.label_en} {trend} from {fmt(first)} in {when(first)} to {fmt(last)} in "
-        f"{when(last)}; highest in {when(peak)} ({fmt(peak)}), lowest in {when(low)} "
+        f"{when(last)}; highest in {when(peak, True)} ({fmt(peak)}), lowest in {when(low, True)} "
         f"({fmt(low)}), over {len(compared) if note else len(series)}"
         f"{' whole' if note else ''} periods." + note
     )
@@ -328,12 +333,26 @@ def _breakdown(
         if language == "zh":
             return f"{name(top)}的{meta.label_zh}为{fmt(top)}{detail}。"
         return f"{meta.label_en} for {name(top)} was {fmt(top)}{detail}."
+    if ranked[meta.name].nunique() == 1:  # no highest or lowest to name
+        if language == "zh":
+            return f"{meta.label_zh}在这{len(ranked)}组中相同，均为{fmt(top)}。"
+        return f"{meta.label_en} is the same in all {len(ranked)} groups: {fmt(top)}."
     ends = [("最高", "highest", top), ("最低", "lowest", bottom)]
     if ascending:  # the question asked for the low end first ("最差", "lowest")
         ends.reverse()
     phrases = []
     for zh_word, en_word, row in ends[: 1 if len(ranked) == 1 else 2]:
         detail = f"{fmt(row)}{_small_n(row, meta, language)}"
+        # Groups with the same value share the end: never name one of them as "the" highest.
+        tied = ranked[ranked[meta.name] == row[meta.name]]
+        if len(tied) > 1 and len(tied) < len(ranked):
+            names = [name(r) for _, r in tied.iterrows()]
+            phrases.append(
+                f"{zh_word}的是{'、'.join(names)}（并列，各{fmt(row)}）"
+                if language == "zh"
+                else f"{en_word} for {', '.join(names)} (tied, {fmt(row)} each)"
+            )
+            continue
         phrases.append(
             f"{zh_word}的是{name(row)}（{detail}）"
             if language == "zh"

@@ -126,9 +126,10 @@ def render(
         # A ranking ("which channel is slowest") shows every group with the one asked for
         # highlighted: the first row of the result, as the query ordered it.
         ranked = bool(result.query.order_by) and result.query.order_by[0].field == m
-        leader = frame.index[0] if ranked else None
+        # Groups tied with the first share the highlight.
+        leaders = set(frame.index[frame[m] == frame[m].iloc[0]]) if ranked else set()
         colors = [
-            LEADER_COLOR if i == leader else (MUTED_COLOR if ranked else PALETTE[0])
+            LEADER_COLOR if i in leaders else (MUTED_COLOR if ranked else PALETTE[0])
             for i in ordered.index
         ]
         fig = go.Figure(

@@ -210,6 +210,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "kpi_status_ok": ("达标", "on target"),
     "kpi_status_warning": ("预警", "warning"),
     "kpi_status_breach": ("未达标", "off target"),
+    "kpi_small_n": (
+        "样本仅{n}个，不足以判断是否达标",
+        "only {n} in the sample: too few to judge against the target",
+    ),
     # cockpit: today's live view, alert actions, follow-up tasks, export (assistant/ui/*_panel.py)
     "live_title": ("今日实时", "Today, live"),
     "live_updated": ("数据更新于 {ago}", "updated {ago}"),

@@ -206,7 +206,15 @@ def _card_of(
     span = (result.query.time_range.start, result.query.time_range.end)
     target = None if missing else scope_target(ctx.targets, name, scope, span)
     status, goal = "none", ""
-    if target is not None:
+    sample = row.get(f"{name}__n")
+    if target is not None and bool(row.get(f"{name}__small_n", False)):
+        # An agent's 100 % from 3 surveys is noise, not "on target": no status colour.
+        goal = (
+            f"{t(lang, 'kpi_target', target=format_value(target.target, meta, lang))} · "
+            f"{t(lang, 'kpi_small_n', n=int(sample))}"
+        )
+        tone = "neutral"
+    elif target is not None:
         status = target.status(float(value), meta.direction)
         goal = (
             f"{t(lang, 'kpi_target', target=format_value(target.target, meta, lang))} · "

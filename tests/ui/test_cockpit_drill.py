@@ -150,3 +150,26 @@ def test_a_count_target_is_not_applied_to_a_narrower_slice(ctx):
     narrow = kpi_cards(ctx, "executive", *OCTOBER, line, "zh", "month")
     assert "目标 500件" not in narrow and "目标 160单" not in narrow
     assert "目标 75.0%" in narrow  # a rate's company target still applies
+
+
+def test_a_rate_on_too_few_responses_gets_no_status_colour(ctx, demo_warehouse_url):
+    """An agent's CSAT from a handful of surveys says "too few to judge", not 达标 / 未达标."""
+    from assistant.ui.cockpit_tab import kpi_cards
+
+    with make_engine(demo_warehouse_url, read_only=True).connect() as conn:
+        agent = conn.execute(
+            text(
+                "SELECT a.agent_name FROM surveys s JOIN tickets t USING (ticket_id) "
+                "JOIN agents a USING (agent_id) WHERE s.responded_at >= '2026-10-01' "
+                "AND s.responded_at < '2026-11-01' AND s.csat IS NOT NULL "
+                "GROUP BY 1 HAVING count(*) BETWEEN 1 AND 29 ORDER BY 1 LIMIT 1"
+            )
+        ).scalar_one()
+    scope = DrillScope(steps=(("agent_name", agent),))
+    zh = kpi_cards(ctx, "executive", *OCTOBER, scope, "zh", "month")
+    csat_card = next(c for c in zh.split("<div class='sp-kpi ")[1:] if "客户满意度" in c)
+    assert "data-status='none'" in csat_card
+    assert "目标 75.0%" in csat_card and "不足以判断是否达标" in csat_card
+    assert "· 达标" not in csat_card and "未达标" not in csat_card
+    en = kpi_cards(ctx, "executive", *OCTOBER, scope, "en", "month")
+    assert "too few to judge against the target" in en

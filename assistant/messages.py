@@ -456,6 +456,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{total} (95% interval {low}-{high}). Method: {method}.",
     ),
     "digest_no_forecast": ("暂无预测：{error}", "No forecast: {error}"),
+    "digest_internal_error": (
+        "这一部分暂时无法计算（已记录在服务器日志中）",
+        "this part could not be computed (the server log has the details)",
+    ),
     "digest_data": ("数据新鲜度与质量", "Data freshness and quality"),
     "digest_data_as_of": ("数据截至 {at}", "Data as of {at}"),
     "digest_source_ok": (

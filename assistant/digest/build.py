@@ -19,6 +19,21 @@ from semantic_layer.periods import add_months, comparison_range, last_full_month
 from semantic_layer.query import Filter, MetricQuery, TimeRange
 
 log = logging.getLogger(__name__)
+# A part that failed for a reason not written for readers: the page says "could not be
+# computed", the server log has the exception. Errors of the product's own families (too
+# little history, an unknown region, ...) are shown as they are, in their words.
+INTERNAL_ERROR = "internal"
+
+
+def _reason(exc: Exception, part: str) -> str:
+    from semantic_layer.errors import SemanticLayerError
+    from tools.errors import ServicePilotError
+
+    if isinstance(exc, ServicePilotError | SemanticLayerError):
+        return str(exc)
+    log.exception("digest: the %s part failed", part)
+    return INTERNAL_ERROR
+
 
 Period = Literal["last-week", "last-month"]
 PERIODS: tuple[str, ...] = ("last-week", "last-month")
@@ -267,8 +282,7 @@ def _movement(
             kpi.name, start, end, role, scope or None, previous=(previous.start, previous.end)
         )
     except Exception as exc:  # noqa: BLE001 - the movement is still shown, with the reason
-        log.warning("digest why %s: %s", kpi.name, exc)
-        return Movement(kpi, None, series, error=str(exc))
+        return Movement(kpi, None, series, error=_reason(exc, f"why of {kpi.name}"))
     return Movement(kpi, why, series)
 
 
@@ -387,10 +401,17 @@ def _forecast(
         # No backtest: the digest shows the forecast and its interval, not the model check
         # (the backtest refits the model per fold and costs most of the time).
         result = forecaster(
-            app.engine, FORECAST_METRIC, 4, scope, today, period=nxt, with_backtest=False
+            app.engine,
+            FORECAST_METRIC,
+            4,
+            scope,
+            today,
+            catalog=app.services.catalog,
+            period=nxt,
+            with_backtest=False,
         )
     except Exception as exc:  # noqa: BLE001 - e.g. too little history: say so
-        return {"error": str(exc)}
+        return {"error": _reason(exc, "forecast")}
     return {**result.to_dict(), "metric": FORECAST_METRIC, "period": [nxt[0], nxt[1]]}
 
 
@@ -413,4 +434,4 @@ def _quality(app: Any) -> dict[str, Any]:
     try:
         return quality_report(app.engine).to_dict()
     except Exception as exc:  # noqa: BLE001 - the digest says quality was not checked
-        return {"error": str(exc)}
+        return {"error": _reason(exc, "data quality")}

@@ -14,7 +14,7 @@ from typing import Any
 
 from assistant.answer.narrate import format_change, format_value
 from assistant.answer.why_text import why_text
-from assistant.digest.build import Digest, Kpi, Movement
+from assistant.digest.build import INTERNAL_ERROR, Digest, Kpi, Movement
 from assistant.messages import forecast_method, msg, owner_label
 from tools.chart_image import LineChart, Series, render_png
 from tools.pii import mask_pii
@@ -219,7 +219,7 @@ def _movement_html(
     if movement.why is not None:
         why = why_text(movement.why, app.services.lexicon, app.catalog, lang)
     else:
-        why = msg(lang, "digest_why_failed", error=movement.error)
+        why = msg(lang, "digest_why_failed", error=_error_text(movement.error, lang))
     return (
         f"<div class='sp-card'><h3>{_e(label)} <span class='{tone}'>{_e(change)}</span></h3>"
         f"{image(f'digest-move-{index}', render_png(chart), label)}"
@@ -276,11 +276,16 @@ def _themes_html(digest: Digest, app: Any, lang: str) -> list[str]:
     return out
 
 
+def _error_text(error: str | None, lang: str) -> str:
+    return msg(lang, "digest_internal_error") if error == INTERNAL_ERROR else str(error)
+
+
 def _forecast_html(digest: Digest, app: Any, lang: str) -> list[str]:
     out = [f"<h2>{_e(msg(lang, 'digest_forecast'))}</h2>"]
     f = digest.forecast
     if f.get("error"):
-        return [*out, f"<p>{_e(msg(lang, 'digest_no_forecast', error=f['error']))}</p>"]
+        reason = _error_text(f["error"], lang)
+        return [*out, f"<p>{_e(msg(lang, 'digest_no_forecast', error=reason))}</p>"]
     metric = app.catalog.metric(f["metric"]).label
     start, end = f["period"]
     line = msg(
@@ -307,7 +312,7 @@ def _freshness_html(digest: Digest, lang: str) -> list[str]:
         items.append(msg(lang, key, source=s["source"], last=s["last_event_time"] or "-"))
     quality = digest.quality
     if quality.get("error"):
-        items.append(msg(lang, "digest_quality_failed", error=quality["error"]))
+        items.append(msg(lang, "digest_quality_failed", error=_error_text(quality["error"], lang)))
     for q in quality.get("sources", []):
         items.append(
             msg(

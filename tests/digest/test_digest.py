@@ -374,3 +374,28 @@ def test_scheduled_tasks_job_runs_the_command(env: Path, app) -> None:
     report = json.loads(run.detail)
     assert report["ok"] and sum(report["opened"].values()) > 0
     assert scheduler.tick(datetime(2026, 10, 31, 10, 30)) == []
+
+
+def test_the_forecast_section_forecasts_the_next_period(executive, east, app) -> None:
+    """The digest's forecast runs with the app's catalog: a number for next week, not an error."""
+    for digest in (executive, east):
+        assert "error" not in digest.forecast, digest.forecast
+        start, end = digest.forecast["period"]
+        assert start == digest.end and (end - start).days == 7
+    page = render(east, app).html
+    assert "No forecast" not in page and "Forecast for the next period" in page
+
+
+def test_a_part_that_fails_unexpectedly_says_so_without_python_text(app, ops, monkeypatch) -> None:
+    from dataclasses import replace
+
+    def broken(*args, **kwargs):
+        raise TypeError("forecast_volume() missing 1 required keyword-only argument")
+
+    monkeypatch.setattr(app, "services", replace(app.services, forecast=broken))
+    digest = build_digest(
+        app, period="last-week", language="zh", role="executive", now=NOW, ops_store=ops
+    )
+    page = render(digest, app).html
+    assert "这一部分暂时无法计算" in page
+    assert "missing 1 required" not in page and "TypeError" not in page

@@ -101,7 +101,7 @@ def ui_server(
             stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + 240  # the server and its worker processes, on a busy machine
     while True:
         try:
             with urllib.request.urlopen(url + "/config", timeout=2):

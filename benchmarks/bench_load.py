@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 TODAY = "2026-11-22"
 RATE_LIMIT = "100000"
-INDEX_CASES = 2_000
+INDEX_CASES = 500
 USERS = (
     ("exec", "exec-demo"),
     ("analyst", "analyst-demo"),
@@ -79,6 +79,7 @@ from tools.cases.store import open_store
 store = open_store(None, create=True)
 index_cases(store, itertools.islice(warehouse_records(sys.argv[1]), int(sys.argv[2])))
 """
+REQUEST_TIMEOUT_S = 120  # a slow answer is measured, not turned into an error
 READY = re.compile(r"ServicePilot ready in ([\d.]+)s")
 
 
@@ -97,11 +98,11 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
-def server_env(tmp: Path) -> dict[str, str]:
+def server_env(tmp: Path, chroma: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         SERVICEPILOT_DATA_DIR=str(tmp / "data"),
-        SERVICEPILOT_CHROMA_DIR=str(tmp / "chroma"),
+        SERVICEPILOT_CHROMA_DIR=str(chroma),
         SERVICEPILOT_RATE_LIMIT_PER_MINUTE=RATE_LIMIT,
         SERVICEPILOT_TOOL_RATE_LIMIT_PER_MINUTE=RATE_LIMIT,
         SERVICEPILOT_TODAY=TODAY,
@@ -123,11 +124,14 @@ def build_demo(tmp: Path) -> str:
     return str(path)
 
 
-def build_index(db: str, tmp: Path) -> None:
+def build_index(db: str, tmp: Path, chroma: Path) -> None:
+    if chroma.is_dir() and any(chroma.iterdir()):
+        print(f"similar-case index: {chroma} (kept)")
+        return
     t0 = time.perf_counter()
     subprocess.run(
         [sys.executable, "-c", INDEX_SCRIPT, f"duckdb:///{db}", str(INDEX_CASES)],
-        env=server_env(tmp),
+        env=server_env(tmp, chroma),
         cwd=ROOT,
         check=True,
         capture_output=True,
@@ -135,7 +139,9 @@ def build_index(db: str, tmp: Path) -> None:
     print(f"indexed {INDEX_CASES:,} cases in {time.perf_counter() - t0:.1f} s")
 
 
-def start_server(db: str, tmp: Path, workers: int) -> tuple[subprocess.Popen, str, Path]:
+def start_server(
+    db: str, tmp: Path, chroma: Path, workers: int
+) -> tuple[subprocess.Popen, str, Path]:
     port = free_port()
     log = tmp / f"serve-{workers}-{port}.log"
     cmd = [
@@ -156,7 +162,7 @@ def start_server(db: str, tmp: Path, workers: int) -> tuple[subprocess.Popen, st
     ]
     with log.open("w") as out:
         proc = subprocess.Popen(
-            cmd, env=server_env(tmp), cwd=ROOT, stdout=out, stderr=subprocess.STDOUT
+            cmd, env=server_env(tmp, chroma), cwd=ROOT, stdout=out, stderr=subprocess.STDOUT
         )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 300
@@ -199,14 +205,20 @@ def run_load(url: str, sessions: int, duration: float, warmup: float, cap: int) 
 
     latencies: dict[str, list[float]] = defaultdict(list)
     errors: Counter[str] = Counter()
-    lock = threading.Lock()
+    lock, connecting = threading.Lock(), threading.Lock()
     start_barrier = threading.Barrier(sessions + 1)
     window = [0.0, 0.0]  # timed from, until
 
     def session(n: int) -> None:
         user, password = USERS[n % len(USERS)]
         try:
-            client = Client(url, auth=(user, password), verbose=False)
+            with connecting:  # sign in one at a time, as users arrive; not timed
+                client = Client(
+                    url,
+                    auth=(user, password),
+                    verbose=False,
+                    httpx_kwargs={"timeout": REQUEST_TIMEOUT_S},
+                )
         except Exception as exc:
             with lock:
                 errors[f"connect: {type(exc).__name__}: {str(exc)[:120]}"] += 1
@@ -244,7 +256,7 @@ def run_load(url: str, sessions: int, duration: float, warmup: float, cap: int) 
     window[0], window[1] = t0 + warmup, t0 + warmup + duration
     for t in threads:
         t.join(timeout=warmup + duration + 180)
-    wall = time.monotonic() - window[0]
+    wall = max(1e-9, time.monotonic() - window[0])
     return {"latencies": latencies, "errors": errors, "wall": wall}
 
 
@@ -308,6 +320,9 @@ def main() -> None:
     parser.add_argument("--max-requests", type=int, default=100_000, help="per session cap")
     parser.add_argument("--baseline-rounds", type=int, default=4)
     parser.add_argument("--seed", type=int, default=None, help="order of the variants")
+    parser.add_argument(
+        "--index-dir", type=Path, default=None, help="similar-case index to use or build (kept)"
+    )
     args = parser.parse_args()
     variants = [int(w) for w in args.workers.split(",")]
     rng = random.Random(args.seed)
@@ -322,12 +337,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="sp-load-") as tmp_name:
         tmp = Path(tmp_name)
         db = str(Path(args.db).resolve()) if args.db else build_demo(tmp)
-        build_index(db, tmp)
+        chroma = args.index_dir.resolve() if args.index_dir else tmp / "chroma"
+        build_index(db, tmp, chroma)
         for r in range(args.rounds):
             order = rng.sample(variants, len(variants))
             for workers in order:
                 before = os.getloadavg()
-                proc, url, log = start_server(db, tmp, workers)
+                proc, url, log = start_server(db, tmp, chroma, workers)
                 ready = READY.search(log.read_text())
                 print(
                     f"\nround {r + 1}: --workers {workers}: server pid {proc.pid} on {url} "

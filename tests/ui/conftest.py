@@ -94,6 +94,10 @@ def ui_server(
                 "127.0.0.1",
                 "--port",
                 str(port),
+                # Answers in the server process: the worker pool has its own test
+                # (tests/test_serve_workers.py); N more processes would slow every start.
+                "--workers",
+                "0",
             ],
             env=env,
             cwd=ROOT,

@@ -190,6 +190,25 @@ def stop(proc: subprocess.Popen) -> None:
             proc.wait(timeout=15)
 
 
+def tree_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) used so far by ``pid`` and its live children (Linux /proc):
+    the server's cost of the load, whatever share of the cores the machine gave it."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total, pids = 0.0, [pid]
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            pids += [int(p) for p in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    for each in pids:
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
 def check_answer(kind: str, got: object) -> str | None:
     """None when ``got`` is a real answer of the asked kind, else what is wrong."""
     if not isinstance(got, dict) or not got.get("answer"):
@@ -200,7 +219,7 @@ def check_answer(kind: str, got: object) -> str | None:
     return None
 
 
-def run_load(url: str, sessions: int, duration: float, warmup: float, cap: int) -> dict:
+def run_load(url: str, pid: int, sessions: int, duration: float, warmup: float, cap: int) -> dict:
     from gradio_client import Client
 
     latencies: dict[str, list[float]] = defaultdict(list)
@@ -254,10 +273,13 @@ def run_load(url: str, sessions: int, duration: float, warmup: float, cap: int) 
     start_barrier.wait()
     t0 = time.monotonic()
     window[0], window[1] = t0 + warmup, t0 + warmup + duration
+    time.sleep(warmup)
+    cpu0 = tree_cpu_s(pid)
     for t in threads:
-        t.join(timeout=warmup + duration + 180)
+        t.join(timeout=duration + 180)
+    cpu = tree_cpu_s(pid) - cpu0
     wall = max(1e-9, time.monotonic() - window[0])
-    return {"latencies": latencies, "errors": errors, "wall": wall}
+    return {"latencies": latencies, "errors": errors, "wall": wall, "cpu_s": cpu}
 
 
 def baseline(db: str, rounds: int) -> list[float]:
@@ -297,6 +319,11 @@ def report(name: str, load: dict, loads: tuple[tuple[float, ...], tuple[float, .
             f"{percentile(values, 0.95) * 1000:>10.0f}{percentile(values, 0.99) * 1000:>10.0f}"
             f"{(max(values) if values else float('nan')) * 1000:>10.0f}"
         )
+    cpu_ms = load["cpu_s"] * 1000 / max(1, len(every))
+    print(
+        f"  server CPU (server + workers) {load['cpu_s']:.0f} s = {cpu_ms:.0f} ms per request "
+        f"({load['cpu_s'] / load['wall']:.2f} cores used on average)"
+    )
     for problem, count in load["errors"].most_common(8):
         print(f"  error x{count}: {problem}")
     return {
@@ -304,6 +331,7 @@ def report(name: str, load: dict, loads: tuple[tuple[float, ...], tuple[float, .
         "p95": percentile(every, 0.95),
         "errors": n_err,
         "rps": len(every) / load["wall"],
+        "cpu_ms": cpu_ms,
     }
 
 
@@ -351,7 +379,12 @@ def main() -> None:
                 )
                 try:
                     load = run_load(
-                        url, args.sessions, args.duration, args.warmup, args.max_requests
+                        url,
+                        proc.pid,
+                        args.sessions,
+                        args.duration,
+                        args.warmup,
+                        args.max_requests,
                     )
                 finally:
                     stop(proc)
@@ -367,7 +400,7 @@ def main() -> None:
     first = variants[0]
     print(
         f"{'workers':<9}{'p50 ms':>9}{'p95 ms':>9}{'req/s':>8}{'errors':>8}"
-        f"{'p95/base':>10}{f'p95 vs {first}':>12}"
+        f"{'p95/base':>10}{f'p95 vs {first}':>12}{'CPU ms/req':>12}"
     )
     ref95 = min(x["p95"] for x in results[first])
     for workers in variants:
@@ -375,7 +408,7 @@ def main() -> None:
             print(
                 f"{workers:<9}{res['p50'] * 1000:>9.0f}{res['p95'] * 1000:>9.0f}"
                 f"{res['rps']:>8.1f}{res['errors']:>8}{res['p95'] / b95:>10.1f}"
-                f"{res['p95'] / ref95:>12.2f}"
+                f"{res['p95'] / ref95:>12.2f}{res['cpu_ms']:>12.0f}"
             )
     for workers in variants:
         met = all(x["errors"] == 0 and x["p95"] <= 2.0 for x in results[workers])

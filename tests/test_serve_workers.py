@@ -167,3 +167,24 @@ def test_sigterm_stops_the_server_and_every_worker(worker_server: WorkerServer) 
     while any(_alive(pid) for pid in started) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not [pid for pid in started if _alive(pid)], worker_server.log.read_text()[-2000:]
+
+
+def test_an_error_in_a_worker_reaches_the_server_with_its_text() -> None:
+    """An error class that pickle cannot rebuild (its __init__ takes other arguments) comes
+    back as its nearest base class with the same message, so the user reads the same text."""
+    import pickle
+
+    from assistant.workers import _portable
+    from semantic_layer.catalog_loader import default_catalog
+    from semantic_layer.errors import SemanticLayerError
+
+    with pytest.raises(SemanticLayerError) as caught:
+        default_catalog().metric("csta")
+    error = caught.value
+    with pytest.raises(TypeError):
+        pickle.loads(pickle.dumps(error))
+    back = pickle.loads(pickle.dumps(_portable(error)))
+    assert isinstance(back, SemanticLayerError)
+    assert str(back) == str(error) and "Did you mean" in str(back)
+    plain = ValueError("bad argument")
+    assert _portable(plain) is plain

@@ -225,8 +225,14 @@ def run_load(url: str, pid: int, sessions: int, duration: float, warmup: float, 
     latencies: dict[str, list[float]] = defaultdict(list)
     errors: Counter[str] = Counter()
     lock, connecting = threading.Lock(), threading.Lock()
-    start_barrier = threading.Barrier(sessions + 1)
     window = [0.0, 0.0]  # timed from, until
+    active: set[int] = set()  # sessions that asked in the timed window
+
+    def open_window() -> None:  # runs once, before any session is released
+        t0 = time.monotonic()
+        window[0], window[1] = t0 + warmup, t0 + warmup + duration
+
+    start_barrier = threading.Barrier(sessions + 1, action=open_window)
 
     def session(n: int) -> None:
         user, password = USERS[n % len(USERS)]
@@ -263,6 +269,7 @@ def run_load(url: str, pid: int, sessions: int, duration: float, warmup: float, 
                         errors[f"(warm-up) {problem}"] += 1
                 continue
             with lock:
+                active.add(n)
                 latencies[kind].append(elapsed)
                 if problem:
                     errors[problem] += 1
@@ -271,15 +278,19 @@ def run_load(url: str, pid: int, sessions: int, duration: float, warmup: float, 
     for t in threads:
         t.start()
     start_barrier.wait()
-    t0 = time.monotonic()
-    window[0], window[1] = t0 + warmup, t0 + warmup + duration
-    time.sleep(warmup)
+    time.sleep(max(0.0, window[0] - time.monotonic()))
     cpu0 = tree_cpu_s(pid)
     for t in threads:
         t.join(timeout=duration + 180)
     cpu = tree_cpu_s(pid) - cpu0
     wall = max(1e-9, time.monotonic() - window[0])
-    return {"latencies": latencies, "errors": errors, "wall": wall, "cpu_s": cpu}
+    return {
+        "latencies": latencies,
+        "errors": errors,
+        "wall": wall,
+        "cpu_s": cpu,
+        "active": len(active),
+    }
 
 
 def baseline(db: str, rounds: int) -> list[float]:
@@ -308,7 +319,8 @@ def report(name: str, load: dict, loads: tuple[tuple[float, ...], tuple[float, .
     n_err = sum(v for k, v in load["errors"].items())
     print(f"\n== {name}")
     print(
-        f"requests {len(every)}, errors {n_err}, throughput {len(every) / load['wall']:.1f} "
+        f"sessions asking {load['active']}, requests {len(every)}, errors {n_err}, "
+        f"throughput {len(every) / load['wall']:.1f} "
         f"req/s over {load['wall']:.0f} s; load average before {loads[0][0]:.1f}, "
         f"after (1/5/15 min) {' / '.join(f'{x:.1f}' for x in loads[1])}"
     )

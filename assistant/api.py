@@ -21,7 +21,7 @@ from assistant.audit_ops import record_operation
 from assistant.authorize import authorize, require_metrics, require_query_within_rows
 from assistant.errors import AccessDenied
 from assistant.jsonable import json_safe
-from assistant.planning.plans import ConversationState, MetricPlan
+from assistant.planning.plans import ConversationState, MetricPlan, Plan
 from assistant.ratelimit import RateLimiter
 from assistant.roles import get_role
 from assistant.service import Answer, Assistant
@@ -85,6 +85,10 @@ class ServicePilotAPI:
         if self.rate_limit is not None:
             self.rate_limit.check(state.user or state.role)
         return self.assistant.ask(question, state=state)
+
+    def choose(self, plan: Plan, *, question: str, state: ConversationState) -> Answer:
+        """Carry out a plan the user picked (a clarification option or a follow-up)."""
+        return self.assistant.choose(plan, question=question, state=state)
 
     def ask_dict(
         self, question: str, role: str | None, today: date | None = None, user: str | None = None

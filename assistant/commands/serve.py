@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -151,6 +152,7 @@ def build_context(
     role: str | None,
     lang: str,
     host: str = "127.0.0.1",
+    workers: int = 0,
 ) -> Any:
     from assistant.app import build_app
     from assistant.roles import get_role
@@ -182,10 +184,14 @@ def build_context(
         planner=planner,
     )
     warm_alerts(app)
-    warm_cases(app)
+    api = app.api
+    if workers > 0:  # the answers run in worker processes; sessions and limits stay here
+        api = start_workers(app, planner, workers)
+    else:
+        warm_cases(app)
     assert app.audit is not None  # the ui surface is audited: feedback shares its store
     return UIContext(
-        api=app.api,
+        api=api,
         users=users,
         default_role=role,
         feedback=FeedbackStore(app.audit.store),
@@ -219,6 +225,29 @@ def start_scheduler(app: Any, jobs: Any, db: str | None) -> Any:
     scheduler.start()
     click.echo(f"Scheduler: {len(jobs.jobs)} job(s) from {jobs.source}", err=True)
     return scheduler
+
+
+def start_workers(app: Any, planner: str, workers: int) -> Any:
+    """A PooledAPI over ``workers`` started processes (each builds its own application)."""
+    from assistant.workers import PooledAPI, WorkerPool, WorkerSpec
+
+    spec = WorkerSpec(warehouse=app.warehouse_url, today=app.today, planner=planner)
+    pool = WorkerPool(spec, workers)
+    try:
+        pool.start()
+    except BaseException:
+        pool.close()
+        raise
+    return PooledAPI(app, pool)
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM ends the server like Ctrl-C, so the worker processes are stopped too."""
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 def _only_demo_data(url: str) -> bool:
@@ -262,6 +291,13 @@ def _only_demo_data(url: str) -> bool:
     help="Jobs to run on cron schedules: digests, alerts notify, tasks run (default: "
     "SERVICEPILOT_SCHEDULES_FILE or <data_dir>/schedules.yml when it exists).",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Processes that answer (planning, SQL, case search) behind the one web server; "
+    "0 answers in the server process. Default: one per core.",
+)
 @db_option
 @handles_errors
 def command(
@@ -273,6 +309,7 @@ def command(
     role: str | None,
     lang: str,
     schedules: Path | None,
+    workers: int | None,
     db: str | None,
 ) -> None:
     """Start the web UI and its API on http://HOST:PORT (chat, similar cases, cockpit,
@@ -285,22 +322,43 @@ def command(
     from assistant.roles import RoleError
     from assistant.ui.app import launch
     from assistant.ui.auth import AuthConfigError
+    from assistant.workers import default_workers
     from tools.errors import ConfigError
 
+    workers = default_workers() if workers is None else workers
+    _stop_on_sigterm()
     try:
         ctx = build_context(
-            db, today, users_path=users_path, no_auth=no_auth, role=role, lang=lang, host=host
+            db,
+            today,
+            users_path=users_path,
+            no_auth=no_auth,
+            role=role,
+            lang=lang,
+            host=host,
+            workers=workers,
         )
     except (AuthConfigError, RoleError) as exc:
         raise ConfigError(str(exc)) from None
     if jobs is not None:
         start_scheduler(ctx.api.app, jobs, db)
+    pool = getattr(ctx.api, "pool", None)
+    answering = (
+        f"{pool.size} worker processes (pids {', '.join(map(str, pool.pids()))})"
+        if pool is not None
+        else "answers in this process"
+    )
     click.echo(
         f"ServicePilot ready in {time.perf_counter() - STARTED:.1f}s "
-        f"(today {ctx.api.today}); serving on http://{host}:{port}",
+        f"(today {ctx.api.today}; pid {os.getpid()}, {answering}); "
+        f"serving on http://{host}:{port}",
         err=True,
     )
-    launch(ctx, host=host, port=port)
+    try:
+        launch(ctx, host=host, port=port)
+    finally:
+        if pool is not None:
+            pool.close()
 
 
 if __name__ == "__main__":  # python -m assistant.commands.serve (before registration)

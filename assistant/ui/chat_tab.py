@@ -189,7 +189,7 @@ def build_chat_tab(ctx: UIContext, tr: Translator, lang_radio: gr.Radio) -> None
             yield [history, "", state, None, gr.update(), *hide]
             user, role = ctx.identity(request)
             state = _state_for(ctx, state, role, user)
-            answer = ctx.api.assistant.choose(plan, question=original, state=state)
+            answer = ctx.api.choose(plan, question=original, state=state)
             yield finish(history, answer, lang, answer.state, original)
 
         return handler

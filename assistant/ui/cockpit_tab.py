@@ -349,7 +349,7 @@ def explain_alert(ctx: UIContext, role: str | None, user: str, index: int | None
     state = ctx.api.new_state(role, user=user)
     question = t(lang, "alert_why_q", title=title)
     try:
-        answer = ctx.api.assistant.choose(plan, question=question, state=state)
+        answer = ctx.api.choose(plan, question=question, state=state)
     except Exception as exc:  # show the problem, keep the cockpit usable
         log.warning("alert why: %s", exc)
         return f"⚠️ {exc}"

@@ -94,6 +94,10 @@ def ui_server(
                 "127.0.0.1",
                 "--port",
                 str(port),
+                # Answers in the server process: the worker pool has its own test
+                # (tests/test_serve_workers.py); N more processes would slow every start.
+                "--workers",
+                "0",
             ],
             env=env,
             cwd=ROOT,
@@ -101,7 +105,7 @@ def ui_server(
             stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + 240  # the server and its worker processes, on a busy machine
     while True:
         try:
             with urllib.request.urlopen(url + "/config", timeout=2):

@@ -1,0 +1,229 @@
+"""Answering in worker processes behind one server: ``servicepilot serve --workers N``.
+
+The web server stays ONE process: Gradio keeps each browser session's state and its event
+queue (join, then a server-sent event stream) in the process that took the request, so
+processes sharing a port (SO_REUSEPORT) would lose an answer whose stream lands on another
+process. What costs CPU — planning, SQL, narration, why-analysis, case search, suggestions —
+runs in a pool of N worker processes, each with its own application (``build_app``) over the
+same warehouse opened read-only. The server process keeps what must be one: sessions, the
+per-user rate limits, sign-in throttling, the cockpit's alert cache and feedback.
+
+Each worker writes the audit log of the answers it gives to the shared operations store
+(``tools.audit.OpsStore``: a DuckDB file is written per statement with a retry on another
+process's lock; PostgreSQL takes concurrent writers as they come).
+
+A worker exits when the server process is gone (it watches its parent), so killing the
+server never leaves workers behind; ``WorkerPool.close`` stops them in order.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import pickle
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from assistant.api import ServicePilotAPI
+
+if TYPE_CHECKING:
+    from assistant.app import App
+    from assistant.planning.plans import ConversationState, Plan
+    from assistant.service import Answer
+    from semantic_layer.catalog import Catalog
+    from semantic_layer.executor import MetricResult
+    from semantic_layer.query import MetricQuery
+
+log = logging.getLogger(__name__)
+PARENT_POLL_S = 1.0
+# The API calls a worker runs (every one that reads the warehouse or the case index).
+WORKER_METHODS = frozenset(
+    {
+        "ask",
+        "choose",
+        "query_metrics",
+        "search_cases",
+        "explain_change",
+        "suggest_resolution",
+        "customer_profile",
+    }
+)
+
+
+def default_workers() -> int:
+    """One worker per core this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class WorkerSpec:
+    """What each worker builds its application from (settings come from the environment,
+    which the workers inherit)."""
+
+    warehouse: str
+    today: date
+    planner: str = "offline"
+    warm_cases: bool = True
+
+
+# -- inside a worker process ----------------------------------------------------------------
+
+_worker: dict[str, Any] = {}
+
+
+def _init_worker(spec: WorkerSpec, parent: int) -> None:
+    from assistant.app import build_app
+
+    _exit_with_parent(parent)
+    app = build_app(None, "ui", warehouse=spec.warehouse, today=spec.today, planner=spec.planner)
+    _worker.update(app=app, api=ServicePilotAPI(app, rate_limit=None), generation=0)
+    if spec.warm_cases and app.services.cases is not None:
+        threading.Thread(target=_warm_cases, args=(app,), name="cases-warmup", daemon=True).start()
+
+
+def _warm_cases(app: App) -> None:
+    """Load the case index and embedding model in the background (seconds), as the
+    single-process server does, so the first case search does not wait for them."""
+    try:
+        app.services.cases.warm()
+    except Exception as exc:  # no index yet: a search says how to build it
+        log.info("worker %d: similar cases not warmed: %s", os.getpid(), exc)
+
+
+def _exit_with_parent(parent: int) -> None:
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_S)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _pid() -> int:
+    return os.getpid()
+
+
+def _run(generation: int, method: str, args: tuple, kwargs: dict) -> Any:
+    api: ServicePilotAPI = _worker["api"]
+    if generation != _worker["generation"]:  # the server reloaded the definitions
+        from semantic_layer.catalog_loader import default_catalog, load_catalog
+
+        catalog = load_catalog()
+        default_catalog.cache_clear()
+        api.replace_catalog(catalog)
+        _worker["generation"] = generation
+    try:
+        return getattr(api, method)(*args, **kwargs)
+    except Exception as exc:
+        raise _portable(exc) from None
+
+
+def _portable(exc: Exception) -> Exception:
+    """``exc`` if it survives pickling back to the server, else the nearest base class that
+    does, with the same message (an error class whose __init__ takes other arguments cannot
+    be rebuilt from its pickled args; the user reads the same text either way)."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+        return exc
+    except Exception:
+        pass
+    for cls in type(exc).__mro__[1:]:
+        if not (isinstance(cls, type) and issubclass(cls, Exception)):
+            continue
+        try:
+            candidate = cls(str(exc))
+            pickle.loads(pickle.dumps(candidate))
+            return candidate
+        except Exception:
+            continue
+    return RuntimeError(str(exc))
+
+
+# -- in the server process ------------------------------------------------------------------
+
+
+class WorkerPool:
+    """N worker processes, each with its own application; ``call`` runs one API method in
+    whichever worker is free and returns its result (or raises its error)."""
+
+    def __init__(self, spec: WorkerSpec, workers: int) -> None:
+        if workers < 1:
+            raise ValueError(f"workers must be at least 1, not {workers}.")
+        self.spec, self.size = spec, workers
+        self.generation = 0
+        # spawn: the server has threads (Gradio, warm-ups); forking them is unsafe.
+        self._executor = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(spec, os.getpid()),
+        )
+
+    def start(self, timeout_s: float = 600) -> list[int]:
+        """Start every worker and wait until each has built its application; their PIDs."""
+        futures = [self._executor.submit(_pid) for _ in range(self.size)]
+        for future in futures:
+            future.result(timeout=timeout_s)
+        return self.pids()
+
+    def pids(self) -> list[int]:
+        processes = getattr(self._executor, "_processes", None) or {}
+        return sorted(processes)
+
+    def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        if method not in WORKER_METHODS:
+            raise ValueError(f"'{method}' does not run in a worker; use one of {WORKER_METHODS}.")
+        return self._executor.submit(_run, self.generation, method, args, kwargs).result()
+
+    def reload_catalog(self) -> None:
+        """The definitions changed: each worker re-reads them before its next call."""
+        self.generation += 1
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+
+class PooledAPI(ServicePilotAPI):
+    """The API of the server process whose warehouse and case-index work runs in ``pool``.
+    Rate limits are counted here, once for all workers."""
+
+    def __init__(self, app: App, pool: WorkerPool) -> None:
+        super().__init__(app, rate_limit=app.rate_limit)
+        self.pool = pool
+
+    def ask(self, question: str, state: ConversationState) -> Answer:
+        if self.rate_limit is not None:
+            self.rate_limit.check(state.user or state.role)
+        return self.pool.call("ask", question, state)
+
+    def choose(self, plan: Plan, *, question: str, state: ConversationState) -> Answer:
+        return self.pool.call("choose", plan, question=question, state=state)
+
+    def query_metrics(
+        self, query: MetricQuery | dict[str, Any], role: str | None, row_limit: int | None = None
+    ) -> MetricResult:
+        return self.pool.call("query_metrics", query, role, row_limit)
+
+    def search_cases(self, text: str, role: str | None, **filters: Any) -> list[dict[str, Any]]:
+        return self.pool.call("search_cases", text, role, **filters)
+
+    def explain_change(self, metric: str, start: date, end: date, role: str | None, *a, **kw):
+        return self.pool.call("explain_change", metric, start, end, role, *a, **kw)
+
+    def suggest_resolution(self, text: str, role: str | None, **filters: Any) -> dict[str, Any]:
+        return self.pool.call("suggest_resolution", text, role, **filters)
+
+    def customer_profile(self, customer_id: str, role: str | None) -> dict[str, Any]:
+        return self.pool.call("customer_profile", customer_id, role)
+
+    def replace_catalog(self, catalog: Catalog) -> None:
+        super().replace_catalog(catalog)
+        self.pool.reload_catalog()

@@ -233,6 +233,8 @@ def _add_primary_keys_within_memory(engine: Engine) -> list[str]:
 def _limit_duckdb_memory(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute(f"SET memory_limit = '{BUILD_MEMORY_LIMIT}'")
+    # Long appends would draw DuckDB's own progress bar over the generator's.
+    cursor.execute("SET enable_progress_bar = false")
     cursor.close()
 
 

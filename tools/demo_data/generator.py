@@ -161,7 +161,9 @@ def _generate_duckdb_file(
     engine = make_engine(f"duckdb:///{building}")
     # DuckDB's buffer pool defaults to 80 % of RAM; capped, the appends and the primary-key
     # build spill to disk (DuckDB's <file>.tmp) instead of growing with --tickets. The rows
-    # are unchanged (same checksum at 1M tickets, seed 7).
+    # are unchanged (same checksum at 1M tickets, seed 7). The pool keeps written blocks
+    # cached up to the cap, so at 10M tickets it is full: the cap plus the simulation's
+    # ~0.9 GB is the peak RSS (1 GB gave 2.1 GB; hence 512 MB).
     sa.event.listen(engine, "connect", _limit_duckdb_memory)
     try:
         create_schema(engine, defer_primary_keys=True)
@@ -193,7 +195,7 @@ def _generate_duckdb_file(
     return summary
 
 
-BUILD_MEMORY_LIMIT = "1GB"
+BUILD_MEMORY_LIMIT = "512MB"
 
 
 def _add_primary_keys_within_memory(engine: Engine) -> list[str]:
@@ -201,7 +203,7 @@ def _add_primary_keys_within_memory(engine: Engine) -> list[str]:
     not fit in BUILD_MEMORY_LIMIT.
 
     DuckDB keeps a key index (ART) in memory: 30M order ids (10M tickets) need more than the
-    build may use. Such a table keeps no index, but its key is still checked unique with a
+    build may use (they did not fit in 1 GB either). Such a table keeps no index, but its key is still checked unique with a
     query that spills to disk, and ``sp_meta.unindexed_keys`` names it. Nothing in the
     project relies on the index (writers never upsert by key), only on the uniqueness.
     """

@@ -144,6 +144,39 @@ def render_large(results: dict) -> str:
     return "\n".join([*lines, ""])
 
 
+def render_peers(
+    peer_rows: dict[int, dict[str, dict[str, float]]], skipped: dict[str, str], rounds: int
+) -> str:
+    lines = [
+        "## Against the peers",
+        "",
+        "`benchmarks/peers.py`: monthly CSAT by region over 12 months through each system, "
+        "interleaved",
+        "with hand-written SQL; each peer installed by the benchmark into its own venv",
+        "(`benchmarks/.venvs/`), pinned, and run as a worker process. The rows of every system are",
+        "checked against the hand-written SQL before timing (a disagreement stops the run).",
+        "",
+        "| tickets | system | p50 ms | p95 ms | × hand (p50 of rounds) | numbers agree | rounds |",
+        "|---:|---|---:|---:|---:|---|---:|",
+    ]
+    for size, results in peer_rows.items():
+        for name, r in results.items():
+            lines.append(
+                f"| {size:,} | {name} | {r['p50']:.1f} | {r['p95']:.1f} | {r['ratio']:.2f} "
+                f"| yes | {rounds} |"
+            )
+    for name, why in skipped.items():
+        lines.append(f"\n{name} did not run: {why}")
+    lines += [
+        "",
+        "MetricFlow (`dbt-metricflow` 0.15.0 with `dbt-duckdb` 1.11.1 and `dbt-core` 1.11.16)",
+        "installs offline the same way but is not in the table yet: it needs a generated dbt",
+        "project (semantic models, a time spine) and a worker around its query engine.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[200_000, 1_000_000])
@@ -158,6 +191,10 @@ def main() -> None:
         "metric on it, with peak RSS",
     )
     parser.add_argument("--large-rounds", type=int, default=3)
+    parser.add_argument(
+        "--peers", action="store_true", help="also time the peer semantic layers per size"
+    )
+    parser.add_argument("--peer-rounds", type=int, default=10)
     args = parser.parse_args()
     paths = {size: warehouse(args.dir, size) for size in args.sizes}
     load_before = os.getloadavg()[0]
@@ -169,10 +206,21 @@ def main() -> None:
     cli_rows = bench_cli.measure(paths[largest], args.cli_rounds)
     sizes = " ".join(str(s) for s in args.sizes)
     command = f"PYTHONPATH=. .venv/bin/python benchmarks/report.py --sizes {sizes}"
-    load = f"{load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
+    peer_rows: dict[int, dict[str, dict[str, float]]] = {}
+    skipped: dict[str, str] = {}
+    if args.peers:
+        from benchmarks import peers
+
+        for size, path in paths.items():
+            peer_rows[size], skipped = peers.measure(path, args.peer_rounds)
+            print(f"peers at {size:,}: done")
+        command += f" --peers --peer-rounds {args.peer_rounds}"
     if args.large is not None:
         command += f" --large {args.large}"
+    load = f"{load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
     text = render(execute_rows, cli_rows, largest, args.rounds, args.cli_rounds, command, load)
+    if args.peers:
+        text += "\n" + render_peers(peer_rows, skipped, args.peer_rounds)
     if args.large is not None:
         text += "\n" + render_large(measure_large(args.large, args.large_rounds))
     args.out.write_text(text, encoding="utf-8")

@@ -192,6 +192,12 @@ def main() -> None:
     )
     parser.add_argument("--large-rounds", type=int, default=3)
     parser.add_argument(
+        "--large-results",
+        type=Path,
+        help="instead of --large: the JSON a finished `bench_certified.py --json` run wrote "
+        "(the 10M queries take long; reuse them rather than measure twice)",
+    )
+    parser.add_argument(
         "--peers", action="store_true", help="also time the peer semantic layers per size"
     )
     parser.add_argument("--peer-rounds", type=int, default=10)
@@ -217,12 +223,16 @@ def main() -> None:
         command += f" --peers --peer-rounds {args.peer_rounds}"
     if args.large is not None:
         command += f" --large {args.large}"
+    if args.large_results is not None:
+        command += f" --large-results {args.large_results}"
     load = f"{load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
     text = render(execute_rows, cli_rows, largest, args.rounds, args.cli_rounds, command, load)
     if args.peers:
         text += "\n" + render_peers(peer_rows, skipped, args.peer_rounds)
     if args.large is not None:
         text += "\n" + render_large(measure_large(args.large, args.large_rounds))
+    elif args.large_results is not None:
+        text += "\n" + render_large(json.loads(args.large_results.read_text()))
     args.out.write_text(text, encoding="utf-8")
     print(text)
 

@@ -211,7 +211,10 @@ def main() -> None:
     largest = max(paths)
     cli_rows = bench_cli.measure(paths[largest], args.cli_rounds)
     sizes = " ".join(str(s) for s in args.sizes)
-    command = f"PYTHONPATH=. .venv/bin/python benchmarks/report.py --sizes {sizes}"
+    command = (
+        f"PYTHONPATH=. .venv/bin/python benchmarks/report.py --sizes {sizes} "
+        f"--rounds {args.rounds} --cli-rounds {args.cli_rounds}"
+    )
     peer_rows: dict[int, dict[str, dict[str, float]]] = {}
     skipped: dict[str, str] = {}
     if args.peers:

@@ -203,9 +203,10 @@ def _add_primary_keys_within_memory(engine: Engine) -> list[str]:
     not fit in BUILD_MEMORY_LIMIT.
 
     DuckDB keeps a key index (ART) in memory: 30M order ids (10M tickets) need more than the
-    build may use (they did not fit in 1 GB either). Such a table keeps no index, but its key is still checked unique with a
-    query that spills to disk, and ``sp_meta.unindexed_keys`` names it. Nothing in the
-    project relies on the index (writers never upsert by key), only on the uniqueness.
+    build may use (they did not fit in 1 GB either). Such a table keeps no index, but its key
+    is still checked unique with a query that spills to disk, and ``sp_meta.unindexed_keys``
+    names it. Nothing in the project relies on the index (writers never upsert by key), only
+    on the uniqueness.
     """
     unindexed: list[str] = []
     for table in metadata.sorted_tables:

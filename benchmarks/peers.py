@@ -11,9 +11,9 @@ a worker process (benchmarks/peer_<peer>.py) that answers "rows" and "run" reque
 own interpreter and package versions never mix with ours. Every system's rows are checked to
 agree with the hand-written SQL before timing; a disagreement stops the run.
 
-Peers: boring-semantic-layer (ibis on DuckDB). MetricFlow (dbt-metricflow 0.15 + dbt-duckdb
-1.11 + dbt-core<1.12) installs the same way but is not wired yet: it needs a dbt project with
-semantic models, a time spine and `mf query` per request (see docs/performance.md).
+Peers: boring-semantic-layer (ibis on DuckDB) and MetricFlow (dbt-metricflow on dbt-duckdb,
+dbt-core<1.12: newer dbt-core downloads a wheel at build time, which an offline index cannot
+serve). Both pin duckdb to this project's version so they read the same file format.
 """
 
 from __future__ import annotations
@@ -35,6 +35,15 @@ PEERS: dict[str, tuple[tuple[str, ...], str]] = {
     "boring-semantic-layer": (
         ("boring-semantic-layer==0.3.18", "ibis-framework[duckdb]==11.0.0", "duckdb==1.5.6"),
         "peer_bsl.py",
+    ),
+    "metricflow": (
+        (
+            "dbt-metricflow==0.15.0",
+            "dbt-duckdb==1.11.1",
+            "dbt-core==1.11.16",
+            "duckdb==1.5.6",
+        ),
+        "peer_metricflow.py",
     ),
 }
 

@@ -169,9 +169,10 @@ def render_peers(
         lines.append(f"\n{name} did not run: {why}")
     lines += [
         "",
-        "MetricFlow (`dbt-metricflow` 0.15.0 with `dbt-duckdb` 1.11.1 and `dbt-core` 1.11.16)",
-        "installs offline the same way but is not in the table yet: it needs a generated dbt",
-        "project (semantic models, a time spine) and a worker around its query engine.",
+        "Peers: boring-semantic-layer 0.3.18 (ibis 11 on DuckDB); MetricFlow (`dbt-metricflow`",
+        "0.15.0, `dbt-duckdb` 1.11.1, `dbt-core` 1.11.16) through its query engine in the worker",
+        "(as `mf query` runs it, without the CLI's start-up per query), on a generated dbt",
+        "project that attaches the warehouse read-only.",
         "",
     ]
     return "\n".join(lines)

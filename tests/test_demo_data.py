@@ -361,3 +361,24 @@ def test_key_index_too_big_for_memory_is_checked_instead(tmp_path, duplicate):
     finally:
         engine.dispose()
     assert pks == {"customers": ["customer_id"], "tickets": ["ticket_id"], "orders": []}
+
+
+@pytest.mark.parametrize("unindexed", [[], ["orders"]])
+def test_unindexed_tables_are_recorded_and_the_file_checkpointed(tmp_path, unindexed):
+    """The end of a build that skipped a key index: sp_meta names the table and the checkpoint
+    still runs (it once shared the insert's transaction, which DuckDB refuses)."""
+    from tools.demo_data.generator import _record_and_checkpoint
+    from tools.warehouse.engine import create_schema
+
+    engine = make_engine(f"duckdb:///{tmp_path / 'w.duckdb'}")
+    try:
+        create_schema(engine, defer_primary_keys=True)
+        _record_and_checkpoint(engine, unindexed)
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sa.text("SELECT value FROM sp_meta WHERE key = 'unindexed_keys'")
+            ).fetchall()
+    finally:
+        engine.dispose()
+    assert rows == ([('["orders"]',)] if unindexed else [])
+    assert not (tmp_path / "w.duckdb.wal").exists()  # checkpointed: nothing left in the WAL

@@ -179,12 +179,7 @@ def _generate_duckdb_file(
         unindexed = _add_primary_keys_within_memory(engine)
         if unindexed:
             summary["keys_checked_not_indexed"] = unindexed
-        with engine.begin() as conn:
-            if unindexed:
-                conn.execute(
-                    sp_meta.insert(), [{"key": "unindexed_keys", "value": json.dumps(unindexed)}]
-                )
-            conn.execute(sa.text("CHECKPOINT"))
+        _record_and_checkpoint(engine, unindexed)
     except BaseException:
         engine.dispose()
         building.unlink(missing_ok=True)
@@ -196,6 +191,18 @@ def _generate_duckdb_file(
 
 
 BUILD_MEMORY_LIMIT = "512MB"
+
+
+def _record_and_checkpoint(engine: Engine, unindexed: list[str]) -> None:
+    """Name the tables without a key index in sp_meta, then checkpoint. Two transactions:
+    DuckDB refuses CHECKPOINT in a transaction that has changes of its own."""
+    if unindexed:
+        with engine.begin() as conn:
+            conn.execute(
+                sp_meta.insert(), [{"key": "unindexed_keys", "value": json.dumps(unindexed)}]
+            )
+    with engine.begin() as conn:
+        conn.execute(sa.text("CHECKPOINT"))
 
 
 def _add_primary_keys_within_memory(engine: Engine) -> list[str]:

@@ -68,6 +68,10 @@ def measure(db: Path | None, rounds: int) -> dict[str, dict[str, float]]:
             "SERVICEPILOT_DATA_DIR": tmp,
             "HF_HUB_OFFLINE": "1",
         }
+        # An installed package has its bytecode compiled; with PYTHONDONTWRITEBYTECODE (set
+        # in some shells and CI) the warm-up could not write it and every timed run would
+        # compile the project's modules from source.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         variants = cli_variants(db, Path(tmp))
         fns = {name: (lambda a=args: run_cli(a, env)) for name, args in variants.items()}
         return interleaved(fns, rounds, "python -c 'import click'")

@@ -284,3 +284,101 @@ def test_postgres_gets_the_same_data(postgres_url, tmp_path):
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT COUNT(*) FROM tickets")).scalar() == 2000
     engine.dispose()
+
+
+def test_customers_written_in_slices_are_the_same_rows(tmp_path, monkeypatch):
+    """The streaming build writes customers in slices; any slice size gives the same table and
+    the same checksum as one frame (the rows cannot depend on how they were written)."""
+    import tools.demo_data.generator as generator
+
+    end = date(2026, 10, 31)
+    whole = generate_demo_warehouse(
+        f"duckdb:///{tmp_path / 'whole.duckdb'}", tickets=3000, seed=5, end=end
+    )
+    monkeypatch.setattr(generator, "CUSTOMER_SLICE", 97)
+    sliced = generate_demo_warehouse(
+        f"duckdb:///{tmp_path / 'sliced.duckdb'}", tickets=3000, seed=5, end=end
+    )
+    assert sliced["checksum"] == whole["checksum"]
+    assert sliced["rows"] == whole["rows"]
+    tables = []
+    for name in ("whole.duckdb", "sliced.duckdb"):
+        with duckdb.connect(str(tmp_path / name), read_only=True) as c:
+            tables.append(c.execute("SELECT * FROM customers ORDER BY customer_id").fetchall())
+    assert tables[0] == tables[1]
+
+
+def test_a_failing_write_stops_the_build_with_its_error(tmp_path, monkeypatch):
+    """An error in the writer thread reaches the caller, and no file is left behind."""
+    import tools.demo_data.generator as generator
+
+    def broken_append(raw, table, arrow):
+        if table == "tickets":
+            raise RuntimeError("disk full while appending tickets")
+        raw.execute("SELECT 1")
+
+    monkeypatch.setattr(generator, "_append_arrow", broken_append)
+    target = tmp_path / "w.duckdb"
+    with pytest.raises(RuntimeError, match="disk full"):
+        generate_demo_warehouse(f"duckdb:///{target}", tickets=3000, seed=5, end=date(2026, 10, 31))
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("duplicate", [False, True])
+def test_key_index_too_big_for_memory_is_checked_instead(tmp_path, duplicate):
+    """At 10M tickets the orders key index (30M ids) does not fit the build's memory cap: that
+    table keeps no index, but its key is still checked unique (a duplicate stops the build)."""
+    from tools.demo_data.generator import _add_primary_keys_within_memory
+    from tools.warehouse.engine import create_schema
+
+    engine = make_engine(f"duckdb:///{tmp_path / 'w.duckdb'}")
+    try:
+        create_schema(engine, defer_primary_keys=True)
+        with engine.begin() as conn:
+            conn.exec_driver_sql(
+                "INSERT INTO orders (order_id, customer_id, product_id, ordered_at, amount, "
+                "region, source) SELECT printf('O%09d', i), 'C00000001', 'P001', "
+                "TIMESTAMP '2026-01-01', 1.0, 'north', 'demo' FROM range(600000) t(i)"
+            )
+            if duplicate:
+                conn.exec_driver_sql(
+                    "INSERT INTO orders (order_id, customer_id, product_id, ordered_at, amount, "
+                    "region, source) VALUES ('O000000007', 'C00000001', 'P001', "
+                    "TIMESTAMP '2026-01-01', 1.0, 'north', 'demo')"
+                )
+            # A cap the rows fit in (they spill) but the 600k-key index does not.
+            conn.exec_driver_sql("SET memory_limit = '24MB'")
+            conn.exec_driver_sql("SET threads = 1")
+        if duplicate:
+            with pytest.raises(WarehouseError, match="1 duplicate key.*orders"):
+                _add_primary_keys_within_memory(engine)
+            return
+        assert _add_primary_keys_within_memory(engine) == ["orders"]
+        pks = {
+            t: sa.inspect(engine).get_pk_constraint(t)["constrained_columns"]
+            for t in ("customers", "tickets", "orders")
+        }
+    finally:
+        engine.dispose()
+    assert pks == {"customers": ["customer_id"], "tickets": ["ticket_id"], "orders": []}
+
+
+@pytest.mark.parametrize("unindexed", [[], ["orders"]])
+def test_unindexed_tables_are_recorded_and_the_file_checkpointed(tmp_path, unindexed):
+    """The end of a build that skipped a key index: sp_meta names the table and the checkpoint
+    still runs (it once shared the insert's transaction, which DuckDB refuses)."""
+    from tools.demo_data.generator import _record_and_checkpoint
+    from tools.warehouse.engine import create_schema
+
+    engine = make_engine(f"duckdb:///{tmp_path / 'w.duckdb'}")
+    try:
+        create_schema(engine, defer_primary_keys=True)
+        _record_and_checkpoint(engine, unindexed)
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sa.text("SELECT value FROM sp_meta WHERE key = 'unindexed_keys'")
+            ).fetchall()
+    finally:
+        engine.dispose()
+    assert rows == ([('["orders"]',)] if unindexed else [])
+    assert not (tmp_path / "w.duckdb.wal").exists()  # checkpointed: nothing left in the WAL

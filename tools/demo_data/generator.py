@@ -1,9 +1,11 @@
 """Deterministic demo warehouse: 24 months of a home-appliance company's service operations.
 
 Same ``seed``, ``tickets`` and ``end`` give the same rows (and the same checksum, stored in
-``sp_meta``). Generation runs in chunks of days so 10M tickets need no more memory than 100k.
-Nothing is half-written: a DuckDB file is built beside its target and renamed into place at
-the end; other databases get one transaction.
+``sp_meta``). Generation streams in chunks of days (customers in slices) so 10M tickets need
+about as much memory as 1M. Into a DuckDB file, a writer thread appends chunk k (DuckDB runs
+without the GIL) while the main thread simulates chunk k+1: the two cores both work, and the
+rows are the same as a sequential build's. Nothing is half-written: a DuckDB file is built
+beside its target and renamed into place at the end; other databases get one transaction.
 """
 
 from __future__ import annotations
@@ -11,10 +13,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import queue
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, nullcontext, suppress
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -22,6 +26,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from tqdm import tqdm
@@ -32,17 +37,18 @@ from tools.demo_data.simulate import DAY, ChunkContext, OrderPool, simulate_orde
 from tools.demo_data.world import build_world
 from tools.errors import WarehouseError
 from tools.warehouse.engine import (
-    add_primary_keys,
     create_schema,
     duckdb_path,
     is_duckdb,
     make_engine,
     write_frame,
 )
-from tools.warehouse.schema import CONTRACT_TABLES, sp_meta
+from tools.warehouse.schema import CONTRACT_TABLES, metadata, sp_meta
 
 GENERATOR_VERSION = "1"
 CHUNK_TICKETS = 150_000  # tickets simulated at once; bounds memory at any --tickets
+CUSTOMER_SLICE = 250_000  # customers built and written at once (3.3M at 10M tickets)
+WRITE_QUEUE_CHUNKS = 1  # simulated chunks waiting for the writer; bounds memory too
 ORDERS_PER_TICKET = 3
 MONTHS = 24
 
@@ -91,8 +97,11 @@ class _Checksum:
     def __init__(self) -> None:
         self._hash = hashlib.sha256()
 
-    def add(self, table: str, frame: pd.DataFrame) -> None:
-        self._hash.update(table.encode())
+    def add(self, table: str, frame: pd.DataFrame, *, continued: bool = False) -> None:
+        """Hash ``frame``'s rows; ``continued``: more rows of the frame added just before (a
+        table written in slices hashes as if it had been one frame)."""
+        if not continued:
+            self._hash.update(table.encode())
         self._hash.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
 
     def hexdigest(self) -> str:
@@ -152,21 +161,25 @@ def _generate_duckdb_file(
     engine = make_engine(f"duckdb:///{building}")
     # DuckDB's buffer pool defaults to 80 % of RAM; capped, the appends and the primary-key
     # build spill to disk (DuckDB's <file>.tmp) instead of growing with --tickets. The rows
-    # are unchanged (same checksum at 1M tickets, seed 7).
+    # are unchanged (same checksum at 1M tickets, seed 7). The pool keeps written blocks
+    # cached up to the cap, so at 10M tickets it is full: the cap plus the simulation's
+    # ~0.9 GB is the peak RSS (1 GB gave 2.1 GB; hence 512 MB).
     sa.event.listen(engine, "connect", _limit_duckdb_memory)
     try:
         create_schema(engine, defer_primary_keys=True)
-        summary = _generate(
-            conn_factory=engine.begin,
-            engine=engine,
-            spec=spec,
-            progress=progress,
-            on_chunk=on_chunk,
-        )
-        with engine.begin() as conn:
-            add_primary_keys(conn)
-        with engine.begin() as conn:
-            conn.execute(sa.text("CHECKPOINT"))
+        with _BackgroundWriter(engine) as writer:
+            summary = _generate(
+                conn_factory=engine.begin,
+                engine=engine,
+                spec=spec,
+                progress=progress,
+                on_chunk=on_chunk,
+                writer=writer,
+            )
+        unindexed = _add_primary_keys_within_memory(engine)
+        if unindexed:
+            summary["keys_checked_not_indexed"] = unindexed
+        _record_and_checkpoint(engine, unindexed)
     except BaseException:
         engine.dispose()
         building.unlink(missing_ok=True)
@@ -177,13 +190,142 @@ def _generate_duckdb_file(
     return summary
 
 
-BUILD_MEMORY_LIMIT = "1GB"
+BUILD_MEMORY_LIMIT = "512MB"
+
+
+def _record_and_checkpoint(engine: Engine, unindexed: list[str]) -> None:
+    """Name the tables without a key index in sp_meta, then checkpoint. Two transactions:
+    DuckDB refuses CHECKPOINT in a transaction that has changes of its own."""
+    if unindexed:
+        with engine.begin() as conn:
+            conn.execute(
+                sp_meta.insert(), [{"key": "unindexed_keys", "value": json.dumps(unindexed)}]
+            )
+    with engine.begin() as conn:
+        conn.execute(sa.text("CHECKPOINT"))
+
+
+def _add_primary_keys_within_memory(engine: Engine) -> list[str]:
+    """Add the schema's primary keys table by table; returns the tables whose key index did
+    not fit in BUILD_MEMORY_LIMIT.
+
+    DuckDB keeps a key index (ART) in memory: 30M order ids (10M tickets) need more than the
+    build may use (they did not fit in 1 GB either). Such a table keeps no index, but its key
+    is still checked unique with a query that spills to disk, and ``sp_meta.unindexed_keys``
+    names it. Nothing in the project relies on the index (writers never upsert by key), only
+    on the uniqueness.
+    """
+    unindexed: list[str] = []
+    for table in metadata.sorted_tables:
+        columns = ", ".join(f'"{c.name}"' for c in table.primary_key.columns)
+        try:
+            with engine.begin() as conn:
+                conn.execute(sa.text(f'ALTER TABLE "{table.name}" ADD PRIMARY KEY ({columns})'))
+        except sa.exc.DBAPIError as exc:
+            if "out of memory" not in str(exc).lower():
+                raise
+            with engine.begin() as conn:
+                duplicates = conn.execute(
+                    sa.text(
+                        f'SELECT COUNT(*) FROM (SELECT {columns} FROM "{table.name}" '
+                        f"GROUP BY {columns} HAVING COUNT(*) > 1)"
+                    )
+                ).scalar_one()
+            if duplicates:
+                raise WarehouseError(
+                    f"Demo data: {duplicates} duplicate key(s) ({columns}) in {table.name}; "
+                    "this is a generator bug, please report it."
+                ) from exc
+            unindexed.append(table.name)
+    return unindexed
 
 
 def _limit_duckdb_memory(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute(f"SET memory_limit = '{BUILD_MEMORY_LIMIT}'")
+    # Long appends would draw DuckDB's own progress bar over the generator's.
+    cursor.execute("SET enable_progress_bar = false")
     cursor.close()
+
+
+class _BackgroundWriter:
+    """Appends batches of frames to a DuckDB database from its own thread, one transaction
+    per batch, in the order they were put.
+
+    Frames are handed over as Arrow tables: DuckDB reads those without the GIL, so the
+    append (and its commit) overlaps the next chunk's simulation on the other core. At most
+    ``WRITE_QUEUE_CHUNKS`` batches wait, which bounds memory when writing is the slower side.
+    The first error in the thread is raised in the caller at its next ``put`` or at exit.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._queue: queue.Queue[list[tuple[str, pa.Table]] | None] = queue.Queue(
+            maxsize=WRITE_QUEUE_CHUNKS
+        )
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="demo-data-writer", daemon=True)
+
+    def __enter__(self) -> _BackgroundWriter:
+        self._thread.start()
+        return self
+
+    def put(self, batch: list[tuple[str, pd.DataFrame]]) -> None:
+        self._raise_error()
+        tables = [
+            (table, pa.Table.from_pandas(frame, preserve_index=False))
+            for table, frame in batch
+            if not frame.empty
+        ]
+        while True:  # never block forever on a queue whose consumer has died
+            try:
+                self._queue.put(tables, timeout=1.0)
+                return
+            except queue.Full:
+                self._raise_error()
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is not None:
+            # Drain so the thread sees the stop marker promptly; the build is discarded.
+            with suppress(queue.Empty):
+                while True:
+                    self._queue.get_nowait()
+        self._queue.put(None)
+        self._thread.join()
+        if exc_type is None:
+            self._raise_error()
+
+    def flush(self) -> None:
+        """Wait until every batch put so far is committed."""
+        self._queue.join()
+        self._raise_error()
+
+    def _raise_error(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def _run(self) -> None:
+        while (tables := self._queue.get()) is not None:
+            try:
+                if self._error is None:  # after an error, only drain: the producer never blocks
+                    with self._engine.begin() as conn:
+                        raw = conn.connection.driver_connection
+                        for table, arrow in tables:
+                            _append_arrow(raw, table, arrow)
+            except BaseException as exc:  # handed to the main thread
+                self._error = exc
+            finally:
+                self._queue.task_done()
+
+
+def _append_arrow(raw: Any, table: str, arrow: pa.Table) -> None:
+    view = f"_sp_arrow_{table}"
+    raw.register(view, arrow)
+    try:
+        columns = ", ".join(f'"{c}"' for c in arrow.column_names)
+        raw.execute(f'INSERT INTO "{table}" ({columns}) SELECT {columns} FROM {view}')
+    finally:
+        raw.unregister(view)
 
 
 def _refuse_or_clear(conn: Connection, *, replace: bool, where: str) -> None:
@@ -208,6 +350,7 @@ def _generate(
     spec: DemoSpec,
     progress: bool,
     on_chunk: Callable[[int], None] | None,
+    writer: _BackgroundWriter | None = None,
 ) -> dict:
     started = time.perf_counter()
     days = day_range(spec.start, spec.end)
@@ -231,13 +374,19 @@ def _generate(
     checksum = _Checksum()
     rows = dict.fromkeys(CONTRACT_TABLES, 0)
 
-    def write(conn: Connection, table: str, frame: pd.DataFrame) -> None:
-        checksum.add(table, frame)
-        rows[table] += write_frame(conn, table, frame)
+    def write_batch(batch: list[tuple[str, pd.DataFrame]], *, continued: bool = False) -> None:
+        """Hash and write frames (one transaction); ``continued``: slices of one table."""
+        for table, frame in batch:
+            checksum.add(table, frame, continued=continued)
+            rows[table] += len(frame)
+        if writer is not None:
+            writer.put(batch)
+            return
+        with conn_factory() as conn:
+            for table, frame in batch:
+                write_frame(conn, table, frame)
 
-    with conn_factory() as conn:
-        write(conn, "products", world.products_frame())
-        write(conn, "agents", world.agent_frame)
+    write_batch([("products", world.products_frame()), ("agents", world.agent_frame)])
 
     # Orders of the 45 days before the window, so early tickets can refer to purchases.
     pool = OrderPool.empty()
@@ -265,17 +414,19 @@ def _generate(
         )
         next_ticket += len(tickets)
         next_survey += len(surveys)
-        with conn_factory() as conn:
-            write(conn, "orders", orders)
-            write(conn, "tickets", tickets)
-            write(conn, "surveys", surveys)
+        write_batch([("orders", orders), ("tickets", tickets), ("surveys", surveys)])
         bar.update(len(tickets))
         if on_chunk is not None:
             on_chunk(chunk_index)
     bar.close()
 
+    for first in range(0, world.n_customers, CUSTOMER_SLICE):
+        piece = world.customers_frame(first, first + CUSTOMER_SLICE)
+        write_batch([("customers", piece)], continued=first > 0)
+        del piece
+    if writer is not None:
+        writer.flush()
     with conn_factory() as conn:
-        write(conn, "customers", world.customers_frame())
         digest_rows = checksum.hexdigest()
         meta = {
             "generator": "demo",

@@ -61,19 +61,20 @@ class World:
         """Number of customers (a prefix) who had signed up by ``day``."""
         return int(np.searchsorted(self.customer_signup_day, day, side="right"))
 
-    def customers_frame(self) -> pd.DataFrame:
-        n = self.n_customers
+    def customers_frame(self, first: int = 0, stop: int | None = None) -> pd.DataFrame:
+        """Customers ``first``..``stop`` (all by default); slices of it have the same rows."""
+        rows = slice(first, self.n_customers if stop is None else min(stop, self.n_customers))
         start_ts = pd.Timestamp(self.start)
-        signup = start_ts + pd.to_timedelta(self.customer_signup_day, unit="D")
-        churn_days = self.customer_churn_day
+        signup = start_ts + pd.to_timedelta(self.customer_signup_day[rows], unit="D")
+        churn_days = self.customer_churn_day[rows]
         churned = np.isfinite(churn_days) & (churn_days < self.n_days)
         churn_ts = start_ts + pd.to_timedelta(np.where(churned, churn_days, 0.0) * 86400, unit="s")
         return pd.DataFrame(
             {
-                "customer_id": [f"C{i + 1:08d}" for i in range(n)],
-                "segment": np.array(SEGMENTS)[self.customer_segment],
-                "region": np.array(REGIONS)[self.customer_region],
-                "city": self.customer_city,
+                "customer_id": [f"C{i + 1:08d}" for i in range(rows.start, rows.stop)],
+                "segment": np.array(SEGMENTS)[self.customer_segment[rows]],
+                "region": np.array(REGIONS)[self.customer_region[rows]],
+                "city": self.customer_city[rows],
                 "signup_date": signup.normalize().date,
                 "churned_at": pd.Series(churn_ts.floor("s")).where(churned, pd.NaT),
                 "source": "demo",

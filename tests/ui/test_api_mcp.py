@@ -143,4 +143,6 @@ def test_mcp_tools_return_the_chat_number_and_honour_roles(ui_server):
     assert "csat" in exec_run["described"].content[0].text  # did-you-mean
     east_run = asyncio.run(_mcp_calls(env, "east_manager"))
     assert _payload(east_run["query"])["value"] == pytest.approx(api_value)
-    assert _payload(east_run["north"])["value"] is None  # north is outside east's rows
+    # north is outside east's rows: refused with the reason, never an empty answer read as 0
+    assert east_run["north"].is_error
+    assert "region north is outside your access" in east_run["north"].content[0].text

@@ -37,8 +37,14 @@ def format_cell(value: float | None, fmt: str) -> str:
 def display_table(
     result: MetricResult, lexicon: Any = None, language: str = "en", max_rows: int = 50
 ) -> pd.DataFrame:
-    """The result as a readable table: labelled codes and metrics, helper columns dropped."""
+    """The result as a readable table: labelled codes and metrics, helper columns dropped. A
+    breakdown nobody asked to order lists the largest first, as its chart does (not by code)."""
     frame = result.data
+    query = result.query
+    if query.dimensions and not query.order_by and query.time_grain is None:
+        first = query.metrics[0] if query.metrics else None
+        if first in frame.columns:
+            frame = frame.sort_values(first, ascending=False, na_position="last", kind="stable")
     label = labeler(result, lexicon, language)
     keep = [
         c

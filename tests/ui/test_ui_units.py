@@ -227,3 +227,18 @@ def test_an_answer_shows_its_notices_first(api):
     )
     first = answer_messages(noted, api.assistant.lexicon, "zh")[0]["content"]
     assert first.startswith("ℹ️ _离线规划器未能读懂") and answer.text in first
+
+
+def test_a_breakdown_table_lists_the_largest_first_like_its_chart(api):
+    from assistant.answer.table import display_table
+
+    query = {
+        "metrics": ["complaint_volume"],
+        "dimensions": ["region"],
+        "time_range": {"start": "2026-10-01", "end": "2026-11-01"},
+    }
+    result = api.query_metrics(query, "executive")
+    shown = display_table(result, api.assistant.lexicon, "zh")["投诉量"]
+    values = [int(v.replace(",", "")) for v in shown]
+    assert values == sorted(values, reverse=True) and len(values) == 7
+    assert sorted(values) == sorted(int(v) for v in result.data["complaint_volume"])

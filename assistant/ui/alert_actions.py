@@ -15,7 +15,7 @@ from assistant.errors import AccessDenied
 from assistant.operations import act_on_alert, alerts_with_state
 from assistant.roles import get_role
 from assistant.ui.context import UIContext
-from assistant.ui.i18n import Translator, t
+from assistant.ui.i18n import STRINGS, Translator, t
 from tools.errors import ServicePilotError
 
 log = logging.getLogger(__name__)
@@ -25,10 +25,20 @@ def _title(alert: dict[str, Any], lang: str) -> str:
     return str(alert.get(f"title_{lang}") or alert.get("metric") or alert.get("rule"))
 
 
+def _severity(severity: Any, lang: str) -> str:
+    """ "【红色预警】" / "[Critical alert] " in the reader's language; a code we have no words
+    for stays as it is."""
+    key = f"notify_severity_{severity}"
+    word = t(lang, key) if key in STRINGS else str(severity or "")
+    if not word:
+        return ""
+    return f"【{word}】" if lang == "zh" else f"[{word}] "
+
+
 def alert_table(alerts: list[dict[str, Any]], lang: str) -> pd.DataFrame:
     rows = [
         (
-            f"[{a.get('severity', '')}] {_title(a, lang)}",
+            _severity(a.get("severity"), lang) + _title(a, lang),
             t(lang, f"alert_state_{a['state']}"),
             a.get("assignee") or "–",
             a.get("acknowledged_by") or "–",

@@ -242,3 +242,12 @@ def test_a_breakdown_table_lists_the_largest_first_like_its_chart(api):
     values = [int(v.replace(",", "")) for v in shown]
     assert values == sorted(values, reverse=True) and len(values) == 7
     assert sorted(values) == sorted(int(v) for v in result.data["complaint_volume"])
+
+
+def test_the_alert_handling_table_names_severity_in_the_readers_language():
+    from assistant.ui.alert_actions import alert_table
+
+    alert = {"severity": "critical", "title_zh": "SLA超时率", "title_en": "SLA breach rate"}
+    alert |= {"state": "open", "assignee": None, "acknowledged_by": None}
+    assert alert_table([alert], "zh").iloc[0, 0] == "【红色预警】SLA超时率"
+    assert alert_table([alert], "en").iloc[0, 0] == "[Critical alert] SLA breach rate"

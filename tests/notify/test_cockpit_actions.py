@@ -292,3 +292,22 @@ def test_the_chat_agent_calls_the_operation_tools_as_its_user(setup):
     # without the caller's operations the agent is not offered them
     bare = AgentToolkit(engine=app.engine, today=app.api.today)
     assert "acknowledge_alert" not in {t.name for t in bare.tools()}
+
+
+def test_mcp_offers_the_operations_as_the_servers_role(setup):
+    import asyncio
+
+    from assistant.api import build_mcp_server
+
+    app, ops, alerts = setup
+    east = episode_key(alerts[1])
+
+    async def call(role: str, name: str, args: dict):
+        return await build_mcp_server(app.api, role, user=f"mcp-{role}").call_tool(name, args)
+
+    with pytest.raises(Exception, match="不能确认或指派预警") as refused:
+        asyncio.run(call("analyst", "acknowledge_alert", {"episode": east}))
+    assert "may not acknowledge or assign alerts" in str(refused.value)
+    asyncio.run(call("east_manager", "assign_alert", {"episode": east, "owner": "team:east_a"}))
+    assert NotifyStore(ops).state(east)["owner"] == "team:east_a"
+    assert AuditLog(ops).recent(1)[0]["username"] == "mcp-east_manager"

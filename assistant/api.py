@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, get_origin, get_type_hints
 
-from assistant import toolset
+from assistant import operations, toolset
 from assistant.answer.cases import INDEX_MISSING, CaseSearcher
 from assistant.audit_ops import record_operation
 from assistant.authorize import authorize, require_metrics, require_query_within_rows
@@ -318,6 +318,20 @@ class AppBackend:
 
     def customer(self, customer_id: str) -> dict[str, Any]:
         return self.api.customer_profile(customer_id, self.role)
+
+    def alerts(self) -> list[dict[str, Any]]:
+        return operations.alerts_with_state(self.api, self.role)
+
+    def act_on_alert(self, episode: str, action: Any, owner: str | None) -> dict[str, Any]:
+        return operations.act_on_alert(self.api, self.role, self.user, episode, action, owner)
+
+    def tasks(self, include_done: bool) -> list[dict[str, Any]]:
+        return operations.role_tasks(self.api, self.role, include_done=include_done)
+
+    def change_task(self, task_id: str, status: str | None, owner: str | None) -> dict[str, Any]:
+        return operations.change_task(
+            self.api, self.role, self.user, task_id, status=status, owner=owner
+        )
 
     def offers(self, tool: str) -> bool:
         return True

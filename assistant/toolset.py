@@ -86,6 +86,19 @@ class ToolBackend(Protocol):
 
     def customer(self, customer_id: str) -> dict[str, Any]: ...
 
+    # operations (assistant.operations), as the caller: role-aware and audited
+    def alerts(self) -> list[dict[str, Any]]: ...
+
+    def act_on_alert(
+        self, episode: str, action: Literal["acknowledge", "assign"], owner: str | None
+    ) -> dict[str, Any]: ...
+
+    def tasks(self, include_done: bool) -> list[dict[str, Any]]: ...
+
+    def change_task(
+        self, task_id: str, status: str | None, owner: str | None
+    ) -> dict[str, Any]: ...
+
     def offers(self, tool: str) -> bool:
         """Whether this surface offers ``tool`` (e.g. no case search without an index)."""
         ...
@@ -258,6 +271,78 @@ def customer_profile(backend: ToolBackend, customer_id: str) -> dict[str, Any]:
     return backend.customer(customer_id)
 
 
+AlertState = Literal["open", "acknowledged", "resolved", "all"]
+TaskStatus = Literal["open", "done", "all"]
+
+
+def alert_states(
+    backend: ToolBackend,
+    state: AlertState = "all",
+    limit: Annotated[int, Field(ge=1, le=200)] = 50,
+) -> list[dict[str, Any]]:
+    """The caller's current alerts (their regions only), each with episode (the key to act
+    on), state (open, acknowledged, resolved), assignee and who acknowledged it. state
+    filters them; limit caps the list."""
+    rows = _operation(backend.alerts)
+    return [r for r in rows if state == "all" or r["state"] == state][:limit]
+
+
+def acknowledge_alert(backend: ToolBackend, episode: str) -> dict[str, Any]:
+    """Acknowledge one current alert (episode from alert_states): its escalation stops.
+    Managers and executives only, on alerts of their own regions; audited."""
+    return _operation(lambda: backend.act_on_alert(episode, "acknowledge", None))
+
+
+def assign_alert(backend: ToolBackend, episode: str, owner: str) -> dict[str, Any]:
+    """Give one current alert (episode from alert_states) an owner, e.g. team:east_a or
+    agent:A0012. Managers and executives only, on alerts of their own regions; audited."""
+    return _operation(lambda: backend.act_on_alert(episode, "assign", owner))
+
+
+def list_tasks(
+    backend: ToolBackend,
+    status: TaskStatus = "open",
+    limit: Annotated[int, Field(ge=1, le=200)] = 50,
+) -> list[dict[str, Any]]:
+    """The follow-up tasks of the caller's regions (opened by the task rules, e.g. a repeat
+    complaint or a breached SLA), by due time: task id, rule, customer, region, owner, status,
+    due time. status: open (default), done or all; limit caps the list."""
+    rows = _operation(lambda: backend.tasks(include_done=status != "open"))
+    return [r for r in rows if status == "all" or r["status"] == status][:limit]
+
+
+def update_task(
+    backend: ToolBackend,
+    task_id: str,
+    status: Literal["done", "open"] | None = None,
+    owner: str | None = None,
+) -> dict[str, Any]:
+    """Mark a follow-up task done (status=done) or open again (status=open), and/or give it a
+    new owner (e.g. agent:A0012; managers and executives only). Only tasks of the caller's
+    regions; audited. Returns the task as stored."""
+    if status is None and owner is None:
+        raise ToolError("update_task: give status (done or open), owner, or both.")
+    return _operation(lambda: backend.change_task(task_id, status, owner))
+
+
+def _operation(action: Callable[[], Any]) -> Any:
+    """Run an operation; a refusal (role, not yours) reads in both languages, so the caller's
+    model or client can relay it to a zh or an en user; other fixable errors (no operations
+    store, a blank owner) keep their text."""
+    from assistant.errors import AccessDenied
+    from assistant.operations import NotFound
+    from tools.errors import ServicePilotError
+
+    try:
+        return action()
+    except (AccessDenied, NotFound) as exc:
+        raise ToolError(f"{exc.en} / {exc.zh}") from exc
+    except ToolError:
+        raise
+    except ServicePilotError as exc:
+        raise ToolError(str(exc)) from exc
+
+
 # -- the list every surface is generated from -----------------------------------------------------
 
 
@@ -321,6 +406,11 @@ def builtin_tools() -> list[Tool]:
             explain_change,
             suggest_resolution,
             customer_profile,
+            alert_states,
+            acknowledge_alert,
+            assign_alert,
+            list_tasks,
+            update_task,
         )
     ]
 

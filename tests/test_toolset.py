@@ -46,13 +46,17 @@ def surfaces(app):
     """{surface: {tool name: (parameter names in order, required names, JSON schema)}}."""
     from langchain_core.utils.function_calling import convert_to_openai_tool
 
-    from assistant.api import build_mcp_server
+    from assistant.api import AppBackend, build_mcp_server
     from assistant.llm.tools import AgentToolkit
     from assistant.ui.app import build_app as build_ui
     from assistant.ui.context import UIContext
 
     toolkit = AgentToolkit(
-        engine=app.engine, today=TODAY, search=lambda *a: [], explain=lambda *a: {}
+        engine=app.engine,
+        today=TODAY,
+        search=lambda *a: [],
+        explain=lambda *a: {},
+        operations=AppBackend(app.api, "executive", "wang"),
     )
     agent = {}
     for tool in toolkit.tools():
@@ -87,6 +91,11 @@ def test_the_three_surfaces_expose_the_same_tools_with_the_same_schemas(surfaces
         "explain_change",
         "suggest_resolution",
         "customer_profile",
+        "alert_states",
+        "acknowledge_alert",
+        "assign_alert",
+        "list_tasks",
+        "update_task",
     }
     assert set(surfaces["mcp"]) == set(surfaces["http"]) == set(shared)
     # the agent is the one asking; agent-assist tools serve support agents, not the chat

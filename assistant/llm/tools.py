@@ -41,6 +41,9 @@ __all__ = ["AgentToolkit", "FilterArg", "ToolCallRecord", "ToolError"]
 
 SearchFn = Callable[[str, tuple[Filter, ...]], Sequence[Any]]
 ExplainFn = Callable[[str, TimeRange, TimeRange, tuple[Filter, ...]], Any]
+OPERATION_TOOLS = frozenset(
+    {"alert_states", "acknowledge_alert", "assign_alert", "list_tasks", "update_task"}
+)
 MAX_CASES = 5
 MAX_CASE_CHARS = 400
 
@@ -72,6 +75,9 @@ class AgentToolkit:
     search: SearchFn | None = None
     explain: ExplainFn | None = None
     mask: Mask = field(default_factory=default_mask)
+    # the caller's alert and task actions (an ``assistant.api.AppBackend`` bound to the user;
+    # role-aware and audited there); the operation tools are left out without it
+    operations: Any = None
     row_limit: int = 50_000
     timeout_s: float = 30.0
     results: dict[str, MetricResult] = field(default_factory=dict)
@@ -112,7 +118,26 @@ class AgentToolkit:
     def customer(self, customer_id: str) -> dict[str, Any]:
         raise ToolError("The customer view is for support agents in the cases tab, not the chat.")
 
+    def alerts(self) -> list[dict[str, Any]]:
+        return self._operations().alerts()
+
+    def act_on_alert(self, episode: str, action: Any, owner: str | None) -> dict[str, Any]:
+        return self._operations().act_on_alert(episode, action, owner)
+
+    def tasks(self, include_done: bool) -> list[dict[str, Any]]:
+        return self._operations().tasks(include_done)
+
+    def change_task(self, task_id: str, status: str | None, owner: str | None) -> dict[str, Any]:
+        return self._operations().change_task(task_id, status, owner)
+
+    def _operations(self) -> Any:
+        if self.operations is None:
+            raise ToolError("Alert and task actions are not available here.")
+        return self.operations
+
     def offers(self, tool: str) -> bool:
+        if tool in OPERATION_TOOLS:
+            return self.operations is not None
         return {
             # agent-assist tools work on one customer's case, not on analytics questions
             "suggest_resolution": False,

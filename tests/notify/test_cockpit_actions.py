@@ -187,3 +187,127 @@ def test_tasks_are_role_scoped_and_change_status_and_owner(setup, demo_warehouse
     moved = change_task(app.api, "east_manager", "lin", task, owner="team:east_b", status="open")
     assert (moved["owner"], moved["status"]) == ("team:east_b", "open")
     assert [r["plan_kind"] for r in AuditLog(ops).recent(2)] == ["task_update", "task_update"]
+
+
+# -- the same actions as tools (agent, MCP, HTTP/Gradio are generated from one list) ---------
+
+
+def _tool(app, name: str, role: str, user: str):
+    """The tool as the HTTP/MCP surfaces run it (rate limit, size cap), for one caller."""
+    from assistant.api import AppBackend, tool_endpoint, tools
+
+    [found] = [t for t in tools() if t.name == name]
+    return tool_endpoint(found, lambda: AppBackend(app.api, role, user))
+
+
+def _open_tasks(ops: OpsStore, warehouse_url: str) -> int:
+    now = datetime(2026, 10, 31, 12)
+    config = load_task_rules(None)
+    windows = [r.when.contacts.days for r in config.rules if r.when.contacts]
+    engine = make_engine(warehouse_url, read_only=True)
+    try:
+        events = load_events(engine, now - timedelta(days=7), now, windows)
+    finally:
+        engine.dispose()
+    return sum(run_rules(config, events, ops, now).fired.values())
+
+
+def test_alert_tools_list_acknowledge_and_assign_by_role(setup):
+    from assistant.toolset import ToolError
+
+    app, ops, alerts = setup
+    east, north = episode_key(alerts[1]), episode_key(alerts[2])
+    listed = _tool(app, "alert_states", "east_manager", "lin")()
+    assert [(a["episode"], a["state"]) for a in listed] == [(east, "open")]
+    row = _tool(app, "acknowledge_alert", "east_manager", "lin")(episode=east)
+    assert (row["state"], row["acknowledged_by"]) == ("acknowledged", "lin")
+    assert _tool(app, "alert_states", "east_manager", "lin")(state="open") == []
+    row = _tool(app, "assign_alert", "east_manager", "lin")(episode=east, owner="team:east_a")
+    assert row["owner"] == "team:east_a"
+    assert [r["plan_kind"] for r in AuditLog(ops).recent(2)] == [
+        "alert_assign",
+        "alert_acknowledge",
+    ]
+    every = _tool(app, "alert_states", "executive", "wang")(limit=2)
+    assert len(every) == 2
+    # an analyst or a support agent is refused, in both languages; the East manager cannot
+    # touch North's alert (it is not among theirs)
+    for role in ("analyst", "agent"):
+        with pytest.raises(ToolError) as refused:
+            _tool(app, "acknowledge_alert", role, "x")(episode=east)
+        assert "may not acknowledge or assign alerts" in str(refused.value)
+        assert "不能确认或指派预警" in str(refused.value)
+    with pytest.raises(ToolError, match=f"No current alert '{north}' in your view.*你可见"):
+        _tool(app, "assign_alert", "east_manager", "lin")(episode=north, owner="team:east_a")
+    assert NotifyStore(ops).state(north) is None  # untouched
+
+
+def test_task_tools_list_and_update_by_role(setup, demo_warehouse_url):
+    from assistant.toolset import ToolError
+
+    app, ops, _ = setup
+    opened = _open_tasks(ops, demo_warehouse_url)
+    every = _tool(app, "list_tasks", "executive", "wang")(limit=200)
+    east = _tool(app, "list_tasks", "east_manager", "lin")(limit=200)
+    assert len(every) == min(opened, 200) and 0 < len(east) < len(every)
+    assert {t["region"] for t in east} == {"east"}
+    assert len(_tool(app, "list_tasks", "executive", "wang")(limit=3)) == 3
+    task = east[0]["task_id"]
+    moved = _tool(app, "update_task", "east_manager", "lin")(task_id=task, owner="team:east_b")
+    assert moved["owner"] == "team:east_b"
+    done = _tool(app, "update_task", "east_manager", "lin")(task_id=task, status="done")
+    assert done["status"] == "done"
+    assert task not in {t["task_id"] for t in _tool(app, "list_tasks", "east_manager", "lin")()}
+    done_ids = {
+        t["task_id"] for t in _tool(app, "list_tasks", "east_manager", "lin")(status="done")
+    }
+    assert done_ids == {task}
+    assert [r["plan_kind"] for r in AuditLog(ops).recent(2)] == ["task_update", "task_update"]
+    # an agent may mark a task done but not reassign it; a manager of another region does not
+    # see it at all; an update with nothing to change says what to give
+    with pytest.raises(ToolError, match="may not reassign tasks.*不能改派任务"):
+        _tool(app, "update_task", "agent", "zhao")(task_id=task, owner="agent:A1")
+    north_task = next(t for t in every if t["region"] == "north")["task_id"]
+    with pytest.raises(ToolError, match=f"No task '{north_task}'.*你可见的任务中没有"):
+        _tool(app, "update_task", "east_manager", "lin")(task_id=north_task, status="done")
+    with pytest.raises(ToolError, match="give status"):
+        _tool(app, "update_task", "east_manager", "lin")(task_id=task)
+
+
+def test_the_chat_agent_calls_the_operation_tools_as_its_user(setup):
+    from assistant.api import AppBackend
+    from assistant.llm.tools import AgentToolkit
+
+    app, _, alerts = setup
+    east = episode_key(alerts[1])
+
+    def toolkit(role: str, user: str) -> AgentToolkit:
+        backend = AppBackend(app.api, role, user)
+        return AgentToolkit(engine=app.engine, today=app.api.today, operations=backend)
+
+    refused = toolkit("analyst", "li").call("acknowledge_alert", {"episode": east})
+    assert not refused.ok and "不能确认或指派预警" in refused.output
+    done = toolkit("east_manager", "lin").call("acknowledge_alert", {"episode": east})
+    assert done.ok and '"acknowledged"' in done.output
+    # without the caller's operations the agent is not offered them
+    bare = AgentToolkit(engine=app.engine, today=app.api.today)
+    assert "acknowledge_alert" not in {t.name for t in bare.tools()}
+
+
+def test_mcp_offers_the_operations_as_the_servers_role(setup):
+    import asyncio
+
+    from assistant.api import build_mcp_server
+
+    app, ops, alerts = setup
+    east = episode_key(alerts[1])
+
+    async def call(role: str, name: str, args: dict):
+        return await build_mcp_server(app.api, role, user=f"mcp-{role}").call_tool(name, args)
+
+    with pytest.raises(Exception, match="不能确认或指派预警") as refused:
+        asyncio.run(call("analyst", "acknowledge_alert", {"episode": east}))
+    assert "may not acknowledge or assign alerts" in str(refused.value)
+    asyncio.run(call("east_manager", "assign_alert", {"episode": east, "owner": "team:east_a"}))
+    assert NotifyStore(ops).state(east)["owner"] == "team:east_a"
+    assert AuditLog(ops).recent(1)[0]["username"] == "mcp-east_manager"

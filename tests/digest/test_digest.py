@@ -24,6 +24,7 @@ from tests.notify.conftest import HttpReceiver, SmtpReceiver
 from tests.paths import ROOT
 from tools.audit import OpsStore
 from tools.notify.store import NotifyStore
+from tools.pii import contains_pii
 from tools.schedule.claims import ScheduleClaims
 from tools.schedule.config import parse_schedules
 
@@ -399,3 +400,44 @@ def test_a_part_that_fails_unexpectedly_says_so_without_python_text(app, ops, mo
     page = render(digest, app).html
     assert "这一部分暂时无法计算" in page
     assert "missing 1 required" not in page and "TypeError" not in page
+
+
+@pytest.fixture(scope="module")
+def complaint_index(app, demo_warehouse_url: str) -> list:
+    """The complaints of the digest's week and the week before, indexed where the app's case
+    search reads (the data dir of ``env``)."""
+    from tools.cases.indexer import index_cases
+    from tools.cases.sources import warehouse_records
+    from tools.cases.store import open_store
+
+    records = [
+        r
+        for r in warehouse_records(demo_warehouse_url)
+        if r.metadata.get("ticket_type") == "complaint"
+        and "2026-10-19" <= r.metadata.get("created", "") < "2026-11-02"
+    ]
+    index_cases(open_store(app.services.cases.collection, create=True), records)
+    return records
+
+
+def test_complaint_themes_with_masked_examples_in_the_roles_rows(app, ops, complaint_index):
+    by_id = {r.case_id: r for r in complaint_index}
+    for role, region in (("executive", None), ("east_manager", "east")):
+        digest = build_digest(
+            app, period="last-week", language="zh", role=role, now=NOW, ops_store=ops
+        )
+        themes = digest.themes
+        assert "error" not in themes, themes
+        assert themes["themes"] and themes["cases"] > 0
+        week = [r for r in complaint_index if r.metadata["created"] >= "2026-10-26"]
+        mine = [r for r in week if region is None or r.metadata["region"] == region]
+        assert themes["cases"] == len(mine)  # only the week's complaints the role may see
+        for theme in themes["themes"]:
+            for case_id in theme["example_ids"]:
+                assert region is None or by_id[case_id].metadata["region"] == region
+        page = render(digest, app).html
+        assert themes["themes"][0]["label"] in page
+        for example in themes["examples"].values():  # the texts shown are masked
+            assert not contains_pii(example), example
+    raw = [r.text for r in complaint_index if contains_pii(r.text)]
+    assert raw, "the demo complaints carry fake personal data, so masking is exercised"

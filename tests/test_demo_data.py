@@ -363,6 +363,74 @@ def test_key_index_too_big_for_memory_is_checked_instead(tmp_path, duplicate):
     assert pks == {"customers": ["customer_id"], "tickets": ["ticket_id"], "orders": []}
 
 
+@pytest.mark.parametrize("extra_copies", [0, 1, 5])
+def test_duplicate_keys_are_counted_across_hash_slices(tmp_path, monkeypatch, extra_copies):
+    """The sliced uniqueness check counts every repeated key exactly, for a one-column key and
+    a two-column key, when the table is split into many hash slices."""
+    from tools.demo_data import generator
+
+    monkeypatch.setattr(generator, "UNIQUE_CHECK_SLICE_ROWS", 7_000)  # 50k rows: 8 slices
+    engine = make_engine(f"duckdb:///{tmp_path / 'w.duckdb'}")
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("CREATE TABLE one (id VARCHAR)")
+            conn.exec_driver_sql("CREATE TABLE two (batch VARCHAR, seq INTEGER)")
+            conn.exec_driver_sql("INSERT INTO one SELECT printf('O%09d', i) FROM range(50000) t(i)")
+            # (b0, 1) and (b1, 0) share no key although each part repeats across rows.
+            conn.exec_driver_sql(
+                "INSERT INTO two SELECT 'b' || (i % 5), i // 5 FROM range(50000) t(i)"
+            )
+            # Repeat keys from different slices, and one key several times.
+            for copy in range(extra_copies):
+                conn.exec_driver_sql(f"INSERT INTO one VALUES ('O{copy * 9973:09d}')")
+                conn.exec_driver_sql(f"INSERT INTO two VALUES ('b{copy % 5}', {copy * 977})")
+            if extra_copies:
+                conn.exec_driver_sql("INSERT INTO one VALUES ('O000000000')")
+                conn.exec_driver_sql("INSERT INTO two VALUES ('b0', 0)")
+        rows = 50_000 + extra_copies + (1 if extra_copies else 0)
+        counted = {
+            "one": generator._count_duplicate_keys(engine, "one", ["id"], rows),
+            "two": generator._count_duplicate_keys(engine, "two", ["batch", "seq"], rows),
+        }
+    finally:
+        engine.dispose()
+    expected = extra_copies + (1 if extra_copies else 0)
+    assert counted == {"one": expected, "two": expected}
+
+
+@pytest.mark.parametrize("duplicate", [False, True])
+def test_table_above_the_index_row_limit_is_checked_not_indexed(tmp_path, monkeypatch, duplicate):
+    """A table with more rows than INDEXED_ROWS_LIMIT gets no index attempt (a failed one
+    left too little memory for the check at 10M tickets); its key is checked instead."""
+    from tools.demo_data import generator
+    from tools.warehouse.engine import create_schema
+
+    monkeypatch.setattr(generator, "INDEXED_ROWS_LIMIT", 1_000)
+    monkeypatch.setattr(generator, "UNIQUE_CHECK_SLICE_ROWS", 700)  # 3 slices
+    engine = make_engine(f"duckdb:///{tmp_path / 'w.duckdb'}")
+    try:
+        create_schema(engine, defer_primary_keys=True)
+        with engine.begin() as conn:
+            distinct_ids = 1999 if duplicate else 2000  # 1999: the last id repeats the first
+            conn.exec_driver_sql(
+                "INSERT INTO orders (order_id, customer_id, product_id, ordered_at, amount, "
+                f"region, source) SELECT printf('O%09d', i % {distinct_ids}), 'C00000001', "
+                "'P001', TIMESTAMP '2026-01-01', 1.0, 'north', 'demo' FROM range(2000) t(i)"
+            )
+        if duplicate:
+            with pytest.raises(WarehouseError, match="1 duplicate key.*orders"):
+                generator._add_primary_keys_within_memory(engine)
+            return
+        assert generator._add_primary_keys_within_memory(engine) == ["orders"]
+        pks = {
+            t: sa.inspect(engine).get_pk_constraint(t)["constrained_columns"]
+            for t in ("customers", "orders")
+        }
+    finally:
+        engine.dispose()
+    assert pks == {"customers": ["customer_id"], "orders": []}
+
+
 @pytest.mark.parametrize("unindexed", [[], ["orders"]])
 def test_unindexed_tables_are_recorded_and_the_file_checkpointed(tmp_path, unindexed):
     """The end of a build that skipped a key index: sp_meta names the table and the checkpoint

@@ -205,39 +205,69 @@ def _record_and_checkpoint(engine: Engine, unindexed: list[str]) -> None:
         conn.execute(sa.text("CHECKPOINT"))
 
 
-def _add_primary_keys_within_memory(engine: Engine) -> list[str]:
-    """Add the schema's primary keys table by table; returns the tables whose key index did
-    not fit in BUILD_MEMORY_LIMIT.
+# DuckDB's key index (ART) stays in memory: ~41 bytes per string key (3.3M customer ids take
+# 136 MB). Tables with more rows are not indexed at all rather than tried: a failed index
+# build left too little of BUILD_MEMORY_LIMIT for the check that followed (10M tickets, OOM).
+INDEXED_ROWS_LIMIT = 4_000_000
+# Rows per slice of the uniqueness check: each slice's hash table stays a few tens of MB.
+UNIQUE_CHECK_SLICE_ROWS = 2_000_000
 
-    DuckDB keeps a key index (ART) in memory: 30M order ids (10M tickets) need more than the
-    build may use (they did not fit in 1 GB either). Such a table keeps no index, but its key
-    is still checked unique with a query that spills to disk, and ``sp_meta.unindexed_keys``
+
+def _add_primary_keys_within_memory(engine: Engine) -> list[str]:
+    """Add the schema's primary keys table by table; returns the tables left without a key
+    index because it would not fit in BUILD_MEMORY_LIMIT.
+
+    Such a table (orders and tickets at 10M tickets) keeps no index, but its key is still
+    checked unique slice by slice (``_count_duplicate_keys``), and ``sp_meta.unindexed_keys``
     names it. Nothing in the project relies on the index (writers never upsert by key), only
     on the uniqueness.
     """
     unindexed: list[str] = []
     for table in metadata.sorted_tables:
-        columns = ", ".join(f'"{c.name}"' for c in table.primary_key.columns)
-        try:
-            with engine.begin() as conn:
-                conn.execute(sa.text(f'ALTER TABLE "{table.name}" ADD PRIMARY KEY ({columns})'))
-        except sa.exc.DBAPIError as exc:
-            if "out of memory" not in str(exc).lower():
-                raise
-            with engine.begin() as conn:
-                duplicates = conn.execute(
-                    sa.text(
-                        f'SELECT COUNT(*) FROM (SELECT {columns} FROM "{table.name}" '
-                        f"GROUP BY {columns} HAVING COUNT(*) > 1)"
+        columns = [c.name for c in table.primary_key.columns]
+        column_list = ", ".join(f'"{c}"' for c in columns)
+        with engine.begin() as conn:
+            rows = conn.execute(sa.text(f'SELECT COUNT(*) FROM "{table.name}"')).scalar_one()
+        if rows <= INDEXED_ROWS_LIMIT:
+            try:
+                with engine.begin() as conn:
+                    conn.execute(
+                        sa.text(f'ALTER TABLE "{table.name}" ADD PRIMARY KEY ({column_list})')
                     )
-                ).scalar_one()
-            if duplicates:
-                raise WarehouseError(
-                    f"Demo data: {duplicates} duplicate key(s) ({columns}) in {table.name}; "
-                    "this is a generator bug, please report it."
-                ) from exc
-            unindexed.append(table.name)
+                continue
+            except sa.exc.DBAPIError as exc:
+                if "out of memory" not in str(exc).lower():
+                    raise
+        duplicates = _count_duplicate_keys(engine, table.name, columns, rows)
+        if duplicates:
+            raise WarehouseError(
+                f"Demo data: {duplicates} duplicate key(s) ({column_list}) in {table.name}; "
+                "this is a generator bug, please report it."
+            )
+        unindexed.append(table.name)
     return unindexed
+
+
+def _count_duplicate_keys(engine: Engine, table: str, columns: list[str], rows: int) -> int:
+    """Rows of ``table`` whose key repeats an earlier row's, counted in slices by key hash.
+
+    Equal keys have equal hashes, so every duplicate lies within one slice, and each slice's
+    DISTINCT needs memory for ``UNIQUE_CHECK_SLICE_ROWS`` keys only, whatever the table's size
+    (one GROUP BY over 10M ticket ids ran out of the 512 MB build cap). Costs a scan of the key
+    columns per slice.
+    """
+    slices = max(1, -(-rows // UNIQUE_CHECK_SLICE_ROWS))
+    key = ", ".join(f'"{c}"' for c in columns)
+    duplicates = 0
+    with engine.begin() as conn:
+        for part in range(slices):
+            duplicates += conn.execute(
+                sa.text(
+                    f'SELECT COUNT(*) - COUNT(DISTINCT ({key})) FROM "{table}" '
+                    f"WHERE hash({key}) % {slices} = {part}"
+                )
+            ).scalar_one()
+    return duplicates
 
 
 def _limit_duckdb_memory(dbapi_connection: Any, _record: Any) -> None:

@@ -83,7 +83,7 @@ def test_language_switch_relabels_and_sets_page_lang(ui_server, browser):  # noq
     page.wait_for_function("document.querySelector('#sp-send').innerText.trim() === 'Send'")
     assert page.locator("#sp-up").inner_text().strip() == "👍 Helpful"
     assert page.locator("#sp-down").inner_text().strip() == "👎 Not helpful"
-    assert _tabs(page) == ["Chat", "Cockpit"]
+    assert _tabs(page) == ["Chat", "Cockpit", "Follow-up tasks"]
     _ask_or_shoot(page, "why did complaint volume rise last month?", "english_why", plots=1)
     assert "What moved" in page.evaluate(f"{LAST_PLOT}.layout.title.text")
     assert "Show SQL" in _chat_text(page)
@@ -96,9 +96,9 @@ def test_language_switch_relabels_and_sets_page_lang(ui_server, browser):  # noq
 @pytest.mark.parametrize(
     ("user", "tabs"),
     [
-        ("exec", ["问答", "驾驶舱"]),
-        ("east", ["问答", "驾驶舱"]),
-        ("agent", ["相似案例"]),
+        ("exec", ["问答", "驾驶舱", "跟进任务"]),
+        ("east", ["问答", "驾驶舱", "跟进任务"]),
+        ("agent", ["相似案例", "跟进任务"]),
         ("analyst", ["问答", "指标目录"]),
     ],
 )

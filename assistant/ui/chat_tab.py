@@ -19,13 +19,15 @@ log = logging.getLogger(__name__)
 CHAT_HEIGHT = "calc(100vh - 260px)"
 # After an answer (and its chart) is drawn, bring the newest message into view: Gradio's own
 # autoscroll stops when a long answer arrives while the view is not at the bottom.
-SCROLL_TO_NEWEST = """() => { setTimeout(() => {
+# Repeated for a few seconds: a chart drawn late (a loaded machine, a slow browser) makes the
+# answer taller after the first scroll, which left the view on the previous answer.
+SCROLL_TO_NEWEST = """() => { for (const wait of [400, 1500, 3000]) setTimeout(() => {
   for (const el of document.querySelectorAll('#sp-chat *')) {
     if (el.scrollHeight > el.clientHeight + 4 && getComputedStyle(el).overflowY !== 'visible') {
       el.scrollTop = el.scrollHeight;
     }
   }
-}, 400); }"""
+}, wait); }"""
 MAX_OPTIONS = 5  # clarifications offer at most 3; an alert list offers a "why?" per alert
 
 

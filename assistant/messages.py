@@ -414,8 +414,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "digest_movements": ("变化最大的指标及原因", "Biggest movements and why"),
     "digest_no_movements": (
-        "本期各指标与上期相比没有变化。",
-        "No KPI moved against the previous period.",
+        "本期各指标与上期相比没有超出正常波动的变化。",
+        "No KPI moved beyond normal variation against the previous period.",
     ),
     "digest_chart_title": (
         "{metric}：本期与上期（按日）",

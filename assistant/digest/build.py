@@ -48,6 +48,7 @@ DIGEST_METRICS = (
     "backlog",
 )
 MOVEMENTS = 2  # the biggest movements explained with their why-analysis and a chart
+MOVEMENT_Z = 1.96  # a change this many standard errors from the previous value (95 %)
 THEMES = 3
 EXAMPLES_PER_THEME = 2
 FORECAST_METRIC = "complaint_volume"
@@ -66,11 +67,30 @@ class Kpi:
     data_as_of: datetime | None = None  # the result's data freshness
 
     @property
-    def relative_change(self) -> float:
-        """|change| relative to the previous value (0 when unknown): the ranking of movements."""
-        if self.change is None or not self.previous:
+    def noise_z(self) -> float:
+        """How far the change lies beyond sampling noise, as a z-score (0 when it cannot be
+        judged): the ranking of movements. A relative change would put NPS -1.6 → 0.8 on 120
+        answers (+150 %) above a real shift in a large count.
+        - a % (a share of n): two proportions on n each;
+        - points (NPS, -100..100): one answer varies by at most 1 in 0..1 units;
+        - a count of events: Poisson, var = previous + current;
+        - a median of durations: log-duration spread taken as 1, se of a median 1.2533·sd/√n.
+        """
+        cur, prev, n = self.value, self.previous, self.sample
+        if cur is None or prev is None or cur == prev:
             return 0.0
-        return abs(self.change / self.previous)
+        unit, kind = self.meta.unit, self.meta.type
+        if unit == "%" and n:
+            p1, p0 = cur / 100, prev / 100
+            se = math.sqrt(max(p1 * (1 - p1) + p0 * (1 - p0), 1e-12) / n)
+            return abs(p1 - p0) / se
+        if unit == "points" and n:
+            return abs(cur - prev) / 100 / math.sqrt(2 / n)
+        if kind == "simple":
+            return abs(cur - prev) / math.sqrt(max(cur + prev, 1.0))
+        if kind == "percentile" and n and cur > 0 and prev > 0:
+            return abs(math.log(cur / prev)) / (1.2533 * math.sqrt(2 / n))
+        return 0.0
 
 
 @dataclass(frozen=True)
@@ -157,7 +177,8 @@ def build_digest(
         _kpi(api, name, start, end, filters, role, target_region) for name in _metrics(api)
     )
     kpis = tuple(k for k in kpis if k is not None)
-    movers = sorted((k for k in kpis if k.relative_change > 0), key=lambda k: -k.relative_change)
+    # Only a change beyond normal variation is a movement worth a why-analysis.
+    movers = sorted((k for k in kpis if k.noise_z >= MOVEMENT_Z), key=lambda k: -k.noise_z)
     scope = {"region": region} if region else {}
     movements = tuple(
         _movement(api, k, start, end, previous, filters, role, scope) for k in movers[:MOVEMENTS]

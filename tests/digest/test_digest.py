@@ -135,7 +135,10 @@ def test_digest_numbers_equal_servicepilot_query(
         assert definition(kpi, lang).split("：" if lang == "zh" else ": ")[0] in page
     heading = "核心指标与目标" if lang == "zh" else "KPIs against targets"
     assert heading in page and "viewport" in page and "max-width" in page
-    assert executive.movements and executive.movements[0].why is not None
+    # Movements: changes beyond noise only, the largest first, each with its why.
+    z = [m.kpi.noise_z for m in executive.movements]
+    assert all(v >= 1.96 for v in z) and z == sorted(z, reverse=True)
+    assert all(m.why is not None for m in executive.movements)
     assert page.count("data:image/png;base64,") == len(executive.movements)
 
 
@@ -441,3 +444,26 @@ def test_complaint_themes_with_masked_examples_in_the_roles_rows(app, ops, compl
             assert not contains_pii(example), example
     raw = [r.text for r in complaint_index if contains_pii(r.text)]
     assert raw, "the demo complaints carry fake personal data, so masking is exercised"
+
+
+def test_movements_are_ranked_by_change_beyond_noise_not_by_relative_change() -> None:
+    """NPS -1.6 → 0.8 on 120 answers is +150 % but noise; 11.5 → 8.7 minutes on 509 responses
+    and 1,000 → 1,200 tickets are real; a % on 30 answers moving 3 points is noise."""
+    from assistant.digest.build import Kpi
+    from semantic_layer.catalog_loader import default_catalog
+    from semantic_layer.executor import MetricMeta
+
+    catalog = default_catalog()
+
+    def kpi(name, value, previous, n=None):
+        meta = MetricMeta.of(catalog.metric(name), catalog)
+        return Kpi(name, meta, value, previous, value - previous, sample=n)
+
+    nps = kpi("nps", 0.8, -1.6, 120)
+    frt = kpi("first_response_time_median", 8.7 / 60, 11.5 / 60, 509)
+    tickets = kpi("ticket_volume", 1200, 1000)
+    csat_small = kpi("csat", 73.0, 70.0, 30)
+    csat_big = kpi("csat", 73.0, 70.0, 5000)
+    assert nps.noise_z < 1 and csat_small.noise_z < 1.96
+    assert frt.noise_z > 1.96 and tickets.noise_z > 1.96 and csat_big.noise_z > 1.96
+    assert kpi("complaint_volume", 157, 165).noise_z < 1.96  # 8 fewer of ~160: noise

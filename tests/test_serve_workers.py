@@ -14,8 +14,6 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -25,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from tests.paths import ROOT
-from tests.ui.conftest import TODAY, _env, free_port
+from tests.ui.conftest import TODAY, _env, free_port, wait_until_serving
 
 WORKERS = 2
 SESSIONS = (("exec", "exec-demo", "executive"), ("east", "east-demo", "east_manager"))
@@ -87,18 +85,7 @@ def worker_server(demo_warehouse_url: str, workers_tmp: Path) -> Iterator[Worker
             stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 240
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/config", timeout=2):
-                break
-        except urllib.error.HTTPError:  # 401 before login: the server is up
-            break
-        except Exception:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail(f"server did not start:\n{log.read_text()[-3000:]}")
-            time.sleep(0.25)
+    wait_until_serving(url, process, log)
     found = READY.search(log.read_text())
     assert found, f"no ready line naming the workers:\n{log.read_text()[-2000:]}"
     assert int(found.group(1)) == process.pid

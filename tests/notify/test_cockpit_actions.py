@@ -21,6 +21,7 @@ from assistant.operations import (
 )
 from assistant.roles import scope_visible
 from semantic_layer.catalog_loader import default_catalog
+from tests.notify.test_routing import CONFIG, RULES  # the same rule and owners
 from tools.audit import AuditLog, OpsStore
 from tools.monitoring.alerts import Alert, detect_alerts
 from tools.monitoring.rules import parse_rules
@@ -32,19 +33,6 @@ from tools.rules.config import load_task_rules
 from tools.rules.engine import load_events, run_rules
 from tools.warehouse.engine import make_engine
 
-RULES = """\
-rules:
-  - {name: sla_breach_channel, metric: sla_breach_rate, dimensions: [channel], grain: week,
-     windows: [1, 3], direction: up, min_volume: 30, owner: service-operations}
-"""
-CONFIG = """\
-channels: [{name: recorder, kind: webhook, url: "http://127.0.0.1:9/unused"}]
-owners:
-  - {name: service-operations, channels: [recorder], language: en, escalate_after: 1h,
-     escalate_to: director}
-  - {name: director, channels: [recorder], language: en}
-delivery: {retries: 1, backoff_s: 0, cooldown: 6h}
-"""
 T0 = datetime(2026, 11, 1, 9)
 
 

@@ -32,6 +32,30 @@ index_cases(store, itertools.islice(warehouse_records(sys.argv[1]), int(sys.argv
 """
 
 
+def wait_until_serving(
+    url: str,
+    process: subprocess.Popen,
+    log: Path,
+    timeout_s: float = 240,  # a server (and any worker processes) on a busy machine
+    also_kill: tuple[subprocess.Popen, ...] = (),
+) -> None:
+    """Return once ``url`` answers HTTP; fail the test with the log's tail if ``process``
+    exits or ``timeout_s`` passes (killing it and ``also_kill``)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/config", timeout=2):
+                return
+        except urllib.error.HTTPError:  # 401 before login: the server is up
+            return
+        except Exception:
+            if process.poll() is not None or time.monotonic() > deadline:
+                for proc in (process, *also_kill):
+                    proc.kill()
+                pytest.fail(f"server did not start:\n{log.read_text()[-3000:]}")
+            time.sleep(0.25)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -105,19 +129,7 @@ def ui_server(
             stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 240  # the server and its worker processes, on a busy machine
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/config", timeout=2):
-                break
-        except urllib.error.HTTPError:  # 401 before login: the server is up
-            break
-        except Exception:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                index_process.kill()
-                pytest.fail(f"server did not start:\n{log.read_text()[-3000:]}")
-            time.sleep(0.25)
+    wait_until_serving(url, process, log, also_kill=(index_process,))
     startup = time.perf_counter() - started
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "timings.txt").write_text(f"startup_s {startup:.2f}\n")

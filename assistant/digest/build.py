@@ -173,8 +173,9 @@ def build_digest(
     # (a company-wide count target means nothing for one region).
     own = role_obj.row_filters.get("region", ())
     target_region = region or (own[0] if len(own) == 1 else None)
+    targets = _targets(api.catalog)  # read once per digest, not once per KPI
     kpis = tuple(
-        _kpi(api, name, start, end, filters, role, target_region) for name in _metrics(api)
+        _kpi(api, name, start, end, filters, role, targets, target_region) for name in _metrics(api)
     )
     kpis = tuple(k for k in kpis if k is not None)
     # Only a change beyond normal variation is a movement worth a why-analysis.
@@ -247,6 +248,7 @@ def _kpi(
     end: date,
     filters: tuple[Filter, ...],
     role: str | None,
+    targets: Any,
     region: str | None,
 ) -> Kpi | None:
     query = MetricQuery(
@@ -260,7 +262,6 @@ def _kpi(
     row: Any = result.data.iloc[0] if len(result.data) else {}
     value = _number(row.get(name))
     target = None
-    targets = _targets(api.catalog)
     if targets is not None and value is not None:
         target = targets.find(name, region, span=(start, end))
     sample = _number(row.get(f"{name}__n"))

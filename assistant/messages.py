@@ -24,6 +24,20 @@ def msg(language: str, key: str, **values: object) -> str:
     return text.format(**values) if values else text
 
 
+def warning_text(warning: str, language: str) -> str:
+    """A result's warning in ``language``: from its code when the semantic layer gave one (see
+    ``semantic_layer.result_warning``), else its text as written."""
+    code = getattr(warning, "code", None)
+    key = f"result_warning_{code}"
+    if code is None or key not in MESSAGES:
+        return str(warning)
+    params = dict(warning.params)  # type: ignore[attr-defined]
+    if "metric_zh" in params:
+        params["metric"] = params.pop("metric_zh") if language == "zh" else params["metric_en"]
+        params.pop("metric_en", None)
+    return msg(language, key, **params)
+
+
 def cannot_compute(language: str, detail: str) -> str:
     """A query the semantic layer refused. Its detail (metric and dimension names, the fix) is
     written in English for analysts; a Chinese reader gets the same advice in Chinese."""
@@ -68,8 +82,11 @@ def forecast_method(method: str, language: str) -> str:
 MESSAGES: dict[str, tuple[str, str]] = {
     # notes of a why-analysis (tools.cases.why.WhyNote codes)
     "why_note_mix_weighted": (
-        "比率类指标：各细分的贡献按样本占比加权计算（占比 × 比率的变化）。",
-        "Rate metric: contributions are mix-weighted (share of the sample x rate) changes.",
+        "比率类指标：每个细分的贡献 = 它自身比率的变化（按两期平均样本占比加权）+ 它的样本占比"
+        "变化（乘以它的比率与整体比率之差）；各细分相加等于总变化。",
+        "Rate metric: a segment's contribution is its own rate's change (weighted by its average "
+        "share of the sample) plus the change of its share (times how far its rate lies from the "
+        "overall rate); the segments add up to the total change.",
     ),
     "why_note_scaled": (
         "两期天数不同（{days_now} 天对 {days_before} 天），上期数值已按 {scale:.3f} 折算。",
@@ -118,6 +135,32 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "working": ("⏳ 正在计算…", "⏳ Working…"),
     "clarify_pick": ("请选择一个含义：", "Pick what you meant:"),
     "how_computed": ("🔎 计算方式", "🔎 How was this computed"),
+    "result_warning_row_limit": (
+        "只显示前 {rows:,} 行；请加筛选条件或限制行数。",
+        "Only the first {rows:,} rows are shown; add filters or a limit.",
+    ),
+    "result_warning_data_ends": (
+        "数据截至 {at}，之后的期间数据不完整。",
+        "The data ends at {at}; periods after it are incomplete.",
+    ),
+    "result_warning_future_rows": (
+        "有 {rows:,} 行的 {column} 晚于 {at}（在未来），数据截至时间不计入它们；请在源数据中更正。",
+        "{rows:,} row(s) have {column} after {at}, in the future; data freshness ignores them. "
+        "Correct them in the source data.",
+    ),
+    "result_warning_small_n": (
+        "{metric}：有 {rows} 行的样本少于 {small} 个，请结合置信区间解读。",
+        "{metric}: {rows} row(s) rest on fewer than {small} observations; read them with their "
+        "interval.",
+    ),
+    "result_warning_snapshot_at": (
+        "{metric}按 {at} 0点（时间范围结束时）的状态计算。",
+        "{metric} is measured at {at} 00:00 (the end of the time range).",
+    ),
+    "details_in_json": (
+        "（完整的分析明细：加 --json 输出）",
+        "(The full details of this analysis: add --json.)",
+    ),
     "interpretation": ("理解为", "Read as"),
     "certified": ("✅ 已认证", "✅ certified"),
     "not_certified": ("⚠️ 未认证", "⚠️ not certified"),
@@ -125,6 +168,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "version": ("版本", "version"),
     "time_attr": ("时间归属", "time attribution"),
     "sample_sizes": ("样本量", "Sample sizes"),
+    "sample_size_line": (
+        "{metric}：n={n:,}（最少 {least:,}{small}）",
+        "{metric}: n={n:,} (min {least:,}{small})",
+    ),
+    "sample_size_small": ("，{rows} 行样本不足", ", {rows} small"),
+    "attributed_period_end": ("期末状态", "state at the period's end"),
     "freshness": ("数据截至", "Data through"),
     "warnings": ("提示", "Warnings"),
     "sql": ("执行的 SQL", "SQL that ran"),
@@ -210,6 +259,29 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "kpi_status_ok": ("达标", "on target"),
     "kpi_status_warning": ("预警", "warning"),
     "kpi_status_breach": ("未达标", "off target"),
+    "target_line": (
+        "目标 {sign}{target}（预警线 {warning}）：",
+        "Target {sign} {target} (warning line {warning}): ",
+    ),
+    "target_met": ("达标", "on target"),
+    "target_warning": (
+        "未达标，差 {gap}（仍在预警线内）",
+        "off target by {gap} (within the warning line)",
+    ),
+    "target_breach": (
+        "未达标，差 {gap}（超出预警线）",
+        "off target by {gap} (beyond the warning line)",
+    ),
+    "target_none": (
+        "{metric}在这个范围和期间没有设定目标（目标由分析师在 `targets.yml` 中维护）。",
+        "{metric} has no target set for this slice and period (analysts keep targets in "
+        "`targets.yml`).",
+    ),
+    "target_single_only": (
+        "（与目标对比只针对单个数值：请问全公司或某一个大区、渠道的数值。）",
+        "(A target is compared with a single number: ask for the company, or for one region or "
+        "channel.)",
+    ),
     "kpi_small_n": (
         "样本仅{n}个，不足以判断是否达标",
         "only {n} in the sample: too few to judge against the target",

@@ -26,6 +26,7 @@ from semantic_layer.errors import ExecutionError
 from semantic_layer.plan import PERIOD
 from semantic_layer.policy import RowPolicy
 from semantic_layer.query import MetricQuery
+from semantic_layer.result_warning import ResultWarning
 from semantic_layer.spec import Metric
 from semantic_layer.stats import SMALL_N, wilson_intervals
 
@@ -272,7 +273,7 @@ def execute(
     frame = _frame(rows[:row_limit], columns)
     frame, sample_sizes, warnings = _annotate(frame, compiled, catalog)
     if truncated:
-        warnings.append(f"Only the first {row_limit} rows are shown; add filters or a limit.")
+        warnings.append(row_limit_warning(row_limit))
     warnings += future + _freshness_warnings(query, freshness)
     metas = {m.name: MetricMeta.of(m, catalog) for m in compiled.plan.metrics}
     elapsed = (time.perf_counter() - started) * 1000
@@ -394,13 +395,28 @@ def freshness_reading(
     """One freshness query's answer (latest value, rows in the future) as a datetime, with a
     warning appended when rows lie in the future; shared by every engine."""
     if future:
+        at = f"{horizon:%Y-%m-%d %H:%M}"
         warnings.append(
-            f"{future:,} row(s) have {key} after {horizon:%Y-%m-%d %H:%M}, in the "
-            "future; data freshness ignores them. Correct them in the source data."
+            ResultWarning(
+                "future_rows",
+                f"{future:,} row(s) have {key} after {at}, in the future; data freshness "
+                "ignores them. Correct them in the source data.",
+                rows=future,
+                column=key,
+                at=at,
+            )
         )
     if isinstance(value, datetime | None):
         return value
     return datetime.combine(value, datetime.min.time()) if isinstance(value, date) else None
+
+
+def row_limit_warning(row_limit: int) -> ResultWarning:
+    return ResultWarning(
+        "row_limit",
+        f"Only the first {row_limit} rows are shown; add filters or a limit.",
+        rows=row_limit,
+    )
 
 
 def _freshness_warnings(query: MetricQuery, freshness: dict[str, Any]) -> list[str]:
@@ -411,7 +427,12 @@ def _freshness_warnings(query: MetricQuery, freshness: dict[str, Any]) -> list[s
     # Data reaching into the range's last day counts as complete; a whole day without data at
     # the end means the last period is cut short.
     if newest.date() < query.time_range.end - timedelta(days=1):
-        return [f"The data ends at {newest:%Y-%m-%d %H:%M}; periods after it are incomplete."]
+        at = f"{newest:%Y-%m-%d %H:%M}"
+        return [
+            ResultWarning(
+                "data_ends", f"The data ends at {at}; periods after it are incomplete.", at=at
+            )
+        ]
     return []
 
 
@@ -438,9 +459,17 @@ def _annotate(
             metric.name, int(n.min()) if len(n) else 0, int(n.sum()), int(small.sum())
         )
         if small.any():
+            rows = int(small.sum())
             warnings.append(
-                f"{metric.name}: {int(small.sum())} row(s) rest on fewer than "
-                f"{SMALL_N} observations; read them with their interval."
+                ResultWarning(
+                    "small_n",
+                    f"{metric.name}: {rows} row(s) rest on fewer than {SMALL_N} observations; "
+                    "read them with their interval.",
+                    metric_zh=metric.label.zh,
+                    metric_en=metric.label.en,
+                    rows=rows,
+                    small=SMALL_N,
+                )
             )
     if PERIOD in frame.columns:
         frame[PERIOD] = pd.to_datetime(frame[PERIOD]).dt.date

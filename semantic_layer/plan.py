@@ -30,6 +30,7 @@ from semantic_layer.periods import (
 )
 from semantic_layer.policy import RowPolicy
 from semantic_layer.query import Filter, MetricQuery, TimeRange
+from semantic_layer.result_warning import ResultWarning
 from semantic_layer.spec import Measure, Metric, Model
 
 PERIOD = "period"
@@ -250,8 +251,15 @@ def build_plan(query: MetricQuery, catalog: Catalog, policy: RowPolicy | None = 
     warnings: list[str] = []
     for metric in requested:
         if metric.snapshot and query.time_range and not query.time_grain:
+            at = query.time_range.end.isoformat()
             warnings.append(
-                f"{metric.name} is measured at {query.time_range.end} (the end of the time range)."
+                ResultWarning(
+                    "snapshot_at",
+                    f"{metric.name} is measured at {at} (the end of the time range).",
+                    metric_zh=metric.label.zh,
+                    metric_en=metric.label.en,
+                    at=at,
+                )
             )
     return QueryPlan(
         query,

@@ -240,7 +240,7 @@ def execute_spark(
     frame = ex._frame(rows[:row_limit], columns)
     frame, sample_sizes, warnings = ex._annotate(frame, compiled, catalog)
     if truncated:
-        warnings.append(f"Only the first {row_limit} rows are shown; add filters or a limit.")
+        warnings.append(ex.row_limit_warning(row_limit))
     warnings += future + ex._freshness_warnings(query, freshness)
     metas = {m.name: ex.MetricMeta.of(m, catalog) for m in compiled.plan.metrics}
     return ex.MetricResult(

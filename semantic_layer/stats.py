@@ -38,3 +38,45 @@ def wilson_intervals(
     low = np.where(ok, np.maximum(0.0, centre - half), np.nan)
     high = np.where(ok, np.minimum(1.0, centre + half), np.nan)
     return low, high
+
+
+CHANGE_Z = 1.96  # a change this many standard errors from the previous value (95 %)
+
+
+def change_z(
+    current: float | None,
+    previous: float | None,
+    unit: str,
+    kind: str,
+    n: float | None = None,
+    n_previous: float | None = None,
+    previous_scale: float = 1.0,
+) -> float | None:
+    """How far a change lies beyond sampling noise, as a z-score; None when the metric's kind
+    gives no way to judge it (the caller then says nothing about noise).
+
+    - a % (a share of n): two proportions, on ``n`` and ``n_previous`` answers;
+    - points (NPS, -100..100): one answer varies by at most 1 in 0..1 units;
+    - a count of events (``kind`` simple): Poisson, var = current + previous; a previous count
+      already scaled to the current period's length (x ``previous_scale``) has var
+      ``previous_scale`` x previous (a longer previous period measured its rate more finely);
+    - a median of durations (``kind`` percentile): log-duration spread taken as 1, the se of a
+      median 1.2533·sd/√n.
+    ``n_previous`` defaults to ``n`` when only the current sample size is known.
+    """
+    if current is None or previous is None:
+        return None
+    if current == previous:
+        return 0.0
+    n0 = n_previous if n_previous else n
+    if unit == "%" and n and n0:
+        p1, p0 = current / 100, previous / 100
+        se = math.sqrt(max(p1 * (1 - p1) / n + p0 * (1 - p0) / n0, 1e-12))
+        return abs(p1 - p0) / se
+    if unit == "points" and n and n0:
+        return abs(current - previous) / 100 / math.sqrt(1 / n + 1 / n0)
+    if kind == "simple":
+        return abs(current - previous) / math.sqrt(max(current + previous_scale * previous, 1.0))
+    if kind == "percentile" and n and n0 and current > 0 and previous > 0:
+        return abs(math.log(current / previous)) / (1.2533 * math.sqrt(1 / n + 1 / n0))
+    return None

@@ -246,6 +246,19 @@ def test_a_period_with_no_data_yet_is_not_zero(assistant):
         answer = assistant.ask(question, state=ConversationState(today=TODAY))
         assert all(w in answer.text for w in words), answer.text
         assert "0单" not in answer.text and "0 tickets" not in answer.text
+        assert answer.result is None  # no table, chart or certified badge carrying a 0
+
+
+def test_a_breakdown_of_a_period_with_no_data_yet_says_why(assistant):
+    # "上周" of 2026-11-22 lies after the data (through 2026-10-31): not "there is no data in
+    # this range" without a reason, and no empty ranking.
+    for question, words in [
+        ("上周投诉最多的三个产品", ("还没有数据", "2026-10-31")),
+        ("top 3 products by complaints last week", ("no data for this period yet", "2026-10-31")),
+    ]:
+        answer = assistant.ask(question, state=ConversationState(today=TODAY))
+        assert all(w in answer.text for w in words), answer.text
+        assert answer.result is None
 
 
 def test_a_period_running_past_the_data_says_through_when(assistant):

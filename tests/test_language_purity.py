@@ -89,3 +89,25 @@ def test_answer_is_in_one_language(assistant, kind, zh, en, role, language):
     text = "\n".join(shown)
     assert text.strip(), kind
     assert foreign_words(text, language) == [], (kind, text)
+
+
+# (zh question, en question): results whose "how it was computed" carries warnings — a period
+# running past the data, groups with small samples, a snapshot metric.
+PROVENANCE_QUESTIONS = [
+    ("10月15日到11月15日各渠道的满意度", "csat by channel from 2026-10-15 to 2026-11-15"),
+    ("还有多少工单没处理完", "how many tickets are still open"),
+]
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+@pytest.mark.parametrize(("zh", "en"), PROVENANCE_QUESTIONS)
+def test_how_it_was_computed_is_in_one_language(assistant, zh, en, language):
+    from assistant.ui.render import provenance_markdown
+
+    answer = assistant.ask(zh if language == "zh" else en, state=ConversationState(today=TODAY))
+    assert answer.result is not None and answer.result.warnings, answer.text
+    shown = provenance_markdown(answer.result, language, with_sql=False)
+    shown = re.sub(r"\([^)]*`[^`]*`\)|`[^`]*`", " ", shown)  # the metric's code name
+    shown = re.sub(r"\b\w+_at\b", " ", shown)  # the time column a metric is attributed by
+    shown = re.sub(r"\bn=", " ", shown)  # a sample size's n
+    assert foreign_words(shown, language) == [], shown

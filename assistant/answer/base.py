@@ -8,6 +8,7 @@ by ``assistant.app.build_app`` and shared by every surface.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -31,6 +32,9 @@ if TYPE_CHECKING:  # the capability classes live with their handlers
 ForecastFn = Callable[..., Any]
 
 
+log = logging.getLogger(__name__)
+
+
 @dataclass
 class Services:
     """The parts an answer may use, created once per application."""
@@ -45,10 +49,26 @@ class Services:
     row_limit: int = 50_000
     timeout_s: float = 30.0
     monitoring: dict[str, Any] | None = field(default=None, repr=False)  # rules, read once
+    _targets: tuple[Catalog, Any] | None = field(default=None, repr=False)
 
     @property
     def lexicon(self) -> Lexicon:
         return lexicon_for(self.catalog)
+
+    def targets(self) -> Any:
+        """The analysts' targets (tools/monitoring/targets.yml), read once per catalog; None
+        when the file is invalid (logged; the server refuses to start on it, so this is a
+        library caller's case): answers then show no target."""
+        if self._targets is None or self._targets[0] is not self.catalog:
+            from tools.monitoring.targets import load_targets
+
+            try:
+                loaded = load_targets(None, self.catalog)
+            except Exception as exc:  # noqa: BLE001 - a number stands without its target
+                log.warning("targets not loaded: %s", exc)
+                loaded = None
+            self._targets = (self.catalog, loaded)
+        return self._targets[1]
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ The query runs exactly as the planner's check compiled it (through the applicati
 from __future__ import annotations
 
 from assistant.answer.base import AnswerContext, Reply, t
-from assistant.answer.narrate import narrate
+from assistant.answer.narrate import before_data, narrate, no_data_yet
+from assistant.answer.target_note import target_note
 from assistant.messages import cannot_compute
 from assistant.planning.plans import MetricPlan
 from assistant.roles import scope_statement
@@ -37,7 +38,14 @@ def handle(plan: MetricPlan, ctx: AnswerContext) -> Reply:
         )
     except SemanticLayerError as exc:
         return Reply(cannot_compute(language, str(exc)))
+    if before_data(result):
+        # The whole period lies after the last data point: its "0" would be data that has not
+        # arrived, not a measurement, so no table, chart or certified badge carries it.
+        return Reply((scope_note or "") + no_data_yet(result, language))
     text = (scope_note or "") + narrate(result, services.lexicon, language)
+    note = target_note(result, ctx.role, services.targets(), language, plan.asks_target)
+    if note:
+        text += ("" if language == "zh" else " ") + note
     if plan.verified:
         text = t(language, "✔ 已验证问题。", "✔ Verified question. ") + text
     return Reply(text, result=result)

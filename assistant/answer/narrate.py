@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
+from assistant.answer.table import UNITS
 from assistant.planning.lexicon import Lexicon
 from assistant.planning.period_text import format_period
 from semantic_layer.executor import MetricMeta, MetricResult
@@ -18,25 +19,6 @@ from semantic_layer.periods import add_months
 from semantic_layer.plan import PERIOD
 
 ONE_DAY = timedelta(days=1)
-
-_UNITS = {
-    "hours": ("小时", " hours"),
-    "minutes": ("分钟", " minutes"),
-    "CNY": ("元", " CNY"),
-    "%": ("%", "%"),
-    "tickets": ("单", " tickets"),
-    "complaints": ("件", " complaints"),
-    "orders": ("单", " orders"),
-    "responses": ("份", " responses"),
-}
-
-
-def unit_label(unit: str, language: str) -> str:
-    """A metric's unit as a chart axis shows it: "件" / "complaints", "%" ("" for scores)."""
-    if unit in ("score", "points", ""):
-        return ""
-    zh_unit, en_unit = _UNITS.get(unit, (unit, unit))
-    return (zh_unit if language == "zh" else en_unit).strip()
 
 
 def format_value(value: object, meta: MetricMeta, language: str) -> str:
@@ -49,10 +31,10 @@ def format_value(value: object, meta: MetricMeta, language: str) -> str:
         text = format(float(value), meta.format)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         text = str(value)
-    zh_unit, en_unit = _UNITS.get(meta.unit, (meta.unit, f" {meta.unit}"))
+    zh_unit, en_unit = UNITS.get(meta.unit, (meta.unit, f" {meta.unit}"))
     if meta.unit in ("score", "points"):
         return text
-    if meta.unit.startswith("per "):
+    if meta.unit.startswith("per ") and meta.unit not in UNITS:
         return f"{text}（{meta.unit}）" if language == "zh" else f"{text} {meta.unit}"
     return text + (zh_unit if language == "zh" else en_unit)
 
@@ -138,6 +120,8 @@ def narrate(result: MetricResult, lexicon: Lexicon, language: str) -> str:
     frame = result.data
     query = result.query
     metas = [result.metrics[m] for m in query.metrics if m in result.metrics]
+    if before_data(result):
+        return no_data_yet(result, language)
     if frame.empty or not metas:
         return "这个范围内没有数据。" if language == "zh" else "There is no data in this range."
     main = metas[0]
@@ -156,8 +140,6 @@ def narrate(result: MetricResult, lexicon: Lexicon, language: str) -> str:
         )
         text = _breakdown(frame, main, dimensions, lexicon, language, has_period, ascending)
     else:
-        if _before_data(result):
-            return _no_data_yet(result, language)
         row = frame.iloc[0]
         sentences = [_single(row, meta, language, result) for meta in metas]
         text = ("；" if language == "zh" else "; ").join(sentences)
@@ -200,14 +182,16 @@ def _single(row: pd.Series, meta: MetricMeta, language: str, result: MetricResul
     )
 
 
-def _before_data(result: MetricResult) -> bool:
+def before_data(result: MetricResult) -> bool:
     """The whole asked period starts after the last data point: a count there would read 0,
     which is not a measurement but data that has not arrived."""
     through, period = result.data_freshness, result.query.time_range
+    if all(meta.time_attribution == "period end" for meta in result.metrics.values()):
+        return False  # a state (open backlog) holds past the last data point; said "as of"
     return through is not None and period is not None and period.start > through.date()
 
 
-def _no_data_yet(result: MetricResult, language: str) -> str:
+def no_data_yet(result: MetricResult, language: str) -> str:
     through = result.data_freshness
     if language == "zh":
         return f"所问期间还没有数据：数据截至 {through:%Y-%m-%d}。"

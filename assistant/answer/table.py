@@ -25,6 +25,52 @@ def labeler(result: MetricResult, lexicon: Any, language: str):
     return label
 
 
+# A metric's unit code → how a value is written after the number in zh and in en.
+UNITS = {
+    "hours": ("小时", " hours"),
+    "minutes": ("分钟", " minutes"),
+    "CNY": ("元", " CNY"),
+    "%": ("%", "%"),
+    "tickets": ("单", " tickets"),
+    "complaints": ("件", " complaints"),
+    "orders": ("单", " orders"),
+    "responses": ("份", " responses"),
+    "per 1,000 orders": ("件/千单", " per 1,000 orders"),
+}
+
+COUNT_UNITS = frozenset({"tickets", "complaints", "orders", "responses"})
+
+
+def unit_label(unit: str, language: str) -> str:
+    """A metric's unit as a header or chart axis shows it: "件" / "complaints", "%" ("" for
+    scores)."""
+    if unit in ("score", "points", ""):
+        return ""
+    zh_unit, en_unit = UNITS.get(unit, (unit, unit))
+    return (zh_unit if language == "zh" else en_unit).strip()
+
+
+MINUTES_FORMAT = ",.1f"  # minutes as the answer's text writes them ("8.7分钟")
+
+
+def shown_unit(unit: str, values: Any) -> tuple[str, float]:
+    """The unit a column of values is shown in and the factor that converts them: durations in
+    hours that all lie under one hour read as minutes (0.15 → 8.7), as the answer's text says
+    them ("8.7分钟"), so text, table and chart show the same number."""
+    if unit != "hours":
+        return unit, 1.0
+    numbers = [abs(float(v)) for v in values if v is not None and not pd.isna(v)]
+    return ("minutes", 60.0) if numbers and max(numbers) < 1 else ("hours", 1.0)
+
+
+def unit_suffix(unit: str, language: str) -> str:
+    """A header's or title's unit: "（分钟）" / " (minutes)"; "" for scores."""
+    label = unit_label(unit, language)
+    if not label:
+        return ""
+    return f"（{label}）" if language == "zh" else f" ({label})"
+
+
 def format_cell(value: float | None, fmt: str) -> str:
     if value is None or pd.isna(value):
         return "–"
@@ -59,12 +105,21 @@ def display_table(
         if meta is not None:
             name = meta.label_zh if language == "zh" else meta.label_en
             extra = {"previous": ("上期", "previous"), "change_pct": ("变化%", "change %")}
+            if suffix == "change_pct":  # a relative change: no unit, no conversion
+                rename[column] = f"{name} {extra[suffix][0 if language == 'zh' else 1]}"
+                out[column] = [format_cell(v, ",.1f") for v in out[column]]
+                continue
+            # The value and its previous value share one unit (both columns decide it).
+            pair = [c for c in (base, f"{base}__previous") if c in out.columns]
+            unit, factor = shown_unit(meta.unit, out[pair].to_numpy().ravel())
             if suffix:
-                zh, en = extra[suffix]
-                name = f"{name} {zh if language == 'zh' else en}"
-            rename[column] = name
+                name = f"{name} {extra[suffix][0 if language == 'zh' else 1]}"
+            # A count's header needs no unit (投诉量); a duration, % or amount does.
+            rename[column] = name + ("" if unit in COUNT_UNITS else unit_suffix(unit, language))
+            fmt = MINUTES_FORMAT if factor != 1.0 else meta.format
             out[column] = [
-                format_cell(v, meta.format if not suffix else ",.1f") for v in out[column]
+                format_cell(None if v is None or pd.isna(v) else float(v) * factor, fmt)
+                for v in out[column]
             ]
         elif column == "period":
             out[column] = [label(column, v) for v in out[column]]

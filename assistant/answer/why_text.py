@@ -12,6 +12,7 @@ from assistant.planning.lexicon import Lexicon
 from assistant.planning.period_text import period_label
 from semantic_layer.catalog import Catalog
 from semantic_layer.executor import MetricMeta
+from semantic_layer.stats import CHANGE_Z
 
 MAX_CONTRIBUTORS = 5
 MAX_THEMES = 5
@@ -61,18 +62,34 @@ def why_text(report: dict[str, Any], lexicon: Lexicon, catalog: Catalog, languag
         moved = format_change(change, meta, language)  # a rate moves by points
     now_when = period_label(date.fromisoformat(start), date.fromisoformat(end), language)
     then_when = period_label(date.fromisoformat(p_start), date.fromisoformat(p_end), language)
+    # A change within sampling noise is not explained by segments: say so first, and give
+    # the segments' movements without "x % of the change" (a share of noise means nothing).
+    noise = report.get("beyond_noise") is False
     if zh:
         lines = [
             f"{label}{scope}：{now_when}为 {value(now)}，对比{then_when}的 {value(before)}，"
             f"{direction}{moved}。",
-            "贡献最大的细分：",
         ]
+        if noise:
+            lines.append(
+                f"这个变化在正常波动范围内（变化幅度只有抽样误差的 {report['change_z']:.1f} 倍，"
+                f"未达到 {CHANGE_Z} 倍）：按这样的样本量，整体上不能说明有真实的变化。"
+                "下面是各细分的变动，自身超出正常波动的已标出。"
+            )
+        lines.append("变动最大的细分：" if noise else "贡献最大的细分：")
     else:
         lines = [
             f"{label}{scope}: {value(now)} in {now_when} against {value(before)} in "
             f"{then_when}, {direction}{moved}.",
-            "Biggest contributors:",
         ]
+        if noise:
+            lines.append(
+                f"This change is within normal variation (it is {report['change_z']:.1f} "
+                f"standard errors, below {CHANGE_Z}): with these sample sizes the total does not "
+                "show a real change. The segments' movements follow; those beyond normal "
+                "variation on their own are marked."
+            )
+        lines.append("Largest movements by segment:" if noise else "Biggest contributors:")
 
     def signed(x: float) -> str:
         if unit:
@@ -85,11 +102,18 @@ def why_text(report: dict[str, Any], lexicon: Lexicon, catalog: Catalog, languag
         if contribution is None:  # a segment without a rate in one period: nothing to add up
             lines.append(f"- {part(c)}：{moved}" if zh else f"- {part(c)}: {moved}")
             continue
-        share = _share_words(c["share_of_change"], zh)
+        share = "" if noise else _share_words(c["share_of_change"], zh)
+        if noise and c.get("beyond_noise") and c.get("change_z") is not None:
+            share = "（自身变化超出正常波动）" if zh else " (beyond normal variation on its own)"
+        mix = _mix_words(c, signed, zh)
         if zh:
-            lines.append(f"- {part(c)}：{moved}，贡献 {signed(contribution)}" + share)
+            lines.append(
+                f"- {part(c)}：{moved}{mix[0]}，贡献 {signed(contribution)}{mix[1]}" + share
+            )
         else:
-            lines.append(f"- {part(c)}: {moved}, contributes {signed(contribution)}" + share)
+            lines.append(
+                f"- {part(c)}: {moved}{mix[0]}, contributes {signed(contribution)}{mix[1]}" + share
+            )
     if report["top_contributors"]:
         lines.append("")  # a blank line ends the Markdown list
         lines.append(
@@ -137,6 +161,21 @@ def why_text(report: dict[str, Any], lexicon: Lexicon, catalog: Catalog, languag
         for note in report["note_codes"]
     )
     return "\n".join(lines)
+
+
+def _mix_words(c: dict[str, Any], signed: Any, zh: bool) -> tuple[str, str]:
+    """For a rate: the segment's share of the sample in both periods, and its contribution
+    split into its own rate's change and its share's change when the share matters, so that
+    "79.2% → 95.9%, contributes -2.3 points" reads as what it is (a shrinking share)."""
+    if c.get("mix_effect") is None or c.get("weight_before") is None:
+        return "", ""
+    shares = f"{c['weight_before']:.0%} → {c['weight_now']:.0%}"
+    weights = f"（样本占比 {shares}）" if zh else f" (share of the sample {shares})"
+    if abs(c["mix_effect"]) < 0.05:  # rounds to 0.0 points: the rate's change is all of it
+        return weights, ""
+    rate, mix = signed(c["rate_effect"]), signed(c["mix_effect"])
+    split = f"（其中比率变化 {rate}，占比变化 {mix}）" if zh else f" (rate {rate}, share {mix})"
+    return weights, split
 
 
 def _share_words(share: float | None, zh: bool) -> str:

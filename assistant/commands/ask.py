@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import getpass
-import json
 from datetime import date
 from pathlib import Path
 
@@ -92,13 +91,15 @@ def command(
         shown = display_table(answer.result, app.assistant.lexicon, answer.language, max_rows=30)
         click.echo("\n" + shown.to_string(index=False))
         _echo_provenance(answer.result, answer.language)
-    if data.get("details"):
-        click.echo(json.dumps(data["details"], ensure_ascii=False, indent=2, default=str))
+    if data.get("details"):  # the structure behind a why/forecast answer, for scripts
+        from assistant.messages import msg
+
+        click.echo(f"\n{msg(answer.language, 'details_in_json')}")
 
 
 def _echo_provenance(result, language: str) -> None:  # noqa: ANN001
     """How the number was computed, in the answer's language (labels from the one catalog)."""
-    from assistant.messages import msg, owner_label
+    from assistant.messages import msg, owner_label, warning_text
 
     click.echo(f"\n{msg(language, 'how_computed')}")
     for meta in result.metrics.values():
@@ -113,4 +114,4 @@ def _echo_provenance(result, language: str) -> None:  # noqa: ANN001
     if result.data_freshness:
         click.echo(f"  {msg(language, 'freshness')}: {result.data_freshness:%Y-%m-%d %H:%M}")
     for warning in result.warnings:
-        click.echo(f"  ⚠️ {warning}")
+        click.echo(f"  ⚠️ {warning_text(warning, language)}")

@@ -17,6 +17,7 @@ from assistant.roles import Role, get_role, scope_visible
 from semantic_layer.executor import MetricMeta
 from semantic_layer.periods import add_months, comparison_range, last_full_month, week_start
 from semantic_layer.query import Filter, MetricQuery, TimeRange
+from semantic_layer.stats import CHANGE_Z, change_z
 
 log = logging.getLogger(__name__)
 # A part that failed for a reason not written for readers: the page says "could not be
@@ -48,7 +49,7 @@ DIGEST_METRICS = (
     "backlog",
 )
 MOVEMENTS = 2  # the biggest movements explained with their why-analysis and a chart
-MOVEMENT_Z = 1.96  # a change this many standard errors from the previous value (95 %)
+MOVEMENT_Z = CHANGE_Z
 THEMES = 3
 EXAMPLES_PER_THEME = 2
 FORECAST_METRIC = "complaint_volume"
@@ -68,29 +69,11 @@ class Kpi:
 
     @property
     def noise_z(self) -> float:
-        """How far the change lies beyond sampling noise, as a z-score (0 when it cannot be
-        judged): the ranking of movements. A relative change would put NPS -1.6 → 0.8 on 120
-        answers (+150 %) above a real shift in a large count.
-        - a % (a share of n): two proportions on n each;
-        - points (NPS, -100..100): one answer varies by at most 1 in 0..1 units;
-        - a count of events: Poisson, var = previous + current;
-        - a median of durations: log-duration spread taken as 1, se of a median 1.2533·sd/√n.
-        """
-        cur, prev, n = self.value, self.previous, self.sample
-        if cur is None or prev is None or cur == prev:
-            return 0.0
-        unit, kind = self.meta.unit, self.meta.type
-        if unit == "%" and n:
-            p1, p0 = cur / 100, prev / 100
-            se = math.sqrt(max(p1 * (1 - p1) + p0 * (1 - p0), 1e-12) / n)
-            return abs(p1 - p0) / se
-        if unit == "points" and n:
-            return abs(cur - prev) / 100 / math.sqrt(2 / n)
-        if kind == "simple":
-            return abs(cur - prev) / math.sqrt(max(cur + prev, 1.0))
-        if kind == "percentile" and n and cur > 0 and prev > 0:
-            return abs(math.log(cur / prev)) / (1.2533 * math.sqrt(2 / n))
-        return 0.0
+        """How far the change lies beyond sampling noise (0 when it cannot be judged): the
+        ranking of movements. A relative change would put NPS -1.6 → 0.8 on 120 answers
+        (+150 %) above a real shift in a large count. See ``semantic_layer.stats.change_z``."""
+        z = change_z(self.value, self.previous, self.meta.unit, self.meta.type, self.sample)
+        return z or 0.0
 
 
 @dataclass(frozen=True)

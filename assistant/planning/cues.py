@@ -119,6 +119,13 @@ TICKET_NOUNS = re.compile(
     r"(工单|单|案子|投诉|报修|咨询|ticket|tickets|case|cases|complaint|complaints)"
 )
 EACH = re.compile(r"(各多少|各自|分别|各有|respectively|each)")
+# "达标了吗" / "are we on target": the answer compares the value with the analysts' target.
+TARGET = re.compile(
+    r"(没达标|未达标|不达标|达标|达到目标|完成目标|目标值|目标|"
+    r"\b(on|off|hit|hitting|meet|meeting|met|miss|missed|missing|reach|reached|against)"
+    r"\s+(the\s+|our\s+|its\s+|their\s+)?(targets?|goals?)\b|\bon track\b|\btargets?\b|\bgoals?\b)",
+    re.IGNORECASE,
+)
 # Durations named without saying which one.
 TO_DATE_ONLY = re.compile(
     r"^\s*(到目前为止|到目前|到现在|截至目前|截止目前|截至今天|至今|迄今为止|迄今|"

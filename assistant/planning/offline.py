@@ -112,6 +112,12 @@ class OfflinePlanner:
     # -- entry point -----------------------------------------------------------------------
 
     def plan(self, question: str, state: ConversationState) -> Plan:
+        plan = self._plan(question, state)
+        if isinstance(plan, MetricPlan) and cues.TARGET.search(normalise(question)):
+            plan = plan.model_copy(update={"asks_target": True})
+        return plan
+
+    def _plan(self, question: str, state: ConversationState) -> Plan:
         text = _TYPOS.sub(lambda m: _TYPO_FIXES[m.group()], normalise(question).strip())
         language = "zh" if has_cjk(text) else "en"
         if not text:
@@ -324,8 +330,9 @@ class OfflinePlanner:
                 continue
             reading.dimensions.remove(dimension)
             reading.filters.append(Filter(field=dimension, op="=", values=(not negated.pop(),)))
-        # "中英文工单各多少": several values of one dimension, each counted = a breakdown.
-        if cues.EACH.search(masked):
+        # "中英文工单各多少": several values of one dimension, each counted = a breakdown; so
+        # is "华东和华北的满意度对比" / "East vs North": a comparison of them, not their pool.
+        if cues.EACH.search(masked) or cues.COMPARE_WORDS.search(masked):
             for flt in list(reading.filters):
                 if flt.op == "in" and flt.field not in reading.dimensions:
                     reading.dimensions.append(flt.field)
@@ -651,6 +658,8 @@ class OfflinePlanner:
                 negation = _NEGATION_BEFORE.search(masked[: match.start])
                 if negation:
                     words.append(negation.group().strip())
+        # "达标了吗": placed by the target rule (the answer states the target or its absence).
+        words += [m.group() for m in cues.TARGET.finditer(masked)]
         if reading.ranges:  # "双十一后那三周（11月12号到12月2号）": the dates restate it
             words += [m.group() for m in _RESTATED_PERIOD.finditer(masked)]
         return tuple(words)

@@ -30,6 +30,7 @@ class MetricPlan(_Frozen):
     verified: bool = False  # matched an analyst-verified question
     follow_up_of: MetricQuery | None = None  # the previous query this one rewrote
     assumptions: tuple[str, ...] = ()  # defaults the planner filled in, said out loud
+    asks_target: bool = False  # "达标了吗": the answer must say the target, or that none is set
 
 
 class ClarificationOption(_Frozen):

@@ -13,7 +13,13 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from assistant.answer.table import format_cell, labeler
+from assistant.answer.table import (
+    MINUTES_FORMAT,
+    format_cell,
+    labeler,
+    shown_unit,
+    unit_suffix,
+)
 from semantic_layer.executor import MetricResult
 
 ChartKind = Literal["kpi", "line", "bar", "grouped_bar", "heatmap", "none"]
@@ -39,8 +45,9 @@ class ChartSpec:
     metric: str
     x: str | None = None
     color: str | None = None
-    title: str = ""
-    unit: str = ""
+    title: str = ""  # the metric's label with the unit it is shown in: "首次响应时长（分钟）"
+    unit: str = ""  # the unit the values are shown in (after ``scale``)
+    scale: float = 1.0  # factor from the result's values to the shown unit (hours → minutes)
     value_format: str = ",.2f"
     direction: str = "neutral"
 
@@ -51,14 +58,17 @@ def choose_chart(result: MetricResult, language: str = "en") -> ChartSpec:
     metric = query.metrics[0]
     meta = result.metrics.get(metric)
     title = (meta.label_zh if language == "zh" else meta.label_en) if meta else metric
+    frame = result.data
+    values = frame[metric] if metric in frame.columns else ()
+    unit, scale = shown_unit(meta.unit, values) if meta else ("", 1.0)
     common = {
         "metric": metric,
-        "title": title,
-        "unit": meta.unit if meta else "",
-        "value_format": meta.format if meta else ",.2f",
+        "title": title + unit_suffix(unit, language),
+        "unit": unit,
+        "scale": scale,
+        "value_format": MINUTES_FORMAT if scale != 1.0 else (meta.format if meta else ",.2f"),
         "direction": meta.direction if meta else "neutral",
     }
-    frame = result.data
     if frame.empty or metric not in frame.columns:
         return ChartSpec(kind="none", **common)
     dims = [d for d in query.dimensions if d in frame.columns]
@@ -74,9 +84,8 @@ def choose_chart(result: MetricResult, language: str = "en") -> ChartSpec:
 
 
 def _layout(fig: go.Figure, spec: ChartSpec, height: int = 360) -> go.Figure:
-    unit = f" ({spec.unit})" if spec.unit else ""
     fig.update_layout(
-        title={"text": spec.title + unit, "x": 0.01},
+        title={"text": spec.title, "x": 0.01},
         height=height,
         margin={"l": 40, "r": 20, "t": 50, "b": 40},
         template=TEMPLATE,
@@ -95,6 +104,9 @@ def render(
     frame = result.data
     label = labeler(result, lexicon, language)
     m = spec.metric
+    if spec.scale != 1.0:  # the value and its previous value in the shown unit
+        shown = [c for c in (m, f"{m}__previous") if c in frame.columns]
+        frame = frame.assign(**{c: frame[c] * spec.scale for c in shown})
     if spec.kind == "kpi":
         row = frame.iloc[0]
         previous = row.get(f"{m}__previous")

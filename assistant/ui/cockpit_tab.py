@@ -16,7 +16,8 @@ import gradio as gr
 import pandas as pd
 
 from assistant.alerts import why_plan
-from assistant.answer.narrate import format_change, format_value, unit_label
+from assistant.answer.narrate import format_change, format_value
+from assistant.answer.table import unit_suffix
 from assistant.errors import AccessDenied
 from assistant.ui.alert_actions import build_alert_actions
 from assistant.ui.charts import choose_chart, render
@@ -256,14 +257,16 @@ def _card(
 
 def _figure(
     ctx: UIContext, query: MetricQuery, role: str | None, lang: str
-) -> tuple[Any, MetricResult | None]:
-    """The chart of ``query`` (None when it fails or has no data) and its result."""
+) -> tuple[Any, MetricResult | None, str]:
+    """The chart of ``query`` (None when it fails or has no data), its result and the unit its
+    values are shown in (hours under one hour read as minutes, as in the cards)."""
     try:
         result = ctx.api.query_metrics(query, role)
     except Exception as exc:
         log.warning("cockpit chart: %s", exc)
-        return None, None
-    return render(choose_chart(result, lang), result, ctx.api.assistant.lexicon, lang), result
+        return None, None, ""
+    spec = choose_chart(result, lang)
+    return render(spec, result, ctx.api.assistant.lexicon, lang), result, spec.unit
 
 
 def _titled(fig: Any, title: str, x_title: str, y_title: str) -> Any:
@@ -274,12 +277,9 @@ def _titled(fig: Any, title: str, x_title: str, y_title: str) -> Any:
     return fig
 
 
-def _metric_axis(ctx: UIContext, metric: str, lang: str) -> tuple[str, str]:
-    """(label, label with unit) of a metric, e.g. ("客户满意度", "客户满意度 (%)")."""
+def _metric_label(ctx: UIContext, metric: str, lang: str) -> str:
     spec = ctx.api.catalog.metric(metric)
-    label = spec.label.zh if lang == "zh" else spec.label.en
-    unit = unit_label(spec.unit, lang)
-    return label, f"{label} ({unit})" if unit else label
+    return spec.label.zh if lang == "zh" else spec.label.en
 
 
 def _scoped(alerts: list[dict[str, Any]], scope: DrillScope | None) -> list[tuple[int, dict]]:
@@ -389,7 +389,7 @@ def cockpit(
     options = scope.breakdowns()
     breakdown = breakdown if breakdown in options else (options[0] if options else None)
     lexicon = ctx.api.assistant.lexicon
-    label, axis = _metric_axis(ctx, trend_metric, lang)
+    label = _metric_label(ctx, trend_metric, lang)
     with ThreadPoolExecutor(max_workers=2) as pool:  # cards beside the charts
         cards = pool.submit(kpi_cards, ctx, role, start, end, scope, lang, period)
         trend_query = MetricQuery(
@@ -398,7 +398,8 @@ def cockpit(
             time_range=TimeRange(start=date(end.year - 1, end.month, 1), end=end),
             filters=scope.filters(),
         )
-        trend, _ = _figure(ctx, trend_query, role, lang)
+        trend, _, unit = _figure(ctx, trend_query, role, lang)
+        axis = label + unit_suffix(unit, lang)  # e.g. 客户满意度（%）
         trend = _titled(trend, t(lang, "chart_trend", metric=label), t(lang, "axis_month"), axis)
         drill_plot, members, member_list = None, (), ""
         if breakdown is not None:
@@ -408,7 +409,8 @@ def cockpit(
                 time_range=TimeRange(start=start, end=end),
                 filters=scope.filters(),
             )
-            drill_plot, result = _figure(ctx, by, role, lang)
+            drill_plot, result, unit = _figure(ctx, by, role, lang)
+            axis = label + unit_suffix(unit, lang)
             dimension = lexicon.dimension_label(breakdown, lang)
             drill_plot = _titled(
                 drill_plot, t(lang, "chart_by", metric=label, dimension=dimension), axis, dimension

@@ -85,17 +85,10 @@ class DrillScope:
 
 
 def scope_target(targets: Any, name: str, scope: DrillScope | None, span: tuple) -> Any:
-    """The target of ``name`` for the scope's slice over ``span``: targets are set per region
-    and channel; inside a product line, team or agent only a rate's target still applies (a
-    count's grows with its slice, which is what ``company_only`` marks)."""
+    """The target of ``name`` for the scope's slice over ``span`` (``Targets.for_slice``)."""
     if targets is None:
         return None
-    if scope is None:
-        return targets.find(name, span=span)
-    narrower = any(d not in ("region", "channel") for d in scope.fixed)
-    if narrower and any(t.metric == name and t.company_only for t in targets.targets):
-        return None
-    return targets.find(name, scope.value("region"), scope.value("channel"), span=span)
+    return targets.for_slice(name, dict(scope.steps) if scope is not None else {}, span)
 
 
 def start_scope(role: str | None) -> DrillScope:

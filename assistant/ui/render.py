@@ -7,6 +7,7 @@ from typing import Any
 import gradio as gr
 
 from assistant.answer.table import display_table, markdown_table
+from assistant.messages import owner_label, warning_text
 from assistant.planning.plans import AlertReview, MetricPlan
 from assistant.service import Answer
 from assistant.ui.answer_charts import answer_figure
@@ -81,6 +82,16 @@ def sql_markdown(answer: Answer, lang: str) -> str:
     return "\n\n".join(f"```sql\n{s}\n```" for s in statements)
 
 
+def _metric_label(result: MetricResult, name: str, lang: str) -> str:
+    meta = result.metrics.get(name)
+    return name if meta is None else (meta.label_zh if lang == "zh" else meta.label_en)
+
+
+def _attribution(columns: str, lang: str) -> str:
+    """The time a metric is attributed by: its column(s), or the state at the period's end."""
+    return t(lang, "attributed_period_end") if columns == "period end" else columns
+
+
 def provenance_markdown(result: MetricResult, lang: str, with_sql: bool = True) -> str:
     lines: list[str] = []
     for meta in result.metrics.values():
@@ -88,22 +99,28 @@ def provenance_markdown(result: MetricResult, lang: str, with_sql: bool = True) 
         label = meta.label_zh if lang == "zh" else meta.label_en
         description = meta.description_zh if lang == "zh" else meta.description_en
         lines.append(
-            f"**{label}** (`{meta.name}`) {badge} · {t(lang, 'owner')} {meta.owner} · "
-            f"{t(lang, 'version')} {meta.version} · {t(lang, 'time_attr')}: "
-            f"{meta.time_attribution}\n\n{description}\n"
+            f"**{label}** (`{meta.name}`) {badge} · {t(lang, 'owner')} "
+            f"{owner_label(meta.owner, lang)} · {t(lang, 'version')} {meta.version} · "
+            f"{t(lang, 'time_attr')}: {_attribution(meta.time_attribution, lang)}"
+            f"\n\n{description}\n"
         )
     if result.sample_sizes:
         sizes = ", ".join(
-            f"{s.metric}: n={s.total_n:,} (min {s.min_n:,}"
-            + (f", {s.small_rows} small" if s.small_rows else "")
-            + ")"
+            t(
+                lang,
+                "sample_size_line",
+                metric=_metric_label(result, s.metric, lang),
+                n=s.total_n,
+                least=s.min_n,
+                small=t(lang, "sample_size_small", rows=s.small_rows) if s.small_rows else "",
+            )
             for s in result.sample_sizes.values()
         )
         lines.append(f"**{t(lang, 'sample_sizes')}**: {sizes}\n")
     if result.data_freshness:
         lines.append(f"**{t(lang, 'freshness')}**: {result.data_freshness:%Y-%m-%d %H:%M}\n")
     for warning in result.warnings:
-        lines.append(f"⚠️ {warning}\n")
+        lines.append(f"⚠️ {warning_text(warning, lang)}\n")
     if with_sql:
         lines.append(f"**{t(lang, 'sql')}** ({result.dialect}, {result.elapsed_ms:.0f} ms):\n")
         lines.append(f"```sql\n{result.sql}\n```")

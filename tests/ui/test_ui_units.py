@@ -47,6 +47,43 @@ def test_chart_kind_follows_the_result_shape(api, query, kind):
         assert "微信" in table.to_string()  # codes shown with their labels
 
 
+def test_text_table_and_chart_show_a_duration_in_the_same_unit(api):
+    # A median first response under an hour: the answer says "8.7分钟", so the table and the
+    # chart show 8.7 minutes too (not 0.15 hours), with the unit named in the viewer's language.
+    from assistant.answer.narrate import format_value
+    from assistant.answer.table import display_table
+    from assistant.ui.charts import choose_chart, render
+
+    query = {
+        "metrics": ["first_response_time_median"],
+        "dimensions": ["channel"],
+        "time_range": {"start": "2026-10-01", "end": "2026-11-01"},
+        "filters": [{"field": "channel", "op": "in", "values": ["phone", "wechat", "web_chat"]}],
+    }
+    result = api.query_metrics(query, "executive")
+    hours = result.data["first_response_time_median"]
+    assert 0 < hours.max() < 1, hours  # the case this test is about
+    meta = result.metrics["first_response_time_median"]
+    for lang, header, unit in [
+        ("zh", "首次响应时长中位数（分钟）", "分钟"),
+        ("en", "(minutes)", "minutes"),
+    ]:
+        table = display_table(result, api.assistant.lexicon, lang)
+        column = next(c for c in table.columns if header in c)
+        first = float(hours.iloc[0]) * 60
+        assert f"{first:,.1f}" in table[column].tolist()
+        assert format_value(hours.iloc[0], meta, lang).startswith(f"{first:.1f}")
+        spec = choose_chart(result, lang)
+        assert unit in spec.title and "hours" not in spec.title
+        bar = render(spec, result, api.assistant.lexicon, lang).data[0]
+        assert max(bar.x) == pytest.approx(hours.max() * 60)
+    # Over an hour somewhere in the column: hours throughout, said so.
+    longer = api.query_metrics({**query, "filters": []}, "executive")
+    assert longer.data["first_response_time_median"].max() > 1
+    table = display_table(longer, api.assistant.lexicon, "zh")
+    assert any("（小时）" in c for c in table.columns)
+
+
 def test_a_ranking_shows_every_group_with_the_leader_highlighted(api):
     from assistant.ui.charts import LEADER_COLOR, MUTED_COLOR, choose_chart, render
 

@@ -29,6 +29,7 @@ from sqlalchemy.engine import Engine
 from semantic_layer.catalog import Catalog
 from semantic_layer.executor import execute
 from semantic_layer.query import Filter, MetricQuery, TimeRange
+from semantic_layer.stats import CHANGE_Z, change_z
 from tools.errors import CaseSearchError
 
 __all__ = ["Contribution", "WhyReport", "explain_change"]
@@ -45,6 +46,17 @@ class Contribution:
     now: float | None
     contribution: float
     share_of_change: float | None
+    # Rates only: the segment's share of the sample in each period, and its contribution split
+    # into its own rate's change and the change of its share (rate_effect + mix_effect).
+    weight_before: float | None = None
+    weight_now: float | None = None
+    rate_effect: float | None = None
+    mix_effect: float | None = None
+    change_z: float | None = None  # the segment's own change against its sampling noise
+
+    @property
+    def beyond_noise(self) -> bool:
+        return self.change_z is None or self.change_z >= CHANGE_Z
 
     def to_dict(self) -> dict[str, Any]:
         def r(x: float | None) -> float | None:
@@ -57,6 +69,12 @@ class Contribution:
             "now": r(self.now),
             "contribution": r(self.contribution),
             "share_of_change": r(self.share_of_change),
+            "weight_before": r(self.weight_before),
+            "weight_now": r(self.weight_now),
+            "rate_effect": r(self.rate_effect),
+            "mix_effect": r(self.mix_effect),
+            "change_z": r(self.change_z),
+            "beyond_noise": self.beyond_noise,
         }
 
 
@@ -64,7 +82,9 @@ class Contribution:
 # words it in the reader's language (assistant.messages); ``text()`` is the English wording
 # for logs, the CLI and JSON.
 NOTE_TEXT = {
-    "mix_weighted": "Rate metric: contributions are mix-weighted (n share x rate) changes.",
+    "mix_weighted": "Rate metric: a segment's contribution is its rate's change weighted by its "
+    "average share of the sample, plus the change of its share times how far its rate lies from "
+    "the overall rate; they add up to the total change.",
     "scaled": "Previous-period values scaled by {scale:.3f} (days {days_now} vs {days_before}).",
     "themes_ignore": "Themes ignore scope fields the case index does not carry: {fields}.",
     "no_index": "No complaint themes: {reason}",
@@ -103,6 +123,12 @@ class WhyReport:
     themes: tuple[dict[str, Any], ...]
     sql: tuple[str, ...]
     notes: tuple[WhyNote, ...] = field(default=())
+    # How far the overall change lies beyond sampling noise (None: not judgeable for the metric).
+    change_z: float | None = None
+
+    @property
+    def beyond_noise(self) -> bool:
+        return self.change_z is None or self.change_z >= CHANGE_Z
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -123,6 +149,8 @@ class WhyReport:
             "sql": list(self.sql),
             "notes": [note.text() for note in self.notes],
             "note_codes": [{"code": note.code, **note.params} for note in self.notes],
+            "change_z": None if self.change_z is None else round(self.change_z, 2),
+            "beyond_noise": self.beyond_noise,
         }
 
     def summary(self) -> str:
@@ -215,6 +243,7 @@ def explain_change(
     engine = make_engine(warehouse, read_only=True) if isinstance(warehouse, str) else warehouse
     sqls: list[str] = []
     notes: list[WhyNote] = []
+    sizes: list[tuple[float | None, float | None]] = []  # (n now, n before) per decomposition
 
     def decompose(
         within: dict[str, str], dims: list[str]
@@ -235,6 +264,7 @@ def explain_change(
         sqls.append(sql)
         v_now = _scalar(now_total, metric)
         raw_before = _scalar(before_total, metric)
+        sizes.append((_scalar(now_total, f"{metric}__n"), _scalar(before_total, f"{metric}__n")))
         v_before = None if raw_before is None else raw_before * scale
         delta = None if v_now is None or v_before is None else v_now - v_before
         parts: dict[str, tuple[Contribution, ...]] = {}
@@ -242,11 +272,15 @@ def explain_change(
             now_df, sql_now = _run(query((dim,), period), engine, policy, catalog)
             before_df, _ = _run(query((dim,), previous), engine, policy, catalog)
             sqls.append(sql_now)
-            parts[dim] = _contributions(dim, metric, now_df, before_df, scale, additive, delta)
+            parts[dim] = _contributions(
+                dim, metric, now_df, before_df, scale, additive, delta, (spec.unit, spec.type)
+            )
         return v_now, v_before, delta, parts
 
     try:
         value_now, value_before, change, by_dim = decompose(scope, list(dimensions))
+        n_now, n_before = sizes[0]
+        z = change_z(value_now, value_before, spec.unit, spec.type, n_now, n_before, scale)
         # Drill down: pin the value that carries most of the change in the current scope, and
         # decompose again inside it (at most 3 levels), e.g. category=quality > product_line=...
         drill: list[Contribution] = []
@@ -260,6 +294,7 @@ def explain_change(
                 and c.share_of_change >= 0.5
                 and delta is not None
                 and c.contribution * delta > 0
+                and c.beyond_noise  # never drill into a segment whose own move is noise
             ]
             if not leads:
                 break
@@ -314,6 +349,7 @@ def explain_change(
         themes=themes,
         sql=tuple(sqls),
         notes=tuple(notes),
+        change_z=z,
     )
 
 
@@ -332,7 +368,11 @@ def _contributions(
     scale: float,
     additive: bool,
     change: float | None,
+    kind: tuple[str, str] = ("", ""),
 ) -> tuple[Contribution, ...]:
+    """Each segment's contribution to ``change``; ``kind`` (the metric's unit and type) judges
+    each segment's own change against its sampling noise."""
+    unit, metric_type = kind
     n_col = f"{metric}__n"
     key = dim
     now = now.assign(**{key: now[key].astype(object).where(now[key].notna(), "(none)")})
@@ -341,7 +381,9 @@ def _contributions(
     out = []
     n_now_total = merged.get(f"{n_col}_now", pd.Series(dtype=float)).fillna(0).sum()
     n_before_total = merged.get(f"{n_col}_before", pd.Series(dtype=float)).fillna(0).sum()
-    for row in merged.to_dict("records"):
+    rows = merged.to_dict("records")
+    middle = _middle_rate(rows, metric, n_col, n_now_total, n_before_total)
+    for row in rows:
         v_now = row.get(f"{metric}_now")
         v_before = row.get(f"{metric}_before")
         v_now = None if v_now is None or pd.isna(v_now) else float(v_now)
@@ -350,20 +392,80 @@ def _contributions(
             b = (v_before or 0.0) * scale
             contribution = (v_now or 0.0) - b
             before_shown = None if v_before is None else b
+            z = change_z(v_now or 0.0, b, unit, metric_type, previous_scale=scale)
         else:
-            n_now = float(row.get(f"{n_col}_now") or 0.0)
-            n_before = float(row.get(f"{n_col}_before") or 0.0)
-            if not n_now_total or not n_before_total:
+            n_now = _count(row.get(f"{n_col}_now"))
+            n_before = _count(row.get(f"{n_col}_before"))
+            z = change_z(v_now, v_before, unit, metric_type, n_now, n_before)
+            if not n_now_total or not n_before_total or middle is None:
                 contribution = (v_now or 0.0) - (v_before or 0.0)
+                share = contribution / change if change else None
+                out.append(
+                    Contribution(
+                        dim, str(row[key]), v_before, v_now, contribution, share, change_z=z
+                    )
+                )
+                continue
+            w_now, w_before = n_now / n_now_total, n_before / n_before_total
+            # A segment present in one period only: its rate did not "change", its share did.
+            r_now = v_now if v_now is not None else v_before
+            r_before = v_before if v_before is not None else v_now
+            if r_now is None or r_before is None:
+                rate_effect = mix_effect = 0.0
             else:
-                contribution = (n_now / n_now_total) * (v_now or 0.0) - (
-                    n_before / n_before_total
-                ) * (v_before or 0.0)
-            before_shown = v_before
+                # Shift-share: own rate's change at the average share, plus the share's change
+                # times the segment's distance from the overall rate. A segment that only
+                # shrank and sits at the overall rate moves nothing; the parts add up to the
+                # total change of a ratio of sums exactly.
+                rate_effect = (w_now + w_before) / 2 * (r_now - r_before)
+                mix_effect = (w_now - w_before) * ((r_now + r_before) / 2 - middle)
+            contribution = rate_effect + mix_effect
+            share = contribution / change if change else None
+            out.append(
+                Contribution(
+                    dim,
+                    str(row[key]),
+                    v_before,
+                    v_now,
+                    contribution,
+                    share,
+                    weight_before=w_before,
+                    weight_now=w_now,
+                    rate_effect=rate_effect,
+                    mix_effect=mix_effect,
+                    change_z=z,
+                )
+            )
+            continue
         share = contribution / change if change else None
-        out.append(Contribution(dim, str(row[key]), before_shown, v_now, contribution, share))
+        out.append(
+            Contribution(dim, str(row[key]), before_shown, v_now, contribution, share, change_z=z)
+        )
     out.sort(key=lambda c: (-abs(c.contribution), c.value))
     return tuple(out)
+
+
+def _count(value: Any) -> float:
+    """A sample size from an outer join: missing (None or NaN) is 0."""
+    return 0.0 if value is None or pd.isna(value) else float(value)
+
+
+def _middle_rate(
+    rows: list[dict[str, Any]], metric: str, n_col: str, n_now: float, n_before: float
+) -> float | None:
+    """The mean of the overall rate now and before, from the segments themselves (a ratio of
+    sums is the share-weighted mean of its segments' rates)."""
+    if not n_now or not n_before:
+        return None
+
+    def overall(suffix: str, total: float) -> float:
+        return sum(
+            _count(r.get(f"{n_col}_{suffix}")) / total * float(r[f"{metric}_{suffix}"])
+            for r in rows
+            if r.get(f"{metric}_{suffix}") is not None and not pd.isna(r[f"{metric}_{suffix}"])
+        )
+
+    return (overall("now", n_now) + overall("before", n_before)) / 2
 
 
 def _grown_themes(

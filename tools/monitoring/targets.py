@@ -101,6 +101,18 @@ class Targets(BaseModel):
                 return t if not (region or channel) or not t.company_only else None
         return None
 
+    def for_slice(
+        self, metric: str, fixed: dict[str, str], span: tuple[date, date] | None
+    ) -> Target | None:
+        """The target of ``metric`` for the slice where ``fixed`` dimensions hold one value
+        each (region, channel, product line, ...): targets are set per region and channel;
+        inside a narrower slice only a target that is not ``company_only`` (a rate's) still
+        applies — a count's grows with its slice."""
+        narrower = any(d not in ("region", "channel") for d in fixed)
+        if narrower and any(t.metric == metric and t.company_only for t in self.targets):
+            return None
+        return self.find(metric, fixed.get("region"), fixed.get("channel"), span=span)
+
 
 def _grows_with_period(catalog: Catalog, spec) -> bool:
     """A count or sum of events in the period (not a snapshot, a rate or an average)."""

@@ -156,20 +156,26 @@ class _Watchdog:
 
     def watch(self, raw: Any, timeout_s: float) -> int:
         ticket = next(self._tickets)
+        deadline = time.monotonic() + timeout_s
         with self._cond:
-            heapq.heappush(self._due, (time.monotonic() + timeout_s, ticket, raw))
+            # The thread sleeps until the earliest deadline: wake it only when this one comes
+            # sooner. Waking it on every query made the caller wait for the GIL (ms per query).
+            sooner = not self._due or deadline < self._due[0][0]
+            heapq.heappush(self._due, (deadline, ticket, raw))
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._run, name="sl-query-watchdog", daemon=True
                 )
                 self._thread.start()
-            self._cond.notify()
+            if sooner:
+                self._cond.notify()
         return ticket
 
     def cancel(self, ticket: int) -> None:
+        """Forget ``ticket``; the thread drops it when it wakes (no wake-up needed: a cancelled
+        deadline only ever makes it wake too early, never too late)."""
         with self._cond:
             self._cancelled.add(ticket)
-            self._cond.notify()
 
     def _run(self) -> None:
         with self._cond:
@@ -215,7 +221,8 @@ def read_only_connection(engine: Engine, timeout_s: float) -> Iterator[Connectio
 
 def _frame(rows: list[Any], columns: list[str]) -> pd.DataFrame:
     """The rows as a DataFrame; DECIMAL columns become floats (column-wise, not per value)."""
-    frame = pd.DataFrame.from_records(rows, columns=columns)
+    # Plain tuples: pandas probes each SQLAlchemy Row for attributes, an exception per row.
+    frame = pd.DataFrame.from_records([tuple(r) for r in rows], columns=columns)
     for name in frame.columns[frame.dtypes.map(pd.api.types.is_object_dtype)]:
         col = frame[name]
         first = col.first_valid_index()
@@ -442,6 +449,11 @@ def _annotate(
                 f"{metric.name}: {int(small.sum())} row(s) rest on fewer than "
                 f"{SMALL_N} observations; read them with their interval."
             )
-    if PERIOD in frame.columns:
+    if PERIOD in frame.columns and not _all_dates(frame[PERIOD]):
         frame[PERIOD] = pd.to_datetime(frame[PERIOD]).dt.date
     return frame, sizes, warnings
+
+
+def _all_dates(column: pd.Series) -> bool:
+    """True when every value is already a ``date`` (DuckDB returns them so): no conversion."""
+    return all(type(v) is date for v in column)

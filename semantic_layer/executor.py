@@ -204,7 +204,10 @@ def read_only_connection(engine: Engine, timeout_s: float) -> Iterator[Connectio
     """A connection in a transaction that is always rolled back, read-only where the database
     supports it, and interrupted after ``timeout_s``. Connections come from the engine's pool
     (pass the same Engine on every call to reuse them)."""
-    with engine.connect() as conn, conn.begin() as tx:
+    with engine.connect() as conn:
+        # Never committed: closing the connection rolls it back, once (an explicit rollback
+        # before made the pool's reset roll back again, into DuckDB's "no transaction" error).
+        conn.begin()
         ticket: int | None = None
         if conn.dialect.name == "postgresql":
             conn.exec_driver_sql("SET TRANSACTION READ ONLY")
@@ -216,7 +219,6 @@ def read_only_connection(engine: Engine, timeout_s: float) -> Iterator[Connectio
         finally:
             if ticket is not None:
                 _WATCHDOG.cancel(ticket)
-            tx.rollback()
 
 
 def _frame(rows: list[Any], columns: list[str]) -> pd.DataFrame:

@@ -77,12 +77,18 @@ def _assert_gate_exact(texts: list[str]) -> int:
     return with_names
 
 
+def _members(words: gate.WordSet) -> set[str]:
+    return {w for bucket in words.values() for w in bucket.split("\n") if w}
+
+
 def test_the_word_sets_hold_every_name_tag_the_tagger_uses():
     full, given = gate.nr_word_sets()
     tags = jieba_posseg().dt.word_tag_tab
     names = {w for w, tag in tags.items() if tag in ("nr", "nrfg", "nrt")}
-    assert given == {w for w in names if len(w) <= 2}
-    assert full == {w for w in names if 2 <= len(w) <= 6 and gate._starts_with_surname(w)}
+    assert _members(given) == {w for w in names if len(w) <= 2}
+    assert _members(full) == {w for w in names if 2 <= len(w) <= 6 and gate._starts_with_surname(w)}
+    assert all(gate._has(full, w) for w in ("张伟", "欧阳娜娜") if w in names)
+    assert not gate._has(full, "张伟\n张") and not gate._has(given, "")
 
 
 def test_gate_never_closes_on_a_name_in_the_pii_corpus():
@@ -107,7 +113,9 @@ def test_gate_stays_closed_for_nearly_every_question():
     opened = [q for q in questions if gate.may_contain_zh_name(normalize_width(q))]
     # Each question that opens it costs a ~1 s dictionary load in a CLI process.
     assert len(opened) <= len(questions) // 50, opened
-    assert not gate.may_contain_zh_name("上个月各区域的满意度")
+    gate._sets = None
+    assert not gate.may_contain_zh_name("上个月各区域的满意度")  # 上 only as in 上官
+    assert gate._sets is None  # nothing loaded for a text without a surname
 
 
 def test_cached_sets_are_reused_and_a_corrupt_cache_is_rebuilt(tmp_path):

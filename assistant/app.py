@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy.engine import Engine
 
@@ -20,7 +20,6 @@ from assistant.alerts import AlertCache, AlertNarrator, AlertSource
 from assistant.answer.base import Services
 from assistant.answer.cases import CaseSearcher
 from assistant.answer.why import RootCauseAnalysis
-from assistant.api import ServicePilotAPI
 from assistant.audit_ops import open_audit_log
 from assistant.authorize import require_metrics
 from assistant.plugins import answer_handlers
@@ -34,6 +33,9 @@ from tools.audit import AuditLog
 from tools.errors import ConfigError
 from tools.settings import Settings, load_settings, warehouse_url_from
 from tools.warehouse.engine import open_warehouse
+
+if TYPE_CHECKING:  # imported when first used: a CLI question never needs the API's tool layer
+    from assistant.api import ServicePilotAPI
 
 Surface = Literal["cli", "ui", "mcp", "eval", "bench", "test"]
 # Surfaces whose questions are written to the audit log and rate-limited per user.
@@ -61,6 +63,8 @@ class App:
     @cached_property
     def api(self) -> ServicePilotAPI:
         """The role-aware API over this application (UI, Gradio endpoints, MCP)."""
+        from assistant.api import ServicePilotAPI
+
         return ServicePilotAPI(self, rate_limit=self.rate_limit)
 
     def cockpit_alerts(self, role: Role) -> list[dict[str, Any]] | None:

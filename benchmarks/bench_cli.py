@@ -42,25 +42,27 @@ def cli_variants(db: Path | None, data_dir: Path) -> dict[str, list[str]]:
             "month",
             "--json",
         ]
-        variants["servicepilot ask"] = [
-            *cli,
-            "ask",
-            "--db",
-            str(db),
-            "What was CSAT by region last month?",
-            "--today",
-            "2026-11-22",
-        ]
+        for label, question in (
+            ("servicepilot ask", "What was CSAT by region last month?"),
+            # A Chinese question also runs the Chinese name check on the audit copy.
+            ("servicepilot ask (zh)", "上个月各区域的满意度"),
+        ):
+            variants[label] = [*cli, "ask", "--db", str(db), question, "--today", "2026-11-22"]
     return variants
 
 
-def run_cli(args: list[str], env: dict[str, str]) -> None:
-    done = subprocess.run(args, env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
+def run_cli(args: list[str], env: dict[str, str], cwd: Path = ROOT) -> None:
+    done = subprocess.run(args, env=env, cwd=cwd, capture_output=True, text=True, timeout=300)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(args[1:])} failed ({done.returncode}):\n{done.stderr[-2000:]}")
 
 
-def measure(db: Path | None, rounds: int) -> dict[str, dict[str, float]]:
+def measure(
+    db: Path | None, rounds: int, baseline: Path | None = None
+) -> dict[str, dict[str, float]]:
+    """p50/p95/ratio per variant; with ``baseline`` (another checkout of the project, e.g.
+    ``git archive main | tar -x -C /tmp/base``) its ``ask`` variants run in the same rounds,
+    so a before/after comparison is interleaved too."""
     with tempfile.TemporaryDirectory() as tmp:
         env = {
             **os.environ,
@@ -74,6 +76,11 @@ def measure(db: Path | None, rounds: int) -> dict[str, dict[str, float]]:
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         variants = cli_variants(db, Path(tmp))
         fns = {name: (lambda a=args: run_cli(a, env)) for name, args in variants.items()}
+        if baseline is not None:
+            base_env = {**env, "PYTHONPATH": str(baseline)}
+            for name, args in variants.items():
+                if name.startswith("servicepilot ask"):
+                    fns[f"{name} @baseline"] = lambda a=args: run_cli(a, base_env, baseline)
         return interleaved(fns, rounds, "python -c 'import click'")
 
 
@@ -81,15 +88,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, help="a demo warehouse (DuckDB file) for query/ask")
     parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument(
+        "--baseline", type=Path, help="another checkout whose `ask` runs interleaved (before/after)"
+    )
     args = parser.parse_args()
     started = time.perf_counter()
-    results = measure(args.db, args.rounds)
+    results = measure(args.db, args.rounds, args.baseline)
     print(
         f"{args.rounds} rounds, interleaved in random order ({time.perf_counter() - started:.0f}s)"
     )
     for name, r in results.items():
         print(
-            f"  {name:<26} p50 {r['p50'] / 1000:6.2f} s  p95 {r['p95'] / 1000:6.2f} s  "
+            f"  {name:<34} p50 {r['p50'] / 1000:6.2f} s  p95 {r['p95'] / 1000:6.2f} s  "
             f"x bare python {r['ratio']:.2f}"
         )
 

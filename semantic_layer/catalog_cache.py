@@ -21,18 +21,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from semantic_layer.loader import LoadedSpec
+from semantic_layer.user_cache import cache_dir
 
 FORMAT = 1
 # The modules whose code decides what a loaded, validated spec is.
 _CODE = ("spec.py", "loader.py", "validation.py", "yaml_load.py", "issues.py", "catalog_cache.py")
 
-
-def cache_dir() -> Path | None:
-    configured = os.environ.get("SERVICEPILOT_CACHE_DIR")
-    if configured:
-        return None if configured.strip().lower() == "off" else Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "servicepilot"
+__all__ = ["cache_dir", "cache_key", "cached_spec"]
 
 
 def cache_key(files: list[Path]) -> str:

@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -157,20 +158,26 @@ class _Watchdog:
 
     def watch(self, raw: Any, timeout_s: float) -> int:
         ticket = next(self._tickets)
+        deadline = time.monotonic() + timeout_s
         with self._cond:
-            heapq.heappush(self._due, (time.monotonic() + timeout_s, ticket, raw))
+            # The thread sleeps until the earliest deadline: wake it only when this one comes
+            # sooner. Waking it on every query made the caller wait for the GIL (ms per query).
+            sooner = not self._due or deadline < self._due[0][0]
+            heapq.heappush(self._due, (deadline, ticket, raw))
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._run, name="sl-query-watchdog", daemon=True
                 )
                 self._thread.start()
-            self._cond.notify()
+            if sooner:
+                self._cond.notify()
         return ticket
 
     def cancel(self, ticket: int) -> None:
+        """Forget ``ticket``; the thread drops it when it wakes (no wake-up needed: a cancelled
+        deadline only ever makes it wake too early, never too late)."""
         with self._cond:
             self._cancelled.add(ticket)
-            self._cond.notify()
 
     def _run(self) -> None:
         with self._cond:
@@ -199,7 +206,10 @@ def read_only_connection(engine: Engine, timeout_s: float) -> Iterator[Connectio
     """A connection in a transaction that is always rolled back, read-only where the database
     supports it, and interrupted after ``timeout_s``. Connections come from the engine's pool
     (pass the same Engine on every call to reuse them)."""
-    with engine.connect() as conn, conn.begin() as tx:
+    with engine.connect() as conn:
+        # Never committed: closing the connection rolls it back, once (an explicit rollback
+        # before made the pool's reset roll back again, into DuckDB's "no transaction" error).
+        conn.begin()
         ticket: int | None = None
         if conn.dialect.name == "postgresql":
             conn.exec_driver_sql("SET TRANSACTION READ ONLY")
@@ -211,18 +221,76 @@ def read_only_connection(engine: Engine, timeout_s: float) -> Iterator[Connectio
         finally:
             if ticket is not None:
                 _WATCHDOG.cancel(ticket)
-            tx.rollback()
 
 
-def _frame(rows: list[Any], columns: list[str]) -> pd.DataFrame:
-    """The rows as a DataFrame; DECIMAL columns become floats (column-wise, not per value)."""
-    frame = pd.DataFrame.from_records(rows, columns=columns)
-    for name in frame.columns[frame.dtypes.map(pd.api.types.is_object_dtype)]:
-        col = frame[name]
-        first = col.first_valid_index()
-        if first is not None and isinstance(col[first], Decimal):
-            frame[name] = col.astype("float64")
-    return frame
+def _column_values(rows: list[Any], columns: list[str]) -> dict[str, Any]:
+    """The rows as one list per column; DECIMAL columns as floats (None stays None)."""
+    if not rows:  # object columns, as pandas makes them from no records
+        return {name: np.array([], dtype=object) for name in columns}
+    by_column = zip(*rows, strict=True)
+    data = {name: list(values) for name, values in zip(columns, by_column, strict=True)}
+    for name, values in data.items():
+        first = next((v for v in values if v is not None), None)
+        if isinstance(first, Decimal):
+            data[name] = [None if v is None else float(v) for v in values]
+    return data
+
+
+def _floats(values: Any) -> np.ndarray:
+    """Numbers as floats, None and anything not a number as NaN (pd.to_numeric's coerce)."""
+    out = np.empty(len(values))
+    for i, v in enumerate(values):
+        try:
+            out[i] = np.nan if v is None else float(v)
+        except (TypeError, ValueError):
+            out[i] = np.nan
+    return out
+
+
+def _result_frame(
+    rows: list[Any], columns: list[str], compiled: CompiledQuery
+) -> tuple[pd.DataFrame, dict[str, SampleSize], list[str]]:
+    """The rows as a DataFrame with the sample size behind every ratio, small-n flags and
+    Wilson intervals for proportions: computed on arrays, the frame built once (pandas
+    column inserts and per-column conversions were most of execute()'s own time)."""
+    if len(set(columns)) != len(columns):  # a dict cannot hold repeated names
+        raise ExecutionError(f"The query returned repeated column names: {columns}.")
+    data: dict[str, Any] = _column_values(rows, columns)
+    sizes: dict[str, SampleSize] = {}
+    warnings: list[str] = []
+    for metric in compiled.plan.metrics:
+        n_col = f"{metric.name}__n"
+        if n_col not in data:
+            continue
+        counts = _floats(data[n_col])
+        n = np.where(np.isnan(counts), 0, counts).astype("int64")
+        data[n_col] = n
+        small = (n > 0) & (n < SMALL_N)
+        data[f"{metric.name}__small_n"] = small
+        if metric.type == "ratio" and metric.proportion:
+            lows, highs = wilson_intervals(_floats(data[metric.name]) / metric.multiplier, n)
+            data[f"{metric.name}__ci_low"] = lows * metric.multiplier
+            data[f"{metric.name}__ci_high"] = highs * metric.multiplier
+        sizes[metric.name] = SampleSize(
+            metric.name, int(n.min()) if len(n) else 0, int(n.sum()), int(small.sum())
+        )
+        if small.any():
+            rows_small = int(small.sum())
+            warnings.append(
+                ResultWarning(
+                    "small_n",
+                    f"{metric.name}: {rows_small} row(s) rest on fewer than {SMALL_N} "
+                    "observations; read them with their interval.",
+                    metric_zh=metric.label.zh,
+                    metric_en=metric.label.en,
+                    rows=rows_small,
+                    small=SMALL_N,
+                )
+            )
+    frame = pd.DataFrame(data)
+    if PERIOD in frame.columns and not _all_dates(data[PERIOD]):
+        frame[PERIOD] = pd.to_datetime(frame[PERIOD]).dt.date
+    return frame, sizes, warnings
 
 
 def execute(
@@ -270,8 +338,7 @@ def execute(
                 ) from exc
             raise ExecutionError(f"The warehouse could not run the query: {message}") from exc
     truncated = len(rows) > row_limit
-    frame = _frame(rows[:row_limit], columns)
-    frame, sample_sizes, warnings = _annotate(frame, compiled, catalog)
+    frame, sample_sizes, warnings = _result_frame(rows[:row_limit], columns, compiled)
     if truncated:
         warnings.append(row_limit_warning(row_limit))
     warnings += future + _freshness_warnings(query, freshness)
@@ -436,41 +503,6 @@ def _freshness_warnings(query: MetricQuery, freshness: dict[str, Any]) -> list[s
     return []
 
 
-def _annotate(
-    frame: pd.DataFrame, compiled: CompiledQuery, catalog: Catalog
-) -> tuple[pd.DataFrame, dict[str, SampleSize], list[str]]:
-    """Sample sizes behind every ratio, small-n flags and Wilson intervals for proportions."""
-    sizes: dict[str, SampleSize] = {}
-    warnings: list[str] = []
-    for metric in compiled.plan.metrics:
-        n_col = f"{metric.name}__n"
-        if n_col not in frame.columns:
-            continue
-        n = frame[n_col].fillna(0).astype("int64")
-        frame[n_col] = n
-        small = (n > 0) & (n < SMALL_N)
-        frame[f"{metric.name}__small_n"] = small
-        if metric.type == "ratio" and metric.proportion:
-            p = pd.to_numeric(frame[metric.name], errors="coerce").to_numpy(float)
-            lows, highs = wilson_intervals(p / metric.multiplier, n.to_numpy())
-            frame[f"{metric.name}__ci_low"] = lows * metric.multiplier
-            frame[f"{metric.name}__ci_high"] = highs * metric.multiplier
-        sizes[metric.name] = SampleSize(
-            metric.name, int(n.min()) if len(n) else 0, int(n.sum()), int(small.sum())
-        )
-        if small.any():
-            rows = int(small.sum())
-            warnings.append(
-                ResultWarning(
-                    "small_n",
-                    f"{metric.name}: {rows} row(s) rest on fewer than {SMALL_N} observations; "
-                    "read them with their interval.",
-                    metric_zh=metric.label.zh,
-                    metric_en=metric.label.en,
-                    rows=rows,
-                    small=SMALL_N,
-                )
-            )
-    if PERIOD in frame.columns:
-        frame[PERIOD] = pd.to_datetime(frame[PERIOD]).dt.date
-    return frame, sizes, warnings
+def _all_dates(column: Any) -> bool:
+    """True when every value is already a ``date`` (DuckDB returns them so): no conversion."""
+    return len(column) > 0 and all(type(v) is date for v in column)

@@ -237,8 +237,7 @@ def execute_spark(
     columns, rows = wh.run(tree, timeout_s)
     freshness, future = _freshness(wh, compiled, catalog, timeout_s)
     truncated = len(rows) > row_limit
-    frame = ex._frame(rows[:row_limit], columns)
-    frame, sample_sizes, warnings = ex._annotate(frame, compiled, catalog)
+    frame, sample_sizes, warnings = ex._result_frame(rows[:row_limit], columns, compiled)
     if truncated:
         warnings.append(ex.row_limit_warning(row_limit))
     warnings += future + ex._freshness_warnings(query, freshness)

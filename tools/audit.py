@@ -143,16 +143,38 @@ class OpsStore:
     LOCK_WAIT_S = 0.1
 
     def __init__(self, url_or_engine: str | Engine) -> None:
+        self.lock = threading.Lock()
+        self._schema_lock = threading.Lock()
+        self._schema_ready = False
         if isinstance(url_or_engine, str):
             engine = make_engine(url_or_engine)
             if engine.dialect.name == "duckdb":
                 engine.dispose()
                 engine = sa.create_engine(url_or_engine, poolclass=sa.pool.NullPool)
+                # Every use opens a connection anyway: the first one also makes the tables,
+                # instead of a connection of its own (a CLI question then opens the file once).
+                sa.event.listen(engine, "engine_connect", self._ensure_schema)
+                self.engine = engine
+                return
             self.engine = engine
         else:
             self.engine = url_or_engine
-        self.lock = threading.Lock()
         self.run(lambda: ops_metadata.create_all(self.engine))
+
+    def _ensure_schema(self, conn: sa.Connection) -> None:
+        """Create the missing operations tables on ``conn`` (once per store): one catalog
+        query, not one per table."""
+        if self._schema_ready:
+            return
+        with self._schema_lock:
+            if self._schema_ready:
+                return
+            existing = set(sa.inspect(conn).get_table_names())
+            missing = [t for t in ops_metadata.sorted_tables if t.name not in existing]
+            if missing:
+                ops_metadata.create_all(conn, tables=missing, checkfirst=False)
+            conn.commit()
+            self._schema_ready = True
 
     def run(self, action: Callable[[], T]) -> T:
         """Run ``action`` (which opens its own connection), retrying on another process's lock."""

@@ -85,3 +85,22 @@ def test_provenance_sql_is_rendered_on_demand_and_matches_the_run(
     assert set(result.data.columns) >= {"csat__ci_low", "csat__ci_high", "csat__n"}
     rows = result.data[result.data["csat__n"] > 0]
     assert ((rows["csat__ci_low"] <= rows["csat"]) & (rows["csat"] <= rows["csat__ci_high"])).all()
+
+
+def test_each_query_rolls_back_once_and_returns_periods_as_dates(demo_warehouse_url: str) -> None:
+    """The pool sees the transaction already ended (no second rollback on check-in, which on
+    DuckDB raises 'no transaction is active' inside the driver)."""
+    engine = make_engine(demo_warehouse_url, read_only=True)
+    resets: list[bool] = []
+    sa.event.listen(
+        engine,
+        "reset",
+        lambda dbapi_conn, record, state: resets.append(state.transaction_was_reset),
+    )
+    try:
+        for _ in range(3):
+            result = execute(QUERY, engine)
+    finally:
+        engine.dispose()
+    assert resets == [True, True, True]
+    assert {type(v) for v in result.data["period"]} == {date}

@@ -56,12 +56,25 @@ WORKER_METHODS = frozenset(
 )
 
 
-def default_workers() -> int:
-    """One worker per core this process may run on."""
+# Below this many cores the server answers in its own process by default: on 2 cores the
+# pool was slower (docs/scale.md, "Load test"): the server's own work (HTTP, queue, audit)
+# and the workers share the same two cores, and each answer pays the process hop.
+POOL_MIN_CORES = 4
+
+
+def usable_cores() -> int:
+    """The cores this process may run on."""
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not Linux
         return max(1, os.cpu_count() or 1)
+
+
+def default_workers(cores: int | None = None) -> int:
+    """``serve``'s default ``--workers``: 0 (answer in the server process) below
+    ``POOL_MIN_CORES`` cores, else one worker per core."""
+    cores = usable_cores() if cores is None else cores
+    return 0 if cores < POOL_MIN_CORES else cores
 
 
 @dataclass(frozen=True)

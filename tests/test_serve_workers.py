@@ -186,3 +186,11 @@ def test_an_error_in_a_worker_reaches_the_server_with_its_text() -> None:
     assert str(back) == str(error) and "Did you mean" in str(back)
     plain = ValueError("bad argument")
     assert _portable(plain) is plain
+
+
+def test_the_default_answers_in_the_server_on_few_cores() -> None:
+    """Measured on 2 cores: the pool was slower than answering in the server (docs/scale.md)."""
+    from assistant.workers import POOL_MIN_CORES, default_workers
+
+    assert default_workers(2) == 0 and default_workers(POOL_MIN_CORES - 1) == 0
+    assert default_workers(POOL_MIN_CORES) == POOL_MIN_CORES and default_workers(16) == 16

@@ -5,13 +5,13 @@ The query runs exactly as the planner's check compiled it (through the applicati
 
 from __future__ import annotations
 
-from assistant.answer.base import AnswerContext, Reply, t
+from assistant.answer.base import AnswerContext, Reply, Services, t
 from assistant.answer.narrate import narrate
 from assistant.messages import cannot_compute
 from assistant.planning.plans import MetricPlan
-from assistant.roles import scope_statement
+from assistant.roles import Role, scope_statement
 from semantic_layer.errors import SemanticLayerError
-from semantic_layer.executor import execute
+from semantic_layer.executor import MetricResult, execute
 
 PLAN = MetricPlan
 
@@ -37,7 +37,18 @@ def handle(plan: MetricPlan, ctx: AnswerContext) -> Reply:
         )
     except SemanticLayerError as exc:
         return Reply(cannot_compute(language, str(exc)))
+    return Reply(metric_text(plan, result, ctx.role, services, language), result=result)
+
+
+def metric_text(
+    plan: MetricPlan, result: MetricResult, role: Role, services: Services, language: str
+) -> str:
+    """The answer's words from its result (no query runs): also how an answer already given
+    is told again in the other language (``assistant.answer.retell``)."""
+    _, scope_note = scope_statement(
+        role, plan.query.filters, plan.query.dimensions, services.lexicon, language
+    )
     text = (scope_note or "") + narrate(result, services.lexicon, language)
     if plan.verified:
         text = t(language, "✔ 已验证问题。", "✔ Verified question. ") + text
-    return Reply(text, result=result)
+    return text

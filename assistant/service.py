@@ -148,10 +148,11 @@ class Assistant:
             notices=notices,
             planner_name=planner_name,
         )
-        return self._audited(answer, state)
+        return self.audited(answer, state)
 
-    def _audited(self, answer: Answer, state: ConversationState) -> Answer:
-        """Record the answer in the audit log; a failing log is reported, not hidden."""
+    def audited(self, answer: Answer, state: ConversationState) -> Answer:
+        """Record the answer in the audit log; a failing log is reported, not hidden. (The
+        worker pool answers unaudited and the server process records here: one writer.)"""
         if self.audit is None:
             return answer
         result = answer.result
@@ -181,7 +182,7 @@ class Assistant:
 
     def choose(self, plan: Plan, *, question: str, state: ConversationState) -> Answer:
         """Carry out a plan the user picked (a clarification option), audited like ``ask``."""
-        return self._audited(self.run(plan, question=question, state=state), state)
+        return self.audited(self.run(plan, question=question, state=state), state)
 
     def run(
         self,

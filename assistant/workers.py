@@ -8,9 +8,10 @@ runs in a pool of N worker processes, each with its own application (``build_app
 same warehouse opened read-only. The server process keeps what must be one: sessions, the
 per-user rate limits, sign-in throttling, the cockpit's alert cache and feedback.
 
-Each worker writes the audit log of the answers it gives to the shared operations store
-(``tools.audit.OpsStore``: a DuckDB file is written per statement with a retry on another
-process's lock; PostgreSQL takes concurrent writers as they come).
+The server process writes the audit log of every answer (``PooledAPI``): the workers answer
+unaudited, so one process writes the operations store (``tools.audit.OpsStore``) and its
+group commit batches the answers of all workers; workers writing the DuckDB file themselves
+queued on each other's file lock.
 
 A worker exits when the server process is gone (it watches its parent), so killing the
 server never leaves workers behind; ``WorkerPool.close`` stops them in order.
@@ -55,12 +56,25 @@ WORKER_METHODS = frozenset(
 )
 
 
-def default_workers() -> int:
-    """One worker per core this process may run on."""
+# Below this many cores the server answers in its own process by default: on 2 cores the
+# pool was slower (docs/scale.md, "Load test"): the server's own work (HTTP, queue, audit)
+# and the workers share the same two cores, and each answer pays the process hop.
+POOL_MIN_CORES = 4
+
+
+def usable_cores() -> int:
+    """The cores this process may run on."""
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not Linux
         return max(1, os.cpu_count() or 1)
+
+
+def default_workers(cores: int | None = None) -> int:
+    """``serve``'s default ``--workers``: 0 (answer in the server process) below
+    ``POOL_MIN_CORES`` cores, else one worker per core."""
+    cores = usable_cores() if cores is None else cores
+    return 0 if cores < POOL_MIN_CORES else cores
 
 
 @dataclass(frozen=True)
@@ -83,7 +97,11 @@ def _init_worker(spec: WorkerSpec, parent: int) -> None:
     from assistant.app import build_app
 
     _exit_with_parent(parent)
-    app = build_app(None, "ui", warehouse=spec.warehouse, today=spec.today, planner=spec.planner)
+    # Unaudited: the server records each answer (``PooledAPI``), so one process writes the
+    # operations store; workers writing it too waited on each other's file lock.
+    app = build_app(
+        None, "ui", warehouse=spec.warehouse, today=spec.today, planner=spec.planner, audit=False
+    )
     _worker.update(app=app, api=ServicePilotAPI(app, rate_limit=None), generation=0)
     if spec.warm_cases and app.services.cases is not None:
         threading.Thread(target=_warm_cases, args=(app,), name="cases-warmup", daemon=True).start()
@@ -92,10 +110,14 @@ def _init_worker(spec: WorkerSpec, parent: int) -> None:
 def _warm_cases(app: App) -> None:
     """Load the case index and embedding model in the background (seconds), as the
     single-process server does, so the first case search does not wait for them."""
+    from assistant.commands.serve import warmed
+
+    started = time.perf_counter()
     try:
         app.services.cases.warm()
     except Exception as exc:  # no index yet: a search says how to build it
         log.info("worker %d: similar cases not warmed: %s", os.getpid(), exc)
+    warmed(f"similar-case search (worker {os.getpid()})", started)
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -202,10 +224,11 @@ class PooledAPI(ServicePilotAPI):
     def ask(self, question: str, state: ConversationState) -> Answer:
         if self.rate_limit is not None:
             self.rate_limit.check(state.user or state.role)
-        return self.pool.call("ask", question, state)
+        return self.assistant.audited(self.pool.call("ask", question, state), state)
 
     def choose(self, plan: Plan, *, question: str, state: ConversationState) -> Answer:
-        return self.pool.call("choose", plan, question=question, state=state)
+        answer = self.pool.call("choose", plan, question=question, state=state)
+        return self.assistant.audited(answer, state)
 
     def query_metrics(
         self, query: MetricQuery | dict[str, Any], role: str | None, row_limit: int | None = None

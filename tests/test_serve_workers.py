@@ -104,7 +104,7 @@ def workers_tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_concurrent_sessions_get_the_numbers_of_one_process(
-    worker_server: WorkerServer, demo_warehouse_url: str
+    worker_server: WorkerServer, demo_warehouse_url: str, workers_tmp: Path
 ) -> None:
     from gradio_client import Client
 
@@ -142,6 +142,17 @@ def test_concurrent_sessions_get_the_numbers_of_one_process(
     assert any(a.get("value") is not None for a in east)  # a single number came back
     # Both workers answered: each used CPU after start-up.
     assert all(_cpu_ticks(pid) > before[pid] for pid in pids), "a worker did no work"
+    # The server audited every answer the workers gave (one writer of the operations store).
+    ids = [a["audit_id"] for answers in served for a in answers]
+    assert all(ids) and len(set(ids)) == len(ids)
+    from tools.audit import AuditLog, OpsStore
+
+    store = OpsStore(f"duckdb:///{workers_tmp / 'data' / 'ops.duckdb'}")
+    try:
+        stored = {row["audit_id"] for row in AuditLog(store).recent(10_000)}
+    finally:
+        store.close()
+    assert set(ids) <= stored
 
 
 def test_sigterm_stops_the_server_and_every_worker(worker_server: WorkerServer) -> None:
@@ -175,3 +186,11 @@ def test_an_error_in_a_worker_reaches_the_server_with_its_text() -> None:
     assert str(back) == str(error) and "Did you mean" in str(back)
     plain = ValueError("bad argument")
     assert _portable(plain) is plain
+
+
+def test_the_default_answers_in_the_server_on_few_cores() -> None:
+    """Measured on 2 cores: the pool was slower than answering in the server (docs/scale.md)."""
+    from assistant.workers import POOL_MIN_CORES, default_workers
+
+    assert default_workers(2) == 0 and default_workers(POOL_MIN_CORES - 1) == 0
+    assert default_workers(POOL_MIN_CORES) == POOL_MIN_CORES and default_workers(16) == 16

@@ -137,6 +137,12 @@ class OpsStore:
     A DuckDB file allows one writing process at a time, and the UI, the MCP server and the CLI
     may all write: so DuckDB connections are opened per write (no pool, the file lock is held
     for milliseconds) and a write that meets another process's lock is retried briefly.
+
+    Opening and closing the file is most of a write's cost (tens of ms), so concurrent appends
+    are grouped (``insert``): rows that arrive while a write is under way go into the next
+    transaction together, and each caller returns once its own row is committed (or raises
+    that commit's error). A busy server thus writes one transaction per batch, not one per
+    answer, and answers no longer queue behind each other's audit writes.
     """
 
     LOCK_RETRIES = 50
@@ -144,6 +150,7 @@ class OpsStore:
 
     def __init__(self, url_or_engine: str | Engine) -> None:
         self.lock = threading.Lock()
+        self._group = _GroupCommit(self)
         self._schema_lock = threading.Lock()
         self._schema_ready = False
         if isinstance(url_or_engine, str):
@@ -176,6 +183,11 @@ class OpsStore:
             conn.commit()
             self._schema_ready = True
 
+    def insert(self, table: sa.Table, row: dict[str, Any]) -> None:
+        """Append ``row`` to ``table``; returns when it is committed (grouped with the rows
+        other threads append meanwhile, in one transaction)."""
+        self._group.insert(table, row)
+
     def run(self, action: Callable[[], T]) -> T:
         """Run ``action`` (which opens its own connection), retrying on another process's lock."""
         for attempt in range(self.LOCK_RETRIES):
@@ -189,6 +201,56 @@ class OpsStore:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+@dataclass
+class _Append:
+    table: sa.Table
+    row: dict[str, Any]
+    done: bool = False
+    error: BaseException | None = None
+
+
+class _GroupCommit:
+    """Group commit without a thread of its own: the first caller to find no write under way
+    becomes the writer and commits every row waiting (its own included) in one transaction;
+    the others wait for the commit that carries their row."""
+
+    def __init__(self, store: OpsStore) -> None:
+        self.store = store
+        self._ready = threading.Condition()
+        self._waiting: list[_Append] = []
+        self._writing = False
+
+    def insert(self, table: sa.Table, row: dict[str, Any]) -> None:
+        mine = _Append(table, row)
+        with self._ready:
+            self._waiting.append(mine)
+            while self._writing and not mine.done:
+                self._ready.wait()
+            if mine.done:  # another caller's transaction carried it
+                if mine.error is not None:
+                    raise mine.error
+                return
+            self._writing, batch, self._waiting = True, self._waiting, []
+        error: BaseException | None = None
+        try:
+            with self.store.lock:
+                self.store.run(lambda: self._write(batch))
+        except BaseException as exc:  # every row of the batch gets this commit's error
+            error = exc
+        with self._ready:
+            for append in batch:
+                append.done, append.error = True, error
+            self._writing = False
+            self._ready.notify_all()
+        if error is not None:
+            raise error
+
+    def _write(self, batch: list[_Append]) -> None:
+        with self.store.engine.begin() as conn:
+            for table in dict.fromkeys(a.table for a in batch):  # one statement per table
+                conn.execute(table.insert(), [a.row for a in batch if a.table is table])
 
 
 def open_ops_store(settings: Any) -> OpsStore:
@@ -226,12 +288,7 @@ class AuditLog:
             "answer": redact(entry.answer),
         }
 
-        def write() -> None:
-            with self.store.engine.begin() as conn:
-                conn.execute(AUDIT.insert().values(**row))
-
-        with self.store.lock:
-            self.store.run(write)
+        self.store.insert(AUDIT, row)
         return audit_id
 
     def record_login(self, username: str, address: str | None, outcome: str) -> None:
@@ -243,12 +300,7 @@ class AuditLog:
             "outcome": outcome,
         }
 
-        def write() -> None:
-            with self.store.engine.begin() as conn:
-                conn.execute(LOGINS.insert().values(**row))
-
-        with self.store.lock:
-            self.store.run(write)
+        self.store.insert(LOGINS, row)
 
     def logins(self, limit: int = 50) -> list[dict[str, Any]]:
         """Latest sign-in attempts first."""

@@ -57,12 +57,7 @@ class FeedbackStore:
             "answer_text": redact(item.answer_text),
         }
 
-        def write() -> None:
-            with self.store.engine.begin() as conn:
-                conn.execute(FEEDBACK.insert().values(**row))
-
-        with self.store.lock:
-            self.store.run(write)
+        self.store.insert(FEEDBACK, row)
 
     def rows(self) -> list[dict[str, Any]]:
         def read() -> list[dict[str, Any]]:

@@ -5,14 +5,14 @@ The query runs exactly as the planner's check compiled it (through the applicati
 
 from __future__ import annotations
 
-from assistant.answer.base import AnswerContext, Reply, t
+from assistant.answer.base import AnswerContext, Reply, Services, t
 from assistant.answer.narrate import before_data, narrate, no_data_yet
 from assistant.answer.target_note import target_note
 from assistant.messages import cannot_compute
 from assistant.planning.plans import MetricPlan
-from assistant.roles import scope_statement
+from assistant.roles import Role, scope_statement
 from semantic_layer.errors import SemanticLayerError
-from semantic_layer.executor import execute
+from semantic_layer.executor import MetricResult, execute
 
 PLAN = MetricPlan
 
@@ -42,10 +42,21 @@ def handle(plan: MetricPlan, ctx: AnswerContext) -> Reply:
         # The whole period lies after the last data point: its "0" would be data that has not
         # arrived, not a measurement, so no table, chart or certified badge carries it.
         return Reply((scope_note or "") + no_data_yet(result, language))
+    return Reply(metric_text(plan, result, ctx.role, services, language), result=result)
+
+
+def metric_text(
+    plan: MetricPlan, result: MetricResult, role: Role, services: Services, language: str
+) -> str:
+    """The answer's words from its result (no query runs): also how an answer already given
+    is told again in the other language (``assistant.answer.retell``)."""
+    _, scope_note = scope_statement(
+        role, plan.query.filters, plan.query.dimensions, services.lexicon, language
+    )
     text = (scope_note or "") + narrate(result, services.lexicon, language)
-    note = target_note(result, ctx.role, services.targets(), language, plan.asks_target)
+    note = target_note(result, role, services.targets(), language, plan.asks_target)
     if note:
         text += ("" if language == "zh" else " ") + note
     if plan.verified:
         text = t(language, "✔ 已验证问题。", "✔ Verified question. ") + text
-    return Reply(text, result=result)
+    return text

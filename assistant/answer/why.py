@@ -83,5 +83,12 @@ def handle(plan: RootCause, ctx: AnswerContext) -> Reply:
     report = services.root_cause.explain(
         plan.metric, plan.period, ctx.role, scope, previous=plan.compare_period
     )
-    text = why_text(report, services.lexicon, services.catalog, ctx.language)
-    return Reply(f"{plan.interpretation}\n{text}", payload={"why": report})
+    return Reply(why_answer_text(plan, report, services, ctx.language), payload={"why": report})
+
+
+def why_answer_text(
+    plan: RootCause, report: dict[str, Any], services: Services, language: str
+) -> str:
+    """How the question was read, then the analysis, from the report (no query runs)."""
+    text = why_text(report, services.lexicon, services.catalog, language)
+    return f"{plan.interpretation}\n{text}"

@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 
 ALERT_LOOKBACK_DAYS = 60
+WARMED = "warm-up done:"  # the line each background warm-up prints when it ends
 
 
 def warm_alerts(app: Any) -> None:
@@ -34,14 +35,22 @@ def warm_alerts(app: Any) -> None:
     cache, today = app.services.alerts, app.today
 
     def warm() -> None:
+        started = time.perf_counter()
         for days in (ALERT_LOOKBACK_DAYS, DEFAULT_ALERT_DAYS):  # the cockpit's, chat's default
             try:
                 cache.all(today - timedelta(days=days), today)
             except Exception as exc:  # shown in the panel on the next call
                 log.warning("alerts: %s", exc)
+        warmed("alerts", started)
 
     if hasattr(cache, "all"):
         threading.Thread(target=warm, name="alerts-warmup", daemon=True).start()
+
+
+def warmed(what: str, started: float) -> None:
+    """A background warm-up finished (or gave up): one line on stderr, so an operator (and
+    benchmarks/bench_load.py, which waits for them) sees when the server is at full speed."""
+    print(f"{WARMED} {what} in {time.perf_counter() - started:.1f}s", file=sys.stderr, flush=True)
 
 
 def warm_cases(app: Any) -> None:
@@ -55,8 +64,7 @@ def warm_cases(app: Any) -> None:
             searcher.warm()
         except Exception as exc:  # e.g. no index yet: the tab says how to build it
             log.warning("similar cases not warmed: %s", exc)
-            return
-        log.info("similar-case search ready (%.1fs)", time.perf_counter() - started)
+        warmed("similar-case search", started)
 
     if searcher is not None and hasattr(searcher, "warm"):
         threading.Thread(target=warm, name="cases-warmup", daemon=True).start()
@@ -296,7 +304,8 @@ def _only_demo_data(url: str) -> bool:
     type=click.IntRange(min=0),
     default=None,
     help="Processes that answer (planning, SQL, case search) behind the one web server; "
-    "0 answers in the server process. Default: one per core.",
+    "0 answers in the server process. Default: 0 below 4 cores (measured faster on 2), "
+    "else one per core.",
 )
 @db_option
 @handles_errors

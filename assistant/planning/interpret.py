@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from assistant.planning.lexicon import Lexicon
+from assistant.planning.period_text import period_label
 from semantic_layer.catalog import Catalog
-from semantic_layer.query import MetricQuery
+from semantic_layer.query import MetricQuery, TimeRange
 
 _OPS_ZH = {
     "=": "=",
@@ -97,3 +98,19 @@ def describe_query(
     if assumptions:
         text += ("（" + "；".join(assumptions) + "）") if zh else f" ({'; '.join(assumptions)})"
     return text
+
+
+def describe_root_cause(
+    metric: str, period: TimeRange, previous: TimeRange, catalog: Catalog, language: str
+) -> str:
+    """How a why question was read: which metric, which period against which."""
+    label = catalog.metric(metric).label
+    if language == "zh":
+        return (
+            f"分析{label.zh}在{period_label(period.start, period.end, 'zh')}相比"
+            f"{period_label(previous.start, previous.end, 'zh')}的变化原因"
+        )
+    return (
+        f"Explain the change of {label.en} in {period_label(period.start, period.end, 'en')} "
+        f"vs {period_label(previous.start, previous.end, 'en')}"
+    )

@@ -25,9 +25,8 @@ from assistant.planning.coverage import (
     nearest_metrics,
 )
 from assistant.planning.drill import DRILL_PATH, SIDE_PATHS, breakdowns
-from assistant.planning.interpret import describe_query, suggestions
+from assistant.planning.interpret import describe_query, describe_root_cause, suggestions
 from assistant.planning.lexicon import Lexicon, Match, has_cjk, lexicon_for, normalise
-from assistant.planning.period_text import period_label
 from assistant.planning.plans import (
     AlertReview,
     CaseSearch,
@@ -804,20 +803,14 @@ class OfflinePlanner:
         period, _ = self._time(reading, state, assumptions)
         compare = reading.compare or "previous_period"
         metric = reading.metrics[0]
-        label = self.catalog.metric(metric).label
         previous = comparison_range(period, compare)
         return RootCause(
             metric=metric,
             period=period,
             compare_period=previous,
             scope=tuple(reading.filters),
-            interpretation=_t(
-                reading.language,
-                f"分析{label.zh}在{period_label(period.start, period.end, 'zh')}相比"
-                f"{period_label(previous.start, previous.end, 'zh')}的变化原因",
-                f"Explain the change of {label.en} in "
-                f"{period_label(period.start, period.end, 'en')} vs "
-                f"{period_label(previous.start, previous.end, 'en')}",
+            interpretation=describe_root_cause(
+                metric, period, previous, self.catalog, reading.language
             ),
         )
 

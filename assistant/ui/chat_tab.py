@@ -10,9 +10,9 @@ import gradio as gr
 
 from assistant.planning.plans import Clarification, ClarificationOption, ConversationState, Plan
 from assistant.service import Answer
+from assistant.ui.chat_turns import ChatRenderer, Turn, switch_language
 from assistant.ui.context import UIContext
 from assistant.ui.i18n import SUGGESTIONS, Translator, t
-from assistant.ui.render import answer_messages
 from tools.feedback import Feedback
 
 log = logging.getLogger(__name__)
@@ -61,6 +61,7 @@ def _option_updates(answer: Answer | None) -> list[Any]:
 
 def build_chat_tab(ctx: UIContext, tr: Translator, lang_radio: gr.Radio) -> None:
     conv = gr.State(None)  # ConversationState of this browser session
+    turns = gr.State([])  # list[Turn]: the conversation, kept here (assistant.ui.chat_turns)
     pending = gr.State(None)  # (question, [option or follow-up, ...]) the buttons run
     last = gr.State(None)  # the last answer, for feedback
     chatbot = tr.add(
@@ -122,12 +123,29 @@ def build_chat_tab(ctx: UIContext, tr: Translator, lang_radio: gr.Radio) -> None
         )
     feedback_note = gr.Markdown(elem_id="sp-feedback-note")
 
-    outputs = [chatbot, question, conv, pending, last, suggest_row, clar_note, *option_buttons]
+    outputs = [
+        chatbot,
+        question,
+        conv,
+        pending,
+        last,
+        suggest_row,
+        clar_note,
+        *option_buttons,
+        turns,
+    ]
+    renderer = ChatRenderer(ctx.api.assistant, chatbot)
+    hide = [gr.update(visible=False)] * (2 + MAX_OPTIONS)
 
-    def finish(history, answer: Answer, lang: str, state, question_text: str):
-        assistant = ctx.api.assistant
-        messages = answer_messages(answer, assistant.lexicon, lang, assistant.catalog)
-        history = [*history[:-1], *messages]
+    def working(past: list[Turn], shown: str, lang: str, state) -> list[Any]:
+        return [renderer.pending(past, shown, lang), "", state, None, gr.update(), *hide, past]
+
+    def finish(past: list[Turn], turn: Turn, lang: str, state, question_text: str):
+        past = [*past, turn]
+        answer = turn.answer
+        history = renderer.history(past, lang)
+        if answer is None:  # the error is in the chat; the session stays usable
+            return [history, "", state, None, gr.update(), *hide, past]
         clar = isinstance(answer.plan, Clarification)
         choices = _choices(answer)
         open_options = (question_text, list(choices)) if choices else None
@@ -147,33 +165,32 @@ def build_chat_tab(ctx: UIContext, tr: Translator, lang_radio: gr.Radio) -> None
             gr.update(visible=False),
             gr.update(visible=clar),
             *_option_updates(answer),
+            past,
         ]
 
-    def on_ask(message: str, history, state, lang: str, request: gr.Request):
+    def answered(shown: str, run) -> Turn:
+        try:
+            return Turn(shown, answer=run())
+        except Exception as exc:  # show the problem in the chat, keep the session usable
+            log.exception("chat answer failed")
+            return Turn(shown, error=str(exc))
+
+    def signed_in(state, request: gr.Request):
+        user, role = ctx.identity(request)
+        return _state_for(ctx, state, role, user)
+
+    def on_ask(message: str, past, state, lang: str, request: gr.Request):
         message = (message or "").strip()
         if not message:
             yield [gr.update()] * len(outputs)
             return
-        history = [
-            *(history or []),
-            {"role": "user", "content": message},
-            {"role": "assistant", "content": t(lang, "working")},
-        ]
-        hide = [gr.update(visible=False)] * (2 + MAX_OPTIONS)
-        yield [history, "", state, None, gr.update(), *hide]
-        try:
-            user, role = ctx.identity(request)
-            state = _state_for(ctx, state, role, user)
-            answer = ctx.api.ask(message, state)
-        except Exception as exc:  # show the problem in the chat, keep the session usable
-            log.exception("ask failed")
-            history[-1] = {"role": "assistant", "content": t(lang, "error", msg=exc)}
-            yield [history, "", state, None, gr.update(), *hide]
-            return
-        yield finish(history, answer, lang, answer.state, message)
+        past = list(past or [])
+        yield working(past, message, lang, state)
+        turn = answered(message, lambda: ctx.api.ask(message, signed_in(state, request)))
+        yield finish(past, turn, lang, turn.answer.state if turn.answer else state, message)
 
     def on_option(index: int):
-        def handler(history, state, open_options, lang: str, request: gr.Request):
+        def handler(past, state, open_options, lang: str, request: gr.Request):
             if not open_options or index >= len(open_options[1]):
                 yield [gr.update()] * len(outputs)
                 return
@@ -182,21 +199,18 @@ def build_chat_tab(ctx: UIContext, tr: Translator, lang_radio: gr.Radio) -> None
             label = options[index].label
             if not isinstance(options[index], ClarificationOption):
                 original = label  # a follow-up is a question of its own ("why? #1 ...")
-            history = [
-                *(history or []),
-                {"role": "user", "content": f"→ {label}"},
-                {"role": "assistant", "content": t(lang, "working")},
-            ]
-            hide = [gr.update(visible=False)] * (2 + MAX_OPTIONS)
-            yield [history, "", state, None, gr.update(), *hide]
-            user, role = ctx.identity(request)
-            state = _state_for(ctx, state, role, user)
-            answer = ctx.api.choose(plan, question=original, state=state)
-            yield finish(history, answer, lang, answer.state, original)
+            past, shown = list(past or []), f"→ {label}"
+            yield working(past, shown, lang, state)
+            turn = answered(
+                shown,
+                lambda: ctx.api.choose(plan, question=original, state=signed_in(state, request)),
+            )
+            yield finish(past, turn, lang, turn.answer.state if turn.answer else state, original)
 
         return handler
 
-    inputs = [question, chatbot, conv, lang_radio]
+    # The conversation comes from the session (``turns``), never from the browser.
+    inputs = [question, turns, conv, lang_radio]
     question.submit(on_ask, inputs, outputs, api_visibility="undocumented").then(
         None, js=SCROLL_TO_NEWEST
     )
@@ -206,7 +220,7 @@ def build_chat_tab(ctx: UIContext, tr: Translator, lang_radio: gr.Radio) -> None
     for i, button in enumerate(option_buttons):
         button.click(
             on_option(i),
-            [chatbot, conv, pending, lang_radio],
+            [turns, conv, pending, lang_radio],
             outputs,
             api_visibility="undocumented",
         ).then(None, js=SCROLL_TO_NEWEST)
@@ -225,6 +239,7 @@ def build_chat_tab(ctx: UIContext, tr: Translator, lang_radio: gr.Radio) -> None
             gr.update(visible=True),
             gr.update(visible=False),
             *([gr.update(visible=False)] * MAX_OPTIONS),
+            [],
         ]
 
     new_chat.click(on_new_chat, None, outputs, api_visibility="undocumented")
@@ -265,3 +280,10 @@ def build_chat_tab(ctx: UIContext, tr: Translator, lang_radio: gr.Radio) -> None
         return [gr.update(value=q) for q in SUGGESTIONS[lang]]
 
     lang_radio.change(relabel, lang_radio, suggestion_buttons, api_visibility="undocumented")
+
+    def retell(past, lang: str):
+        """Every earlier answer in the new language, from its structure: no query runs."""
+        past = switch_language(list(past or []), lang)
+        return renderer.history(past, lang), past
+
+    lang_radio.change(retell, [turns, lang_radio], [chatbot, turns], api_visibility="undocumented")

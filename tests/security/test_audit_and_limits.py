@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+import threading
+from datetime import date, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -11,7 +12,7 @@ from assistant.app import build_app
 from assistant.planning.offline import MAX_QUESTION_CHARS
 from assistant.planning.plans import ConversationState, OutOfScope
 from assistant.ratelimit import RateLimited, RateLimiter
-from tools.audit import AUDIT, AuditLog, OpsStore
+from tools.audit import AUDIT, LOGINS, AuditEntry, AuditLog, OpsStore
 from tools.feedback import Feedback, FeedbackStore
 
 TODAY = date(2026, 11, 22)
@@ -69,12 +70,56 @@ def test_a_broken_audit_log_is_reported_not_hidden(demo_warehouse_url, ops):
     assert any("审计日志" in notice for notice in answer.notices)
 
 
+def _entry(question: str) -> AuditEntry:
+    return AuditEntry(
+        question=question,
+        language="en",
+        plan_kind="metric",
+        plan={"kind": "metric"},
+        answer="a",
+        latency_ms=1.5,
+        planner="offline",
+        username="u",
+        role="analyst",
+    )
+
+
+def test_concurrent_audit_rows_are_grouped_and_all_committed(ops):
+    """20 answers finishing together share transactions (a DuckDB write opens the file: one
+    per answer queued every answer behind the others), and every row is stored."""
+    commits = []
+    sa.event.listen(ops.engine, "commit", lambda conn: commits.append(1))
+    log, threads, rows = AuditLog(ops), 20, 3
+    start = threading.Barrier(threads)
+    ids: list[str] = []
+
+    def answer_rows() -> None:
+        start.wait()
+        for i in range(rows):
+            ids.append(log.record(_entry(f"q{i}")))
+
+    workers = [threading.Thread(target=answer_rows) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    with ops.engine.connect() as conn:
+        stored = set(conn.execute(sa.select(AUDIT.c.audit_id)).scalars())
+    assert stored == set(ids) and len(ids) == threads * rows
+    assert len(commits) < threads * rows / 2, len(commits)
+
+
+def test_a_failed_group_commit_reaches_its_caller_and_the_next_write_works(ops):
+    with pytest.raises(sa.exc.IntegrityError):  # outcome is NOT NULL
+        ops.insert(LOGINS, {"at": datetime.now(), "username": "u", "outcome": None})
+    AuditLog(ops).record_login("u", "127.0.0.1", "ok")
+    assert [row["outcome"] for row in AuditLog(ops).logins()] == ["ok"]
+
+
 @pytest.mark.postgres
 def test_audit_log_can_live_in_the_postgres_warehouse(postgres_url):
     store = OpsStore(postgres_url)
     try:
-        from tools.audit import AuditEntry
-
         audit_id = AuditLog(store).record(
             AuditEntry(
                 question="q",

@@ -1,6 +1,7 @@
 """Answers in the UI, in real headless Chromium: a why answer's waterfall, a forecast's band
 for the month asked, the newest chart after the previous one, SQL folded behind "查看SQL",
-the chat filling the page, the language switch (labels, page lang), and each role's tabs.
+the chat filling the page, the language switch (labels, page lang, the answers already in the
+chat), and each role's tabs.
 Screenshots go to test-artifacts/ui/."""
 
 from __future__ import annotations
@@ -90,6 +91,38 @@ def test_language_switch_relabels_and_sets_page_lang(ui_server, browser):  # noq
     page.screenshot(path=str(ARTIFACTS / "22_english_why.png"), full_page=False)
     page.locator("#sp-lang").get_by_text("中文").click()
     page.wait_for_function("document.documentElement.lang === 'zh-CN'")
+    page.close()
+
+
+def test_earlier_answers_follow_a_language_switch(ui_server, browser):  # noqa: F811
+    """Asked in Chinese, switched to English: the answer already in the chat is re-told in
+    English (text, table, chart, provenance) and back, the question stays as typed."""
+    page = _open(ui_server, browser, "exec")
+    question = "上个月各大区的客户满意度"
+    _ask_or_shoot(page, question, "retell_zh", plots=1)
+    assert "理解为" in _chat_text(page) and "华东" in _chat_text(page)
+    zh_title = page.evaluate(f"{LAST_PLOT}.layout.title.text")
+    page.screenshot(path=str(ARTIFACTS / "25_answer_in_chinese.png"), full_page=False)
+
+    page.locator("#sp-lang").get_by_text("English").click()
+    page.wait_for_function(
+        "document.querySelector('#sp-chat').innerText.includes('I read this as: CSAT')"
+    )
+    page.wait_for_function(f"!/[\\u4e00-\\u9fff]/.test({LAST_PLOT}.layout.title.text)")
+    text = _chat_text(page)
+    assert question in text  # the user's question as typed
+    assert "East China" in text and "Region" in text
+    assert "华东" not in text and "理解为" not in text
+    en_title = page.evaluate(f"{LAST_PLOT}.layout.title.text")
+    assert "CSAT" in en_title and en_title != zh_title
+    assert "How was this computed" in text
+    page.wait_for_function("document.querySelector('#sp-send').innerText.trim() === 'Send'")
+    page.screenshot(path=str(ARTIFACTS / "26_answer_retold_in_english.png"), full_page=False)
+
+    page.locator("#sp-lang").get_by_text("中文").click()
+    page.wait_for_function("document.querySelector('#sp-chat').innerText.includes('理解为')")
+    page.wait_for_function(f"{LAST_PLOT}.layout.title.text === {zh_title!r}")
+    assert "East China" not in _chat_text(page) and question in _chat_text(page)
     page.close()
 
 

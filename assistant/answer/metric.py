@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from assistant.answer.base import AnswerContext, Reply, t
 from assistant.answer.narrate import narrate
-from assistant.messages import cannot_compute
+from assistant.messages import cannot_compute, computed_as_of_lines, msg
 from assistant.planning.plans import MetricPlan
 from assistant.roles import scope_statement
-from semantic_layer.errors import SemanticLayerError
+from semantic_layer.errors import ComputedTableMissing, SemanticLayerError
 from semantic_layer.executor import execute
 
 PLAN = MetricPlan
@@ -35,9 +35,22 @@ def handle(plan: MetricPlan, ctx: AnswerContext) -> Reply:
             timeout_s=services.timeout_s,
             compiled=services.compiler.compile(plan.query, policy),
         )
+    except ComputedTableMissing as exc:
+        model = next(m for m in services.catalog.spec.models if m.table == exc.table)
+        label = model.computed_as_of.label if model.computed_as_of else model.label
+        return Reply(
+            msg(
+                language,
+                "computed_missing",
+                label=label.zh if language == "zh" else label.en,
+                command=exc.built_by,
+            )
+        )
     except SemanticLayerError as exc:
         return Reply(cannot_compute(language, str(exc)))
     text = (scope_note or "") + narrate(result, services.lexicon, language)
+    for line in computed_as_of_lines(result, services.catalog, language):
+        text += ("" if language == "zh" else " ") + line  # segments: their date, every answer
     if plan.verified:
         text = t(language, "✔ 已验证问题。", "✔ Verified question. ") + text
     return Reply(text, result=result)

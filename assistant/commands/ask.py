@@ -91,14 +91,14 @@ def command(
 
         shown = display_table(answer.result, app.assistant.lexicon, answer.language, max_rows=30)
         click.echo("\n" + shown.to_string(index=False))
-        _echo_provenance(answer.result, answer.language)
+        _echo_provenance(answer.result, answer.language, app.catalog)
     if data.get("details"):
         click.echo(json.dumps(data["details"], ensure_ascii=False, indent=2, default=str))
 
 
-def _echo_provenance(result, language: str) -> None:  # noqa: ANN001
+def _echo_provenance(result, language: str, catalog) -> None:  # noqa: ANN001
     """How the number was computed, in the answer's language (labels from the one catalog)."""
-    from assistant.messages import msg, owner_label
+    from assistant.messages import computed_as_of_lines, msg, owner_label
 
     click.echo(f"\n{msg(language, 'how_computed')}")
     for meta in result.metrics.values():
@@ -112,5 +112,7 @@ def _echo_provenance(result, language: str) -> None:  # noqa: ANN001
         click.echo(f"    {description}")
     if result.data_freshness:
         click.echo(f"  {msg(language, 'freshness')}: {result.data_freshness:%Y-%m-%d %H:%M}")
+    for line in computed_as_of_lines(result, catalog, language):
+        click.echo(f"  {line}")
     for warning in result.warnings:
         click.echo(f"  ⚠️ {warning}")

@@ -82,7 +82,7 @@ def index_generation(target: ChromaTarget) -> str:
         return ""
     try:
         return (target.path / GENERATION_FILE).read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
+    except OSError:  # none yet (or unreadable): readers keep what they opened
         return ""
 
 

@@ -194,3 +194,13 @@ def test_row_level_security_still_applies(app):
     )
     assert float(answer.result.data["csat"].iloc[0]) == pytest.approx(float(expected), rel=1e-9)
     assert float(expected) != pytest.approx(float(_scalar(app, HIGH_VALUE_CSAT_OCTOBER)))
+
+
+def test_the_web_ui_states_the_date_under_how_it_was_computed(app):
+    from assistant.ui.render import provenance_markdown
+
+    answer = app.assistant.ask(
+        "CSAT of high-value customers last month", state=ConversationState(today=TODAY)
+    )
+    text = provenance_markdown(answer.result, "en", with_sql=False, catalog=app.catalog)
+    assert "Customer value tiers and complaint tags as of 2026-11-01 00:00" in text

@@ -109,7 +109,7 @@ class AgentAssist:
                     self._stores[which] = open_knowledge_store(self.kb_collection)
                 except CaseCollectionMissing:
                     return None  # no knowledge base imported: suggestions cite cases only
-        return self._stores[which]
+        return self._stores[which].refresh()  # a re-index by another process is picked up
 
     def suggest(
         self,

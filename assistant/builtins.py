@@ -122,7 +122,7 @@ BUILTIN_COMMANDS: tuple[tuple[str, str, str], ...] = (
     (
         "customer",
         "assistant.commands.customer",
-        "One customer's whole history: customer 360.",
+        "One customer's whole history (customer 360); customer segments.",
     ),
     (
         "doctor",

@@ -38,6 +38,16 @@ def warning_text(warning: str, language: str) -> str:
     return msg(language, key, **params)
 
 
+def computed_as_of_lines(result: object, catalog: object, language: str) -> list[str]:
+    """One sentence per computed-as-of table the result read (customer segments): its date."""
+    lines = []
+    for model_name, when in getattr(result, "as_of", {}).items():
+        spec = catalog.model(model_name).computed_as_of  # type: ignore[attr-defined]
+        label = spec.label.zh if language == "zh" else spec.label.en
+        lines.append(msg(language, "computed_as_of", label=label, when=f"{when:%Y-%m-%d %H:%M}"))
+    return lines
+
+
 def cannot_compute(language: str, detail: str) -> str:
     """A query the semantic layer refused. Its detail (metric and dimension names, the fix) is
     written in English for analysts; a Chinese reader gets the same advice in Chinese."""
@@ -175,6 +185,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sample_size_small": ("，{rows} 行样本不足", ", {rows} small"),
     "attributed_period_end": ("期末状态", "state at the period's end"),
     "freshness": ("数据截至", "Data through"),
+    # A table computed as of one date (customer segments): the date, and that it is the same
+    # for every period of the answer.
+    "computed_as_of": (
+        "{label}按 {when} 的数据计算（各时期都用这一天的分层）。",
+        "{label} as of {when} (the same segmentation for every period).",
+    ),
+    "computed_missing": (
+        "无法回答：本数据仓库还没有计算{label}。请先运行 `{command}`，再问一次。",
+        "Cannot answer yet: {label} have not been computed in this warehouse. Run `{command}`, "
+        "then ask again.",
+    ),
     "warnings": ("提示", "Warnings"),
     "sql": ("执行的 SQL", "SQL that ran"),
     "feedback": ("这个回答有帮助吗？", "Was this answer helpful?"),

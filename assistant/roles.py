@@ -5,17 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from assistant.errors import AssistantError
-from assistant.planning.lexicon import Lexicon
 from semantic_layer.errors import closest
 from semantic_layer.model_errors import validation_problems
 from semantic_layer.policy import AccessPolicy
 from semantic_layer.query import Filter
 from semantic_layer.yaml_load import YamlFileError, read_yaml
+
+if TYPE_CHECKING:  # the catalog's lexicon only annotates: `cases search` never loads it
+    from assistant.planning.lexicon import Lexicon
 
 ROLES_FILE = Path(__file__).with_name("roles.yml")
 DEFAULT_ROLE = "executive"

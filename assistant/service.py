@@ -79,6 +79,7 @@ class Answer:
                 "sample_sizes": result["sample_sizes"],
                 "warnings": result["warnings"],
                 "data_freshness": result["data_freshness"],
+                "as_of": result["as_of"],  # tables computed as of a date (customer segments)
                 "elapsed_ms": result["elapsed_ms"],
             }
         if self.payload:

@@ -2,6 +2,7 @@
 sentence-transformers (goal: <= 2 s wall on an idle machine).
 
     python benchmarks/bench_cold_search.py [--cases 300] [--rounds 5] [--data-dir DIR] [--json]
+        [--before REPO_DIR] [--no-torch]
 
 Each call is a fresh process (imports, index open, model load, query, audit), exactly what a
 user runs. Two variants on the same index: ``onnx`` (the export ``cases index`` writes next to
@@ -61,10 +62,10 @@ def _without_export(data_dir: Path, target: Path) -> Path:
     return target
 
 
-def _run(data_dir: Path, query: str) -> tuple[float, float, float]:
+def _run(data_dir: Path, query: str, repo: Path = REPO) -> tuple[float, float, float]:
     env = {
         **os.environ,
-        "PYTHONPATH": str(REPO),
+        "PYTHONPATH": str(repo),
         "SERVICEPILOT_DATA_DIR": str(data_dir),
         "SERVICEPILOT_CHROMA_DIR": str(data_dir / "chroma"),
     }
@@ -95,7 +96,10 @@ def main() -> int:
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--before", type=Path, default=None, help="Another checkout: baseline.")
+    parser.add_argument("--no-torch", action="store_true", help="Skip sentence-transformers.")
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="bench-cold-") as tmp:
         onnx_dir = args.data_dir
         if onnx_dir is None:
@@ -105,10 +109,15 @@ def main() -> int:
         from tools.cases.onnx_embedding import export_onnx
 
         export_onnx(default_model_dir(), onnx_dir / "chroma" / "servicepilot-cache")
-        variants = {
-            "sentence-transformers": _without_export(onnx_dir, Path(tmp) / "torch"),
-            "onnx": onnx_dir,
-        }
+        variants: dict[str, tuple[Path, Path]] = {"onnx": (onnx_dir, REPO)}
+        if not args.no_torch:
+            torch_dir = _without_export(onnx_dir, Path(tmp) / "torch")
+            variants["sentence-transformers"] = (torch_dir, REPO)
+        if args.before is not None:
+            variants["before"] = (onnx_dir, args.before.resolve())
+        baseline = "before" if args.before is not None else "sentence-transformers"
+        if baseline not in variants:
+            raise SystemExit("--no-torch needs --before (the baseline of the ratios)")
         rng = random.Random(args.seed)
         samples: dict[str, list[tuple[float, float, float]]] = {v: [] for v in variants}
         for _ in range(args.rounds):
@@ -116,8 +125,9 @@ def main() -> int:
                 order = list(variants)
                 rng.shuffle(order)
                 for name in order:
-                    samples[name].append(_run(variants[name], query))
-    base = {i: statistics.median(s[i] for s in samples["sentence-transformers"]) for i in range(3)}
+                    data_dir, repo = variants[name]
+                    samples[name].append(_run(data_dir, query, repo))
+    base = {i: statistics.median(s[i] for s in samples[baseline]) for i in range(3)}
     rows = {}
     for name, runs in samples.items():
         med = [statistics.median(r[i] for r in runs) for i in range(3)]
@@ -139,7 +149,10 @@ def main() -> int:
             f"| {name} | {r['calls']} | {r['wall_s']:.2f} | {r['cpu_s']:.2f} | "
             f"{r['wall_ratio']:.3f} | {r['cpu_ratio']:.3f} |"
         )
-    print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(
+        f"load average: {load_before:.1f} at start, {os.getloadavg()[0]:.1f} at end, on "
+        f"{os.cpu_count()} CPUs; ratios against {baseline}"
+    )
     return 0
 
 

@@ -21,6 +21,7 @@ DOCUMENTED = (
     spec.Code,
     spec.CodeGroup,
     spec.Model,
+    spec.ComputedAsOf,
     spec.Dimension,
     spec.Relationship,
     spec.Measure,

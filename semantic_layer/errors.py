@@ -134,3 +134,13 @@ class ExecutionError(SemanticLayerError):
     """The warehouse failed to run a compiled query (timeout, missing table, ...)."""
 
     exit_code = 3
+
+
+class ComputedTableMissing(ExecutionError):
+    """A table computed as of a date (customer segments) has not been built in this warehouse,
+    or is empty; ``built_by`` is the command that builds it."""
+
+    def __init__(self, message: str, *, table: str, built_by: str) -> None:
+        super().__init__(message)
+        self.table = table
+        self.built_by = built_by

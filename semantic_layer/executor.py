@@ -23,12 +23,12 @@ from sqlalchemy.engine import Connection, Engine
 from semantic_layer.catalog import Catalog
 from semantic_layer.catalog_loader import default_catalog
 from semantic_layer.compiler import CompiledQuery, compile_query, freshness_statement
-from semantic_layer.errors import ExecutionError
+from semantic_layer.errors import ComputedTableMissing, ExecutionError
 from semantic_layer.plan import PERIOD
 from semantic_layer.policy import RowPolicy
 from semantic_layer.query import MetricQuery
 from semantic_layer.result_warning import ResultWarning
-from semantic_layer.spec import Metric
+from semantic_layer.spec import Metric, Model
 from semantic_layer.stats import SMALL_N, wilson_intervals
 
 DEFAULT_ROW_LIMIT = 50_000
@@ -98,6 +98,8 @@ class MetricResult:
     elapsed_ms: float
     truncated: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    # model name -> the date its rows were computed as of (tables such as customer segments)
+    as_of: dict[str, datetime] = field(default_factory=dict)
 
     @property
     def sql(self) -> str:
@@ -124,6 +126,7 @@ class MetricResult:
             "data_freshness": self.data_freshness.isoformat() if self.data_freshness else None,
             "elapsed_ms": round(self.elapsed_ms, 1),
             "truncated": self.truncated,
+            "as_of": {k: v.isoformat(sep=" ") for k, v in self.as_of.items()},
         }
 
 
@@ -312,6 +315,14 @@ def execute(
     if getattr(engine, "is_spark", False) or (
         isinstance(engine, str) and engine.startswith("spark+")
     ):
+        plan = (compiled or compile_query(query, catalog, dialect="duckdb", policy=policy)).plan
+        for model in computed_models(plan):
+            assert model.computed_as_of is not None
+            raise ExecutionError(
+                f"{model.computed_as_of.label.en} ({model.table}) are not available on Spark "
+                "yet: ask this question on the DuckDB or PostgreSQL warehouse, or without "
+                f"{', '.join(d.name for d in model.dimensions if d.type != 'time')}."
+            )
         from semantic_layer.spark_engine import execute_spark
 
         return execute_spark(
@@ -325,6 +336,7 @@ def execute(
         sql, params = compiled.runnable(eng.dialect, limit)
         try:
             with read_only_connection(eng, timeout_s) as conn:
+                as_of = _computed_as_of(conn, compiled)  # first: names a missing table
                 result = conn.exec_driver_sql(sql, params)
                 columns = list(result.keys())
                 rows = result.fetchmany(row_limit + 1)
@@ -355,7 +367,42 @@ def execute(
         freshness,
         elapsed,
         truncated,
+        as_of=as_of,
     )
+
+
+def computed_models(plan: Any) -> list[Model]:
+    """The models computed as of a date (``computed_as_of``) that the plan's dimensions or
+    filters read, each once."""
+    found: dict[str, Model] = {}
+    for group in plan.groups:
+        for column in [*group.dimensions, *(rf.column for rf in group.filters)]:
+            if column.model.computed_as_of is not None:
+                found.setdefault(column.model.name, column.model)
+    return list(found.values())
+
+
+def _computed_as_of(conn: Connection, compiled: CompiledQuery) -> dict[str, datetime]:
+    """When each computed model the query reads was computed. A missing or empty table is an
+    error naming the command that builds it: an answer must not silently lose those rows."""
+    out: dict[str, datetime] = {}
+    for model in computed_models(compiled.plan):
+        spec = model.computed_as_of
+        assert spec is not None
+        missing = ComputedTableMissing(
+            f"{spec.label.en} have not been computed in this warehouse (table {model.table} "
+            f"is missing or empty). Run `{spec.built_by}`, then ask again.",
+            table=model.table,
+            built_by=spec.built_by,
+        )
+        if not sa.inspect(conn).has_table(model.table):
+            raise missing
+        table = sa.table(model.table, sa.column(spec.column))
+        latest = conn.execute(sa.select(sa.func.max(table.c[spec.column]))).scalar_one()
+        if latest is None:
+            raise missing
+        out[model.name] = latest
+    return out
 
 
 # How far past the clock a timestamp may lie and still count as the data's latest value (time

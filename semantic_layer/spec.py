@@ -181,6 +181,17 @@ class Measure(Frozen):
         return self
 
 
+class ComputedAsOf(Frozen):
+    """A table computed from other tables as of one date (customer segments): every answer
+    that uses one of its dimensions states that date, read from ``column``."""
+
+    column: str = Field(description="Column holding the date the rows were computed as of.")
+    built_by: str = Field(description="The command that (re)builds the table, named in errors.")
+    label: Label = Field(
+        description="What the rows are, e.g. {zh: 客户分层, en: Customer segments}."
+    )
+
+
 class Model(Frozen):
     """A warehouse table with its grain, dimensions, joins and measures."""
 
@@ -194,6 +205,9 @@ class Model(Frozen):
     dimensions: tuple[Dimension, ...] = Field((), description="Groupable/filterable columns.")
     relationships: tuple[Relationship, ...] = Field((), description="Many-to-one joins.")
     measures: tuple[Measure, ...] = Field((), description="Aggregations metrics build on.")
+    computed_as_of: ComputedAsOf | None = Field(
+        None, description="Set for a table computed as of a date (see ComputedAsOf)."
+    )
 
 
 class MetricPart(Frozen):

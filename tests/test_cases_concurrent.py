@@ -100,8 +100,8 @@ def test_readers_degrade_while_a_writer_process_indexes(tmp_path: Path) -> None:
             writer.wait(timeout=120)  # the indexing run finishes
         finally:
             writer.kill()
-    # the writer done, the next process reads again. (This process's Chroma client can stay
-    # stale until restarted: a known gap, noted in the report of issue #19.)
+    # the writer done, the next process reads again (a process that stays up reopens after a
+    # re-index through `servicepilot cases index`: tests/test_cases_reindexed.py)
     env = {
         **os.environ,
         "PYTHONPATH": str(Path(__file__).resolve().parents[1]),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
@@ -57,6 +58,22 @@ def test_cfpb_sample_row_counts(cfpb_db: Path) -> None:
     assert {t: got[t] for t in EXPECTED} == EXPECTED
     assert got["sp_imports"] == 1
     assert got["agents"] == got["orders"] == got["surveys"] == 0
+
+
+def test_an_import_rebuilds_the_customer_segments(cfpb_db: Path) -> None:
+    """Complaints imported: every customer gets segments as of the new data end (no orders
+    here, so every value tier is other_tier; the complaint tags still count)."""
+    con = duckdb.connect(str(cfpb_db), read_only=True)
+    try:
+        customers, segmented, tiers, last = con.execute(
+            "SELECT (SELECT count(*) FROM customers), count(*), list(DISTINCT value_tier), "
+            "(SELECT max(created_at) FROM tickets) FROM customer_segments"
+        ).fetchone()
+        as_of = con.execute("SELECT DISTINCT as_of FROM customer_segments").fetchall()
+    finally:
+        con.close()
+    assert segmented == customers > 0 and tiers == ["other_tier"]
+    assert [row[0].date() for row in as_of] == [last.date() + timedelta(days=1)]
 
 
 def test_cfpb_rows_match_raw_csv(cfpb_db: Path) -> None:

@@ -42,7 +42,7 @@ class CaseSearcher:
             from tools.cases.store import open_store
 
             self._store = open_store(self.collection)
-        return self._store
+        return self._store.refresh()  # a re-index by another process is picked up
 
     def warm(self) -> None:
         """Open the index and load the embedding model and BM25 index now (seconds), so the

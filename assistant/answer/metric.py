@@ -8,10 +8,10 @@ from __future__ import annotations
 from assistant.answer.base import AnswerContext, Reply, Services, t
 from assistant.answer.narrate import before_data, narrate, no_data_yet
 from assistant.answer.target_note import target_note
-from assistant.messages import cannot_compute
+from assistant.messages import cannot_compute, computed_as_of_lines, msg
 from assistant.planning.plans import MetricPlan
 from assistant.roles import Role, scope_statement
-from semantic_layer.errors import SemanticLayerError
+from semantic_layer.errors import ComputedTableMissing, SemanticLayerError
 from semantic_layer.executor import MetricResult, execute
 
 PLAN = MetricPlan
@@ -36,6 +36,17 @@ def handle(plan: MetricPlan, ctx: AnswerContext) -> Reply:
             timeout_s=services.timeout_s,
             compiled=services.compiler.compile(plan.query, policy),
         )
+    except ComputedTableMissing as exc:
+        model = next(m for m in services.catalog.spec.models if m.table == exc.table)
+        label = model.computed_as_of.label if model.computed_as_of else model.label
+        return Reply(
+            msg(
+                language,
+                "computed_missing",
+                label=label.zh if language == "zh" else label.en,
+                command=exc.built_by,
+            )
+        )
     except SemanticLayerError as exc:
         return Reply(cannot_compute(language, str(exc)))
     if before_data(result):
@@ -54,6 +65,8 @@ def metric_text(
         role, plan.query.filters, plan.query.dimensions, services.lexicon, language
     )
     text = (scope_note or "") + narrate(result, services.lexicon, language)
+    for line in computed_as_of_lines(result, services.catalog, language):
+        text += ("" if language == "zh" else " ") + line  # segments: their date, every answer
     note = target_note(result, role, services.targets(), language, plan.asks_target)
     if note:
         text += ("" if language == "zh" else " ") + note

@@ -90,16 +90,16 @@ def command(
 
         shown = display_table(answer.result, app.assistant.lexicon, answer.language, max_rows=30)
         click.echo("\n" + shown.to_string(index=False))
-        _echo_provenance(answer.result, answer.language)
+        _echo_provenance(answer.result, answer.language, app.catalog)
     if data.get("details"):  # the structure behind a why/forecast answer, for scripts
         from assistant.messages import msg
 
         click.echo(f"\n{msg(answer.language, 'details_in_json')}")
 
 
-def _echo_provenance(result, language: str) -> None:  # noqa: ANN001
+def _echo_provenance(result, language: str, catalog) -> None:  # noqa: ANN001
     """How the number was computed, in the answer's language (labels from the one catalog)."""
-    from assistant.messages import msg, owner_label, warning_text
+    from assistant.messages import computed_as_of_lines, msg, owner_label, warning_text
 
     click.echo(f"\n{msg(language, 'how_computed')}")
     for meta in result.metrics.values():
@@ -113,5 +113,7 @@ def _echo_provenance(result, language: str) -> None:  # noqa: ANN001
         click.echo(f"    {description}")
     if result.data_freshness:
         click.echo(f"  {msg(language, 'freshness')}: {result.data_freshness:%Y-%m-%d %H:%M}")
+    for line in computed_as_of_lines(result, catalog, language):
+        click.echo(f"  {line}")
     for warning in result.warnings:
         click.echo(f"  ⚠️ {warning_text(warning, language)}")

@@ -18,7 +18,7 @@ from assistant.cli_support import (
 
 @click.group(name="customer")
 def command() -> None:
-    """One customer's whole history: customer 360."""
+    """One customer's whole history (customer 360); customer segments."""
 
 
 def _print(p: dict[str, Any]) -> None:
@@ -87,3 +87,39 @@ def show_cmd(customer_id: str, user: str, role: str, db: str | None, as_json: bo
         emit_json({"ok": True, **profile})
     else:
         _print(profile)
+
+
+@command.command("segment")
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Segment as of this date (data before it); default: the warehouse's data end.",
+)
+@db_option
+@json_option
+@handles_errors
+def segment_cmd(as_of: Any, db: str | None, as_json: bool) -> None:
+    """Rebuild the customer_segments table: every customer's RFM value tier (high value, high
+    value at risk, new, other) and complaint-history tags (repeat complainer, recent low CSAT)
+    as of one date. Questions by these segments state that date (docs/metrics.md)."""
+    from tools.customers.segments import build_customer_segments
+    from tools.settings import load_settings, warehouse_url_from
+    from tools.warehouse.engine import make_engine
+
+    engine = make_engine(warehouse_url_from(db, load_settings()))
+    try:
+        built = build_customer_segments(engine, as_of)
+    finally:
+        engine.dispose()
+    if as_json:
+        emit_json({"ok": True, **built})
+        return
+    if built["as_of"] is None:
+        click.echo("The warehouse has no orders, tickets or surveys yet: no segments built.")
+        return
+    tiers = ", ".join(f"{k} {v:,}" for k, v in built["value_tiers"].items())
+    click.echo(
+        f"customer_segments as of {built['as_of']}: {built['customers']:,} customers ({tiers})"
+    )

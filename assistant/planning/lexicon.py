@@ -38,6 +38,9 @@ PLANNER_DIMENSIONS = (
     "root_cause",
     "escalated",
     "segment",
+    "value_tier",  # customer segments computed as of a date (tools/customers/segments.py)
+    "repeat_complainer",
+    "recent_low_csat",
     "city",
     "product_line",
     "product.category",

@@ -7,7 +7,7 @@ from typing import Any
 import gradio as gr
 
 from assistant.answer.table import display_table, markdown_table
-from assistant.messages import owner_label, warning_text
+from assistant.messages import computed_as_of_lines, owner_label, warning_text
 from assistant.planning.plans import AlertReview, MetricPlan
 from assistant.service import Answer
 from assistant.ui.answer_charts import answer_figure
@@ -54,7 +54,7 @@ def answer_messages(
         messages.append(
             {
                 "role": "assistant",
-                "content": provenance_markdown(result, lang, with_sql=False),
+                "content": provenance_markdown(result, lang, with_sql=False, catalog=catalog),
                 "metadata": {"title": t(lang, "how_computed"), "status": "done"},
             }
         )
@@ -92,7 +92,9 @@ def _attribution(columns: str, lang: str) -> str:
     return t(lang, "attributed_period_end") if columns == "period end" else columns
 
 
-def provenance_markdown(result: MetricResult, lang: str, with_sql: bool = True) -> str:
+def provenance_markdown(
+    result: MetricResult, lang: str, with_sql: bool = True, catalog: Any = None
+) -> str:
     lines: list[str] = []
     for meta in result.metrics.values():
         badge = t(lang, "certified") if meta.certified else t(lang, "not_certified")
@@ -119,6 +121,8 @@ def provenance_markdown(result: MetricResult, lang: str, with_sql: bool = True) 
         lines.append(f"**{t(lang, 'sample_sizes')}**: {sizes}\n")
     if result.data_freshness:
         lines.append(f"**{t(lang, 'freshness')}**: {result.data_freshness:%Y-%m-%d %H:%M}\n")
+    if catalog is not None:  # customer segments: the date they were computed as of
+        lines += [f"{line}\n" for line in computed_as_of_lines(result, catalog, lang)]
     for warning in result.warnings:
         lines.append(f"⚠️ {warning_text(warning, lang)}\n")
     if with_sql:

@@ -55,3 +55,17 @@ def test_golden_sql_transpiled(target):
         compare_to="previous_period",
     )
     check(f"_multi.{target}.sql", transpile(compile_query(query), target))
+
+
+def test_golden_sql_customer_segments():
+    """A segment dimension and a tag filter: two many-to-one hops (survey -> customer ->
+    customer_segments), never a fan-out."""
+    query = MetricQuery(
+        metrics=("csat", "nps"),
+        dimensions=("value_tier",),
+        time_grain="month",
+        time_range=RANGE,
+        filters=({"field": "repeat_complainer", "op": "=", "values": [True]},),
+    )
+    for dialect in ("duckdb", "postgresql"):
+        check(f"_customer_segments.{dialect}.sql", compile_query(query, dialect=dialect).sql)

@@ -19,9 +19,16 @@ RANGE = TimeRange(start=date(2026, 1, 1), end=date(2026, 7, 1))
 
 
 @pytest.fixture(scope="module")
-def pg_engine(postgres_url, demo_tables_raw):
+def pg_engine(postgres_url, demo_tables_raw, demo_engine):
+    from tools.customers.segments import build_customer_segments
     from tools.warehouse.engine import create_schema, make_engine, write_frame
     from tools.warehouse.schema import metadata
+
+    def _duck_segments_as_of():
+        from sqlalchemy import text
+
+        with demo_engine.connect() as conn:
+            return conn.execute(text("SELECT max(as_of) FROM customer_segments")).scalar_one()
 
     engine = make_engine(postgres_url)
     # The session's server is shared (test_demo_data builds demo data in it too): start empty.
@@ -32,6 +39,8 @@ def pg_engine(postgres_url, demo_tables_raw):
             ints = [c for c in ("csat", "nps", "ces") if c in frame.columns]
             # pandas reads nullable SMALLINT as float; COPY wants "5", not "5.0".
             write_frame(conn, name, frame.astype({c: "Int64" for c in ints}))
+    # Customer segments computed by PostgreSQL itself (the one definition), as of DuckDB's date.
+    build_customer_segments(engine, _duck_segments_as_of())
     yield engine
     engine.dispose()
 
@@ -61,6 +70,13 @@ QUERIES = [
         filters=(Filter(field="region", op="in", values=("east", "south")),),
         compare_to="same_period_last_year",
     ),
+    # Customer segments (a table computed as of a date) as dimension and as filter.
+    MetricQuery(
+        metrics=("csat", "nps", "complaint_volume", "resolution_time_median"),
+        dimensions=("value_tier",),
+        time_range=RANGE,
+        filters=(Filter(field="repeat_complainer", op="=", values=(False,)),),
+    ),
     MetricQuery(
         metrics=("nps", "first_response_time_p90"),
         dimensions=("agent.team",),
@@ -85,3 +101,14 @@ def test_same_numbers_on_duckdb_and_postgres(query, demo_engine, pg_engine):
             )
         else:
             assert a.astype(str).tolist() == b.astype(str).tolist(), col
+
+
+def test_customer_segments_are_the_same_rows_on_both_engines(demo_engine, pg_engine):
+    """tools/customers/rfm.py's one SQL definition, run by each warehouse, gives each
+    customer the same scores, tier and tags (quintile ties are split by customer id)."""
+    columns = "customer_id, as_of, value_tier, repeat_complainer, recent_low_csat, r, f, m"
+    sql = f"SELECT {columns} FROM customer_segments ORDER BY customer_id"
+    duck = pd.read_sql_query(sql, demo_engine)
+    pg = pd.read_sql_query(sql, pg_engine)
+    assert len(duck) == len(pg) > 1000
+    pd.testing.assert_frame_equal(duck, pg, check_dtype=False)

@@ -5,6 +5,12 @@ Settings: ``chroma_dir`` (default ``<data_dir>/chroma``) for the embedded store,
 side by side as collections (``--collection NAME``). Each collection remembers the embedding
 model it was built with, and a ``revision`` that changes whenever its content does (the
 lexical index cache is keyed by it).
+
+An embedded Chroma client caches what it read (segments, collection metadata) for the life of
+the process, so a long-running reader (``serve``) would keep answering from, or failing on, the
+index as it was before another process re-indexed. Every change therefore also writes a new
+*generation* id into ``<chroma_dir>/servicepilot-generation``; a reader that sees another
+generation drops its client and reopens (``CaseStore.refresh``, called before each search).
 """
 
 from __future__ import annotations
@@ -63,12 +69,56 @@ class ChromaTarget:
         return data_dir / "chroma-cache" / f"{self.host}_{self.port}"
 
 
-_CLIENTS: dict[ChromaTarget, Any] = {}
+GENERATION_FILE = "servicepilot-generation"
+
+# target -> (client, the index generation it was opened at)
+_CLIENTS: dict[ChromaTarget, tuple[Any, str]] = {}
+
+
+def index_generation(target: ChromaTarget) -> str:
+    """The generation id of an embedded store ("" before the first change; a Chroma server
+    serves every client the current data itself, so it has none)."""
+    if target.path is None:
+        return ""
+    try:
+        return (target.path / GENERATION_FILE).read_text(encoding="utf-8").strip()
+    except OSError:  # none yet (or unreadable): readers keep what they opened
+        return ""
+
+
+def _new_generation(target: ChromaTarget) -> str:
+    """Record that this process changed the store: a fresh id, written atomically (a reader
+    never sees half a file)."""
+    generation = uuid.uuid4().hex
+    if target.path is not None:
+        tmp = target.path / f".{GENERATION_FILE}.{uuid.uuid4().hex[:8]}"
+        tmp.write_text(generation, encoding="utf-8")
+        tmp.replace(target.path / GENERATION_FILE)
+        if target in _CLIENTS:  # this process's client wrote the change: it is current
+            _CLIENTS[target] = (_CLIENTS[target][0], generation)
+    return generation
+
+
+def _forget_client(target: ChromaTarget) -> None:
+    """Drop the cached client and Chroma's shared system of ``target`` so the next client reads
+    the files afresh. The old system is not stopped: a search still running on it in another
+    thread finishes; it is released when the last reference goes."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    _CLIENTS.pop(target, None)
+    if target.path is not None:
+        key = str(target.path)
+        SharedSystemClient._identifier_to_system.pop(key, None)
+        SharedSystemClient._identifier_to_refcount.pop(key, None)
 
 
 def _client(target: ChromaTarget) -> Any:
+    generation = index_generation(target)
     if target in _CLIENTS:
-        return _CLIENTS[target]
+        client, opened_at = _CLIENTS[target]
+        if opened_at == generation:
+            return client
+        _forget_client(target)  # another process re-indexed since this client was opened
     settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
     try:
         if target.host:
@@ -87,7 +137,7 @@ def _client(target: ChromaTarget) -> Any:
             "SERVICEPILOT_CHROMA_PORT; for an embedded store, check SERVICEPILOT_CHROMA_DIR is "
             "a writable directory."
         ) from exc
-    _CLIENTS[target] = client
+    _CLIENTS[target] = (client, generation)
     return client
 
 
@@ -101,6 +151,8 @@ class CaseStore:
     model_dir: Path
     cache_dir: Path
     batch_size: int = 128
+    embedding_function: Any = None
+    generation: str = ""  # the index generation ``collection`` was read at
     _identity: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -113,7 +165,25 @@ class CaseStore:
         meta = {k: v for k, v in (self.collection.metadata or {}).items() if ":" not in k}
         meta["revision"] = revision
         self.collection.modify(metadata=meta)
+        self.generation = _new_generation(self.target)
         return revision
+
+    def refresh(self) -> CaseStore:
+        """Reopen the collection when another process changed the store since it was read
+        (see the module docstring); cheap otherwise (one small file read)."""
+        generation = index_generation(self.target)
+        if generation != self.generation:
+            try:
+                self.collection = _client(self.target).get_collection(
+                    self.name, embedding_function=self.embedding_function
+                )
+                self.generation = generation
+            except Exception as exc:  # deleted by the other process, or caught mid-write
+                raise CaseIndexBusy(
+                    f"The similar-case index {self.name!r} changed on disk and could not be "
+                    f"reopened ({exc}). Try again when the indexing run has finished."
+                ) from exc
+        return self
 
     def count(self) -> int:
         return int(read_index(self.collection.count))
@@ -167,6 +237,7 @@ def open_store(
             "'.', '_' and '-', starting and ending with a letter or digit."
         )
     target = target or ChromaTarget.from_settings(settings)
+    generation = index_generation(target)
     client = _client(target)
     model_dir = default_model_dir(settings.embedding_model_dir)
     ef = CaseEmbeddingFunction(str(model_dir), settings.embedding_batch_size)
@@ -204,4 +275,6 @@ def open_store(
         model_dir=model_dir,
         cache_dir=target.cache_dir(settings.data_dir),
         batch_size=settings.embedding_batch_size,
+        embedding_function=ef,
+        generation=generation,
     )

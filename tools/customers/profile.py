@@ -126,7 +126,7 @@ def customer_profile(
             newest = conn.execute(sa.select(sa.func.max(tickets.c.created_at))).scalar_one()
             as_of = newest or datetime.now()
         rfm = rfm_scores(conn, customer_id, as_of)
-        tags = customer_tags(conn, customer_id, as_of, rfm)
+        tags = customer_tags(conn, customer_id, as_of)
         order_rows = conn.execute(
             sa.select(
                 orders.c.order_id,

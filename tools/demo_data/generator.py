@@ -31,6 +31,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from tqdm import tqdm
 
+from tools.customers.segments import build_customer_segments
 from tools.demo_data.calendar import allocate, day_range, day_weights
 from tools.demo_data.facts import planted_facts
 from tools.demo_data.simulate import DAY, ChunkContext, OrderPool, simulate_orders, simulate_tickets
@@ -130,13 +131,15 @@ def generate_demo_warehouse(
         create_schema(engine)
         with engine.begin() as conn:
             _refuse_or_clear(conn, replace=replace, where=url)
-            return _generate(
+            summary = _generate(
                 conn_factory=lambda: nullcontext(conn),
                 engine=engine,
                 spec=spec,
                 progress=progress,
                 on_chunk=on_chunk,
             )
+            summary["customer_segments"] = build_customer_segments(conn)
+            return summary
     finally:
         engine.dispose()
 
@@ -177,6 +180,7 @@ def _generate_duckdb_file(
                 writer=writer,
             )
         unindexed = _add_primary_keys_within_memory(engine)
+        summary["customer_segments"] = build_customer_segments(engine)  # as of the data end
         if unindexed:
             summary["keys_checked_not_indexed"] = unindexed
         _record_and_checkpoint(engine, unindexed)

@@ -34,6 +34,7 @@ from sqlalchemy.engine import Connection
 from tqdm import tqdm
 
 from semantic_layer.errors import did_you_mean
+from tools.customers.segments import build_customer_segments
 from tools.errors import ImportValidationError
 from tools.importers.mapping import MappingFile, load_mapping
 from tools.importers.readers import (
@@ -88,6 +89,10 @@ def file_sha256(path: Path) -> str:
         while block := handle.read(1 << 20):
             digest.update(block)
     return digest.hexdigest()
+
+
+# Tables the customer segments are computed from: an import into one of them rebuilds them.
+SEGMENT_SOURCES = ("orders", "tickets", "surveys", "customers")
 
 
 def import_file(
@@ -157,6 +162,8 @@ def import_file(
                 )
             assert engine is not None
             written, skipped = _write(engine, staged, mapping_file, path, file_hash, quiet)
+            if any(written.get(t) for t in SEGMENT_SOURCES):
+                build_customer_segments(engine)  # as of the new data end (one statement)
         return result(
             "imported",
             rows_read=staged.rows_read,

@@ -124,6 +124,26 @@ surveys = Table(
     Column("source", String(32), nullable=False, server_default="demo"),
 )
 
+# Customer segments computed from orders, tickets and surveys as of one date (``as_of``, the
+# warehouse's data end when built): RFM scores, the value tier and complaint-history tags
+# (tools/customers/rfm.py, the one definition). Rebuilt by `servicepilot customer segment`,
+# `demo-data` and order ingest; the semantic layer states ``as_of`` with every answer using it.
+customer_segments = Table(
+    "customer_segments",
+    metadata,
+    Column("customer_id", String(64), primary_key=True),
+    Column("as_of", DateTime, nullable=False),
+    Column("value_tier", String(32), nullable=False),
+    Column("repeat_complainer", Boolean, nullable=False),
+    Column("recent_low_csat", Boolean, nullable=False),
+    Column("r", SmallInteger, nullable=True),  # NULL: no orders before as_of
+    Column("f", SmallInteger, nullable=True),
+    Column("m", SmallInteger, nullable=True),
+    Column("frequency", Integer, nullable=False),
+    Column("monetary", Money, nullable=True),
+    Column("last_order_at", DateTime, nullable=True),
+)
+
 # Bookkeeping: one row per key about how the warehouse was built (generator parameters,
 # checksum, built_at) — the semantic layer reads data freshness from the data itself.
 sp_meta = Table(

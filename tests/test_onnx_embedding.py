@@ -121,3 +121,25 @@ def test_cli_search_uses_the_export_and_never_imports_torch(tmp_path: Path) -> N
     assert "TORCH False" in done.stderr
     hits = json.loads(done.stdout)["hits"]
     assert [h["case_id"] for h in hits] == in_process
+
+
+def test_an_export_is_keyed_by_the_models_content_not_its_place_or_time(tmp_path):
+    # A reinstalled or copied model package (new path, new mtimes) keeps its export; changed
+    # weights do not.
+    import os
+    import shutil
+
+    from tools.cases.onnx_embedding import _fingerprint
+
+    original = tmp_path / "a" / "model"
+    original.mkdir(parents=True)
+    (original / "config.json").write_text('{"hidden_size": 384}')
+    (original / "weights.bin").write_bytes(bytes(range(256)) * 2048)  # 512 KiB
+    copy = tmp_path / "b" / "model"
+    shutil.copytree(original, copy)
+    os.utime(copy / "weights.bin", (1, 1))
+    assert _fingerprint(copy) == _fingerprint(original)
+    changed = bytearray((copy / "weights.bin").read_bytes())
+    changed[-1] ^= 0xFF
+    (copy / "weights.bin").write_bytes(bytes(changed))
+    assert _fingerprint(copy) != _fingerprint(original)

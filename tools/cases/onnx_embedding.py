@@ -100,14 +100,24 @@ def read_spec(model_dir: Path) -> OnnxSpec | None:
         return None
 
 
+FINGERPRINT_EDGE = 64 * 1024  # bytes read from each end of a model file
+
+
 def _fingerprint(model_dir: Path) -> str:
-    digest = hashlib.sha256(f"{EXPORT_FORMAT}\0{model_dir.resolve()}".encode())
+    """The model's identity by content, not by where or when it was installed: each file's
+    name, size and the bytes at both ends (a reinstalled or moved model package keeps its
+    export; changed weights change their bytes). Reading 128 KiB per file keeps a cold search
+    fast where hashing the whole weights would not."""
+    digest = hashlib.sha256(str(EXPORT_FORMAT).encode())
     for path in sorted(model_dir.rglob("*")):
         if path.is_file() and not path.name.startswith("."):
-            stat = path.stat()
-            digest.update(
-                f"\0{path.relative_to(model_dir)}\0{stat.st_size}\0{stat.st_mtime_ns}".encode()
-            )
+            size = path.stat().st_size
+            digest.update(f"\0{path.relative_to(model_dir).as_posix()}\0{size}\0".encode())
+            with path.open("rb") as handle:
+                digest.update(handle.read(FINGERPRINT_EDGE))
+                if size > 2 * FINGERPRINT_EDGE:
+                    handle.seek(-FINGERPRINT_EDGE, 2)
+                    digest.update(handle.read(FINGERPRINT_EDGE))
     return digest.hexdigest()[:16]
 
 

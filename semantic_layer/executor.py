@@ -454,10 +454,18 @@ def invalidate_freshness() -> None:
 
 
 def _data_version(conn: Connection) -> tuple[object, ...] | None:
-    """What identifies the warehouse's current content: the DuckDB file and WAL state."""
-    if conn.dialect.name != "duckdb":
+    return data_version(conn.engine)
+
+
+def data_version(engine: Engine | Any) -> tuple[object, ...] | None:
+    """What identifies the warehouse's current content: the DuckDB file and WAL state (and
+    ``invalidate_freshness``'s generation). Any committed write changes it, so a result kept
+    under it is never served after new data. None where there is no file to watch
+    (PostgreSQL, Spark, in-memory): such a warehouse has to be asked every time."""
+    dialect = getattr(engine, "dialect", None)
+    if getattr(dialect, "name", None) != "duckdb":
         return None
-    database = conn.engine.url.database
+    database = engine.url.database
     if not database or database == ":memory:":
         return None
     stamps: list[object] = [os.path.abspath(database), _FRESHNESS.generation]

@@ -19,6 +19,7 @@ from assistant.ui.drill import DRILL_CSS
 from assistant.ui.export import EXPORT_CSS
 from assistant.ui.health import HealthMiddleware, banner_text
 from assistant.ui.i18n import Translator, t
+from assistant.ui.preload import preload_head
 from assistant.ui.tasks_panel import build_tasks_tab
 
 SET_PAGE_LANG = "(lang) => { document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en'; }"
@@ -175,6 +176,7 @@ def launch(ctx: UIContext, *, host: str = "127.0.0.1", port: int = 7860) -> None
         footer_links=["api"],
         theme=gr.themes.Soft(),
         css=CSS + EXPORT_CSS,
+        head=preload_head(),  # the chart library loads while the page is idle
     )
 
 

@@ -11,6 +11,7 @@ import gradio as gr
 from assistant.api import ServicePilotAPI
 from assistant.roles import get_role
 from assistant.ui.auth import Gatekeeper, UserDirectory
+from assistant.ui.result_cache import ResultCache
 from semantic_layer.catalog import Catalog
 from semantic_layer.catalog_loader import default_catalog, load_catalog
 from tools.feedback import FeedbackStore
@@ -42,10 +43,15 @@ class UIContext:
     # cockpit targets (analysts' targets.yml), checked against the app's catalog: a bad
     # packaged file fails at start-up
     targets: Targets | None = None
+    # the cockpit's certified results per (role, query, data version): back and repeated
+    # drills answer from memory, never after new data
+    results: ResultCache | None = None
 
     def __post_init__(self) -> None:
         if self.targets is None:
             self.targets = load_targets(None, self.api.catalog)
+        if self.results is None:
+            self.results = ResultCache.over(self.api)
 
     def identity(self, request: gr.Request | None) -> tuple[str, str | None]:
         """(username, role) of the caller; the role comes from the users file only."""

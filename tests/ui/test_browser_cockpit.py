@@ -124,3 +124,20 @@ def test_regional_manager_drills_only_inside_their_region(ui_server, browser):  
     _wait_crumbs(page, 1)
     assert _crumbs(page) == ["华东"]
     page.close()
+
+
+def test_the_chart_library_loads_before_the_first_chart_is_asked_for(ui_server, browser):  # noqa: F811
+    """Signed in and still on the chat: the page has imported the chart module named in its
+    head (assistant/ui/preload.py), so opening the cockpit does not wait for it."""
+    from assistant.ui.preload import chart_module
+
+    name = chart_module()
+    assert name is not None, "Gradio's Plotly chunk was not found: update assistant/ui/preload.py"
+    page = _login(browser, ui_server.url, "exec")
+    assert page.locator("#sp-drill-plot .js-plotly-plot").count() == 0  # no chart shown yet
+    page.wait_for_function(
+        "(name) => performance.getEntriesByType('resource').some((e) => e.name.endsWith(name))",
+        arg=name,
+    )
+    _open_cockpit(page)  # and the cockpit's charts draw with it
+    page.close()

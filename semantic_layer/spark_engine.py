@@ -206,7 +206,11 @@ def open_spark(url: str, catalog: Catalog) -> SparkWarehouse:
     """The process's SparkWarehouse for ``url`` (opened once: a session start costs seconds)."""
     with _LOCK:
         if url not in _OPEN:
-            tables = tuple(sorted({m.table for m in catalog.models.values()}))
+            # Tables computed as of a date (customer segments) are not exported to Spark: the
+            # dimensions on them are refused there, so their models are not registered.
+            tables = tuple(
+                sorted({m.table for m in catalog.models.values() if m.computed_as_of is None})
+            )
             _OPEN[url] = SparkWarehouse.open(url, tables)
         return _OPEN[url]
 

@@ -83,7 +83,9 @@ def score(
 # ----------------------------------------------------------------------------- data
 
 
-def load_cfpb(n_queries: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def load_cfpb(
+    n_queries: int, seed: int, corpus_size: int | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     train = pd.read_csv(TRAIN)
     other = pd.read_csv(OTHER, usecols=[TEXT])
     train = train.dropna(subset=[TEXT])
@@ -95,7 +97,8 @@ def load_cfpb(n_queries: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, pd
     order = np.random.default_rng(seed).permutation(len(train))
     test = train.iloc[order[:n_queries]]
     dev = train.iloc[order[n_queries : 2 * n_queries]]
-    corpus = train.iloc[order[2 * n_queries :]]
+    end = None if corpus_size is None else 2 * n_queries + corpus_size
+    corpus = train.iloc[order[2 * n_queries : end]]
     return corpus, dev, test
 
 
@@ -473,6 +476,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
     parser.add_argument("--queries", type=int, default=300, help="test (and dev) queries")
     parser.add_argument("--zh-corpus", type=int, default=6000, help="Chinese corpus size")
+    parser.add_argument(
+        "--cfpb-corpus", type=int, default=None, help="CFPB corpus size (default: all ~9,400)"
+    )
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--only", choices=["en", "zh"], default=None)
     parser.add_argument(
@@ -495,7 +501,7 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     chosen: dict[str, Any] = {}
     if args.only in (None, "en"):
-        corpus, dev, test = load_cfpb(args.queries, args.seed)
+        corpus, dev, test = load_cfpb(args.queries, args.seed, args.cfpb_corpus)
         store = build_index(args.work_dir, "eval-cfpb", corpus)
         results.append(
             evaluate(

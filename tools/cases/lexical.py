@@ -1,9 +1,14 @@
-"""BM25 over the tokens stored with each case (jieba words for zh, words for en).
+"""BM25 over the tokens stored with each case (jieba words for zh, words for en), beside a
+second BM25 field of Chinese character bigrams, with entity terms down-weighted.
 
 The index is derived from the Chroma collection (ids, tokens and filterable metadata) and
 cached in memory and on disk per collection revision, so a new process does not re-read
 and re-tokenise the corpus. Scoring is a sparse matrix-vector product; metadata filters are
 boolean masks over the same rows, so lexical hits obey the same filters as dense ones.
+
+The entity vocabulary (tools.cases.entities) and the bigram field are derived from the corpus
+when the index is built; how much they count is a query-time option (``LexicalOptions``), so
+the evaluation can switch each one off.
 """
 
 from __future__ import annotations
@@ -11,7 +16,8 @@ from __future__ import annotations
 import pickle
 import threading
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -20,9 +26,24 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from tools.cases.entities import EntityVocabulary, build_entity_vocabulary
 from tools.cases.store import read_index
+from tools.cases.text import char_ngrams
 
-__all__ = ["BM25", "LexicalIndex", "load_lexical_index"]
+__all__ = ["BM25", "LexicalIndex", "LexicalOptions", "load_lexical_index"]
+
+# Version of the cached lexical index (a pickle per collection revision); a cache written by an
+# older version is rebuilt from the collection instead of being used.
+LEXICAL_FORMAT = 2
+
+
+@dataclass(frozen=True)
+class LexicalOptions:
+    """How the lexical score is put together (per query language, see retrieval_params)."""
+
+    entity_weight: float = 1.0  # multiplier of entity terms in the query; 1 = not down-weighted
+    ngram_weight: float = 0.0  # weight of the character-bigram field; 0 = words only
+
 
 _FILTER_DROP = ("tokens", "resolution", "content_hash", "embed_hash")
 
@@ -72,14 +93,19 @@ class BM25:
         )
         self.weights_csc = self.weights.tocsc()
 
-    def scores(self, query_tokens: list[str]) -> np.ndarray:
+    def scores(
+        self, query_tokens: list[str], term_weights: Mapping[str, float] | None = None
+    ) -> np.ndarray:
+        """BM25 of every document; a query term counts ``term_weights.get(term, 1)`` times
+        its number of occurrences."""
         n_docs = self.weights.shape[0]
-        cols = [self.vocabulary[t] for t in set(query_tokens) if t in self.vocabulary]
+        terms = [t for t in dict.fromkeys(query_tokens) if t in self.vocabulary]
+        cols = [self.vocabulary[t] for t in terms]
         if not cols or not n_docs:
             return np.zeros(n_docs, dtype=np.float32)
+        weights = term_weights or {}
         counts = np.array(
-            [query_tokens.count(t) for t in set(query_tokens) if t in self.vocabulary],
-            dtype=np.float32,
+            [query_tokens.count(t) * weights.get(t, 1.0) for t in terms], dtype=np.float32
         )
         sub = self.weights_csc[:, cols]
         return np.asarray(sub @ counts).ravel()
@@ -93,12 +119,39 @@ class LexicalIndex:
     meta: pd.DataFrame
     bm25: BM25
     revision: str
+    ngrams: BM25 | None = None  # character bigrams of the Chinese text; None: no Chinese
+    entities: EntityVocabulary = field(default_factory=EntityVocabulary)
+    format: int = LEXICAL_FORMAT
+
+    def __post_init__(self) -> None:
+        # bigrams inside an entity term (云睿 of 云睿热水器) are entity bigrams
+        self.entity_ngrams = frozenset(
+            g for term in self.entities.terms for g in char_ngrams(term) if len(term) > 1
+        )
+
+    def scores(
+        self, query_tokens: list[str], query_ngrams: list[str], options: LexicalOptions
+    ) -> np.ndarray:
+        weight = options.entity_weight
+        scores = self.bm25.scores(
+            query_tokens, self.entities.weights(weight) if weight != 1.0 else None
+        )
+        if options.ngram_weight and self.ngrams is not None and query_ngrams:
+            ngram_weights = dict.fromkeys(self.entity_ngrams, weight) if weight != 1.0 else None
+            scores = scores + options.ngram_weight * self.ngrams.scores(query_ngrams, ngram_weights)
+        return scores
 
     def search(
-        self, query_tokens: list[str], mask: np.ndarray | None, depth: int
+        self,
+        query_tokens: list[str],
+        mask: np.ndarray | None,
+        depth: int,
+        *,
+        query_ngrams: list[str] | None = None,
+        options: LexicalOptions | None = None,
     ) -> list[tuple[str, float]]:
         """Top ``depth`` (id, score) with a positive score among rows where ``mask`` is True."""
-        scores = self.bm25.scores(query_tokens)
+        scores = self.scores(query_tokens, query_ngrams or [], options or LexicalOptions())
         if mask is not None:
             scores = np.where(mask, scores, 0.0)
         positive = np.flatnonzero(scores > 0)
@@ -116,29 +169,38 @@ _MEMORY: dict[tuple[str, str], LexicalIndex] = {}
 _LOCK = threading.Lock()
 
 
-def _read_collection(collection: Any, page: int = 5_000) -> tuple[list[str], list[dict[str, Any]]]:
+def _read_collection(
+    collection: Any, page: int = 5_000
+) -> tuple[list[str], list[dict[str, Any]], list[str]]:
     ids: list[str] = []
     metas: list[dict[str, Any]] = []
+    docs: list[str] = []
     offset = 0
     while True:
-        got = read_index(partial(collection.get, include=["metadatas"], limit=page, offset=offset))
+        got = read_index(
+            partial(collection.get, include=["metadatas", "documents"], limit=page, offset=offset)
+        )
         if not got["ids"]:
             break
         ids.extend(got["ids"])
         metas.extend(m or {} for m in got["metadatas"])
+        docs.extend(d or "" for d in got["documents"])
         offset += len(got["ids"])
         if len(got["ids"]) < page:
             break
-    return ids, metas
+    return ids, metas, docs
 
 
 def build_lexical_index(collection: Any, revision: str) -> LexicalIndex:
-    ids, metas = _read_collection(collection)
-    bm25 = BM25([str(m.get("tokens", "")) for m in metas])
-    frame = pd.DataFrame.from_records(
-        [{k: v for k, v in m.items() if k not in _FILTER_DROP} for m in metas]
-    )
-    return LexicalIndex(np.asarray(ids, dtype=object), frame, bm25, revision)
+    ids, metas, docs = _read_collection(collection)
+    token_strings = [str(m.get("tokens", "")) for m in metas]
+    bm25 = BM25(token_strings)
+    ngram_strings = [" ".join(char_ngrams(d)) for d in docs]
+    ngrams = BM25(ngram_strings) if any(ngram_strings) else None
+    filterable = [{k: v for k, v in m.items() if k not in _FILTER_DROP} for m in metas]
+    entities = build_entity_vocabulary([t.split() for t in token_strings], filterable, docs)
+    frame = pd.DataFrame.from_records(filterable)
+    return LexicalIndex(np.asarray(ids, dtype=object), frame, bm25, revision, ngrams, entities)
 
 
 def load_lexical_index(
@@ -149,7 +211,7 @@ def load_lexical_index(
     key = (label, collection.name)
     with _LOCK:
         hit = _MEMORY.get(key)
-        if hit is not None and hit.revision == revision:
+        if hit is not None and hit.revision == revision and hit.format == LEXICAL_FORMAT:
             return hit
         path = cache_dir / f"{collection.name}.bm25.pkl" if cache_dir else None
         index = None
@@ -157,7 +219,11 @@ def load_lexical_index(
             try:
                 with path.open("rb") as fh:
                     cached = pickle.load(fh)  # our own cache file, written below
-                if isinstance(cached, LexicalIndex) and cached.revision == revision:
+                if (
+                    isinstance(cached, LexicalIndex)
+                    and cached.revision == revision
+                    and getattr(cached, "format", 1) == LEXICAL_FORMAT
+                ):
                     index = cached
             except Exception:  # a stale or partial cache file: rebuild it
                 index = None

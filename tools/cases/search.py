@@ -21,10 +21,13 @@ import numpy as np
 
 from semantic_layer.errors import did_you_mean
 from tools.cases.embedding import encode
+from tools.cases.entities import strip_entities
+from tools.cases.expansion import expand_tokens
 from tools.cases.lexical import LexicalIndex, load_lexical_index
 from tools.cases.records import META_FIELDS, day_number
+from tools.cases.retrieval_params import FusionParams, LanguageParams, language_params
 from tools.cases.store import CaseStore, read_index
-from tools.cases.text import is_chinese, tokenize
+from tools.cases.text import char_ngrams, is_chinese, tokenize
 from tools.errors import CaseSearchError
 from tools.pii import mask_pii
 
@@ -33,34 +36,15 @@ __all__ = [
     "CaseFilters",
     "CaseHit",
     "FusionParams",
+    "LanguageParams",
     "SearchCandidates",
     "fuse",
     "hits_as_untrusted_context",
+    "lexical_candidates",
     "retrieve_candidates",
     "search_cases",
     "similar_to_case",
 ]
-
-
-@dataclass(frozen=True)
-class FusionParams:
-    """Weighted RRF: score = w_dense / (k + dense_rank) + w_lexical / (k + lexical_rank)."""
-
-    k: float = 60.0
-    w_dense: float = 1.0
-    w_lexical: float = 1.0
-    depth: int = 100  # candidates taken from each retriever
-
-
-# Defaults per query language, chosen on the dev split of `python -m evals.retrieval` (never
-# on the reported test split; grid over k, dense weight and depth, best dev nDCG@10):
-# CFPB English -> k=100, dense weight 3 (dense is the stronger retriever); demo Chinese ->
-# k=10, dense weight 0.1 (MiniLM maps most Chinese characters to [UNK], BM25 on jieba words
-# carries the ranking). Re-run the eval after changing the model or the tokenizer.
-DEFAULT_FUSION: dict[str, FusionParams] = {
-    "en": FusionParams(k=100.0, w_dense=3.0, w_lexical=1.0, depth=100),
-    "zh": FusionParams(k=10.0, w_dense=0.1, w_lexical=1.0, depth=100),
-}
 
 
 @dataclass(frozen=True)
@@ -255,6 +239,23 @@ def _mask(
 # ----------------------------------------------------------------------------- retrieval
 
 
+def lexical_candidates(
+    index: LexicalIndex,
+    masked_query: str,
+    params: LanguageParams,
+    *,
+    row_mask: np.ndarray | None = None,
+    depth: int = 100,
+) -> list[tuple[str, float]]:
+    """BM25 candidates of a (PII-masked) query: words, plus synonyms of certified vocabulary
+    and character bigrams when ``params`` ask for them; entity terms weighted by ``params``."""
+    tokens = tokenize(masked_query)
+    if params.expand_synonyms:
+        tokens += expand_tokens(tokens, "zh" if is_chinese(masked_query) else "en")
+    ngrams = char_ngrams(masked_query) if params.lexical.ngram_weight else []
+    return index.search(tokens, row_mask, depth, query_ngrams=ngrams, options=params.lexical)
+
+
 def retrieve_candidates(
     store: CaseStore,
     query: str,
@@ -264,18 +265,28 @@ def retrieve_candidates(
     depth: int = 100,
     query_vector: np.ndarray | None = None,
     lexical_index: LexicalIndex | None = None,
+    params: LanguageParams | None = None,
 ) -> SearchCandidates:
-    """Dense and lexical ranked candidates for ``query`` under filters and access scope."""
+    """Dense and lexical ranked candidates for ``query`` under filters and access scope.
+
+    ``params`` (default: those of the query's language, retrieval_params.yml) say how entity
+    terms, character bigrams and synonyms count in the lexical query and whether entity words
+    are left out of the embedded query."""
     filters = filters or CaseFilters()
     masked = mask_pii(query)
+    language = "zh" if is_chinese(masked) else "en"
+    params = params or language_params(language)
     index = lexical_index or load_lexical_index(
         store.collection, store.target.label, store.revision, store.cache_dir
     )
     _check_fields(filters, index)
     row_mask = _mask(filters, access, index)
-    lexical = index.search(tokenize(masked), row_mask, depth)
+    lexical = lexical_candidates(index, masked, params, row_mask=row_mask, depth=depth)
     if query_vector is None:
-        query_vector = encode([masked], store.model_dir, onnx_cache=store.cache_dir)[0]
+        embedded = masked
+        if params.strip_entities_from_query_embedding:
+            embedded = strip_entities(masked, index.entities).strip() or masked
+        query_vector = encode([embedded], store.model_dir, onnx_cache=store.cache_dir)[0]
     dense: list[tuple[str, float]] = []
     allowed = int(row_mask.sum()) if row_mask is not None else len(index.ids)
     if allowed and store.count():
@@ -293,7 +304,7 @@ def retrieve_candidates(
         ]
     return SearchCandidates(
         query=masked,
-        language="zh" if is_chinese(masked) else "en",
+        language=language,
         dense=dense,
         lexical=lexical,
         query_vector=query_vector,
@@ -305,7 +316,7 @@ def fuse(
 ) -> list[tuple[str, float, int | None, int | None]]:
     """Weighted RRF of both lists: (id, score, dense_rank, lexical_rank), best first; ties
     broken by id so results are deterministic."""
-    p = params or DEFAULT_FUSION[candidates.language]
+    p = params or language_params(candidates.language).fusion
     scores: dict[str, float] = {}
     d_rank: dict[str, int] = {}
     l_rank: dict[str, int] = {}
@@ -340,7 +351,7 @@ def search_cases(
         raise CaseSearchError(f"Unknown search mode {mode!r}; use hybrid, dense or lexical.")
     if not query or not query.strip():
         raise CaseSearchError("The search text is empty; paste the complaint text to search for.")
-    params = fusion or DEFAULT_FUSION["zh" if is_chinese(query) else "en"]
+    params = fusion or language_params("zh" if is_chinese(query) else "en").fusion
     depth = max(params.depth, k * 5)
     cand = retrieve_candidates(
         store, query, filters=filters, access=access, depth=depth, query_vector=query_vector

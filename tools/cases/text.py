@@ -14,7 +14,14 @@ import unicodedata
 from tools.jieba_loader import jieba_module
 from tools.pii import PLACEHOLDER
 
-__all__ = ["case_text", "content_hash", "is_chinese", "normalize_for_hash", "tokenize"]
+__all__ = [
+    "case_text",
+    "char_ngrams",
+    "content_hash",
+    "is_chinese",
+    "normalize_for_hash",
+    "tokenize",
+]
 
 
 def _words(block: str) -> list[str]:
@@ -88,6 +95,25 @@ def tokenize(text: str) -> list[str]:
             if len(word) > 1 and word not in _EN_STOP:
                 tokens.append(_stem(word))
     return tokens
+
+
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+
+
+def char_ngrams(text: str, n: int = 2) -> list[str]:
+    """Overlapping ``n``-character grams of each run of Chinese characters (a run shorter than
+    ``n`` is kept whole). They match where jieba cuts two texts differently (热水器漏水 vs
+    热水器 漏 水) and on words missing from its dictionary (fault codes, slang, typos)."""
+    if not text:
+        return []
+    text = PLACEHOLDER.sub(" ", text)
+    grams: list[str] = []
+    for run in _CJK_RUN.findall(text):
+        if len(run) <= n:
+            grams.append(run)
+        else:
+            grams.extend(run[i : i + n] for i in range(len(run) - n + 1))
+    return grams
 
 
 def _stem(word: str) -> str:

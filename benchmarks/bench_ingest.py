@@ -178,6 +178,29 @@ class Poster:
         conn.close()
 
 
+def cpu_seconds(root_pid: int) -> float:
+    """User + system CPU seconds of a process and its descendants so far (Linux /proc). CPU
+    per event does not depend on how loaded the shared machine is, wall-clock rates do."""
+    tick = os.sysconf("SC_CLK_TCK")
+    stats: dict[int, tuple[int, float]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        stats[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
+    family, total = {root_pid}, 0.0
+    changed = True
+    while changed:
+        grown = {pid for pid, (ppid, _) in stats.items() if ppid in family} | family
+        changed, family = grown != family, grown
+    for pid in family:
+        total += stats.get(pid, (0, 0.0))[1]
+    return total
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -299,6 +322,8 @@ def main() -> None:
         if args.via == "http":
             time.sleep(5)  # the writer's start-up (imports, open) is not ingest time
         readers.start()
+        server_cpu = cpu_seconds(server.pid) if server else 0.0
+        writer_cpu = cpu_seconds(writer.pid)
         started = time.perf_counter()
         if args.via == "http":
             poster.post_all(burst_b)
@@ -307,6 +332,8 @@ def main() -> None:
         burst_s = time.perf_counter() - started
         busy = readers.finish()
         events_per_s = events_total / burst_s
+        server_cpu = cpu_seconds(server.pid) - server_cpu if server else 0.0
+        writer_cpu = cpu_seconds(writer.pid) - writer_cpu
 
         # 1b. The same burst with no queries running: the whole path's own rate here.
         burst_a = burst("A", 20)
@@ -355,6 +382,12 @@ def main() -> None:
         "posting_seconds": round(posted_s, 2),
         "events_per_s": round(events_per_s),
         "events_per_s_no_queries": round(alone_per_s),
+        # CPU per event in the burst (endpoint: HTTP + JSON + validation + inbox; writer:
+        # read, stage, fold, commit, publish, rules) and what that allows on this many cores
+        "endpoint_cpu_us_per_event": round(server_cpu / events_total * 1e6, 1),
+        "writer_cpu_us_per_event": round(writer_cpu / events_total * 1e6, 1),
+        "events_per_cpu_s": round(events_total / max(server_cpu + writer_cpu, 1e-9)),
+        "cores": os.cpu_count(),
         "query_p50_idle_ms": round(quantile(idle, 0.5), 1),
         "query_p95_idle_ms": round(p95(idle), 1),
         "query_p50_during_ingest_ms": round(quantile(busy, 0.5), 1),

@@ -45,6 +45,11 @@ from tools.warehouse.schema import sp_meta
 
 log = logging.getLogger(__name__)
 PUBLISH_EVERY_S = 5.0
+# While a backlog waits, a publish (a copy of the whole file) comes at most once per
+# BACKLOG_PUBLISH_RATIO x its own last duration (so publishing takes <= ~10 % of the writer's
+# time), and at least every BACKLOG_PUBLISH_MAX_S (the posted -> visible goal is p95 <= 60 s).
+BACKLOG_PUBLISH_RATIO = 10.0
+BACKLOG_PUBLISH_MAX_S = 20.0
 # A backlog of inbox files is applied in one transaction up to this many events: a fold and a
 # commit have a fixed cost, so a writer that fell behind catches up faster (docs/ingest.md).
 GROUP_EVENTS = 20_000
@@ -111,6 +116,7 @@ class WriterStats:
     quarantined: int = 0
     published: int = 0
     last_publish: float = 0.0
+    last_publish_s: float = 0.0  # how long the last publish took (wall)
 
 
 class IngestWriter:
@@ -328,15 +334,27 @@ class IngestWriter:
 
     def publish(self) -> None:
         assert self.engine is not None
+        started = time.monotonic()
         with self.engine.connect() as conn:
             publish(conn, self.live, self.warehouse)
         self._dirty = False
         self.stats.published += 1
         self.stats.last_publish = time.monotonic()
+        self.stats.last_publish_s = self.stats.last_publish - started
+
+    def publish_interval(self) -> float:
+        """Seconds between publishes now: ``publish_every_s``, longer while a backlog waits."""
+        every = self.publish_every_s
+        if self.inbox.pending():
+            last = self.stats.last_publish_s
+            stretched = min(BACKLOG_PUBLISH_MAX_S, BACKLOG_PUBLISH_RATIO * last)
+            every = max(every, stretched)
+        return every
 
     def maybe_publish(self) -> bool:
-        due = time.monotonic() - self.stats.last_publish >= self.publish_every_s
-        if self._dirty and due:
+        if not self._dirty:
+            return False
+        if time.monotonic() - self.stats.last_publish >= self.publish_interval():
             self.publish()
             return True
         return False

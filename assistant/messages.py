@@ -126,6 +126,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "time_attr": ("时间归属", "time attribution"),
     "sample_sizes": ("样本量", "Sample sizes"),
     "freshness": ("数据截至", "Data through"),
+    "freshness_by_source": ("各数据源截至", "Data through, by source"),
+    "source_quiet": (
+        "⚠️ 已静默（{since} 后未再发送）",
+        "⚠️ quiet (nothing sent since {since})",
+    ),
     "warnings": ("提示", "Warnings"),
     "sql": ("执行的 SQL", "SQL that ran"),
     "feedback": ("这个回答有帮助吗？", "Was this answer helpful?"),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from assistant.answer.base import AnswerContext, Reply, t
 from assistant.answer.narrate import narrate
+from assistant.answer.sources import attach_source_status
 from assistant.messages import cannot_compute
 from assistant.planning.plans import MetricPlan
 from assistant.roles import scope_statement
@@ -37,6 +38,7 @@ def handle(plan: MetricPlan, ctx: AnswerContext) -> Reply:
         )
     except SemanticLayerError as exc:
         return Reply(cannot_compute(language, str(exc)))
+    attach_source_status(result, services.engine)
     text = (scope_note or "") + narrate(result, services.lexicon, language)
     if plan.verified:
         text = t(language, "✔ 已验证问题。", "✔ Verified question. ") + text

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from assistant.answer.sources import sources_line
 from assistant.cli_support import (
     db_option,
     emit_json,
@@ -112,5 +113,8 @@ def _echo_provenance(result, language: str) -> None:  # noqa: ANN001
         click.echo(f"    {description}")
     if result.data_freshness:
         click.echo(f"  {msg(language, 'freshness')}: {result.data_freshness:%Y-%m-%d %H:%M}")
+    by_source = sources_line(result, language)
+    if by_source:
+        click.echo(f"  {by_source}")
     for warning in result.warnings:
         click.echo(f"  ⚠️ {warning}")

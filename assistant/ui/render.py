@@ -6,6 +6,7 @@ from typing import Any
 
 import gradio as gr
 
+from assistant.answer.sources import sources_line
 from assistant.answer.table import display_table, markdown_table
 from assistant.planning.plans import AlertReview, MetricPlan
 from assistant.service import Answer
@@ -102,6 +103,9 @@ def provenance_markdown(result: MetricResult, lang: str, with_sql: bool = True) 
         lines.append(f"**{t(lang, 'sample_sizes')}**: {sizes}\n")
     if result.data_freshness:
         lines.append(f"**{t(lang, 'freshness')}**: {result.data_freshness:%Y-%m-%d %H:%M}\n")
+    by_source = sources_line(result, lang)
+    if by_source:
+        lines.append(by_source + "\n")
     for warning in result.warnings:
         lines.append(f"⚠️ {warning}\n")
     if with_sql:

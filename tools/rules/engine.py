@@ -171,6 +171,19 @@ def contact_counts(
     return counts, known
 
 
+def _frame(conn: sa.Connection, query: sa.Select, names: list[str]) -> pd.DataFrame:
+    """The rows of ``query`` as a frame; on DuckDB fetched column-wise (``df()``), which is
+    several times cheaper than building a Python row per ticket of an ingest batch."""
+    if conn.dialect.name != "duckdb":
+        return pd.DataFrame(conn.execute(query).mappings().all(), columns=names)
+    compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    params = compiled.construct_params()
+    values = [params[name] for name in compiled.positiontup or ()]
+    frame = conn.connection.driver_connection.execute(str(compiled), values).df()
+    frame.columns = names
+    return frame
+
+
 def _python_values(series: pd.Series) -> list[Any]:
     """A column as Python values: None for missing, datetime for timestamps."""
     values = series.astype(object).where(series.notna(), None).tolist()
@@ -241,9 +254,7 @@ def load_events(
         surveys.c.responded_at,
     ).where(answered)
     with warehouse.connect() as conn:
-        frame = pd.DataFrame(
-            conn.execute(query).mappings().all(), columns=[c.name for c in ticket_cols]
-        )
+        frame = _frame(conn, query, [c.name for c in ticket_cols])
         survey_rows = conn.execute(answers).mappings().all()
     history = frame[frame["created_at"] >= pd.Timestamp(history_from)]
     # Set-based (an ingest batch touches thousands of tickets): every row's contact counts in

@@ -466,6 +466,25 @@ def test_publishing_waits_longer_while_a_backlog_waits(writer: IngestWriter) -> 
     assert writer.maybe_publish()
 
 
+def test_a_running_writer_lets_posts_gather_before_applying(writer: IngestWriter) -> None:
+    """Larger groups cost less per event: a fresh small inbox file waits for ``linger_s``;
+    a file that has waited that long, or inbox files over LINGER_BYTES, are applied at once."""
+    from tools.ingest.writer import LINGER_BYTES
+
+    writer.inbox.put("crm", [ticket("L-1", NOW)])
+    assert writer.step(linger_s=60) == 0
+    assert len(writer.inbox.pending()) == 1
+    time.sleep(0.3)
+    assert writer.step(linger_s=0.2) == 1
+    big = [ticket(f"L-big-{i}", NOW, description="x" * 5_000) for i in range(LINGER_BYTES // 5_000)]
+    writer.inbox.put("crm", big)
+    assert writer.step(linger_s=60) == 1
+    writer.publish()
+    assert rows(writer, "SELECT count(*) FROM tickets WHERE ticket_id LIKE 'L-%'") == [
+        (1 + len(big),)
+    ]
+
+
 READER = """
 import sys, time
 import sqlalchemy as sa

@@ -269,6 +269,7 @@ def main() -> None:
     parser.add_argument("--readers", type=int, default=2)
     parser.add_argument("--publish-every", type=float, default=5.0)
     parser.add_argument("--feed-rate", type=int, default=500, help="events/s, freshness phase")
+    parser.add_argument("--feed-seconds", type=int, default=40, help="freshness phase length")
     parser.add_argument(
         "--no-rules", action="store_true", help="writer without the customer rules per batch"
     )
@@ -361,7 +362,7 @@ def main() -> None:
         visible: dict[str, float] = {}
         engine = make_engine(url, read_only=True)
         per_second = max(2, args.feed_rate)
-        for second in range(40):
+        for second in range(args.feed_seconds):
             tick = time.perf_counter()
             marker = f"M-{second}"
             stamp = datetime.now().replace(microsecond=0)

@@ -1,4 +1,4 @@
-"""Live-ingest benchmark: sustained events/s through the whole path while reader threads run
+"""Live-ingest benchmark: events/s through the whole path while reader threads run
 certified metric queries, query p50/p95 idle vs during ingest (same run), and event -> visible
 (posted -> counted by a query on the published snapshot) p50/p95.
 
@@ -9,7 +9,9 @@ certified metric queries, query p50/p95 idle vs during ingest (same run), and ev
 (keep-alive) to the server's real endpoint (``benchmarks/ingest_endpoint.py``: API key,
 validation, durable inbox; ``--server-workers`` uvicorn workers, as ``serve`` starts 2) while
 the writer process (``servicepilot ingest run``) applies and publishes; the rate is events
-posted / (first post -> inbox empty after the last). ``--via inbox``: the batches are stored in
+posted / (first post -> inbox empty after the last). Then a paced feed of ``--feed-rate``
+events/s for ``--feed-seconds`` with the readers querying (query p95 at a sustained rate) and
+one marker ticket a second timed from post to visible. ``--via inbox``: the batches are stored in
 the inbox before the writer starts (the writer's own rate, no HTTP). Everything runs on this
 machine: the client, the server workers, the writer and the readers share its cores.
 The warehouse is copied to a temp dir first (never changed). Goals (issue 17): >= 5,000
@@ -362,6 +364,10 @@ def main() -> None:
         visible: dict[str, float] = {}
         engine = make_engine(url, read_only=True)
         per_second = max(2, args.feed_rate)
+        # The readers query during the paced feed too: query p95 at a sustained rate (the
+        # bursts above run ingest flat out, which no source does for long).
+        readers.start()
+        fed, feed_started = 0, time.perf_counter()
         for second in range(args.feed_seconds):
             tick = time.perf_counter()
             marker = f"M-{second}"
@@ -369,11 +375,14 @@ def main() -> None:
             events = [*batch(f"F{second}", per_second, stamp), ticket(marker, stamp)]
             chunks = [events[i : i + args.batch] for i in range(0, len(events), args.batch)]
             poster.post_all(chunks)
+            fed += len(events)
             markers[marker] = time.monotonic()
             waiting = [m for m in markers if m not in visible]
             for found in count_ids(engine, waiting):
                 visible[found] = time.monotonic()
             time.sleep(max(0.0, 1.0 - (time.perf_counter() - tick)))
+        feed_s = time.perf_counter() - feed_started
+        paced = readers.finish()
         deadline = time.monotonic() + 120
         while len(visible) < len(markers) and time.monotonic() < deadline:
             for found in count_ids(engine, [m for m in markers if m not in visible]):
@@ -412,6 +421,9 @@ def main() -> None:
         "queries_during_ingest": len(busy),
         "reader_threads": args.readers,
         "publish_every_s": args.publish_every,
+        "feed_events_per_s": round(fed / feed_s),
+        "query_p95_during_feed_ms": round(p95(paced), 1),
+        "query_p95_feed_ratio": round(p95(paced) / p95(idle), 2),
         "visible_p50_s": round(quantile(lags, 0.5), 2),
         "visible_p95_s": round(p95(lags), 2),
         "markers_visible": f"{len(visible)}/{len(markers)}",

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, get_origin, get_type_hints
 
 from assistant import operations, toolset
 from assistant.answer.cases import INDEX_MISSING, CaseSearcher
+from assistant.answer.sources import attach_source_status, source_status
 from assistant.audit_ops import record_operation
 from assistant.authorize import authorize, require_metrics, require_query_within_rows
 from assistant.errors import AccessDenied
@@ -122,7 +123,7 @@ class ServicePilotAPI:
         authorize(role_obj, MetricPlan(query=mq, interpretation=""))
         require_query_within_rows(role_obj, mq.filters)
         services = self.app.services
-        return execute(
+        result = execute(
             mq,
             services.engine,
             catalog=services.catalog,
@@ -131,11 +132,14 @@ class ServicePilotAPI:
             timeout_s=services.timeout_s,
             compiled=services.compiler.compile(mq, role_obj.policy),
         )
+        attach_source_status(result, services.engine)
+        return result
 
     def query_dict(self, query: dict[str, Any], role: str | None) -> dict[str, Any]:
         result = self.query_metrics(query, role)
         data = json_safe(result.to_dict())
         data["value"] = headline_value(result)
+        data["sources"] = source_status(result)
         return data
 
     def record_operation(self, operation: str, arguments: dict[str, Any], **kw: Any) -> str | None:
@@ -343,6 +347,7 @@ def tool_json(tool: Tool, out: Any) -> Any:
         result, notes = out
         data = json_safe(result.to_dict())
         data["value"] = headline_value(result)
+        data["sources"] = source_status(result)
         if notes:
             data["assumptions"] = list(notes)
         return data

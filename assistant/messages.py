@@ -196,6 +196,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Cannot answer yet: {label} have not been computed in this warehouse. Run `{command}`, "
         "then ask again.",
     ),
+    "freshness_by_source": ("各数据源截至", "Data through, by source"),
+    "source_quiet": (
+        "⚠️ 已静默（{since} 后未再发送）",
+        "⚠️ quiet (nothing sent since {since})",
+    ),
     "warnings": ("提示", "Warnings"),
     "sql": ("执行的 SQL", "SQL that ran"),
     "feedback": ("这个回答有帮助吗？", "Was this answer helpful?"),

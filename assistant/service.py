@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from assistant.answer.base import AnswerContext, Reply, Services
 from assistant.answer.handlers import Handler
+from assistant.answer.sources import source_status
 from assistant.authorize import authorize
 from assistant.errors import AccessDenied
 from assistant.messages import pick
@@ -80,6 +81,7 @@ class Answer:
                 "warnings": result["warnings"],
                 "data_freshness": result["data_freshness"],
                 "as_of": result["as_of"],  # tables computed as of a date (customer segments)
+                "sources": source_status(self.result),
                 "elapsed_ms": result["elapsed_ms"],
             }
         if self.payload:

@@ -290,17 +290,22 @@ def _policy_and_query_filters(src: _Source, group: GroupPlan) -> list[ColumnElem
 
 
 def freshness_statement(
-    group: GroupPlan, catalog: Catalog, horizon: datetime
+    group: GroupPlan, catalog: Catalog, horizon: datetime, by: str | None = None
 ) -> tuple[str, Select] | None:
     """("table.column", SELECT latest time value, count beyond ``horizon``) over the group's
     fact rows the caller may see: the access policy's row filters apply (the question's own
     filters do not), so data freshness tells a regional manager nothing about other regions'
     latest tickets. Values after ``horizon`` (a placeholder 9999-12-31) are left out of the
-    latest value and counted instead."""
+    latest value and counted instead. ``by``: a column of the fact table (e.g. ``source``, the
+    system a row came from) to answer per value of: SELECT by, latest, count ... GROUP BY by."""
     column = group.snapshot[0] if group.snapshot else group.time_dimension
     if not column:
         return None
     src = _Source(catalog, group.model)
+    if by is not None:  # the spec does not model the column: add it to this statement's table
+        known = [sa.column(c.name) for c in catalog_table(catalog, group.model).columns]
+        extra = [] if by in {c.name for c in known} else [sa.column(by)]
+        src.base = sa.table(group.model.table, *known, *extra).alias("t0")
     value = src.path(column)
     beyond = value > sa.literal(horizon, sa.DateTime)
     where = [
@@ -308,14 +313,21 @@ def freshness_statement(
         for rf in group.filters
         if rf.from_policy
     ]
-    stmt = (
-        sa.select(
-            sa.func.max(sa.case((beyond, None), else_=value)),
-            sa.func.count(sa.case((beyond, 1))),
-        )
-        .select_from(src.from_clause())
-        .where(*where)
+    latest = (
+        sa.func.max(sa.case((beyond, None), else_=value)),
+        sa.func.count(sa.case((beyond, 1))),
     )
+    if by is None:
+        stmt = sa.select(*latest).select_from(src.from_clause()).where(*where)
+    else:
+        key = src.base.c[by]
+        stmt = (
+            sa.select(key, *latest)
+            .select_from(src.from_clause())
+            .where(*where)
+            .group_by(key)
+            .order_by(key)
+        )
     return f"{group.model.table}.{column}", stmt
 
 

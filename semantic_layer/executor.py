@@ -100,6 +100,9 @@ class MetricResult:
     extra: dict[str, Any] = field(default_factory=dict)
     # model name -> the date its rows were computed as of (tables such as customer segments)
     as_of: dict[str, datetime] = field(default_factory=dict)
+    # source system (the fact rows' ``source`` column) -> latest value the caller may see there,
+    # over the tables this result read; empty when the tables have no such column
+    source_freshness: dict[str, datetime | None] = field(default_factory=dict)
 
     @property
     def sql(self) -> str:
@@ -124,6 +127,9 @@ class MetricResult:
             "warnings": list(self.warnings),
             "freshness": {k: v.isoformat() if v else None for k, v in self.freshness.items()},
             "data_freshness": self.data_freshness.isoformat() if self.data_freshness else None,
+            "source_freshness": {
+                k: v.isoformat() if v else None for k, v in self.source_freshness.items()
+            },
             "elapsed_ms": round(self.elapsed_ms, 1),
             "truncated": self.truncated,
             "as_of": {k: v.isoformat(sep=" ") for k, v in self.as_of.items()},
@@ -340,7 +346,7 @@ def execute(
                 result = conn.exec_driver_sql(sql, params)
                 columns = list(result.keys())
                 rows = result.fetchmany(row_limit + 1)
-                freshness, future = _freshness(conn, compiled, catalog)
+                freshness, future, by_source = _freshness(conn, compiled, catalog)
         except sa.exc.DBAPIError as exc:
             message = str(exc.orig if exc.orig is not None else exc).splitlines()[0]
             if "interrupt" in message.lower() or "statement timeout" in message.lower():
@@ -368,6 +374,7 @@ def execute(
         elapsed,
         truncated,
         as_of=as_of,
+        source_freshness=by_source,
     )
 
 
@@ -479,15 +486,21 @@ def data_version(engine: Engine | Any) -> tuple[object, ...] | None:
     return tuple(stamps)
 
 
+# The fact tables' column naming the system a row came from (tools/warehouse/schema.py).
+SOURCE_COLUMN = "source"
+
+
 def _freshness(
     conn: Connection, compiled: CompiledQuery, catalog: Catalog
-) -> tuple[dict[str, Any], list[str]]:
+) -> tuple[dict[str, Any], list[str], dict[str, Any]]:
     """Per "table.column": the latest value the caller may see (see freshness_statement) not
-    beyond now + FUTURE_TOLERANCE; and a warning per column that has values beyond it."""
+    beyond now + FUTURE_TOLERANCE; a warning per column that has values beyond it; and per
+    source system (tables with a ``source`` column) its latest value, within the same rows."""
     # Whole minutes, so the lookups can be cached (the tolerance is a day; warnings show minutes).
     horizon = datetime.now().replace(second=0, microsecond=0) + FUTURE_TOLERANCE
     version = _data_version(conn)
     out: dict[str, Any] = {}
+    by_source: dict[str, Any] = {}
     warnings: list[str] = []
     for group in compiled.plan.groups:
         column = group.snapshot[0] if group.snapshot else group.time_dimension
@@ -505,10 +518,28 @@ def _freshness(
             stmt = freshness_statement(group, catalog, horizon)
             assert stmt is not None and stmt[0] == key
             found = tuple(conn.execute(stmt[1]).one())
+            per_source: tuple[tuple[Any, ...], ...] = ()
+            if _has_column(conn, group.model.table, SOURCE_COLUMN):
+                grouped = freshness_statement(group, catalog, horizon, by=SOURCE_COLUMN)
+                assert grouped is not None
+                per_source = tuple(tuple(r) for r in conn.execute(grouped[1]))
+            found = (*found, per_source)
             if cache_key is not None:
                 _FRESHNESS.put(cache_key, found)
-        out[key] = freshness_reading(key, *found, horizon, warnings)
-    return out, warnings
+        *latest, per_source = found
+        out[key] = freshness_reading(key, *latest, horizon, warnings)
+        for source, value, future in per_source:
+            reading = freshness_reading(key, value, future, horizon, [])
+            known = by_source.get(str(source))
+            by_source[str(source)] = max(known, reading) if known and reading else known or reading
+    return out, warnings, dict(sorted(by_source.items()))
+
+
+def _has_column(conn: Connection, table: str, column: str) -> bool:
+    try:
+        return column in {c["name"] for c in sa.inspect(conn).get_columns(table)}
+    except sa.exc.SQLAlchemyError:
+        return False
 
 
 def freshness_reading(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from assistant.answer.base import AnswerContext, Reply, Services, t
 from assistant.answer.narrate import before_data, narrate, no_data_yet
+from assistant.answer.sources import attach_source_status
 from assistant.answer.target_note import target_note
 from assistant.messages import cannot_compute, computed_as_of_lines, msg
 from assistant.planning.plans import MetricPlan
@@ -49,6 +50,7 @@ def handle(plan: MetricPlan, ctx: AnswerContext) -> Reply:
         )
     except SemanticLayerError as exc:
         return Reply(cannot_compute(language, str(exc)))
+    attach_source_status(result, services.engine)
     if before_data(result):
         # The whole period lies after the last data point: its "0" would be data that has not
         # arrived, not a measurement, so no table, chart or certified badge carries it.

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from assistant.answer.sources import sources_line
 from assistant.cli_support import (
     db_option,
     emit_json,
@@ -115,5 +116,8 @@ def _echo_provenance(result, language: str, catalog) -> None:  # noqa: ANN001
         click.echo(f"  {msg(language, 'freshness')}: {result.data_freshness:%Y-%m-%d %H:%M}")
     for line in computed_as_of_lines(result, catalog, language):
         click.echo(f"  {line}")
+    by_source = sources_line(result, language)
+    if by_source:
+        click.echo(f"  {by_source}")
     for warning in result.warnings:
         click.echo(f"  ⚠️ {warning_text(warning, language)}")

@@ -3,7 +3,7 @@
 Answered before the app (and its login) sees the request; the caller authenticates with its
 source's API key (``Authorization: Bearer KEY``). The body is one event object or a list of
 them. The events are validated here (the answer lists the rejected ones) and the whole batch
-is stored durably in the writer's inbox before the answer (202), so any number of server
+is stored durably (validated) in the writer's inbox before the answer (202), so any number of server
 workers can take posts while one writer process applies them; rejected events reach the
 quarantine table through the writer.
 """
@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import json
 from typing import Any
+
+import orjson
 
 from tools.ingest.events import validate_batch
 from tools.ingest.keys import IngestKeys
@@ -52,15 +54,18 @@ def handle(keys: IngestKeys, inbox: Inbox, key: str | None, body: bytes | None) 
             "error": f"body over {MAX_BODY_BYTES >> 20} MB; send smaller batches.",
         }
     try:
-        raw = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return 400, {"ok": False, "error": f"the body is not UTF-8 JSON: {exc}"}
+        raw = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        try:  # json also reads NaN and lone surrogates (the events are then quarantined)
+            raw = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            return 400, {"ok": False, "error": f"the body is not UTF-8 JSON: {exc}"}
     events, problems = validate_batch(raw)
     if not events and not problems:
         return 400, {"ok": False, "error": "no events in the body (send an object or a list)."}
     if problems and problems[0].field == "(batch)":
         return 413, {"ok": False, "error": problems[0].reason}
-    batch_id = inbox.put(source, raw)
+    batch_id = inbox.put(source, raw, validated=(events, problems))
     return 202, {
         "ok": True,
         "batch_id": batch_id,

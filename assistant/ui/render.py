@@ -6,6 +6,7 @@ from typing import Any
 
 import gradio as gr
 
+from assistant.answer.sources import sources_line
 from assistant.answer.table import display_table, markdown_table
 from assistant.messages import computed_as_of_lines, owner_label, warning_text
 from assistant.planning.plans import AlertReview, MetricPlan
@@ -123,6 +124,9 @@ def provenance_markdown(
         lines.append(f"**{t(lang, 'freshness')}**: {result.data_freshness:%Y-%m-%d %H:%M}\n")
     if catalog is not None:  # customer segments: the date they were computed as of
         lines += [f"{line}\n" for line in computed_as_of_lines(result, catalog, lang)]
+    by_source = sources_line(result, lang)
+    if by_source:
+        lines.append(by_source + "\n")
     for warning in result.warnings:
         lines.append(f"⚠️ {warning_text(warning, lang)}\n")
     if with_sql:

@@ -422,6 +422,69 @@ def test_unreadable_inbox_file_is_moved_aside(writer: IngestWriter) -> None:
     assert error.startswith("JSONDecodeError: ")
 
 
+def test_inbox_holds_validated_events_and_an_older_raw_file_still_applies(
+    writer: IngestWriter,
+) -> None:
+    """A post is validated once, when stored: the inbox file carries the good events as
+    columns and the problems as rows, and the writer applies it without validating again. A
+    file an earlier version wrote (the raw events) is validated when read."""
+    writer.inbox.put("crm", [ticket("V-1", NOW), ticket("V-2", NOW, contacts=-1)])
+    [stored] = writer.inbox.pending()
+    body = json.loads(stored.read_text())
+    assert body["events"]["entity_id"] == ["V-1"]
+    assert [p[:2] for p in body["problems"]] == [[1, "data.contacts"]]
+    legacy = {
+        "batch_id": "legacy-1",
+        "source": "crm",
+        "origin": "http",
+        "received_at": NOW.isoformat(),
+        "events": [ticket("V-3", NOW), ticket("V-4", NOW, channel="fax")],
+    }
+    (writer.inbox.new / "00000000000000000002-legacy.json").write_text(json.dumps(legacy))
+    post(writer, [])
+    assert rows(writer, "SELECT ticket_id FROM tickets ORDER BY 1") == [("V-1",), ("V-3",)]
+    assert rows(writer, "SELECT field, file_row FROM sp_quarantine ORDER BY field") == [
+        ("data.channel", 2),
+        ("data.contacts", 2),
+    ]
+
+
+def test_publishing_waits_longer_while_a_backlog_waits(writer: IngestWriter) -> None:
+    """A publish copies the whole file: with a backlog it comes at most once per 10x its own
+    duration (capped, the freshness goal), without one every ``publish_every_s``."""
+    from tools.ingest.writer import BACKLOG_PUBLISH_MAX_S, BACKLOG_PUBLISH_RATIO
+
+    post(writer, [ticket("P-1", NOW)])
+    took = writer.stats.last_publish_s
+    assert took > 0
+    assert writer.publish_interval() == writer.publish_every_s == 0
+    writer.inbox.put("crm", [ticket("P-2", NOW)])
+    expected = min(BACKLOG_PUBLISH_MAX_S, BACKLOG_PUBLISH_RATIO * took)
+    assert writer.publish_interval() == pytest.approx(expected)
+    writer.step()
+    assert writer.publish_interval() == 0  # drained: back to every publish_every_s
+    assert writer.maybe_publish()
+
+
+def test_a_running_writer_lets_posts_gather_before_applying(writer: IngestWriter) -> None:
+    """Larger groups cost less per event: a fresh small inbox file waits for ``linger_s``;
+    a file that has waited that long, or inbox files over LINGER_BYTES, are applied at once."""
+    from tools.ingest.writer import LINGER_BYTES
+
+    writer.inbox.put("crm", [ticket("L-1", NOW)])
+    assert writer.step(linger_s=60) == 0
+    assert len(writer.inbox.pending()) == 1
+    time.sleep(0.3)
+    assert writer.step(linger_s=0.2) == 1
+    big = [ticket(f"L-big-{i}", NOW, description="x" * 5_000) for i in range(LINGER_BYTES // 5_000)]
+    writer.inbox.put("crm", big)
+    assert writer.step(linger_s=60) == 1
+    writer.publish()
+    assert rows(writer, "SELECT count(*) FROM tickets WHERE ticket_id LIKE 'L-%'") == [
+        (1 + len(big),)
+    ]
+
+
 READER = """
 import sys, time
 import sqlalchemy as sa

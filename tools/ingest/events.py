@@ -25,6 +25,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import orjson
 import pandas as pd
 import sqlalchemy as sa
 
@@ -68,7 +69,10 @@ class Event:
 
     def data_json(self) -> str:
         payload = {"change": self.change, "data": self.data} if self.change else self.data
-        return json.dumps(payload, default=_json_default, ensure_ascii=False, sort_keys=True)
+        try:  # orjson writes datetimes and dates as ISO strings itself, 10x faster than json
+            return orjson.dumps(payload, option=orjson.OPT_SORT_KEYS).decode()
+        except (orjson.JSONEncodeError, TypeError):  # e.g. a lone surrogate in a text
+            return json.dumps(payload, default=_json_default, ensure_ascii=False, sort_keys=True)
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,26 @@ class Problem:
 
     def message(self) -> str:
         return f"event {self.seq}: {self.field}: {self.reason}"
+
+    def to_list(self) -> list[Any]:
+        return [self.seq, self.field, self.value, self.reason]
+
+
+# The columns of validated events as the writer stages them (``event_columns``).
+EVENT_COLUMNS = ("kind", "entity_id", "event_id", "event_time", "seq", "data")
+
+
+def event_columns(events: list[Event]) -> dict[str, list[Any]]:
+    """Validated events as JSON-safe columns (event_time an ISO string, data its JSON text):
+    the form the inbox stores, so the writer stages a batch without validating it again."""
+    return {
+        "kind": [e.kind for e in events],
+        "entity_id": [e.entity_id for e in events],
+        "event_id": [e.event_id for e in events],
+        "event_time": [e.event_time.isoformat() for e in events],
+        "seq": [e.seq for e in events],
+        "data": [e.data_json() for e in events],
+    }
 
 
 def _json_default(value: Any) -> str:

@@ -185,6 +185,27 @@ def source_freshness(conn: Connection, now: datetime | None = None) -> list[Sour
     return out
 
 
+def quiet_sources(
+    conn: Connection, sources: list[str], now: datetime | None = None
+) -> dict[str, datetime]:
+    """Of ``sources``, those that have gone quiet, with when each last sent a batch (cheap:
+    one query for the last arrivals, one per source that has sent; an answer asks it)."""
+    now = now or datetime.now()
+    if not sources or not sa.inspect(conn).has_table(sp_ingest_batches.name):
+        return {}
+    last = conn.execute(
+        sa.select(sp_ingest_batches.c.source, sa.func.max(sp_ingest_batches.c.received_at))
+        .where(sp_ingest_batches.c.source.in_(sources))
+        .group_by(sp_ingest_batches.c.source)
+    ).all()
+    quiet = {}
+    for source, received in last:
+        gap = _usual_gap(conn, source)
+        if received is not None and gap is not None and now - received > _quiet_after(gap):
+            quiet[source] = received
+    return quiet
+
+
 def _usual_gap(conn: Connection, source: str) -> float | None:
     times = (
         conn.execute(

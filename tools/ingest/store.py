@@ -19,17 +19,27 @@ Identifiers in that SQL come only from the warehouse schema; values are bound or
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from tools.errors import WarehouseError
-from tools.ingest.events import _DEFAULTS, TABLES, Event, Problem, required_columns
+from tools.ingest.events import (
+    _DEFAULTS,
+    EVENT_COLUMNS,
+    TABLES,
+    Event,
+    Problem,
+    event_columns,
+    required_columns,
+)
 from tools.warehouse.engine import write_frame
 from tools.warehouse.schema import sp_ingest_batches, sp_quarantine
 
@@ -51,14 +61,43 @@ _CHANGE_SETS = """CASE change
   END"""
 
 
+_EVENT_TYPES = {
+    "kind": pa.string(),
+    "entity_id": pa.string(),
+    "event_id": pa.string(),
+    "event_time": pa.timestamp("us"),
+    "seq": pa.int32(),
+    "data": pa.string(),
+}
+
+
+def events_table(columns: dict[str, list[Any]]) -> pa.Table:
+    """``event_columns`` as an Arrow table (ISO event times parsed by Arrow, not per event)."""
+    arrays = {}
+    for name in EVENT_COLUMNS:
+        kind = _EVENT_TYPES[name]
+        if name == "event_time":
+            arrays[name] = pc.cast(pa.array(columns[name], pa.string()), kind)
+        else:
+            arrays[name] = pa.array(columns[name], kind)
+    return pa.table(arrays)
+
+
 @dataclass(frozen=True)
 class Batch:
+    """A batch of validated events. ``events``: Event objects or, as the inbox hands them over,
+    their Arrow columns (``events_table``); kept as the table either way."""
+
     batch_id: str
     source: str
     origin: str  # "http", a file name, "pull:<table>"
     received_at: datetime
-    events: list[Event]
+    events: Sequence[Event] | pa.Table
     problems: list[Problem] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.events, pa.Table):
+            object.__setattr__(self, "events", events_table(event_columns(list(self.events))))
 
 
 @dataclass(frozen=True)
@@ -81,8 +120,9 @@ class BatchResult:
 def touched_ids(batch: Batch) -> dict[str, frozenset[str]]:
     """The ids of ``batch``'s events per warehouse table."""
     ids: dict[str, set[str]] = {}
-    for event in batch.events:
-        ids.setdefault(event.table.name, set()).add(event.entity_id)
+    columns = batch.events.select(["kind", "entity_id"]).to_pydict()
+    for kind, entity_id in zip(columns["kind"], columns["entity_id"], strict=True):
+        ids.setdefault(TABLES[kind].name, set()).add(entity_id)
     return {table: frozenset(found) for table, found in ids.items()}
 
 
@@ -171,21 +211,16 @@ def apply_batches(conn: Connection, batches: list[Batch]) -> list[BatchResult]:
 def _stage_fresh_events(raw: Any, batches: list[Batch]) -> None:
     """``_sp_fresh``: the batches' events not seen before (in the journal or earlier in these
     batches: the first occurrence wins), as journal rows."""
-    events = [(n, b, e) for n, b in enumerate(batches) for e in b.events]
-    staged = pa.table(
-        {
-            "source": pa.array([b.source for _, b, _ in events], pa.string()),
-            "event_id": pa.array([e.event_id for *_, e in events], pa.string()),
-            "kind": pa.array([e.kind for *_, e in events], pa.string()),
-            "entity_id": pa.array([e.entity_id for *_, e in events], pa.string()),
-            "event_time": pa.array([e.event_time for *_, e in events], pa.timestamp("us")),
-            "received_at": pa.array([b.received_at for _, b, _ in events], pa.timestamp("us")),
-            "batch_id": pa.array([b.batch_id for _, b, _ in events], pa.string()),
-            "seq": pa.array([e.seq for *_, e in events], pa.int32()),
-            "data": pa.array([e.data_json() for *_, e in events], pa.string()),
-            "arrival": pa.array([n for n, _, _ in events], pa.int32()),
-        }
-    )
+    parts = []
+    for arrival, batch in enumerate(batches):
+        size = len(batch.events)
+        parts.append(
+            batch.events.append_column("source", pa.array([batch.source] * size, pa.string()))
+            .append_column("received_at", pa.array([batch.received_at] * size, pa.timestamp("us")))
+            .append_column("batch_id", pa.array([batch.batch_id] * size, pa.string()))
+            .append_column("arrival", pa.array([arrival] * size, pa.int32()))
+        )
+    staged = pa.concat_tables(parts)
     raw.register("_sp_staged", staged)
     try:
         raw.execute(

@@ -340,10 +340,7 @@ class _BackgroundWriter:
         while (tables := self._queue.get()) is not None:
             try:
                 if self._error is None:  # after an error, only drain: the producer never blocks
-                    with self._engine.begin() as conn:
-                        raw = conn.connection.driver_connection
-                        for table, arrow in tables:
-                            _append_arrow(raw, table, arrow)
+                    self._write(tables)
             except BaseException as exc:  # handed to the main thread
                 self._error = exc
             finally:
@@ -351,6 +348,13 @@ class _BackgroundWriter:
                 # chunk stays in memory while the main thread simulates.
                 del tables
                 self._queue.task_done()
+
+    def _write(self, tables: list[tuple[str, pa.Table]]) -> None:
+        """One transaction; a method so that no local outlives the batch it wrote."""
+        with self._engine.begin() as conn:
+            raw = conn.connection.driver_connection
+            for table, arrow in tables:
+                _append_arrow(raw, table, arrow)
 
 
 def _append_arrow(raw: Any, table: str, arrow: pa.Table) -> None:

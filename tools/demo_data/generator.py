@@ -162,7 +162,7 @@ def _generate_duckdb_file(
     # DuckDB's buffer pool defaults to 80 % of RAM; capped, the appends and the primary-key
     # build spill to disk (DuckDB's <file>.tmp) instead of growing with --tickets. The rows
     # are unchanged. The pool keeps written blocks cached up to the cap, so at 10M tickets
-    # it is full while the simulation's working set (~1 GB at 150k tickets a chunk) is in
+    # it is full while the simulation's working set (~0.8 GB at 150k tickets a chunk) is in
     # memory too: appending needs little, so the cap is low then (APPEND_MEMORY_LIMIT) and
     # raised for the key step, which runs after the simulation has freed its memory.
     sa.event.listen(engine, "connect", _limit_duckdb_memory)

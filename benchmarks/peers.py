@@ -25,7 +25,7 @@ import sys
 import venv
 from pathlib import Path
 
-from benchmarks.bench_execute import END, HAND_WRITTEN, QUERY, START, interleaved
+from benchmarks.bench_execute import END, HAND_WRITTEN, QUERY, START, TIMEOUT_S, interleaved
 
 ROOT = Path(__file__).resolve().parent.parent
 VENVS = ROOT / "benchmarks" / ".venvs"
@@ -120,7 +120,7 @@ def measure(db: Path, rounds: int) -> tuple[dict[str, dict[str, float]], dict[st
     skipped: dict[str, str] = {}
     try:
         hand = _rounded((r[0], r[1], r[2]) for r in con.execute(hand_sql).fetchall())
-        frame = execute(QUERY, engine, catalog=catalog).data
+        frame = execute(QUERY, engine, catalog=catalog, timeout_s=TIMEOUT_S).data
         ours = _rounded(frame[["period", "region", "csat"]].itertuples(index=False))
         if ours != hand:
             raise SystemExit("execute() and hand-written SQL disagree")
@@ -137,7 +137,7 @@ def measure(db: Path, rounds: int) -> tuple[dict[str, dict[str, float]], dict[st
         variants = {
             "hand": lambda: con.execute(hand_sql).fetchall(),
             "execute": lambda: execute(
-                QUERY, engine, catalog=catalog, compiled=cache.compile(QUERY)
+                QUERY, engine, catalog=catalog, compiled=cache.compile(QUERY), timeout_s=TIMEOUT_S
             ),
         }
         for name, worker in workers.items():

@@ -450,3 +450,60 @@ def test_unindexed_tables_are_recorded_and_the_file_checkpointed(tmp_path, unind
         engine.dispose()
     assert rows == ([('["orders"]',)] if unindexed else [])
     assert not (tmp_path / "w.duckdb.wal").exists()  # checkpointed: nothing left in the WAL
+
+
+def test_writer_holds_one_batch_and_frees_it_once_written(tmp_path, monkeypatch):
+    """While the next chunk is simulated the writer holds one batch at most: ``put`` returns
+    only once the previous batch is committed, and a written batch's Arrow memory is freed
+    then, not when the next batch arrives (each extra chunk held cost memory at 10M tickets)."""
+    import time
+
+    import pandas as pd
+    import pyarrow as pa
+
+    import tools.demo_data.generator as generator
+    from tools.warehouse.engine import create_schema
+
+    real_append = generator._append_arrow
+
+    def slow_append(raw, table, arrow):
+        time.sleep(0.2)  # writing slower than simulating: the case that piled batches up
+        real_append(raw, table, arrow)
+
+    monkeypatch.setattr(generator, "_append_arrow", slow_append)
+    engine = make_engine(f"duckdb:///{tmp_path / 'w.duckdb'}")
+    rows, batches = 20_000, 4
+
+    def orders(batch: int) -> pd.DataFrame:
+        numbers = range(batch * rows, (batch + 1) * rows)
+        return pd.DataFrame(
+            {
+                "order_id": [f"O{i:09d}" for i in numbers],
+                "customer_id": [f"C{i % 997:08d}" for i in numbers],
+                "product_id": "P001",
+                "ordered_at": pd.Timestamp("2026-01-01"),
+                "amount": 1.0,
+                "region": "north",
+                "source": "demo",
+            }
+        )
+
+    def committed() -> int:
+        with engine.connect() as conn:
+            return conn.execute(sa.text("SELECT COUNT(*) FROM orders")).scalar_one()
+
+    try:
+        create_schema(engine, defer_primary_keys=True)
+        arrow_before = pa.total_allocated_bytes()
+        seen = []
+        with generator._BackgroundWriter(engine) as writer:
+            for batch in range(batches):
+                writer.put([("orders", orders(batch))])
+                seen.append(committed())
+            writer.flush()
+            # Every frame is gone on this side; the writer must not keep the last batch.
+            assert pa.total_allocated_bytes() <= arrow_before
+        assert seen == [batch * rows for batch in range(batches)]
+        assert committed() == batches * rows
+    finally:
+        engine.dispose()

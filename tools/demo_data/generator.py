@@ -34,6 +34,7 @@ from tqdm import tqdm
 from tools.customers.segments import build_customer_segments
 from tools.demo_data.calendar import allocate, day_range, day_weights
 from tools.demo_data.facts import planted_facts
+from tools.demo_data.memory import release_freed_memory
 from tools.demo_data.simulate import DAY, ChunkContext, OrderPool, simulate_orders, simulate_tickets
 from tools.demo_data.world import build_world
 from tools.errors import WarehouseError
@@ -49,7 +50,6 @@ from tools.warehouse.schema import CONTRACT_TABLES, metadata, sp_meta
 GENERATOR_VERSION = "1"
 CHUNK_TICKETS = 150_000  # tickets simulated at once; bounds memory at any --tickets
 CUSTOMER_SLICE = 250_000  # customers built and written at once (3.3M at 10M tickets)
-WRITE_QUEUE_CHUNKS = 1  # simulated chunks waiting for the writer; bounds memory too
 ORDERS_PER_TICKET = 3
 MONTHS = 24
 
@@ -164,9 +164,10 @@ def _generate_duckdb_file(
     engine = make_engine(f"duckdb:///{building}")
     # DuckDB's buffer pool defaults to 80 % of RAM; capped, the appends and the primary-key
     # build spill to disk (DuckDB's <file>.tmp) instead of growing with --tickets. The rows
-    # are unchanged (same checksum at 1M tickets, seed 7). The pool keeps written blocks
-    # cached up to the cap, so at 10M tickets it is full: the cap plus the simulation's
-    # ~0.9 GB is the peak RSS (1 GB gave 2.1 GB; hence 512 MB).
+    # are unchanged. The pool keeps written blocks cached up to the cap, so at 10M tickets
+    # it is full while the simulation's working set (~0.8 GB at 150k tickets a chunk) is in
+    # memory too: appending needs little, so the cap is low then (APPEND_MEMORY_LIMIT) and
+    # raised for the key step, which runs after the simulation has freed its memory.
     sa.event.listen(engine, "connect", _limit_duckdb_memory)
     try:
         create_schema(engine, defer_primary_keys=True)
@@ -179,6 +180,8 @@ def _generate_duckdb_file(
                 on_chunk=on_chunk,
                 writer=writer,
             )
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"SET memory_limit = '{KEY_MEMORY_LIMIT}'")
         unindexed = _add_primary_keys_within_memory(engine)
         summary["customer_segments"] = build_customer_segments(engine)  # as of the data end
         if unindexed:
@@ -194,7 +197,9 @@ def _generate_duckdb_file(
     return summary
 
 
-BUILD_MEMORY_LIMIT = "512MB"
+# 512 MB during the appends gave a peak RSS of 2.06 GiB at 10M tickets (1 GB gave 2.1 GB).
+APPEND_MEMORY_LIMIT = "256MB"
+KEY_MEMORY_LIMIT = "512MB"
 
 
 def _record_and_checkpoint(engine: Engine, unindexed: list[str]) -> None:
@@ -211,7 +216,7 @@ def _record_and_checkpoint(engine: Engine, unindexed: list[str]) -> None:
 
 # DuckDB's key index (ART) stays in memory: ~41 bytes per string key (3.3M customer ids take
 # 136 MB). Tables with more rows are not indexed at all rather than tried: a failed index
-# build left too little of BUILD_MEMORY_LIMIT for the check that followed (10M tickets, OOM).
+# build left too little of KEY_MEMORY_LIMIT for the check that followed (10M tickets, OOM).
 INDEXED_ROWS_LIMIT = 4_000_000
 # Rows per slice of the uniqueness check: each slice's hash table stays a few tens of MB.
 UNIQUE_CHECK_SLICE_ROWS = 2_000_000
@@ -219,7 +224,7 @@ UNIQUE_CHECK_SLICE_ROWS = 2_000_000
 
 def _add_primary_keys_within_memory(engine: Engine) -> list[str]:
     """Add the schema's primary keys table by table; returns the tables left without a key
-    index because it would not fit in BUILD_MEMORY_LIMIT.
+    index because it would not fit in KEY_MEMORY_LIMIT.
 
     Such a table (orders and tickets at 10M tickets) keeps no index, but its key is still
     checked unique slice by slice (``_count_duplicate_keys``), and ``sp_meta.unindexed_keys``
@@ -276,7 +281,7 @@ def _count_duplicate_keys(engine: Engine, table: str, columns: list[str], rows: 
 
 def _limit_duckdb_memory(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute(f"SET memory_limit = '{BUILD_MEMORY_LIMIT}'")
+    cursor.execute(f"SET memory_limit = '{APPEND_MEMORY_LIMIT}'")
     # Long appends would draw DuckDB's own progress bar over the generator's.
     cursor.execute("SET enable_progress_bar = false")
     cursor.close()
@@ -287,16 +292,15 @@ class _BackgroundWriter:
     per batch, in the order they were put.
 
     Frames are handed over as Arrow tables: DuckDB reads those without the GIL, so the
-    append (and its commit) overlaps the next chunk's simulation on the other core. At most
-    ``WRITE_QUEUE_CHUNKS`` batches wait, which bounds memory when writing is the slower side.
+    append (and its commit) overlaps the next chunk's simulation on the other core. ``put``
+    returns once the previous batch is written, so one batch at most is in the writer while
+    the next chunk is simulated: memory stays bounded whichever side is slower.
     The first error in the thread is raised in the caller at its next ``put`` or at exit.
     """
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._queue: queue.Queue[list[tuple[str, pa.Table]] | None] = queue.Queue(
-            maxsize=WRITE_QUEUE_CHUNKS
-        )
+        self._queue: queue.Queue[list[tuple[str, pa.Table]] | None] = queue.Queue(maxsize=1)
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="demo-data-writer", daemon=True)
 
@@ -311,12 +315,10 @@ class _BackgroundWriter:
             for table, frame in batch
             if not frame.empty
         ]
-        while True:  # never block forever on a queue whose consumer has died
-            try:
-                self._queue.put(tables, timeout=1.0)
-                return
-            except queue.Full:
-                self._raise_error()
+        # The writer drains the queue even after an error, so this wait always ends.
+        self._queue.join()
+        self._raise_error()
+        self._queue.put(tables)
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         if exc_type is not None:
@@ -342,14 +344,21 @@ class _BackgroundWriter:
         while (tables := self._queue.get()) is not None:
             try:
                 if self._error is None:  # after an error, only drain: the producer never blocks
-                    with self._engine.begin() as conn:
-                        raw = conn.connection.driver_connection
-                        for table, arrow in tables:
-                            _append_arrow(raw, table, arrow)
+                    self._write(tables)
             except BaseException as exc:  # handed to the main thread
                 self._error = exc
             finally:
+                # Free the written batch now, not when the next one arrives: else one more
+                # chunk stays in memory while the main thread simulates.
+                del tables
                 self._queue.task_done()
+
+    def _write(self, tables: list[tuple[str, pa.Table]]) -> None:
+        """One transaction; a method so that no local outlives the batch it wrote."""
+        with self._engine.begin() as conn:
+            raw = conn.connection.driver_connection
+            for table, arrow in tables:
+                _append_arrow(raw, table, arrow)
 
 
 def _append_arrow(raw: Any, table: str, arrow: pa.Table) -> None:
@@ -450,6 +459,9 @@ def _generate(
         next_survey += len(surveys)
         write_batch([("orders", orders), ("tickets", tickets), ("surveys", surveys)])
         bar.update(len(tickets))
+        # The writer holds the chunk as Arrow now: drop the frames before simulating the next.
+        del orders, new_pool, tickets, surveys
+        release_freed_memory()
         if on_chunk is not None:
             on_chunk(chunk_index)
     bar.close()
@@ -458,6 +470,7 @@ def _generate(
         piece = world.customers_frame(first, first + CUSTOMER_SLICE)
         write_batch([("customers", piece)], continued=first > 0)
         del piece
+        release_freed_memory()
     if writer is not None:
         writer.flush()
     with conn_factory() as conn:

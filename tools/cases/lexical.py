@@ -222,7 +222,9 @@ def load_lexical_index(
                 if (
                     isinstance(cached, LexicalIndex)
                     and cached.revision == revision
-                    and getattr(cached, "format", 1) == LEXICAL_FORMAT
+                    # From the instance, not the class: a pickle written before ``format``
+                    # existed has none, and the class default would claim the current one.
+                    and vars(cached).get("format", 1) == LEXICAL_FORMAT
                 ):
                     index = cached
             except Exception:  # a stale or partial cache file: rebuild it

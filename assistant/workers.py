@@ -56,10 +56,10 @@ WORKER_METHODS = frozenset(
 )
 
 
-# Below this many cores the server answers in its own process by default: on 2 cores the
-# pool was slower (docs/scale.md, "Load test"): the server's own work (HTTP, queue, audit)
-# and the workers share the same two cores, and each answer pays the process hop.
-POOL_MIN_CORES = 4
+# From this many cores the server answers through a pool of one worker per core: on a quiet
+# 2-core machine the pool cut p95 from 4.0 s to 2.3 s at 20 sessions (docs/scale.md, "Load
+# test"); on one core there is nothing to spread over.
+POOL_MIN_CORES = 2
 
 
 def usable_cores() -> int:

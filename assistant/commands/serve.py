@@ -304,8 +304,7 @@ def _only_demo_data(url: str) -> bool:
     type=click.IntRange(min=0),
     default=None,
     help="Processes that answer (planning, SQL, case search) behind the one web server; "
-    "0 answers in the server process. Default: 0 below 4 cores (measured faster on 2), "
-    "else one per core.",
+    "0 answers in the server process. Default: one per core (0 on a single core).",
 )
 @db_option
 @handles_errors

@@ -110,4 +110,6 @@ def test_how_it_was_computed_is_in_one_language(assistant, zh, en, language):
     shown = re.sub(r"\([^)]*`[^`]*`\)|`[^`]*`", " ", shown)  # the metric's code name
     shown = re.sub(r"\b\w+_at\b", " ", shown)  # the time column a metric is attributed by
     shown = re.sub(r"\bn=", " ", shown)  # a sample size's n
+    for source in answer.result.source_freshness:  # source systems are named by their ids
+        shown = re.sub(rf"\b{re.escape(source)}\b", " ", shown)
     assert foreign_words(shown, language) == [], shown

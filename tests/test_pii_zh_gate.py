@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import pytest
 import yaml
 
@@ -55,13 +54,25 @@ def _questions() -> list[str]:
     return out
 
 
-def _demo_texts(warehouse: Path) -> tuple[list[str], list[str]]:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        texts = con.sql(
-            "SELECT subject FROM tickets UNION SELECT description FROM tickets "
-            "UNION SELECT resolution FROM tickets UNION SELECT comment FROM surveys"
-        ).fetchall()
-        names = con.sql("SELECT DISTINCT agent_name FROM agents").fetchall()
+def _demo_texts(warehouse_url: str) -> tuple[list[str], list[str]]:
+    # The shared warehouse is opened the one way every test opens it (make_engine, read-only):
+    # DuckDB refuses a second in-process connection to the file with other settings.
+    import sqlalchemy as sa
+
+    from tools.warehouse.engine import make_engine
+
+    engine = make_engine(warehouse_url, read_only=True)
+    try:
+        with engine.connect() as con:
+            texts = con.execute(
+                sa.text(
+                    "SELECT subject FROM tickets UNION SELECT description FROM tickets "
+                    "UNION SELECT resolution FROM tickets UNION SELECT comment FROM surveys"
+                )
+            ).fetchall()
+            names = con.execute(sa.text("SELECT DISTINCT agent_name FROM agents")).fetchall()
+    finally:
+        engine.dispose()
     return [t for (t,) in texts if t], [n for (n,) in names]
 
 
@@ -96,8 +107,8 @@ def test_gate_never_closes_on_a_name_in_the_pii_corpus():
     assert _assert_gate_exact([s.text for s in snippets]) >= 60
 
 
-def test_gate_never_closes_on_a_name_in_demo_texts_or_sentences(demo_warehouse_path):
-    texts, agent_names = _demo_texts(demo_warehouse_path)
+def test_gate_never_closes_on_a_name_in_demo_texts_or_sentences(demo_warehouse_url):
+    texts, agent_names = _demo_texts(demo_warehouse_url)
     assert len(texts) > 1000 and len(agent_names) > 20
     sentences = [t.format(n) for n in agent_names for t in _NAME_SENTENCES]
     assert _assert_gate_exact(sentences) > len(agent_names)  # names are found in most

@@ -126,7 +126,9 @@ def test_update_before_its_record_waits_for_it(writer: IngestWriter) -> None:
 def test_late_arrival_lands_in_its_own_period(writer: IngestWriter) -> None:
     this_month = NOW.replace(day=1, hour=10, minute=0, second=0)
     last_month = (this_month - timedelta(days=1)).replace(day=10)
-    post(writer, [ticket("T-now-1", NOW - timedelta(minutes=5)), ticket("T-now-2", NOW)])
+    # Both on NOW's day even just after midnight (an event on the day before counts as late).
+    earlier = max(NOW - timedelta(minutes=5), NOW.replace(hour=0, minute=0, second=0))
+    post(writer, [ticket("T-now-1", earlier), ticket("T-now-2", NOW)])
     post(writer, [ticket("T-late", last_month)], source="stores")  # arrives weeks late
     query = MetricQuery(
         metrics=("ticket_volume",),

@@ -111,6 +111,7 @@ def account(masked: str, matches: list[Match], extra_words: tuple[str, ...] = ()
         _mark_word(placed, masked, word)
         _mark_word(metric_at, masked, word)
     _mark_function_words(placed, masked)
+    _unmark_codes(placed, masked)
     unknown_rates = _unknown_rates(masked, catalog, metric_at, matches, placed)
     unplaced = []
     for start, end in _runs(placed):
@@ -274,11 +275,36 @@ def _runs(placed: list[bool]) -> list[tuple[int, int]]:
 
 
 def _is_content(text: str) -> bool:
-    """Two or more Chinese characters, or an English word of three letters or more."""
+    """Two or more Chinese characters, an English word of three letters or more, or a code
+    of letters and digits (KF-35)."""
     cjk = sum(1 for ch in text if _word_char_zh(ch))
     if cjk >= 2:
         return True
-    return cjk == 0 and bool(re.search(r"[a-z]{3,}", text))
+    return cjk == 0 and (bool(re.search(r"[a-z]{3,}", text)) or _is_code(text))
+
+
+# A model, product or part code: letters and digits in one token (KF-35, T10, 65U8, XQG-100).
+_CODE_TOKEN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+# Numbers written with a magnitude or an ordinal (per 1k orders, the 2nd week) are not codes.
+_NUMBER_WORD = re.compile(r"[0-9]+(?:st|nd|rd|th|k|m|bn)")
+
+
+def _is_code(token: str) -> bool:
+    has_letter, has_digit = re.search(r"[a-z]", token), re.search(r"[0-9]", token)
+    return bool(has_letter and has_digit) and not _NUMBER_WORD.fullmatch(token)
+
+
+def _unmark_codes(placed: list[bool], text: str) -> None:
+    """Digits count as placed (top 5, 低于75 are read by their cues), but a code whose letters
+    nothing placed names a product or model ("KF-35的满意度"): the whole code is left over, so
+    the planner asks instead of answering for every product."""
+    for hit in _CODE_TOKEN.finditer(text):
+        span = range(hit.start(), hit.end())
+        if _is_code(hit.group()) and any(text[i].isalpha() and not placed[i] for i in span):
+            for i in span:
+                placed[i] = False
 
 
 MIN_CLOSENESS = 0.4

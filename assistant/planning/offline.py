@@ -40,6 +40,13 @@ from assistant.planning.plans import (
     RootCause,
 )
 from assistant.planning.time_parser import TimeMatch, TimeParseError, chinese_number, parse_time
+from assistant.planning.two_periods import (
+    PeriodsRead,
+    PeriodsUnclear,
+    period_choices,
+    read_two_periods,
+    unclear_question,
+)
 from assistant.planning.verified import VerifiedQuestions, load_verified_questions
 from semantic_layer.catalog import Catalog
 from semantic_layer.catalog_loader import default_catalog
@@ -89,6 +96,14 @@ class _Reading:
     coverage: Coverage | None = None  # which words were placed and which were not
 
 
+class _UnclearPeriods(Exception):
+    """Two periods no single query answers as written: the planner asks which is meant."""
+
+    def __init__(self, reading: _Reading, periods: PeriodsUnclear) -> None:
+        super().__init__("two periods to choose between")
+        self.reading, self.periods = reading, periods
+
+
 class OfflinePlanner:
     """Question + conversation state -> Plan, with the semantic layer as its only knowledge."""
 
@@ -111,7 +126,10 @@ class OfflinePlanner:
     # -- entry point -----------------------------------------------------------------------
 
     def plan(self, question: str, state: ConversationState) -> Plan:
-        plan = self._plan(question, state)
+        try:
+            plan = self._plan(question, state)
+        except _UnclearPeriods as unclear:
+            plan = self._clarify_periods(unclear, state)
         if isinstance(plan, MetricPlan) and cues.TARGET.search(normalise(question)):
             plan = plan.model_copy(update={"asks_target": True})
         return plan
@@ -418,22 +436,46 @@ class OfflinePlanner:
                 )
             )
             return last_full_month(state.today), compare
-        first = _range(reading.ranges[0])
         if len(reading.ranges) == 1:
-            return first, compare
-        second = _range(reading.ranges[1])
-        a, b = sorted(reading.ranges[:2], key=lambda m: m.span[0])
-        if cues.RANGE_UNION.match(reading.text[a.span[1] : b.span[0]]):
-            return TimeRange(
-                start=min(first.start, second.start), end=max(first.end, second.end)
-            ), (compare)
-        for kind in ("previous_period", "same_period_last_year"):
-            if comparison_range(first, kind) == second:
-                return first, kind
-            if comparison_range(second, kind) == first:
-                return second, kind
-        return TimeRange(start=min(first.start, second.start), end=max(first.end, second.end)), (
-            compare
+            return _range(reading.ranges[0]), compare
+        read = self._two_periods(reading)
+        if read.assumption:
+            assumptions.append(read.assumption)
+        return read.period, read.compare
+
+    @staticmethod
+    def _two_periods(reading: _Reading) -> PeriodsRead:
+        """One period and its comparison from two; raises _UnclearPeriods to ask instead."""
+        read = read_two_periods(reading.ranges, reading.text, reading.compare, reading.language)
+        if isinstance(read, PeriodsUnclear):
+            raise _UnclearPeriods(reading, read)
+        return read
+
+    def _clarify_periods(self, unclear: _UnclearPeriods, state: ConversationState) -> Plan:
+        """Ask which reading of two periods is meant, each option a query that answers it."""
+        reading, language = unclear.reading, unclear.reading.language
+        options = []
+        for choice in period_choices(unclear.periods, language):
+            candidate = _Reading(
+                **{
+                    **reading.__dict__,
+                    "ranges": [TimeMatch(choice.period, None, (0, 0), "")],
+                    "compare": choice.compare,
+                    "trend": reading.trend or choice.grain is not None,
+                    "grain": choice.grain or reading.grain,
+                }
+            )
+            if candidate.metrics:
+                query, assumptions = self._build(candidate, state)
+                plan = self._finish(query, language, assumptions=assumptions)
+            elif state.last_query is not None:
+                plan = self._follow_up(candidate, state.last_query, state)
+            else:
+                continue
+            if isinstance(plan, MetricPlan):
+                options.append(ClarificationOption(label=choice.label, plan=plan))
+        return Clarification(
+            question=unclear_question(unclear.periods, language), options=tuple(options)
         )
 
     def _build(
@@ -499,7 +541,11 @@ class OfflinePlanner:
             fields = {f.field for f in reading.filters}
             kept = tuple(f for f in query.filters if f.field not in fields)
             query = query.model_copy(update={"filters": (*kept, *reading.filters)})
-        if reading.ranges and query.time_range is not None:
+        if len(reading.ranges) > 1:
+            read = self._two_periods(reading)
+            query = query.with_time_range(read.period.start, read.period.end)
+            query = query.with_compare_to(read.compare)
+        elif reading.ranges and query.time_range is not None:
             new = _range(reading.ranges[0])
             text = reading.ranges[0].text.strip()
             if comparison_range(query.time_range, "previous_period") == new and (

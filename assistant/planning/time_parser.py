@@ -104,6 +104,7 @@ class TimeMatch:
     span: tuple[int, int]  # character span in the question
     text: str  # question[span[0]:span[1]]
     grain_hint: str | None = None  # set for grain words ("每月", "weekly"), with or without range
+    compared: bool = False  # the period a comparison names ("和上个月比", "vs Q2"): the baseline
 
 
 # --------------------------------------------------------------------------------------------
@@ -261,6 +262,7 @@ class _Tok:
     ctx_compare: str | None = None  # meaning inside a comparison ("vs last year")
     until_now: bool = False  # 到目前为止 / 截至目前
     weak: bool = False  # bare "may": kept only with a time context
+    compared: bool = False  # the baseline of a comparison ("和上个月比")
 
 
 def _range_canon(start: date, end: date) -> str:
@@ -1203,7 +1205,7 @@ def _comparisons(ctx: _Ctx, toks: list[_Tok]) -> list[_Tok]:
         if tok.kind == "range" and tok.ctx_compare:
             out.append(_Tok(span[0], span[1], "compare", compare=tok.ctx_compare))
         else:
-            out.append(replace(tok, start=span[0], end=span[1], weak=False))
+            out.append(replace(tok, start=span[0], end=span[1], weak=False, compared=True))
     return out
 
 
@@ -1287,7 +1289,12 @@ def _to_match(tok: _Tok, question: str, today: date) -> TimeMatch:
             notes.append("to date")
     label = canon + (f" ({', '.join(notes)})" if notes else "")
     return TimeMatch(
-        TimeRange(start, end, tok.grain, label), None, span, text, grain_hint=tok.grain
+        TimeRange(start, end, tok.grain, label),
+        None,
+        span,
+        text,
+        grain_hint=tok.grain,
+        compared=tok.compared,
     )
 
 

@@ -123,6 +123,36 @@ def test_a_city_filters_and_an_unknown_brand_is_asked_about(planner):
         )
 
 
+@pytest.mark.parametrize(
+    ("question", "code"),
+    [
+        ("上个月KF-35的满意度", "kf-35"),  # it answered CSAT for every product
+        ("CSAT for the T10 last month", "t10"),
+        ("上个月65U8的投诉量", "65u8"),
+        ("48h resolution rate last month", "48h"),  # not the resolution rate
+    ],
+)
+def test_a_model_code_is_never_ignored(planner, question, code):
+    assert code in unplaced(question)[0]
+    plan = plan_for(planner, question)
+    assert isinstance(plan, Clarification), plan
+    assert code in plan.question
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "top 5 product lines by complaint volume last month",
+        "P90首次响应时间",
+        "Q3 CSAT by region",
+        "complaint rate per 1k orders by customer segment last quarter",
+    ],
+)
+def test_numbers_read_by_their_cues_are_not_codes(planner, question):
+    assert unplaced(question)[0] == []
+    assert isinstance(plan_for(planner, question), MetricPlan)
+
+
 def test_unknown_words_make_it_ask_in_both_languages(planner):
     zh = plan_for(planner, "上个月夜间进线的工单量")
     assert isinstance(zh, Clarification) and "「夜间进线」" in zh.question

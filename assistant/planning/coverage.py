@@ -237,6 +237,7 @@ _ZH_FUNCTION = sorted(FUNCTION_WORDS_ZH, key=len, reverse=True)
 def _mark_function_words(placed: list[bool], text: str) -> None:
     # Chinese: greedy longest-first over the still-unplaced characters only, so a function
     # word never eats into a catalog term.
+    single: list[int] = []  # where a one-character function word (上, 下, 高) was placed
     i = 0
     while i < len(text):
         if placed[i] or not _word_char_zh(text[i]):
@@ -247,15 +248,38 @@ def _mark_function_words(placed: list[bool], text: str) -> None:
             if text.startswith(word, i) and not any(placed[i:end]):
                 for j in range(i, end):
                     placed[j] = True
+                if len(word) == 1 and word not in _PURE_PARTICLES:
+                    single.append(i)
                 i = end
                 break
         else:
             i += 1
+    _unmark_word_halves(placed, text, single)
     for hit in re.finditer(r"[a-z][a-z0-9'.?]*", text):
         word = hit.group().rstrip("?.")
         if word in FUNCTION_WORDS_EN or _typo_of_function_word(word):
             for j in range(hit.start(), hit.end()):
                 placed[j] = True
+
+
+# Particles that only glue (华东除外的, 好了吗): never half of a content word.
+_PURE_PARTICLES = frozenset("的得地了吗呢吧呀啊嘛么")
+
+
+def _unmark_word_halves(placed: list[bool], text: str, single: list[int]) -> None:
+    """A one-character function word next to a lone unknown character is half of a word
+    ("晚上", "线下", "早上" are times and channels, not 上/下 and noise): both are left over."""
+    for at in single:
+        for other in (at - 1, at + 1):
+            lone = (
+                0 <= other < len(text)
+                and not placed[other]
+                and _word_char_zh(text[other])
+                and (other - 1 < 0 or placed[other - 1] or other - 1 == at)
+                and (other + 1 >= len(text) or placed[other + 1] or other + 1 == at)
+            )
+            if lone:
+                placed[at] = False
 
 
 def _typo_of_function_word(word: str) -> bool:

@@ -449,6 +449,8 @@ class OfflinePlanner:
         read = read_two_periods(reading.ranges, reading.text, reading.compare, reading.language)
         if isinstance(read, PeriodsUnclear):
             raise _UnclearPeriods(reading, read)
+        if read.grain is not None:  # each period on its own: a trend of that grain
+            reading.trend, reading.grain = True, read.grain
         return read
 
     def _clarify_periods(self, unclear: _UnclearPeriods, state: ConversationState) -> Plan:

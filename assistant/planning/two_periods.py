@@ -31,6 +31,7 @@ class PeriodsRead:
     period: TimeRange
     compare: CompareTo | None
     assumption: str | None = None
+    grain: str | None = None  # "9月和10月分别": each period in a trend of this grain
 
 
 @dataclass(frozen=True)
@@ -52,9 +53,14 @@ def read_two_periods(
     flagged = [m for m in (first, second) if m.compared]
     comparing = bool(flagged) or compare is not None or bool(cues.COMPARE_WORDS.search(text))
     if not comparing:
-        lo, hi = sorted((a, b), key=lambda r: (r.start, r.end))
-        if cues.RANGE_UNION.match(text[first.span[1] : second.span[0]]) and lo.end >= hi.start:
-            return PeriodsRead(TimeRange(start=lo.start, end=max(lo.end, hi.end)), _kind(compare))
+        lo, hi = sorted((a, b), key=_start)
+        joined = TimeRange(start=lo.start, end=max(lo.end, hi.end))
+        each = cues.EACH.search(text)
+        if each and lo.end == hi.start and _common_grain(a, b):
+            return PeriodsRead(joined, None, grain=_common_grain(a, b))
+        union = cues.RANGE_UNION.match(text[first.span[1] : second.span[0]])
+        if union and not each and lo.end >= hi.start:
+            return PeriodsRead(joined, _kind(compare))
         return PeriodsUnclear(main=a, other=b, comparing=False)
     # The baseline is the period the comparison words are attached to; else the later one.
     main, other = (b, a) if flagged == [first] else (a, b)

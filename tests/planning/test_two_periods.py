@@ -140,3 +140,17 @@ def test_a_follow_up_with_two_periods_is_read_the_same_way(planner):
     assert isinstance(adjacent, MetricPlan), adjacent
     assert adjacent.query.compare_to == "previous_period"
     assert span(adjacent) == ("2026-10-01", "2026-11-01")
+
+
+@pytest.mark.parametrize(
+    ("question", "grain", "period"),
+    [
+        ("9月和10月分别的投诉量", "month", ("2026-09-01", "2026-11-01")),
+        ("Q2 and Q3 CSAT respectively", "quarter", ("2026-04-01", "2026-10-01")),
+    ],
+)
+def test_each_period_on_its_own_is_a_trend_not_a_total(planner, question, grain, period):
+    plan = ask(planner, question)
+    assert isinstance(plan, MetricPlan), plan
+    assert plan.query.time_grain == grain
+    assert span(plan) == period

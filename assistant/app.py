@@ -9,6 +9,7 @@ assistant (chat) and to the role-aware API (``ServicePilotAPI``).
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
@@ -223,9 +224,15 @@ def _audit_log(
 
 
 def _forecaster() -> Any:
-    """``tools.monitoring.forecast_volume``, or None when monitoring is not installed."""
-    try:
-        from tools.monitoring import forecast_volume
-    except ImportError:  # pragma: no cover - monitoring ships with the product
+    """``tools.monitoring.forecast_volume``, or None when monitoring is not installed. The
+    package (its detectors and baselines) is imported at the first forecast, not at start-up:
+    most questions never ask for one."""
+    if importlib.util.find_spec("tools.monitoring") is None:  # pragma: no cover - ships
         return None
+
+    def forecast_volume(*args: Any, **kwargs: Any) -> Any:
+        from tools.monitoring import forecast_volume
+
+        return forecast_volume(*args, **kwargs)
+
     return forecast_volume

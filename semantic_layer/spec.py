@@ -16,7 +16,7 @@ Scalar = str | int | float | bool
 
 
 class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class Label(Frozen):

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.messages import msg
-from semantic_layer.executor import MetricResult
+
+if TYPE_CHECKING:
+    from semantic_layer.executor import MetricResult
 
 log = logging.getLogger(__name__)
 SOURCES_KEY = "sources"  # MetricResult.extra: [{"source", "data_as_of", "quiet_since"}]

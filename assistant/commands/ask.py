@@ -8,7 +8,6 @@ from pathlib import Path
 
 import click
 
-from assistant.answer.sources import sources_line
 from assistant.cli_support import (
     db_option,
     emit_json,
@@ -100,6 +99,7 @@ def command(
 
 def _echo_provenance(result, language: str, catalog) -> None:  # noqa: ANN001
     """How the number was computed, in the answer's language (labels from the one catalog)."""
+    from assistant.answer.sources import sources_line
     from assistant.messages import computed_as_of_lines, msg, owner_label, warning_text
 
     click.echo(f"\n{msg(language, 'how_computed')}")

@@ -5,9 +5,38 @@ baselines, scores and episodes on top. Entry points: :func:`current_alerts` (coc
 :func:`detect_alerts` (CLI/benchmarks), :func:`forecast_volume` (chat hook and CLI).
 """
 
-from tools.monitoring.alerts import Alert, current_alerts, detect_alerts
-from tools.monitoring.forecast import ForecastResult, forecast_volume
-from tools.monitoring.rules import MonitoringConfig, RulesError, load_rules
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tools.monitoring.alerts import Alert, current_alerts, detect_alerts
+    from tools.monitoring.forecast import ForecastResult, forecast_volume
+    from tools.monitoring.rules import MonitoringConfig, RulesError, load_rules
+
+# Names resolve on first use (PEP 562), so a light module of the package (the targets a
+# metric answer notes) does not load the detectors, baselines and forecaster: CLI start-up.
+_HOME = {  # public name -> the module defining it
+    "Alert": "tools.monitoring.alerts",
+    "current_alerts": "tools.monitoring.alerts",
+    "detect_alerts": "tools.monitoring.alerts",
+    "ForecastResult": "tools.monitoring.forecast",
+    "forecast_volume": "tools.monitoring.forecast",
+    "MonitoringConfig": "tools.monitoring.rules",
+    "RulesError": "tools.monitoring.rules",
+    "load_rules": "tools.monitoring.rules",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _HOME.get(name)
+    if module is None:
+        raise AttributeError(f"module 'tools.monitoring' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Alert",

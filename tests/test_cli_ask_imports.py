@@ -1,0 +1,66 @@
+"""`servicepilot ask` is a whole process per question, so what it imports is its latency
+(issue 22: ≤ 0.8 s p50 at 1M tickets). These tests run a real question in a fresh interpreter
+and check that the modules a plain metric answer does not need stay unloaded; each first checks
+that the answer really came back, so an early failure cannot pass for a lean import."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# The detectors, baselines and forecaster: imported by a forecast, the alerts and the monitoring
+# commands, never by a metric answer (which reads only tools.monitoring.targets, for its note).
+NOT_ON_THE_ASK_PATH = (
+    "tools.monitoring.alerts",
+    "tools.monitoring.baseline",
+    "tools.monitoring.detector",
+    "tools.monitoring.forecast",
+)
+
+
+def _ask_in_fresh_process(db: Path, question: str, data_dir: Path) -> tuple[dict, list[str]]:
+    code = (
+        "import json, sys\n"
+        "from click.testing import CliRunner\n"
+        "from assistant.cli import main\n"
+        f"r = CliRunner().invoke(main, ['ask', '--db', {str(db)!r}, {question!r}, "
+        "'--today', '2026-11-22', '--json'])\n"
+        "assert r.exit_code == 0, r.output\n"
+        "print(json.dumps({'answer': json.loads(r.output), 'modules': sorted(sys.modules)}))\n"
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "SERVICEPILOT_DATA_DIR": str(data_dir),
+        "HF_HUB_OFFLINE": "1",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=env
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    return out["answer"], out["modules"]
+
+
+def test_a_metric_question_does_not_import_monitoring(demo_warehouse_path, tmp_path) -> None:
+    answer, modules = _ask_in_fresh_process(
+        demo_warehouse_path, "上个月各大区的客户满意度是多少？", tmp_path
+    )
+    assert answer["kind"] == "metric" and answer["query"]["metrics"] == ["csat"]
+    assert len(answer["rows"]) == 7  # one per region: the SQL ran and was narrated
+    assert "tools.monitoring.targets" in modules  # the note on the target was looked up
+    loaded = [m for m in NOT_ON_THE_ASK_PATH if m in modules]
+    assert loaded == [], f"{loaded} imported by a metric answer"
+
+
+def test_a_forecast_question_still_loads_monitoring_when_asked(
+    demo_warehouse_path, tmp_path
+) -> None:
+    answer, modules = _ask_in_fresh_process(demo_warehouse_path, "预测未来4周的工单量", tmp_path)
+    assert answer["kind"] == "forecast", answer.get("answer")
+    assert "tools.monitoring.forecast" in modules

@@ -5,9 +5,10 @@ follows the drill scope and the viewer's language; every number runs with the vi
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import logging
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -101,21 +102,34 @@ def sparkline(values: list[float], tone: str) -> str:
     )
 
 
-def _series(
-    ctx: UIContext, metrics: tuple[str, ...], role, end: date, scope: DrillScope
-) -> pd.DataFrame:
-    """The metrics' last 12 full months to ``end`` (for the sparklines); empty when it fails."""
-    query = MetricQuery(
+def _monthly(metrics: tuple[str, ...], end: date, scope: DrillScope) -> MetricQuery:
+    """The metrics by month over the 12 months before ``end`` (``end``'s own month too when
+    it is not a month start): the sparklines' query, and the trend's for one metric."""
+    return MetricQuery(
         metrics=metrics,
         time_grain="month",
         time_range=TimeRange(start=month_start(end, -12), end=end),
         filters=scope.filters(),
     )
+
+
+def _series_result(
+    ctx: UIContext, metrics: tuple[str, ...], role, end: date, scope: DrillScope
+) -> MetricResult | None:
+    """The metrics' last 12 months to ``end`` (the sparklines); None when it fails."""
     try:
-        return ctx.results.query(query, role).data
+        return ctx.results.query(_monthly(metrics, end, scope), role)
     except Exception as exc:  # the cards still show their values
         log.warning("cockpit sparklines %s: %s", ",".join(metrics), exc)
-        return pd.DataFrame()
+        return None
+
+
+def _series(
+    ctx: UIContext, metrics: tuple[str, ...], role, end: date, scope: DrillScope
+) -> pd.DataFrame:
+    """The metrics' last 12 months to ``end`` (for the sparklines); empty when it fails."""
+    result = _series_result(ctx, metrics, role, end, scope)
+    return result.data if result is not None else pd.DataFrame()
 
 
 def _values(
@@ -138,19 +152,21 @@ def kpi_cards(
     scope: DrillScope,
     lang: str,
     period: str = "month",
+    series: Future[MetricResult | None] | None = None,
 ) -> str:
     """One card per headline metric within the drill ``scope``: value in its unit, target and
     status colour, change vs the previous period coloured by the metric's good direction, and
     a 12-month sparkline. All six metrics run in one query (and their sparklines in another,
-    beside it); when that fails, each metric alone, so one broken metric shows on its card."""
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        series = pool.submit(_series, ctx, HEADLINE_METRICS, role, end, scope)
+    beside it: ``series``, the pending ``_series_result`` of the six, when the caller started
+    it); when that fails, each metric alone, so one broken metric shows on its card."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        if series is None:
+            series = pool.submit(_series_result, ctx, HEADLINE_METRICS, role, end, scope)
         try:
             result = _values(ctx, HEADLINE_METRICS, role, start, end, scope)
-            cards = [
-                _card_of(ctx, name, result, series.result(), scope, lang)
-                for name in HEADLINE_METRICS
-            ]
+            done = series.result()
+            frame = done.data if done is not None else pd.DataFrame()
+            cards = [_card_of(ctx, name, result, frame, scope, lang) for name in HEADLINE_METRICS]
         except Exception:
             cards = [_kpi_card(ctx, role, n, start, end, scope, lang) for n in HEADLINE_METRICS]
     label = period_label(period, start, end, lang)
@@ -265,6 +281,11 @@ def _figure(
     except Exception as exc:
         log.warning("cockpit chart: %s", exc)
         return None, None, ""
+    return _drawn(ctx, result, lang)
+
+
+def _drawn(ctx: UIContext, result: MetricResult, lang: str) -> tuple[Any, MetricResult, str]:
+    """``_figure`` of a result already at hand."""
     spec = choose_chart(result, lang)
     return render(spec, result, ctx.api.assistant.lexicon, lang), result, spec.unit
 
@@ -390,16 +411,13 @@ def cockpit(
     breakdown = breakdown if breakdown in options else (options[0] if options else None)
     lexicon = ctx.api.assistant.lexicon
     label = _metric_label(ctx, trend_metric, lang)
-    trend_query = MetricQuery(
-        metrics=(trend_metric,),
-        time_grain="month",
-        time_range=TimeRange(start=date(end.year - 1, end.month, 1), end=end),
-        filters=scope.filters(),
-    )
-    # the cards, the trend and the breakdown are independent queries: all run at once
+    # the cards (this period and the previous one), the monthly series behind their
+    # sparklines and the breakdown are independent queries: all run at once. The trend is the
+    # trend metric's column of that monthly series (the same query for one metric returns the
+    # same rows and values), so it costs no query of its own.
     with ThreadPoolExecutor(max_workers=3) as pool:
-        cards = pool.submit(kpi_cards, ctx, role, start, end, scope, lang, period)
-        trend_future = pool.submit(_figure, ctx, trend_query, role, lang)
+        series = pool.submit(_series_result, ctx, HEADLINE_METRICS, role, end, scope)
+        cards = pool.submit(kpi_cards, ctx, role, start, end, scope, lang, period, series)
         by_future = None
         if breakdown is not None:
             by = MetricQuery(
@@ -411,7 +429,7 @@ def cockpit(
             by_future = pool.submit(_figure, ctx, by, role, lang)
         alerts = alerts_markdown(ctx, role, lang, scope)
         choices = alert_choices(ctx, role, lang, scope)
-        trend, _, unit = trend_future.result()
+        trend, _, unit = _trend(ctx, trend_metric, series.result(), role, end, scope, lang)
         axis = label + unit_suffix(unit, lang)  # e.g. 客户满意度（%）
         trend = _titled(trend, t(lang, "chart_trend", metric=label), t(lang, "axis_month"), axis)
         drill_plot, members, member_list = None, (), ""
@@ -435,6 +453,30 @@ def cockpit(
             alerts=alerts,
             alert_choices=choices,
         )
+
+
+def _trend(
+    ctx: UIContext,
+    metric: str,
+    series: MetricResult | None,
+    role: str | None,
+    end: date,
+    scope: DrillScope,
+    lang: str,
+) -> tuple[Any, MetricResult | None, str]:
+    """``_figure`` of ``metric`` by month over the series' 12 months: drawn from ``series``
+    (the headline metrics' monthly result) when it holds the metric, else from its own query."""
+    query = _monthly((metric,), end, scope)
+    if series is None or metric not in series.query.metrics or metric not in series.data:
+        return _figure(ctx, query, role, lang)
+    columns = [c for c in series.data.columns if c == "period" or c.split("__")[0] == metric]
+    alone = dataclasses.replace(
+        series,
+        query=query,
+        data=series.data[columns].copy(),
+        metrics={metric: series.metrics[metric]},
+    )
+    return _drawn(ctx, alone, lang)
 
 
 def _members(

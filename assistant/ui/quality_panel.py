@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import logging
+import threading
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
@@ -21,7 +22,8 @@ from sqlalchemy.engine import Engine
 from assistant.roles import get_role
 from assistant.ui.context import UIContext
 from assistant.ui.i18n import Translator, t
-from tools.ingest.quality import quality_report
+from semantic_layer.executor import data_version
+from tools.ingest.quality import QualityReport, quality_report
 from tools.warehouse.schema import sp_ingest_batches, sp_quarantine
 
 log = logging.getLogger(__name__)
@@ -66,16 +68,55 @@ def daily_counts(engine: Engine, today: date, days: int = TREND_DAYS) -> dict[st
     return out
 
 
-def quality_html(engine: Engine, role: str | None, lang: str, today: date) -> str:
-    """The panel for ``role`` in ``lang``: a table, one row per source."""
+class KeptQuality:
+    """The panel's facts (``quality_report`` and ``daily_counts``) as of the warehouse's data
+    version and the calendar day (the report's plausible-timestamp window ends tomorrow): the
+    report scans every row of every contract table (seconds at 200k tickets), and the panel
+    asked for it on every cockpit open, beside the viewer's first drill steps. Any committed
+    write (an import, an ingest batch, a quarantined row) changes the data version, so the
+    panel never shows facts older than the data; a warehouse without a version (PostgreSQL,
+    Spark) is scanned every time. Callers arriving during a scan wait for it, not scan too."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._lock = threading.Lock()
+        self._key: tuple[object, ...] | None = None
+        self._facts: tuple[QualityReport, dict[str, dict]] | None = None
+        self.scans = 0
+
+    def facts(self, today: date) -> tuple[QualityReport, dict[str, dict]]:
+        version = data_version(self.engine)
+        if version is None:
+            return self._scan(today)
+        key = (version, date.today(), today)
+        with self._lock:
+            if self._key == key and self._facts is not None:
+                return self._facts
+            facts = self._scan(today)
+            if data_version(self.engine) == version:  # not when new data came during the scan
+                self._key, self._facts = key, facts
+            return facts
+
+    def _scan(self, today: date) -> tuple[QualityReport, dict[str, dict]]:
+        self.scans += 1
+        return quality_report(self.engine), daily_counts(self.engine, today)
+
+
+def quality_html(
+    engine: Engine, role: str | None, lang: str, today: date, kept: KeptQuality | None = None
+) -> str:
+    """The panel for ``role`` in ``lang``: a table, one row per source (its facts from
+    ``kept`` when given)."""
     from assistant.ui.cockpit_tab import sparkline
 
     access = get_role(role)
     if access.row_filters or not access.can_query_metrics:
         return f"<p class='sp-quality-note'>{html.escape(t(lang, 'quality_restricted'))}</p>"
     try:
-        report = quality_report(engine)
-        trend = daily_counts(engine, today)
+        if kept is not None:
+            report, trend = kept.facts(today)
+        else:
+            report, trend = quality_report(engine), daily_counts(engine, today)
     except Exception as exc:  # keep the cockpit usable; the message names the problem
         log.warning("quality panel: %s", exc)
         return f"<p>⚠️ {html.escape(t(lang, 'quality_failed', error=exc))}</p>"
@@ -111,10 +152,12 @@ def build_quality_panel(
     """Add the panel under the cockpit; ``triggers`` (tab select, refresh click) fill it."""
     tr.add(gr.Markdown(f"### {tr.text('quality_panel')}"), "quality_panel", "value")
     panel = gr.HTML(elem_id="sp-cockpit-quality")
+    engine = ctx.api.app.services.engine
+    kept = KeptQuality(engine)  # one scan per data version for every session
 
     def on_refresh(lang_value: str, request: gr.Request) -> str:
         _, role = ctx.identity(request)
-        return quality_html(ctx.api.app.services.engine, role, lang_value, ctx.api.today)
+        return quality_html(engine, role, lang_value, ctx.api.today, kept)
 
     for trigger in triggers:
         trigger(on_refresh, [lang_radio], panel, api_visibility="undocumented")

@@ -173,3 +173,46 @@ def test_a_rate_on_too_few_responses_gets_no_status_colour(ctx, demo_warehouse_u
     assert "· 达标" not in csat_card and "未达标" not in csat_card
     en = kpi_cards(ctx, "executive", *OCTOBER, scope, "en", "month")
     assert "too few to judge against the target" in en
+
+
+def test_trend_drawn_from_the_sparkline_series_is_the_trend_metrics_own(ctx):
+    """The trend chart is the trend metric's column of the cards' monthly series, not a query
+    of its own: the same figure (values, months, unit, titles) as that query draws, at every
+    drill level, for each headline metric, both languages; a drill step runs three queries
+    (this period with the previous one, the monthly series, the breakdown)."""
+    from assistant.ui.cockpit_tab import (
+        HEADLINE_METRICS,
+        _figure,
+        _monthly,
+        _series_result,
+        _trend,
+        cockpit,
+        period_range,
+    )
+    from assistant.ui.context import UIContext
+
+    today = ctx.api.today
+    company = DrillScope()
+    view = cockpit(ctx, "executive", "month", "csat", "zh", company)
+    scopes = [company]
+    for _ in range(4):  # down to an agent, the largest member each time
+        scopes.append(scopes[-1].down(view.breakdown, view.members[0][1]))
+        view = cockpit(ctx, "executive", "month", "csat", "zh", scopes[-1])
+    assert scopes[-1].fixed == ("region", "product_line", "team", "agent_name")
+    for scope in (scopes[0], scopes[2], scopes[4]):
+        for period in ("month", "30d"):
+            _, end = period_range(period, today)
+            series = _series_result(ctx, HEADLINE_METRICS, "executive", end, scope)
+            for metric in HEADLINE_METRICS:
+                for lang in ("zh", "en"):
+                    own = _figure(ctx, _monthly((metric,), end, scope), "executive", lang)
+                    shared = _trend(ctx, metric, series, "executive", end, scope, lang)
+                    assert own[0] is not None and len(own[0].data[0].x) == 12 + (period == "30d")
+                    assert shared[0].to_json() == own[0].to_json(), (scope, period, metric)
+                    assert shared[2] == own[2]
+    # a metric outside the series (or no series) is queried on its own
+    alone = _trend(ctx, "ces", None, "executive", OCTOBER[1], company, "en")
+    assert alone[1].query.metrics == ("ces",) and alone[0] is not None
+    fresh = UIContext(api=ctx.api)  # its own result cache: count what one step asks
+    cockpit(fresh, "executive", "month", "sla_compliance", "zh", scopes[3])
+    assert fresh.results.misses == 3

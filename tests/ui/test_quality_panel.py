@@ -57,3 +57,38 @@ def test_panel_shows_each_source_with_quarantine_and_trend(tmp_path: Path) -> No
     assert "data-source='shop'" in en
     assert "Score" not in regional and "roles that see all regions" in regional
     assert "Score" not in agent
+
+
+def test_panel_scans_once_per_data_version_and_again_after_new_data(tmp_path: Path) -> None:
+    """The cockpit asks for the panel on every open; the warehouse is scanned once per data
+    version (every viewer, both languages), and again as soon as new events have landed."""
+    from assistant.ui.quality_panel import KeptQuality
+
+    path = tmp_path / "warehouse.duckdb"
+    with IngestWriter(path, tmp_path / "ingest", publish_every_s=0) as w:
+        w.inbox.put("crm", [ticket("T-1"), ticket("T-2", channel="fax")])
+        while w.step():
+            pass
+    engine = make_engine(f"duckdb:///{path}", read_only=True)
+    kept = KeptQuality(engine)
+    today = date.today()
+    try:
+        first = quality_html(engine, "executive", "en", today, kept)
+        assert quality_html(engine, "analyst", "zh", today, kept).count("<tr data-source") == 1
+        assert quality_html(engine, "executive", "en", today, kept) == first
+        assert quality_html(engine, "east_manager", "en", today, kept).startswith("<p")
+        assert kept.scans == 1
+        assert first == quality_html(engine, "executive", "en", today)  # as scanned alone
+        assert "<td>crm</td><td class='sp-quality-bad'>50.0</td><td>1</td>" in first
+        engine.dispose()  # the writer needs the file to itself
+        with IngestWriter(path, tmp_path / "ingest", publish_every_s=0) as w:
+            w.inbox.put("crm", [ticket("T-3"), ticket("T-4")])
+            while w.step():
+                pass
+        after = quality_html(engine, "executive", "en", today, kept)
+        assert kept.scans == 2
+        # 3 rows landed, 1 quarantined: score 100 x (1 - 1/4)
+        assert "<td>crm</td><td class='sp-quality-bad'>75.0</td><td>3</td><td>0</td>" in after
+        assert after == quality_html(engine, "executive", "en", today)
+    finally:
+        engine.dispose()

@@ -7,7 +7,6 @@ import pickle
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from semantic_layer.yaml_load import YamlFileError
@@ -18,6 +17,7 @@ from tools.cases.lexical import (
     LEXICAL_FORMAT,
     LexicalIndex,
     LexicalOptions,
+    MetaColumns,
     load_lexical_index,
 )
 from tools.cases.retrieval_params import PARAMS_FILE, LanguageParams, language_params
@@ -92,7 +92,7 @@ def test_entity_weight_ranks_the_same_fault_above_the_same_product() -> None:
     tokens, metas, corpus = _corpus()
     index = LexicalIndex(
         np.array(["a", "b", "c"], dtype=object),
-        pd.DataFrame({"x": range(3)}),
+        MetaColumns.from_records({"x": i} for i in range(3)),
         BM25([" ".join(tokenize(t)) for t in texts]),
         "r1",
         entities=build_entity_vocabulary(tokens, metas, corpus),
@@ -142,7 +142,7 @@ def test_lexical_candidates_follow_the_params() -> None:
     texts = ["热水器漏水", "空调漏水", "洗衣机噪音"]
     index = LexicalIndex(
         np.array(["a", "b", "c"], dtype=object),
-        pd.DataFrame({"x": range(3)}),
+        MetaColumns.from_records({"x": i} for i in range(3)),
         BM25(docs),
         "r1",
         ngrams=BM25([" ".join(char_ngrams(t)) for t in texts]),
@@ -172,7 +172,9 @@ def test_an_older_lexical_cache_is_rebuilt(tmp_path: Path) -> None:
     )
     cache = tmp_path / "cache"
     cache.mkdir()
-    old = LexicalIndex(np.array(["stale"], dtype=object), pd.DataFrame(), BM25(["x"]), "r1")
+    old = LexicalIndex(
+        np.array(["stale"], dtype=object), MetaColumns.from_records([]), BM25(["x"]), "r1"
+    )
     # As a cache written before the format existed: no ``format`` and no ``entities`` attribute
     # on the instance (the class default must not pass for the current format).
     del old.__dict__["format"], old.__dict__["entities"]
@@ -181,3 +183,41 @@ def test_an_older_lexical_cache_is_rebuilt(tmp_path: Path) -> None:
     assert list(index.ids) == ["a", "b"] and index.format == LEXICAL_FORMAT
     assert index.ngrams is not None
     assert index.search(["漏水"], None, 5)[0][0] == "a"
+
+
+def test_bm25_scores_equal_scipys_sparse_product_bit_for_bit() -> None:
+    """The numpy scoring replaced a scipy CSC matrix-vector product; a search must rank and
+    score exactly as before (same float32 operations in the same order)."""
+    from scipy import sparse
+
+    rng = np.random.default_rng(3)
+    words = [f"w{i}" for i in range(300)]
+    docs = [" ".join(rng.choice(words, size=rng.integers(1, 60))) for _ in range(500)]
+    bm25 = BM25(docs)
+    csc = sparse.csc_matrix(
+        (bm25.col_data, bm25.col_rows, bm25.col_ptr), shape=(len(docs), len(bm25.vocabulary))
+    )
+    for _ in range(200):
+        query = list(rng.choice(words + ["unseen"], size=rng.integers(1, 25)))
+        weights = {query[0]: 0.25}
+        terms = [t for t in dict.fromkeys(query) if t in bm25.vocabulary]
+        counts = np.array([query.count(t) * weights.get(t, 1.0) for t in terms], dtype=np.float32)
+        reference = np.asarray(csc[:, [bm25.vocabulary[t] for t in terms]] @ counts).ravel()
+        got = bm25.scores(query, weights)
+        assert got.dtype == np.float32 and np.array_equal(got, reference)
+
+
+def test_metadata_filters_match_by_value_and_never_match_a_missing_field() -> None:
+    meta = MetaColumns.from_records(
+        [
+            {"region": "east", "resolved": True, "created_day": 20300},
+            {"region": "north", "resolved": False},
+            {"resolved": True, "created_day": 20310},
+        ]
+    )
+    assert meta.columns == ["region", "resolved", "created_day"] and "region" in meta
+    assert meta.isin("region", ["east", "south"]).tolist() == [True, False, False]
+    assert meta.isin("region", []).tolist() == [False, False, False]
+    assert meta.equals("resolved", True).tolist() == [True, False, True]
+    days = meta.numbers("created_day")
+    assert days[0] == 20300.0 and np.isnan(days[1]) and days[2] == 20310.0

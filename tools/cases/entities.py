@@ -192,12 +192,12 @@ def strip_entities(text: str, vocabulary: EntityVocabulary) -> str:
     what is embedded says what went wrong rather than which brand it happened to."""
     if not vocabulary.terms:
         return text
-    from tools.jieba_loader import jieba_module
+    from tools.jieba_loader import cut_words
 
     def drop(match: re.Match[str]) -> str:
         seg = match.group(0)
         if "\u4e00" <= seg[0] <= "\u9fff":
-            words = jieba_module().lcut(seg, HMM=False)
+            words = cut_words(seg)
             return "".join(w for w in words if w not in vocabulary)
         tokens = tokenize(seg)
         return "" if tokens and all(t in vocabulary for t in tokens) else seg

@@ -6,6 +6,10 @@ cached in memory and on disk per collection revision, so a new process does not 
 and re-tokenise the corpus. Scoring is a sparse matrix-vector product; metadata filters are
 boolean masks over the same rows, so lexical hits obey the same filters as dense ones.
 
+Everything here is plain numpy (the BM25 weights as compressed-column arrays, the metadata as
+coded columns): a cold ``cases search`` loads the cached index without importing pandas or
+scipy, whose imports alone cost it about a third of a second.
+
 The entity vocabulary (tools.cases.entities) and the bigram field are derived from the corpus
 when the index is built; how much they count is a query-time option (``LexicalOptions``), so
 the evaluation can switch each one off.
@@ -16,25 +20,24 @@ from __future__ import annotations
 import pickle
 import threading
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
-from scipy import sparse
 
 from tools.cases.entities import EntityVocabulary, build_entity_vocabulary
 from tools.cases.store import read_index
 from tools.cases.text import char_ngrams
 
-__all__ = ["BM25", "LexicalIndex", "LexicalOptions", "load_lexical_index"]
+__all__ = ["BM25", "LexicalIndex", "LexicalOptions", "MetaColumns", "load_lexical_index"]
 
 # Version of the cached lexical index (a pickle per collection revision); a cache written by an
 # older version is rebuilt from the collection instead of being used.
-LEXICAL_FORMAT = 2
+# 3: numpy-only BM25 arrays and MetaColumns (2 held scipy matrices and a pandas DataFrame).
+LEXICAL_FORMAT = 3
 
 
 @dataclass(frozen=True)
@@ -48,9 +51,77 @@ class LexicalOptions:
 _FILTER_DROP = ("tokens", "resolution", "content_hash", "embed_hash")
 
 
-def _term_frequencies(token_strings: list[str]) -> tuple[sparse.csr_matrix, dict[str, int]]:
-    """Documents x terms counts of whitespace-separated tokens, and the term -> column map.
-    Counted here rather than with scikit-learn, whose import alone costs a CLI search seconds."""
+class MetaColumns:
+    """The filterable metadata of the indexed cases, column by column, rows in index order.
+
+    Each column is stored as codes into its distinct values (-1 where a case lacks the field),
+    so a filter is one membership test per distinct value and a numpy lookup, with Python's
+    equality (as ``pandas.Series.isin`` on these object columns)."""
+
+    def __init__(self, n_rows: int, columns: dict[str, tuple[list[Any], np.ndarray]]) -> None:
+        self.n_rows = n_rows
+        self._columns = columns  # name -> (distinct values, int32 codes per row)
+
+    @classmethod
+    def from_records(cls, records: Iterable[Mapping[str, Any]]) -> MetaColumns:
+        rows = list(records)
+        names: dict[str, None] = {}
+        for row in rows:
+            names.update(dict.fromkeys(row))
+        columns: dict[str, tuple[list[Any], np.ndarray]] = {}
+        for name in names:
+            values: list[Any] = []
+            seen: dict[tuple[type, Any], int] = {}
+            codes = np.full(len(rows), -1, dtype=np.int32)
+            for i, row in enumerate(rows):
+                value = row.get(name)
+                if value is None:
+                    continue
+                key = (type(value), value)
+                code = seen.get(key)
+                if code is None:
+                    code = seen[key] = len(values)
+                    values.append(value)
+                codes[i] = code
+            columns[name] = (values, codes)
+        return cls(len(rows), columns)
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self._columns)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._columns
+
+    def __len__(self) -> int:
+        return self.n_rows
+
+    def _select(self, name: str, keep: Any) -> np.ndarray:
+        values, codes = self._columns[name]
+        wanted = np.fromiter((bool(keep(v)) for v in values), dtype=bool, count=len(values))
+        return np.append(wanted, False)[codes]  # code -1 (missing) picks the appended False
+
+    def isin(self, name: str, allowed: Iterable[Any]) -> np.ndarray:
+        """Rows whose ``name`` equals one of ``allowed`` (a missing value matches nothing)."""
+        allowed = list(allowed)
+        return self._select(name, lambda v: any(v == a for a in allowed))
+
+    def equals(self, name: str, value: Any) -> np.ndarray:
+        return self._select(name, lambda v: v == value)
+
+    def numbers(self, name: str) -> np.ndarray:
+        """The column as float64, NaN where missing."""
+        values, codes = self._columns[name]
+        as_float = np.array([float(v) for v in values] + [np.nan], dtype=np.float64)
+        return as_float[codes]
+
+
+def _term_frequencies(
+    token_strings: list[str],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, int]]:
+    """Documents x terms counts of whitespace-separated tokens as compressed-row arrays
+    (data, column indices, row pointers), and the term -> column map. Counted here rather than
+    with scikit-learn, whose import alone costs a CLI search seconds."""
     vocabulary: dict[str, int] = {}
     indptr, indices, data = [0], [], []
     for text in token_strings:
@@ -58,57 +129,64 @@ def _term_frequencies(token_strings: list[str]) -> tuple[sparse.csr_matrix, dict
             indices.append(vocabulary.setdefault(token, len(vocabulary)))
             data.append(count)
         indptr.append(len(indices))
-    tf = sparse.csr_matrix(
-        (
-            np.asarray(data, dtype=np.float32),
-            np.asarray(indices, dtype=np.int64),
-            np.asarray(indptr, dtype=np.int64),
-        ),
-        shape=(len(token_strings), len(vocabulary)),
+    return (
+        np.asarray(data, dtype=np.float32),
+        np.asarray(indices, dtype=np.int64),
+        np.asarray(indptr, dtype=np.int64),
+        vocabulary,
     )
-    return tf, vocabulary
 
 
 class BM25:
-    """Okapi BM25 with precomputed document weights (k1, b as usual)."""
+    """Okapi BM25 with precomputed document weights (k1, b as usual), kept column by column
+    (compressed sparse column arrays: a query reads only its terms' columns)."""
 
     def __init__(self, token_strings: list[str], *, k1: float = 1.2, b: float = 0.75) -> None:
         self.k1, self.b = k1, b
+        self.n_docs = len(token_strings)
+        self.vocabulary: dict[str, int] = {}
+        self.col_ptr = np.zeros(1, dtype=np.int64)
+        self.col_rows = np.zeros(0, dtype=np.int64)
+        self.col_data = np.zeros(0, dtype=np.float32)
         if not token_strings:
-            self.weights = sparse.csr_matrix((0, 0), dtype=np.float32)
-            self.vocabulary: dict[str, int] = {}
             return
-        tf, self.vocabulary = _term_frequencies(token_strings)
-        n_docs = tf.shape[0]
-        df = np.bincount(tf.indices, minlength=tf.shape[1]).astype(np.float32)
+        tf, indices, indptr, self.vocabulary = _term_frequencies(token_strings)
+        n_docs, n_terms = len(token_strings), len(self.vocabulary)
+        df = np.bincount(indices, minlength=n_terms).astype(np.float32)
         idf = np.log1p((n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
-        doc_len = np.asarray(tf.sum(axis=1)).ravel()
+        rows = np.repeat(np.arange(n_docs), np.diff(indptr))
+        # counts are small integers, so these float32 row sums are exact in any order
+        doc_len = np.bincount(rows, weights=tf, minlength=n_docs).astype(np.float32)
         avg = float(doc_len.mean()) or 1.0
         norm = k1 * (1.0 - b + b * doc_len / avg)
-        rows = np.repeat(np.arange(n_docs), np.diff(tf.indptr))
-        data = tf.data * (k1 + 1.0) / (tf.data + norm[rows])
-        data *= idf[tf.indices]
-        self.weights = sparse.csr_matrix(
-            (data.astype(np.float32), tf.indices, tf.indptr), shape=tf.shape
-        )
-        self.weights_csc = self.weights.tocsc()
+        data = tf * (k1 + 1.0) / (tf + norm[rows])
+        data *= idf[indices]
+        # rows to columns; stable, so each column lists its documents in row order
+        order = np.argsort(indices, kind="stable")
+        self.col_data = data.astype(np.float32)[order]
+        self.col_rows = rows[order]
+        self.col_ptr = np.concatenate(([0], np.cumsum(np.bincount(indices, minlength=n_terms))))
 
     def scores(
         self, query_tokens: list[str], term_weights: Mapping[str, float] | None = None
     ) -> np.ndarray:
         """BM25 of every document; a query term counts ``term_weights.get(term, 1)`` times
         its number of occurrences."""
-        n_docs = self.weights.shape[0]
         terms = [t for t in dict.fromkeys(query_tokens) if t in self.vocabulary]
-        cols = [self.vocabulary[t] for t in terms]
-        if not cols or not n_docs:
-            return np.zeros(n_docs, dtype=np.float32)
+        scores = np.zeros(self.n_docs, dtype=np.float32)
+        if not terms or not self.n_docs:
+            return scores
         weights = term_weights or {}
         counts = np.array(
             [query_tokens.count(t) * weights.get(t, 1.0) for t in terms], dtype=np.float32
         )
-        sub = self.weights_csc[:, cols]
-        return np.asarray(sub @ counts).ravel()
+        # column by column in query-term order, float32 multiply then add: the same
+        # arithmetic, in the same order, as a sparse column-matrix times vector product
+        for term, count in zip(terms, counts, strict=True):
+            col = self.vocabulary[term]
+            start, end = self.col_ptr[col], self.col_ptr[col + 1]
+            scores[self.col_rows[start:end]] += self.col_data[start:end] * count
+        return scores
 
 
 @dataclass
@@ -116,7 +194,7 @@ class LexicalIndex:
     """BM25 plus the metadata frame (one row per case, same order) used for filtering."""
 
     ids: np.ndarray
-    meta: pd.DataFrame
+    meta: MetaColumns
     bm25: BM25
     revision: str
     ngrams: BM25 | None = None  # character bigrams of the Chinese text; None: no Chinese
@@ -199,7 +277,7 @@ def build_lexical_index(collection: Any, revision: str) -> LexicalIndex:
     ngrams = BM25(ngram_strings) if any(ngram_strings) else None
     filterable = [{k: v for k, v in m.items() if k not in _FILTER_DROP} for m in metas]
     entities = build_entity_vocabulary([t.split() for t in token_strings], filterable, docs)
-    frame = pd.DataFrame.from_records(filterable)
+    frame = MetaColumns.from_records(filterable)
     return LexicalIndex(np.asarray(ids, dtype=object), frame, bm25, revision, ngrams, entities)
 
 

@@ -177,7 +177,7 @@ def _valid_fields(index: LexicalIndex) -> list[str]:
 def _check_fields(filters: CaseFilters, index: LexicalIndex) -> None:
     valid = _valid_fields(index)
     for key, _ in filters.equals:
-        if key in _INTERNAL or (key not in index.meta.columns and key not in META_FIELDS):
+        if key in _INTERNAL or (key not in index.meta and key not in META_FIELDS):
             hint = did_you_mean(key, valid)
             raise CaseSearchError(
                 f"Unknown filter field {key!r}.{hint} Fields of this collection: "
@@ -210,27 +210,27 @@ def _where(filters: CaseFilters, access: AccessScope | None) -> dict[str, Any] |
 def _mask(
     filters: CaseFilters, access: AccessScope | None, index: LexicalIndex
 ) -> np.ndarray | None:
-    frame = index.meta
+    meta = index.meta
     n = len(index.ids)
     mask = np.ones(n, dtype=bool)
     any_clause = False
     for key, values in (*filters.equals, *((access.allowed) if access else ())):
         any_clause = True
-        if key not in frame.columns:
+        if key not in meta:
             mask &= False
             continue
-        mask &= frame[key].isin([_coerce(v) for v in values]).to_numpy()
+        mask &= meta.isin(key, [_coerce(v) for v in values])
     if filters.resolved_only:
         any_clause = True
-        mask &= (frame["resolved"] == True).to_numpy() if "resolved" in frame else False  # noqa: E712
+        mask &= meta.equals("resolved", True) if "resolved" in meta else False
     for bound, op in ((filters.date_from, "ge"), (filters.date_to, "lt")):
         if bound is None:
             continue
         any_clause = True
-        if "created_day" not in frame.columns:
+        if "created_day" not in meta:
             mask &= False
             continue
-        days = frame["created_day"].to_numpy(dtype=float, na_value=np.nan)
+        days = meta.numbers("created_day")
         limit = day_number(bound)
         mask &= (days >= limit) if op == "ge" else (days < limit)
     return mask if any_clause else None

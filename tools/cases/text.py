@@ -1,8 +1,9 @@
 """Case text helpers: the text that is indexed, language detection, lexical tokens.
 
-Chinese is cut into words with jieba (loaded lazily, once); English and other Latin text into
-lower-cased words. Stop words, PII placeholders, CFPB ``XXXX`` masks and long digit runs
-(order numbers) are dropped: they carry no meaning for similarity.
+Chinese is cut into words with jieba (its dictionary read lazily: tools.jieba_loader);
+English and other Latin text into lower-cased words. Stop words, PII placeholders, CFPB
+``XXXX`` masks and long digit runs (order numbers) are dropped: they carry no meaning for
+similarity.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import hashlib
 import re
 import unicodedata
 
-from tools.jieba_loader import jieba_module
+from tools.jieba_loader import cut_words
 from tools.pii import PLACEHOLDER
 
 __all__ = [
@@ -84,7 +85,7 @@ def tokenize(text: str) -> list[str]:
     for seg in _SEGMENTS.findall(text):
         first = seg[0]
         if "\u4e00" <= first <= "\u9fff":
-            for word in jieba_module().lcut(seg, HMM=False):
+            for word in cut_words(seg):
                 if word not in _ZH_STOP:
                     tokens.append(word)
         elif first.isdigit():

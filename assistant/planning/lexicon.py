@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
+from assistant.planning.homophones import HomophoneFixer
 from semantic_layer.catalog import Catalog
 from semantic_layer.spec import Label
 
@@ -174,6 +175,9 @@ class Lexicon:
             ),
         )
         self._english = [t for t in self.terms if not has_cjk(t.surface)]
+        self.homophones = HomophoneFixer(
+            t.surface for t in self.terms if t.kind == "metric" and has_cjk(t.surface)
+        )
 
     def value_label(self, dimension: str, code: str, language: str) -> str:
         """What users read for a stored value: the code's label, 已升级/未升级 for a yes/no

@@ -136,6 +136,7 @@ class OfflinePlanner:
 
     def _plan(self, question: str, state: ConversationState) -> Plan:
         text = _TYPOS.sub(lambda m: _TYPO_FIXES[m.group()], normalise(question).strip())
+        text = self.lexicon.homophones.fix(text)
         language = "zh" if has_cjk(text) else "en"
         if not text:
             return OutOfScope(

@@ -48,6 +48,7 @@ STATISTIC_WORDS = {
 }
 GENERIC_METRIC_WORDS = frozenset(_DOC.texts("generic_metric_words"))
 TYPO_FIXES: dict[str, str] = _mapping(_DOC, "typo_fixes", str, "mth: month")
+HOMOPHONES_ZH = _words(_DOC, "homophones_zh")  # each: characters that stand for each other
 GREATER_WORDS = _DOC.texts("threshold_words", "greater")
 LESS_WORDS = _DOC.texts("threshold_words", "less")
 CHINESE_DIGITS = _numbers(_DOC, "chinese_digits")

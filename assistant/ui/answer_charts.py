@@ -10,6 +10,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from assistant.answer.table import unit_suffix
 from assistant.ui.charts import TEMPLATE
 from assistant.ui.i18n import t
 
@@ -44,10 +45,15 @@ def _direction(catalog: Any, metric: str) -> str:
         return "up"
 
 
-def _axis(label: str, unit: str) -> str:
-    """A value axis title: the metric, with its unit only when it is a symbol (a unit word
-    such as "complaints" is English in a Chinese chart and says no more than the label)."""
-    return f"{label} ({unit})" if unit in ("%", "‰") else label
+def _axis(label: str, unit: str, lang: str) -> str:
+    """A value axis title as the answer's table header reads: "客户满意度（%）", "CSAT (%)"."""
+    return label + unit_suffix(unit, lang)
+
+
+def _signed(value: float, number: str) -> str:
+    """A contribution with its sign; one that rounds to zero reads "0.0", not "-0.0"."""
+    shown = format(value, "+" + number)
+    return shown[1:] if float(shown.replace(",", "")) == 0 else shown
 
 
 def _layout(fig: go.Figure, title: str, x_title: str, y_title: str, height: int = 380) -> Any:
@@ -96,7 +102,7 @@ def why_waterfall(report: dict[str, Any], lexicon: Any, catalog: Any, lang: str)
     measure.append("total")
     number = ",.1f" if unit == "%" else ",.2f"
     text = [
-        format(v, number) if m != "relative" else format(v, "+" + number)
+        format(v, number) if m != "relative" else _signed(v, number)
         for v, m in zip(y, measure, strict=True)
     ]
     fig = go.Figure(
@@ -136,7 +142,7 @@ def why_waterfall(report: dict[str, Any], lexicon: Any, catalog: Any, lang: str)
         running += v
         low, high = min(low, running), max(high, running)
     pad = (high - low) * 0.25 or abs(high) * 0.05 or 1
-    fig = _layout(fig, title, dim_label, _axis(label, unit))
+    fig = _layout(fig, title, dim_label, _axis(label, unit, lang))
     # The bars start at the previous value, not at zero: zoom to where they move.
     fig.update_yaxes(range=[low - pad, high + pad])
     return fig
@@ -237,6 +243,6 @@ def alert_chart(series: dict[str, Any], catalog: Any, lang: str) -> Any:
         name=t(lang, "chart_anomaly"),
     )
     title = t(lang, "chart_alert_title", metric=label)
-    fig = _layout(fig, title, t(lang, "chart_date"), _axis(label, unit))
+    fig = _layout(fig, title, t(lang, "chart_date"), _axis(label, unit, lang))
     fig.update_xaxes(tickformat="%Y-%m-%d" if lang == "en" else "%m月%d日")
     return fig

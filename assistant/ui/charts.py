@@ -20,6 +20,7 @@ from assistant.answer.table import (
     shown_unit,
     unit_suffix,
 )
+from assistant.planning.period_text import format_period
 from semantic_layer.executor import MetricResult
 
 ChartKind = Literal["kpi", "line", "bar", "grouped_bar", "heatmap", "none"]
@@ -132,6 +133,7 @@ def render(
                 )
         else:
             fig.add_scatter(x=x, y=frame[m], mode="lines+markers", name=spec.title)
+        _period_ticks(fig, frame["period"], result.query.time_grain, language)
         return _layout(fig, spec)
     if spec.kind == "bar":
         ordered = frame.sort_values(m, ascending=True)
@@ -175,6 +177,23 @@ def render(
         )
     )
     return _layout(fig, spec, height=max(300, 60 + 30 * len(pivot.index)))
+
+
+# Calendar grains whose periods read better as 2026年第3季度 / Q3 2026 than as a date axis.
+_NAMED_GRAINS = ("month", "quarter", "year")
+MAX_NAMED_TICKS = 24
+
+
+def _period_ticks(fig: go.Figure, periods: pd.Series, grain: str | None, language: str) -> None:
+    """One tick per month, quarter or year, named as the table names it (a quarterly trend
+    otherwise shows month ticks: Jan, Feb, Mar …)."""
+    unique = sorted(set(periods))
+    if grain not in _NAMED_GRAINS or not unique or len(unique) > MAX_NAMED_TICKS:
+        return
+    fig.update_xaxes(
+        tickvals=[str(p)[:10] for p in unique],
+        ticktext=[format_period(p, grain, language) for p in unique],
+    )
 
 
 def _suffix(unit: str) -> str:

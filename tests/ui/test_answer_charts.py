@@ -43,8 +43,17 @@ def test_why_waterfall_sums_contributions_to_the_change(assistant) -> None:
     # change, so the waterfall lands on the current value.
     assert sum(bars.y[1:-1]) == pytest.approx(report["change"], abs=0.01)
     assert fig.layout.title.text.startswith("投诉量的变化")
+    assert fig.layout.yaxis.title.text == "投诉量（件）"  # as the answer's table header reads
     english = answer_figure(answer.payload, assistant.lexicon, assistant.catalog, "en")
     assert english.data[0].x[0] == "previous" and "What moved" in english.layout.title.text
+    assert english.layout.yaxis.title.text == "Complaint volume (complaints)"
+    assert not any(label.startswith(("-0.0", "+0.0")) for label in bars.text)
+
+
+def test_a_contribution_that_rounds_to_zero_has_no_sign() -> None:
+    from assistant.ui.answer_charts import _signed
+
+    assert [_signed(v, ",.1f") for v in (-0.04, 0.04, -1.26, 2.0)] == ["0.0", "0.0", "-1.3", "+2.0"]
 
 
 def test_why_text_explains_shares_beyond_100_percent(assistant) -> None:

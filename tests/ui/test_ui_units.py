@@ -47,6 +47,37 @@ def test_chart_kind_follows_the_result_shape(api, query, kind):
         assert "微信" in table.to_string()  # codes shown with their labels
 
 
+@pytest.mark.parametrize(
+    ("grain", "zh", "en"),
+    [
+        (
+            "quarter",
+            ["2026年第1季度", "2026年第2季度", "2026年第3季度"],
+            ["Q1 2026", "Q2 2026", "Q3 2026"],
+        ),
+        (
+            "month",
+            ["2026年7月", "2026年8月", "2026年9月"],
+            ["July 2026", "August 2026", "September 2026"],
+        ),
+    ],
+)
+def test_a_trend_names_its_periods_on_the_axis_as_the_table_does(api, grain, zh, en):
+    # A quarterly trend drew month ticks (Jan, Feb, Mar ...) under three quarterly points.
+    from assistant.ui.charts import choose_chart, render
+
+    start = "2026-01-01" if grain == "quarter" else "2026-07-01"
+    query = {
+        "metrics": ["csat"],
+        "time_grain": grain,
+        "time_range": {"start": start, "end": "2026-10-01"},
+    }
+    result = api.query_metrics(query, "executive")
+    for lang, names in (("zh", zh), ("en", en)):
+        figure = render(choose_chart(result, lang), result, api.assistant.lexicon, lang)
+        assert list(figure.layout.xaxis.ticktext) == names
+
+
 def test_text_table_and_chart_show_a_duration_in_the_same_unit(api):
     # A median first response under an hour: the answer says "8.7分钟", so the table and the
     # chart show 8.7 minutes too (not 0.15 hours), with the unit named in the viewer's language.

@@ -56,8 +56,10 @@ def read_two_periods(
         lo, hi = sorted((a, b), key=_start)
         joined = TimeRange(start=lo.start, end=max(lo.end, hi.end))
         each = cues.EACH.search(text)
-        if each and lo.end == hi.start and _common_grain(a, b):
-            return PeriodsRead(joined, None, grain=_common_grain(a, b))
+        grain = _common_grain(a, b)
+        if each and grain:  # each on its own: a trend, the periods between shown too and said
+            between = None if lo.end == hi.start else _between_note(lo, hi, language)
+            return PeriodsRead(joined, None, between, grain=grain)
         union = cues.RANGE_UNION.match(text[first.span[1] : second.span[0]])
         if union and not each and lo.end >= hi.start:
             return PeriodsRead(joined, _kind(compare))
@@ -188,6 +190,15 @@ def _like_for_like_note(other: TimeRange, previous: TimeRange, language: str) ->
         language,
         f"与{whole}的同期（{same}）对比：天数相同才可比",
         f"compared with the same days of {whole} ({same}), so both periods are equally long",
+    )
+
+
+def _between_note(lo: TimeRange, hi: TimeRange, language: str) -> str:
+    gap = _label(TimeRange(start=lo.end, end=hi.start), language)
+    return _t(
+        language,
+        f"逐期列出，中间的{gap}也一并列出",
+        f"each period listed, with {gap} between them",
     )
 
 

@@ -146,6 +146,7 @@ def test_a_follow_up_with_two_periods_is_read_the_same_way(planner):
     ("question", "grain", "period"),
     [
         ("9月和10月分别的投诉量", "month", ("2026-09-01", "2026-11-01")),
+        ("8月和10月分别的投诉量", "month", ("2026-08-01", "2026-11-01")),
         ("Q2 and Q3 CSAT respectively", "quarter", ("2026-04-01", "2026-10-01")),
     ],
 )
@@ -154,3 +155,9 @@ def test_each_period_on_its_own_is_a_trend_not_a_total(planner, question, grain,
     assert isinstance(plan, MetricPlan), plan
     assert plan.query.time_grain == grain
     assert span(plan) == period
+
+
+def test_each_of_two_periods_apart_lists_the_period_between_and_says_so(planner):
+    plan = ask(planner, "8月和10月分别的投诉量")
+    assert isinstance(plan, MetricPlan), plan
+    assert "中间的2026年9月也一并列出" in plan.interpretation

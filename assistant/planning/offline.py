@@ -99,9 +99,12 @@ class _Reading:
 class _UnclearPeriods(Exception):
     """Two periods no single query answers as written: the planner asks which is meant."""
 
-    def __init__(self, reading: _Reading, periods: PeriodsUnclear) -> None:
+    def __init__(
+        self, reading: _Reading, periods: PeriodsUnclear, last: MetricQuery | None
+    ) -> None:
         super().__init__("two periods to choose between")
         self.reading, self.periods = reading, periods
+        self.last = last  # the query a follow-up rewrites: every option keeps its scope
 
 
 class OfflinePlanner:
@@ -445,11 +448,12 @@ class OfflinePlanner:
         return read.period, read.compare
 
     @staticmethod
-    def _two_periods(reading: _Reading) -> PeriodsRead:
-        """One period and its comparison from two; raises _UnclearPeriods to ask instead."""
+    def _two_periods(reading: _Reading, last: MetricQuery | None = None) -> PeriodsRead:
+        """One period and its comparison from two; raises _UnclearPeriods to ask instead
+        (``last``: the query a follow-up rewrites)."""
         read = read_two_periods(reading.ranges, reading.text, reading.compare, reading.language)
         if isinstance(read, PeriodsUnclear):
-            raise _UnclearPeriods(reading, read)
+            raise _UnclearPeriods(reading, read, last)
         if read.grain is not None:  # each period on its own: a trend of that grain
             reading.trend, reading.grain = True, read.grain
         return read
@@ -468,11 +472,11 @@ class OfflinePlanner:
                     "grain": choice.grain or reading.grain,
                 }
             )
-            if candidate.metrics:
+            if unclear.last is not None:
+                plan = self._follow_up(candidate, unclear.last, state)
+            elif candidate.metrics:
                 query, assumptions = self._build(candidate, state)
                 plan = self._finish(query, language, assumptions=assumptions)
-            elif state.last_query is not None:
-                plan = self._follow_up(candidate, state.last_query, state)
             else:
                 continue
             if isinstance(plan, MetricPlan):
@@ -545,7 +549,7 @@ class OfflinePlanner:
             kept = tuple(f for f in query.filters if f.field not in fields)
             query = query.model_copy(update={"filters": (*kept, *reading.filters)})
         if len(reading.ranges) > 1:
-            read = self._two_periods(reading)
+            read = self._two_periods(reading, last)
             query = query.with_time_range(read.period.start, read.period.end)
             query = query.with_compare_to(read.compare)
         elif reading.ranges and query.time_range is not None:

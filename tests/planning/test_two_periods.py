@@ -161,3 +161,15 @@ def test_each_of_two_periods_apart_lists_the_period_between_and_says_so(planner)
     plan = ask(planner, "8月和10月分别的投诉量")
     assert isinstance(plan, MetricPlan), plan
     assert "中间的2026年9月也一并列出" in plan.interpretation
+
+
+def test_a_follow_up_asked_back_keeps_the_scope_it_follows(planner):
+    first = ask(planner, "上个月华东的投诉量")
+    assert isinstance(first, MetricPlan)
+    state = ConversationState(today=TODAY).with_turn("上个月华东的投诉量", first)
+    again = planner.plan("那满意度10月和8月比呢", state)
+    assert isinstance(again, Clarification), again
+    assert again.options
+    for option in again.options:
+        assert option.plan.query.metrics == ("csat",)
+        assert option.plan.query.filters == first.query.filters  # still East China

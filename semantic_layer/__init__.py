@@ -11,8 +11,9 @@ Everything else in the package is an implementation detail and may change.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from semantic_layer.lazy_exports import lazy_getattr
 
 if TYPE_CHECKING:
     from semantic_layer.catalog import Catalog
@@ -88,13 +89,7 @@ _HOME = {  # public name -> the module defining it
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _HOME.get(name)
-    if module is None:
-        raise AttributeError(f"module 'semantic_layer' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _HOME, globals())
 
 
 __all__ = [

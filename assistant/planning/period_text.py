@@ -44,14 +44,20 @@ def format_period(value: object, grain: str | None, language: str = "en") -> str
     return value.isoformat()
 
 
+def calendar_grain(start: date, end: date) -> str | None:
+    """ "month" / "quarter" / "year" when ``[start, end)`` is one whole calendar unit of it."""
+    for grain, months in (("month", 1), ("quarter", 3), ("year", 12)):
+        if start.day == 1 and end == add_months(start, months) and (start.month - 1) % months == 0:
+            return grain
+    return None
+
+
 def period_label(start: date, end: date, language: str) -> str:
     """A range (end exclusive) as people say it: 2026年10月 / October 2026 for a whole month
     (also quarters and years), else both days inclusive (2026-10-05 ~ 2026-10-11)."""
-    for grain, months in (("month", 1), ("quarter", 3), ("year", 12)):
-        whole = start.day == 1 and end == add_months(start, months)
-        aligned = {"month": True, "quarter": start.month % 3 == 1, "year": start.month == 1}
-        if whole and aligned[grain]:
-            return format_period(start, grain, language)
+    grain = calendar_grain(start, end)
+    if grain is not None:
+        return format_period(start, grain, language)
     last = end - ONE_DAY
     if language == "zh":
         return f"{start.isoformat()} ~ {last.isoformat()}"

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 from assistant.messages import pick as _t
 from assistant.planning import cues
-from assistant.planning.period_text import period_label
+from assistant.planning.period_text import calendar_grain, period_label
 from assistant.planning.time_parser import TimeMatch
-from semantic_layer.periods import add_months, comparison_range
+from semantic_layer.periods import comparison_range
 from semantic_layer.query import CompareTo, TimeRange
 
 COMPARE_KINDS: tuple[CompareTo, ...] = ("previous_period", "same_period_last_year")
@@ -126,11 +126,9 @@ _STEPS = {
 
 
 def _common_grain(a: TimeRange, b: TimeRange) -> str | None:
-    """ "month" / "quarter" / "year" when both periods are one whole calendar unit of it."""
-    for grain, months in (("month", 1), ("quarter", 3), ("year", 12)):
-        if all(_whole(r, months) and (r.start.month - 1) % months == 0 for r in (a, b)):
-            return grain
-    return None
+    """The calendar unit both periods are one whole of ("month", "quarter", "year"), if any."""
+    grain = calendar_grain(a.start, a.end)
+    return grain if grain == calendar_grain(b.start, b.end) else None
 
 
 def _start(r: TimeRange) -> tuple:
@@ -169,10 +167,6 @@ def _plain(match: TimeMatch) -> TimeRange:
 
 def _kind(compare: str | None) -> CompareTo | None:
     return compare if compare in COMPARE_KINDS else None  # type: ignore[return-value]
-
-
-def _whole(r: TimeRange, months: int) -> bool:
-    return r.start.day == 1 and r.end == add_months(r.start, months)
 
 
 def _relative_note(main: TimeRange, previous: TimeRange, language: str) -> str:

@@ -120,19 +120,7 @@ def test_a_failed_group_commit_reaches_its_caller_and_the_next_write_works(ops):
 def test_audit_log_can_live_in_the_postgres_warehouse(postgres_url):
     store = OpsStore(postgres_url)
     try:
-        audit_id = AuditLog(store).record(
-            AuditEntry(
-                question="q",
-                language="en",
-                plan_kind="metric",
-                plan={"kind": "metric"},
-                answer="a",
-                latency_ms=1.5,
-                planner="offline",
-                username="u",
-                role="analyst",
-            )
-        )
+        audit_id = AuditLog(store).record(_entry("q"))
         with store.engine.connect() as conn:
             row = conn.execute(sa.select(AUDIT).where(AUDIT.c.audit_id == audit_id)).one()
         assert row.username == "u" and row.role == "analyst"

@@ -7,8 +7,9 @@ baselines, scores and episodes on top. Entry points: :func:`current_alerts` (coc
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from semantic_layer.lazy_exports import lazy_getattr
 
 if TYPE_CHECKING:
     from tools.monitoring.alerts import Alert, current_alerts, detect_alerts
@@ -29,13 +30,7 @@ _HOME = {  # public name -> the module defining it
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _HOME.get(name)
-    if module is None:
-        raise AttributeError(f"module 'tools.monitoring' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _HOME, globals())
 
 
 __all__ = [

@@ -117,6 +117,7 @@ _EN_NUMBERS = words.ENGLISH_NUMBERS
 _ORDINALS = words.ENGLISH_ORDINALS
 _MONTHS = words.ENGLISH_MONTH_ABBREVIATIONS
 _MONTH_NAMES = [calendar.month_name[m] for m in range(13)]
+_MONTHS_SHORT = [calendar.month_abbr[m] for m in range(13)]
 
 
 def chinese_number(text: str) -> int:
@@ -160,11 +161,12 @@ _FESTIVAL_NAMES = {"double11": "Double 11", "618": "618", "spring": "Spring Fest
 
 @dataclass(frozen=True)
 class _Spec:
-    unit: str  # year | half | quarter | month | day | isoweek | festival
+    unit: str  # year | half | quarter | month | day | isoweek | festival | season
     year: int
-    index: int = 0  # half 1-2, quarter 1-4, month 1-12, ISO week 1-53
-    day: int = 0  # day of month; -1 = the last day (月底)
-    name: str = ""  # festival key
+    index: int = 0  # half 1-2, quarter 1-4, month 1-12, ISO week 1-53; season: first month
+    day: int = 0  # day of month; -1 = the last day (月底); season: number of months
+    name: str = ""  # festival or season key
+    months_given: bool = False  # season: its months written in the question ("summer (Jul-Aug)")
 
 
 def _spec_bounds(spec: _Spec, phrase: str) -> tuple[date, date]:
@@ -191,6 +193,9 @@ def _spec_bounds(spec: _Spec, phrase: str) -> tuple[date, date]:
             raise TimeParseError(phrase, f"{month} {y} has only {last} days{why}")
         start = date(y, spec.index, day)
         return start, start + ONE_DAY
+    if spec.unit == "season":  # a winter's year is its December's; its Jan-Feb are the next
+        start = date(y + 1 if spec.name == "winter" and spec.index < 6 else y, spec.index, 1)
+        return start, periods.month_start(start, spec.day)
     if spec.unit == "isoweek":
         try:
             start = date.fromisocalendar(y, spec.index, 1)
@@ -221,6 +226,9 @@ def _spec_canon(spec: _Spec, start: date) -> str:
         return start.isoformat()
     if spec.unit == "isoweek":
         return f"{spec.year}-W{spec.index:02d}"
+    if spec.unit == "season":
+        last = periods.month_start(start, spec.day - 1).month
+        return f"{spec.year} {spec.name} ({_MONTHS_SHORT[spec.index]}-{_MONTHS_SHORT[last]})"
     return f"{spec.year} {_FESTIVAL_NAMES[spec.name]}"
 
 
@@ -263,6 +271,7 @@ class _Tok:
     until_now: bool = False  # 到目前为止 / 截至目前
     weak: bool = False  # bare "may": kept only with a time context
     compared: bool = False  # the baseline of a comparison ("和上个月比")
+    parts: tuple[_Spec, _Spec] | None = None  # a span of two periods without a year ("7-8月")
 
 
 def _range_canon(start: date, end: date) -> str:
@@ -366,7 +375,10 @@ def _merge_specs(
 ) -> _Tok:
     a = _resolve(m, ctx, first, year)
     b = _resolve(m, ctx, second, second_year or year)
-    return _merge(a, b, m.span(), m.group(0))
+    merged = _merge(a, b, m.span(), m.group(0))
+    if year is not None or second_year is not None:
+        return merged
+    return replace(merged, year_given=False, parts=(first, second))
 
 
 # ---- comparisons ---------------------------------------------------------------------------
@@ -598,6 +610,106 @@ def _last_year(m: re.Match[str], ctx: _Ctx) -> _Tok:
 def _year_before_last(m: re.Match[str], ctx: _Ctx) -> _Tok:
     y = ctx.today.year - 2
     return _resolve(m, ctx, _Spec("year", 0), y, "year before last", yearref=y)
+
+
+# ---- seasons -------------------------------------------------------------------------------
+# Meteorological seasons (spring = March-May ... winter = December-February): the convention of
+# China's weather service and of most English usage. Months written with a season ("this summer
+# (Jul-Aug)", "今年夏天（7-8月）") replace it for every mention of that season in the question
+# (_season_months), so "vs last summer" compares the same months. Labels name the months.
+
+_SEASON_START = {"spring": 3, "summer": 6, "autumn": 9, "winter": 12}
+_SEASON_WORDS = {
+    "春": "spring",
+    "夏": "summer",
+    "秋": "autumn",
+    "冬": "winter",
+    "spring": "spring",
+    "summer": "summer",
+    "autumn": "autumn",
+    "fall": "autumn",
+    "winter": "winter",
+}
+_SEASON_OFFSET = {
+    "今年": 0,
+    "本年": 0,
+    "this": 0,
+    "去年": -1,
+    "last": -1,
+    "previous": -1,
+    "前年": -2,
+    "next": 1,
+    "明年": 1,
+}
+# "spring" is also a part ("door spring") and "fall" a verb ("did CSAT fall"): a season only
+# after a word that introduces a time.
+_SEASON_NEEDS_CONTEXT = {"spring", "fall"}
+_SEASON_CONTEXT = re.compile(r"(?<![A-Za-z])(?:in|during|over|since|for|of|the)\s+$", re.I)
+_SEASON_MONTHS_ZH = (
+    r"(?:\s*\(\s*(?P<m1>"
+    + _MON
+    + r")\s*月?\s*(?:-|~|到|至)\s*(?P<m2>"
+    + _MON
+    + r")\s*月(?:份)?\s*\))?"
+)
+_SEASON_MONTHS_EN = (
+    r"(?:\s*\(\s*(?P<em1>"
+    + _MONTH_EN
+    + r")\.?\s*(?:-|~|to|through)\s*(?P<em2>"
+    + _MONTH_EN
+    + r")\.?\s*\))?"
+)
+
+
+@_rule(
+    r"(?:(?P<mod>今年|本年|去年|前年|明年)|(?P<y>" + _YEAR_ZH + r")\s*年)?\s*(?:的)?\s*"
+    r"(?P<s>[春夏秋冬])(?:天|季)(?!节)" + _SEASON_MONTHS_ZH,
+    _L + r"(?:(?P<emod>this|last|previous|next)\s+|(?P<ey0>\d{4})\s+)?"
+    r"(?P<es>spring|summer|autumn|fall|winter)"
+    + _R
+    + r"(?:\s*,?\s*(?:of\s+)?(?P<ey>\d{4})(?!\d))?"
+    + _SEASON_MONTHS_EN,
+)
+def _season(m: re.Match[str], ctx: _Ctx) -> _Tok | None:
+    g = m.groupdict()
+    word = (g.get("s") or g["es"]).lower()
+    name = _SEASON_WORDS[word]
+    modifier = (g.get("mod") or g.get("emod") or "").lower()
+    year = _year(g.get("y") or g.get("ey") or g.get("ey0"))
+    introduced = modifier or year or _SEASON_CONTEXT.search(ctx.text[: m.start()])
+    if word in _SEASON_NEEDS_CONTEXT and not introduced:
+        return None
+    first, count = _SEASON_START[name], 3
+    if g.get("m1") or g.get("em1"):
+        first = _cn_month(m, "m1") if g.get("m1") else _en_month(g["em1"])
+        last = _cn_month(m, "m2") if g.get("m2") else _en_month(g["em2"])
+        count = (last - first) % 12 + 1
+    spec = _Spec("season", 0, first, count, name, months_given=bool(g.get("m1") or g.get("em1")))
+    if modifier:  # this winter: the one under way or just ended, from September the coming one
+        today = ctx.today
+        current = today.year - (1 if name == "winter" and today.month < 9 else 0)
+        year = current + _SEASON_OFFSET[modifier]
+    return _resolve(m, ctx, spec, year)
+
+
+def _season_months(ctx: _Ctx, toks: list[_Tok]) -> list[_Tok]:
+    """A season's months written once hold for its every mention: "this summer (Jul-Aug) vs
+    last summer" compares July-August with July-August."""
+    given = {t.spec.name: t.spec for t in toks if t.spec and t.spec.months_given}
+    out = []
+    for tok in toks:
+        spec = tok.spec
+        if spec is not None and spec.unit == "season" and spec.name in given:
+            months = given[spec.name]
+            spec = replace(spec, index=months.index, day=months.day, months_given=True)
+            phrase = ctx.text[tok.start : tok.end]
+            tok = replace(
+                _spec_tok((tok.start, tok.end), spec, phrase, tok.desc),
+                year_given=tok.year_given,
+                compared=tok.compared,
+            )
+        out.append(tok)
+    return out
 
 
 # ---- rolling windows -----------------------------------------------------------------------
@@ -1032,6 +1144,13 @@ def _merge(a: _Tok, b: _Tok, span: tuple[int, int], phrase: str, desc: str = "")
 
 
 def _with_year(tok: _Tok, year: int, phrase: str) -> _Tok:
+    if tok.parts is not None:  # 去年7-8月: the span's first period takes the year
+        span = (tok.start, tok.end)
+        first = replace(_spec_tok(span, replace(tok.parts[0], year=year), phrase), year_given=True)
+        second = replace(
+            _spec_tok(span, replace(tok.parts[1], year=year), phrase), year_given=False
+        )
+        return replace(_merge(first, second, span, phrase, tok.desc), compared=tok.compared)
     assert tok.spec is not None
     spec = replace(tok.spec, year=year)
     return replace(_spec_tok((tok.start, tok.end), spec, phrase), year_given=True, desc=tok.desc)
@@ -1056,6 +1175,8 @@ def _bind_years(text: str, toks: list[_Tok]) -> list[_Tok]:
         return None
 
     def bare(t: _Tok) -> bool:
+        if t.parts is not None:
+            return not t.year_given
         return t.spec is not None and not t.year_given and t.spec.unit != "year"
 
     out: list[_Tok] = []
@@ -1307,7 +1428,7 @@ def parse_time(question: str, today: date, *, week_start: int = 0) -> list[TimeM
     if not 0 <= week_start <= 6:
         raise ValueError(f"week_start must be 0 (Monday) to 6 (Sunday), got {week_start}")
     ctx = _Ctx(_normalise(question), today, week_start)
-    toks = _scan(ctx)
+    toks = _season_months(ctx, _scan(ctx))
     toks = _bind_years(ctx.text, toks)
     toks = _merge_ranges(ctx, toks)
     toks = _since_until(ctx, toks)

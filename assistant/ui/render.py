@@ -26,9 +26,10 @@ def answer_messages(
     # Notices come first: which planner read the question, a fallback and why.
     parts = [*(f"ℹ️ _{notice}_\n" for notice in answer.notices), answer.text]
     if isinstance(answer.plan, MetricPlan):
-        parts.append(f"\n_{answer.plan.interpretation}_")
-        for assumption in answer.plan.assumptions:
-            parts.append(f"\n_· {assumption}_")
+        reading = answer.plan.interpretation
+        parts.append(f"\n_{reading}_")
+        # A fresh reading names its assumptions; one retold in another language does not.
+        parts.extend(f"\n_· {a}_" for a in answer.plan.assumptions if a not in reading)
     elif isinstance(answer.plan, AlertReview):
         parts.append(f"\n_{answer.plan.interpretation}_")
     result = answer.result

@@ -114,3 +114,17 @@ def test_chat_messages_fold_sql_and_carry_the_chart(assistant) -> None:
     messages = answer_messages(why, assistant.lexicon, "zh", assistant.catalog)
     assert any(isinstance(m["content"], gr.Plot) for m in messages)
     assert messages[-1]["metadata"]["title"] == "查看SQL"
+
+
+def test_an_assumption_is_said_once_fresh_and_retold(assistant) -> None:
+    from assistant.ui.chat_turns import in_language
+
+    answer = ask(assistant, "各渠道的投诉量")  # no period: the last full month is assumed
+    (assumption,) = answer.plan.assumptions
+    text = answer_messages(answer, assistant.lexicon, "zh", assistant.catalog)[0]["content"]
+    assert text.count(assumption) == 1, text
+    # Retold in English the reading is rebuilt without the Chinese assumption, which is then
+    # listed once below it.
+    retold = in_language(answer, "en", assistant.services)
+    text = answer_messages(retold, assistant.lexicon, "en", assistant.catalog)[0]["content"]
+    assert text.count(assumption) == 1, text

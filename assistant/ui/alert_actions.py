@@ -49,8 +49,11 @@ def alert_table(alerts: list[dict[str, Any]], lang: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def render_alert_actions(ctx: UIContext, role: str | None, lang: str) -> list[Any]:
-    """[table, picker update, actions row visibility, message]."""
+def render_alert_actions(
+    ctx: UIContext, role: str | None, lang: str, keep: str | None = None
+) -> list[Any]:
+    """[table, picker update, actions row visibility, message]; the picker keeps the alert
+    ``keep`` while it is listed (acknowledged, then assigned, without picking it again)."""
     try:
         alerts = alerts_with_state(ctx.api, role)
     except AccessDenied as exc:
@@ -65,9 +68,10 @@ def render_alert_actions(ctx: UIContext, role: str | None, lang: str) -> list[An
         for i, a in enumerate(alerts[:20])
     ]
     manages = get_role(role).manages()
+    picked = keep if keep in {episode for _, episode in choices} else None
     return [
         alert_table(alerts[:20], lang),
-        gr.update(choices=choices, value=None),
+        gr.update(choices=choices, value=picked),
         gr.update(visible=manages),
         "",
     ]
@@ -126,20 +130,20 @@ def build_alert_actions(ctx: UIContext, tr: Translator, lang_radio: gr.Radio, ta
         message = gr.Markdown(elem_id="sp-alert-act-result")
     outputs = [table, pick, actions, message]
 
-    def show(lang_value: str, request: gr.Request) -> list[Any]:
+    def show(lang_value: str, episode: str | None, request: gr.Request) -> list[Any]:
         _, role = ctx.identity(request)
-        return render_alert_actions(ctx, role, lang_value)
+        return render_alert_actions(ctx, role, lang_value, keep=episode)
 
     def act(action: str):  # noqa: ANN202 - a Gradio handler
         def handler(episode, owner_text, lang_value, request: gr.Request) -> list[Any]:
             user, role = ctx.identity(request)
             done = run_alert_action(ctx, role, user, episode, action, owner_text, lang_value)
-            return [*render_alert_actions(ctx, role, lang_value)[:3], done]
+            return [*render_alert_actions(ctx, role, lang_value, keep=episode)[:3], done]
 
         return handler
 
-    tab.select(show, lang_radio, outputs, api_visibility="undocumented")
-    lang_radio.change(show, lang_radio, outputs, api_visibility="undocumented")
+    tab.select(show, [lang_radio, pick], outputs, api_visibility="undocumented")
+    lang_radio.change(show, [lang_radio, pick], outputs, api_visibility="undocumented")
     inputs = [pick, owner, lang_radio]
     ack.click(act("acknowledge"), inputs, outputs, api_visibility="undocumented")
     assign.click(act("assign"), inputs, outputs, api_visibility="undocumented")

@@ -30,6 +30,7 @@ from assistant.service import Assistant, Planner
 from semantic_layer.catalog import Catalog
 from semantic_layer.catalog_loader import default_catalog
 from semantic_layer.compiler import CompileCache
+from semantic_layer.data_values import with_data_values
 from tools.audit import AuditLog
 from tools.errors import ConfigError
 from tools.settings import Settings, load_settings, warehouse_url_from
@@ -90,6 +91,7 @@ class App:
     def replace_catalog(self, catalog: Catalog) -> None:
         """Swap in freshly loaded definitions: every answer (chat, API, why, cockpit) uses
         them from now on; the warehouse connection, case index and caches stay."""
+        catalog = with_data_values(catalog, self.services.engine)
         self.services.catalog = catalog
         self.services.compiler = CompileCache(catalog, self.services.compiler.dialect)
         self.services.monitoring = None
@@ -163,7 +165,7 @@ def build_app(
         url = warehouse_url_from(warehouse, settings)
         engine = open_warehouse(url)
         closers.append(engine.dispose)
-    catalog = catalog or default_catalog()
+    catalog = with_data_values(catalog or default_catalog(), engine)
     services = Services(
         engine=engine,
         catalog=catalog,

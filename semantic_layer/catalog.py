@@ -76,12 +76,25 @@ class Component:
 class Catalog:
     """Lookups over a validated spec. Build with :func:`load_catalog`."""
 
-    def __init__(self, spec: SemanticSpec, loaded: LoadedSpec | None = None) -> None:
+    def __init__(
+        self,
+        spec: SemanticSpec,
+        loaded: LoadedSpec | None = None,
+        data_values: dict[str, tuple[str, ...]] | None = None,
+    ) -> None:
         self.spec = spec
         self.loaded = loaded
         self.models: dict[str, Model] = {m.name: m for m in spec.models}
         self.metrics: dict[str, Metric] = {m.name: m for m in spec.metrics}
         self.code_lists: dict[str, CodeList] = {c.name: c for c in spec.code_lists}
+        # Per dimension marked values_from_data: its values as one warehouse holds them
+        # (semantic_layer.data_values); empty until read.
+        self.data_values: dict[str, tuple[str, ...]] = dict(data_values or {})
+
+    def with_data_values(self, data_values: dict[str, tuple[str, ...]]) -> Catalog:
+        """These definitions with the values a warehouse holds (a new catalog: planners and
+        lexicons are built per catalog)."""
+        return Catalog(self.spec, self.loaded, data_values)
 
     # -- metrics and measures -------------------------------------------------------------
 

@@ -125,6 +125,12 @@ class Dimension(Frozen):
     synonyms: tuple[str, ...] = Field((), description="Other words users say (zh and en).")
     codes: str | None = Field(None, description="Name of the code list of its values.")
     sample_values: tuple[str, ...] = Field((), description="Example values for planners.")
+    values_from_data: bool = Field(
+        False,
+        description="Planners recognise this dimension's values as the warehouse holds them "
+        "(its distinct values, read when the application starts; at most 5,000), e.g. product "
+        "or agent names. Categorical dimensions without a code list only.",
+    )
     yes_no: tuple[Label, Label] | None = Field(
         None,
         description="Boolean dimensions: labels of the true and false values, e.g. "
@@ -136,6 +142,15 @@ class Dimension(Frozen):
         if self.yes_no is not None and self.type != "boolean":
             raise ValueError(
                 f"yes_no labels are for boolean dimensions; '{self.name}' is {self.type}."
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _values_from_data_only_for_names(self) -> Dimension:
+        if self.values_from_data and (self.type != "categorical" or self.codes):
+            raise ValueError(
+                f"values_from_data is for categorical dimensions without a code list; "
+                f"'{self.name}' is {self.type}{' with codes ' + self.codes if self.codes else ''}."
             )
         return self
 

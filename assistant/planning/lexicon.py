@@ -120,12 +120,14 @@ class Lexicon:
             code_list = catalog.code_list_for(dim)
             if code_list is not None:
                 self.code_count[name] = len(code_list.codes)
-            elif dim.sample_values and dim.type == "categorical":
-                # No code list (cities are stored as names): the listed values filter as-is.
+            elif dim.type == "categorical":
+                # No code list (cities, product and agent names are stored as names): the
+                # listed values, or the warehouse's (values_from_data), filter as they are.
+                listed = catalog.data_values.get(name, ()) if dim.values_from_data else ()
                 terms += [
                     Term(normalise(v), "value", v, name)
-                    for v in dim.sample_values
-                    if len(v) > 1 and name != "product_name"
+                    for v in listed or (() if dim.values_from_data else dim.sample_values)
+                    if _nameable(v)
                 ]
             if code_list is None or code_list.name in seen_lists:
                 continue
@@ -286,6 +288,12 @@ def _boundary(text: str, index: int) -> bool:
         return True
     ch = text[index]
     return not (ch.isascii() and ch.isalnum())
+
+
+def _nameable(value: str) -> bool:
+    """A value long enough to be named in a question: two Chinese characters ("上海", an
+    agent's name) or three letters; shorter ones are parts of too many words."""
+    return len(value) >= (2 if has_cjk(value) else 3)
 
 
 @lru_cache(maxsize=4)

@@ -1,0 +1,63 @@
+"""The values a warehouse holds for the dimensions marked ``values_from_data`` (product and
+agent names): read once per catalog so planners recognise "云睿KF-35变频挂机空调" or an agent's
+name in a question instead of asking about an unknown word.
+
+Only the distinct values of small dimension tables are read, at most ``MAX_VALUES`` per
+dimension (a dimension with more is skipped and logged: a lexicon of every customer name would
+match too much). Values are read without any row policy: they only let a question be
+understood; every answer still runs under the asker's row policy.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import sqlalchemy as sa
+
+from semantic_layer.catalog import Catalog
+
+log = logging.getLogger(__name__)
+MAX_VALUES = 5_000
+
+
+def read_data_values(engine: Any, catalog: Catalog) -> dict[str, tuple[str, ...]]:
+    """Per ``values_from_data`` dimension, its non-empty distinct values (sorted). A table or
+    column the warehouse lacks, or a Spark warehouse, gives none for that dimension."""
+    if getattr(engine, "is_spark", False) or not isinstance(engine, sa.engine.Engine):
+        return {}
+    found: dict[str, tuple[str, ...]] = {}
+    for model in catalog.spec.models:
+        for dim in model.dimensions:
+            if not dim.values_from_data or dim.name in found:
+                continue
+            column = sa.column(dim.column_name)
+            query = (
+                sa.select(column)
+                .distinct()
+                .select_from(sa.table(model.table))
+                .where(column.is_not(None))
+                .order_by(column)
+                .limit(MAX_VALUES + 1)
+            )
+            # Rendered with its limit inline: DuckDB loads pandas to bind any parameter.
+            sql = str(query.compile(engine, compile_kwargs={"literal_binds": True}))
+            try:
+                with engine.connect() as conn:
+                    values = [str(v).strip() for (v,) in conn.exec_driver_sql(sql)]
+            except sa.exc.SQLAlchemyError as exc:
+                log.warning("values of %s not read from %s: %s", dim.name, model.table, exc)
+                continue
+            if len(values) > MAX_VALUES:
+                log.warning(
+                    "%s has more than %d values: not recognised by name", dim.name, MAX_VALUES
+                )
+                continue
+            found[dim.name] = tuple(v for v in values if v)
+    return found
+
+
+def with_data_values(catalog: Catalog, engine: Any) -> Catalog:
+    """``catalog`` with the values ``engine``'s warehouse holds (itself when it marks none)."""
+    marked = any(d.values_from_data for m in catalog.spec.models for d in m.dimensions)
+    return catalog.with_data_values(read_data_values(engine, catalog)) if marked else catalog

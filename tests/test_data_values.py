@@ -1,0 +1,91 @@
+"""Product and agent names the warehouse holds are understood in questions (dimensions marked
+``values_from_data``), read from the real demo warehouse; names it does not hold still make the
+planner ask."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import pytest
+import sqlalchemy as sa
+
+from assistant.planning.offline import OfflinePlanner
+from assistant.planning.plans import Clarification, ConversationState, MetricPlan
+from semantic_layer import data_values
+from semantic_layer.catalog_loader import default_catalog
+from semantic_layer.data_values import read_data_values, with_data_values
+from semantic_layer.query import Filter
+from semantic_layer.spec import Dimension
+from tools.warehouse.engine import make_engine
+
+TODAY = date(2026, 11, 22)
+
+
+@pytest.fixture(scope="module")
+def engine(demo_warehouse_url):
+    eng = make_engine(demo_warehouse_url, read_only=True)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(scope="module")
+def names(engine):
+    with engine.connect() as conn:
+        products = [r[0] for r in conn.execute(sa.text("SELECT product_name FROM products"))]
+        agents = conn.execute(sa.text("SELECT agent_name, region FROM agents")).all()
+    return products, agents
+
+
+def test_the_warehouse_values_of_marked_dimensions_are_read(engine, names) -> None:
+    products, agents = names
+    values = read_data_values(engine, default_catalog())
+    assert set(values) == {"product_name", "agent_name"}
+    assert set(values["product_name"]) == set(products)
+    assert set(values["agent_name"]) == {name for name, _ in agents}
+
+
+def plan(catalog, question: str, role: str | None = None):
+    return OfflinePlanner(catalog).plan(question, ConversationState(today=TODAY, role=role))
+
+
+def test_a_product_or_agent_name_filters_the_question(engine, names) -> None:
+    catalog = with_data_values(default_catalog(), engine)
+    product = names[0][0]
+    got = plan(catalog, f"{product}上个月的投诉量")
+    assert isinstance(got, MetricPlan), got
+    assert got.query.filters == (Filter(field="product_name", op="=", values=(product,)),)
+    agent = names[1][0][0]
+    got = plan(catalog, f"What was the CSAT of {agent} last month?")
+    assert isinstance(got, MetricPlan), got
+    assert got.query.filters == (Filter(field="agent_name", op="=", values=(agent,)),)
+    # A name the warehouse does not hold is an unknown word: asked about, never ignored.
+    assert isinstance(plan(catalog, "云睿XQ-99滚筒洗衣机上个月的投诉量"), Clarification)
+
+
+def test_without_the_warehouse_values_a_name_is_asked_about(names) -> None:
+    product = names[0][0]
+    assert isinstance(plan(default_catalog(), f"{product}上个月的投诉量"), Clarification)
+
+
+def test_a_dimension_with_too_many_values_is_not_named(engine, monkeypatch) -> None:
+    monkeypatch.setattr(data_values, "MAX_VALUES", 10)  # the demo has 20 products, 70+ agents
+    assert read_data_values(engine, default_catalog()) == {}
+
+
+def test_a_missing_table_reads_no_values(tmp_path) -> None:
+    path = tmp_path / "bare.duckdb"
+    duckdb.connect(str(path)).close()
+    eng = make_engine(f"duckdb:///{path}", read_only=True)
+    try:
+        assert read_data_values(eng, default_catalog()) == {}
+    finally:
+        eng.dispose()
+
+
+def test_values_from_data_is_refused_on_a_coded_dimension() -> None:
+    with pytest.raises(ValueError, match="without a code list"):
+        Dimension(
+            name="region", label={"zh": "大区", "en": "Region"}, codes="region",
+            values_from_data=True,
+        )  # fmt: skip

@@ -85,10 +85,12 @@ class ServicePilotAPI:
     def ask(self, question: str, state: ConversationState) -> Answer:
         if self.rate_limit is not None:
             self.rate_limit.check(state.user or state.role)
+        self.app.refresh_data_values()
         return self.assistant.ask(question, state=state)
 
     def choose(self, plan: Plan, *, question: str, state: ConversationState) -> Answer:
         """Carry out a plan the user picked (a clarification option or a follow-up)."""
+        self.app.refresh_data_values()
         return self.assistant.choose(plan, question=question, state=state)
 
     def ask_dict(

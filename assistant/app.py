@@ -30,7 +30,7 @@ from assistant.service import Assistant, Planner
 from semantic_layer.catalog import Catalog
 from semantic_layer.catalog_loader import default_catalog
 from semantic_layer.compiler import CompileCache
-from semantic_layer.data_values import with_data_values
+from semantic_layer.data_values import DataValuesWatch, with_data_values
 from tools.audit import AuditLog
 from tools.errors import ConfigError
 from tools.settings import Settings, load_settings, warehouse_url_from
@@ -61,6 +61,7 @@ class App:
     tool_rate_limit: RateLimiter | None = None  # every tool endpoint and MCP tool, per user
     cockpit_alert_days: int | None = None  # the cockpit's alert window; None: no alert panel
     _closers: list[Any] = field(default_factory=list, repr=False)
+    _values_watch: DataValuesWatch | None = field(default=None, repr=False)
 
     @cached_property
     def api(self) -> ServicePilotAPI:
@@ -98,6 +99,12 @@ class App:
         if isinstance(self.services.alerts, AlertCache):
             self.services.alerts.clear()  # computed with the old definitions
         self.assistant.planner = make_planner(self.planner_kind, self.services, self.settings)
+
+    def refresh_data_values(self) -> None:
+        """Names the warehouse gained since they were read (an import while the server runs)
+        are understood from the next question on: the definitions are re-applied with them."""
+        if self._values_watch is not None and self._values_watch.changed(self.catalog):
+            self.replace_catalog(self.catalog)
 
     def close(self) -> None:
         for closer in reversed(self._closers):
@@ -210,6 +217,8 @@ def build_app(
         tool_rate_limit=tool_rate_limit,
         cockpit_alert_days=cockpit_alert_days,
         _closers=closers,
+        # The servers learn names added while they run; a CLI call or an eval lives too short.
+        _values_watch=DataValuesWatch(engine) if surface in ("ui", "mcp") else None,
     )
 
 

@@ -11,6 +11,7 @@ understood; every answer still runs under the asker's row policy.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 import sqlalchemy as sa
@@ -61,3 +62,32 @@ def with_data_values(catalog: Catalog, engine: Any) -> Catalog:
     """``catalog`` with the values ``engine``'s warehouse holds (itself when it marks none)."""
     marked = any(d.values_from_data for m in catalog.spec.models for d in m.dimensions)
     return catalog.with_data_values(read_data_values(engine, catalog)) if marked else catalog
+
+
+# How often a long-running application looks for new names after new data (a SELECT DISTINCT
+# on two small tables; only when the warehouse's data version moved).
+RECHECK_S = 60.0
+
+
+class DataValuesWatch:
+    """Says when the warehouse holds other values than a catalog read (a product or agent
+    added by an import while the server runs): looked at most every ``recheck_s`` seconds,
+    and on DuckDB only after new data (its data version)."""
+
+    def __init__(self, engine: Any, recheck_s: float = RECHECK_S) -> None:
+        from semantic_layer.executor import data_version
+
+        self.engine, self.recheck_s, self._data_version = engine, recheck_s, data_version
+        self._checked = time.monotonic()
+        self._version = data_version(engine)
+
+    def changed(self, catalog: Catalog) -> bool:
+        now = time.monotonic()
+        if now - self._checked < self.recheck_s:
+            return False
+        self._checked = now
+        version = self._data_version(self.engine)
+        if version is not None and version == self._version:
+            return False
+        self._version = version
+        return read_data_values(self.engine, catalog) != catalog.data_values

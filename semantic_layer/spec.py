@@ -128,8 +128,8 @@ class Dimension(Frozen):
     values_from_data: bool = Field(
         False,
         description="Planners recognise this dimension's values as the warehouse holds them "
-        "(its distinct values, read when the application starts; at most 5,000), e.g. product "
-        "or agent names. Categorical dimensions without a code list only.",
+        "(its distinct values, read at start and, in a server, again after new data; at most "
+        "5,000), e.g. product or agent names. Categorical dimensions without a code list only.",
     )
     yes_no: tuple[Label, Label] | None = Field(
         None,

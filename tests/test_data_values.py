@@ -89,3 +89,29 @@ def test_values_from_data_is_refused_on_a_coded_dimension() -> None:
             name="region", label={"zh": "大区", "en": "Region"}, codes="region",
             values_from_data=True,
         )  # fmt: skip
+
+
+def test_a_server_learns_a_name_added_while_it_runs(demo_warehouse_path, tmp_path) -> None:
+    import shutil
+
+    from assistant.app import build_app
+
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copy(demo_warehouse_path, path)
+    app = build_app(None, "ui", warehouse=f"duckdb:///{path}", today=TODAY, audit=False)
+    try:
+        api, question = app.api, "龚新宇上个月的客户满意度"  # not an agent of the demo
+        assert isinstance(api.ask(question, api.new_state("executive")).plan, Clarification)
+        app.engine.dispose()  # an import elsewhere adds the agent (one DuckDB writer)
+        with duckdb.connect(str(path)) as conn:
+            conn.execute(
+                "INSERT INTO agents (agent_id, agent_name, team, region, hired_at) "
+                "VALUES ('A-NEW-1', '龚新宇', 'east_a', 'east', DATE '2026-11-01')"
+            )
+        assert app._values_watch is not None
+        app._values_watch.recheck_s = 0  # the server looks again after new data
+        got = api.ask(question, api.new_state("executive")).plan
+        assert isinstance(got, MetricPlan), got
+        assert got.query.filters == (Filter(field="agent_name", op="=", values=("龚新宇",)),)
+    finally:
+        app.close()

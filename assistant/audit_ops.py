@@ -58,7 +58,7 @@ def record_operation(
         role=role,
         surface=surface,
         sql=result.sql if result is not None else None,
-        result_rows=len(result.data) if result is not None else None,
+        result_rows=len(result.table) if result is not None else None,
     )
     try:
         audit.record(entry)

@@ -171,7 +171,7 @@ class Assistant:
             role=state.role,
             surface=self.surface,
             sql=result.sql if result is not None else None,
-            result_rows=len(result.data) if result is not None else None,
+            result_rows=len(result.table) if result is not None else None,
             notices=answer.notices,
         )
         try:

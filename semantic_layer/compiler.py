@@ -28,6 +28,7 @@ from sqlalchemy.sql.expression import ColumnElement, FromClause, Select
 
 from semantic_layer.catalog import Catalog, Component, Hop, ResolvedColumn
 from semantic_layer.catalog_loader import default_catalog
+from semantic_layer.inline_sql import inline_sql
 from semantic_layer.plan import PERIOD, GroupPlan, QueryPlan, Shift, build_plan, period_buckets
 from semantic_layer.policy import AccessPolicy, RowPolicy
 from semantic_layer.query import MetricQuery
@@ -79,12 +80,17 @@ class CompiledQuery:
         return found  # type: ignore[return-value]
 
     def runnable(self, dialect: Dialect, limit: int | None) -> tuple[str, Any]:
-        """(SQL with bound parameters, parameters) for ``exec_driver_sql`` on ``dialect``,
-        with ``LIMIT limit`` when given; compiled once per (dialect, limit)."""
+        """(SQL, parameters) for ``exec_driver_sql`` on ``dialect``, with ``LIMIT limit`` when
+        given; compiled once per (dialect, limit). On DuckDB the values are inlined and there
+        are no parameters (semantic_layer.inline_sql: no pandas import by the client)."""
         key = (dialect.name, dialect.paramstyle, limit)
         found = self._derived.get(key)
         if found is None:
             statement = self.statement if limit is None else self.statement.limit(limit)
+            inlined = inline_sql(statement, dialect) if dialect.name == "duckdb" else None
+            if inlined is not None:
+                found = self._derived[key] = (inlined, None)
+                return found  # type: ignore[return-value]
             compiled = statement.compile(
                 dialect=dialect, compile_kwargs={"render_postcompile": True}
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import heapq
 import itertools
+import math
 import os
 import threading
 import time
@@ -13,10 +14,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
-import numpy as np
-import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
@@ -24,9 +24,11 @@ from semantic_layer.catalog import Catalog
 from semantic_layer.catalog_loader import default_catalog
 from semantic_layer.compiler import CompiledQuery, compile_query, freshness_statement
 from semantic_layer.errors import ComputedTableMissing, ExecutionError
+from semantic_layer.inline_sql import has_column, run
 from semantic_layer.plan import PERIOD
 from semantic_layer.policy import RowPolicy
 from semantic_layer.query import MetricQuery
+from semantic_layer.result_table import ResultTable, as_date
 from semantic_layer.result_warning import ResultWarning
 from semantic_layer.spec import Metric, Model
 from semantic_layer.stats import SMALL_N, wilson_intervals
@@ -90,7 +92,7 @@ class MetricResult:
     query: MetricQuery
     compiled: CompiledQuery  # what ran; its SQL text is rendered only when read (``sql``)
     dialect: str
-    data: pd.DataFrame
+    table: ResultTable  # the rows as plain columns (what the text answer reads)
     metrics: dict[str, MetricMeta]
     sample_sizes: dict[str, SampleSize]
     warnings: tuple[str, ...]
@@ -104,6 +106,12 @@ class MetricResult:
     # over the tables this result read; empty when the tables have no such column
     source_freshness: dict[str, datetime | None] = field(default_factory=dict)
 
+    @cached_property
+    def data(self) -> Any:
+        """The rows as a pandas DataFrame, built on first read (imports pandas) and kept: a
+        caller may add columns or sort it in place, as before."""
+        return self.table.frame()
+
     @property
     def sql(self) -> str:
         """The SQL that ran, parameters inlined (provenance; rendered on first read)."""
@@ -115,13 +123,16 @@ class MetricResult:
         return max(values) if values else None
 
     def to_dict(self) -> dict[str, Any]:
-        frame = self.data.astype(object).where(self.data.notna(), None)
+        records = self.table.records()
+        if records is None:  # values pandas would type otherwise (timestamps): ask pandas
+            frame = self.data.astype(object).where(self.data.notna(), None)
+            records = frame.to_dict("records")
         return {
             "query": self.query.model_dump(mode="json", exclude_defaults=True),
             "sql": self.sql,
             "dialect": self.dialect,
-            "columns": list(self.data.columns),
-            "rows": frame.to_dict("records"),
+            "columns": self.table.names,
+            "rows": records,
             "metrics": {k: vars(v) for k, v in self.metrics.items()},
             "sample_sizes": {k: vars(v) for k, v in self.sample_sizes.items()},
             "warnings": list(self.warnings),
@@ -232,10 +243,10 @@ def read_only_connection(engine: Engine, timeout_s: float) -> Iterator[Connectio
                 _WATCHDOG.cancel(ticket)
 
 
-def _column_values(rows: list[Any], columns: list[str]) -> dict[str, Any]:
+def _column_values(rows: list[Any], columns: list[str]) -> dict[str, list[Any]]:
     """The rows as one list per column; DECIMAL columns as floats (None stays None)."""
-    if not rows:  # object columns, as pandas makes them from no records
-        return {name: np.array([], dtype=object) for name in columns}
+    if not rows:
+        return {name: [] for name in columns}
     by_column = zip(*rows, strict=True)
     data = {name: list(values) for name, values in zip(columns, by_column, strict=True)}
     for name, values in data.items():
@@ -245,46 +256,46 @@ def _column_values(rows: list[Any], columns: list[str]) -> dict[str, Any]:
     return data
 
 
-def _floats(values: Any) -> np.ndarray:
+def _floats(values: list[Any]) -> list[float]:
     """Numbers as floats, None and anything not a number as NaN (pd.to_numeric's coerce)."""
-    out = np.empty(len(values))
-    for i, v in enumerate(values):
+    out = []
+    for v in values:
         try:
-            out[i] = np.nan if v is None else float(v)
+            out.append(math.nan if v is None else float(v))
         except (TypeError, ValueError):
-            out[i] = np.nan
+            out.append(math.nan)
     return out
 
 
-def _result_frame(
+def _result_table(
     rows: list[Any], columns: list[str], compiled: CompiledQuery
-) -> tuple[pd.DataFrame, dict[str, SampleSize], list[str]]:
-    """The rows as a DataFrame with the sample size behind every ratio, small-n flags and
-    Wilson intervals for proportions: computed on arrays, the frame built once (pandas
-    column inserts and per-column conversions were most of execute()'s own time)."""
+) -> tuple[ResultTable, dict[str, SampleSize], list[str]]:
+    """The rows as plain columns with the sample size behind every ratio, small-n flags and
+    Wilson intervals for proportions (a metric answer has few rows: plain Python, no pandas;
+    ``MetricResult.data`` makes the DataFrame when a caller reads it)."""
     if len(set(columns)) != len(columns):  # a dict cannot hold repeated names
         raise ExecutionError(f"The query returned repeated column names: {columns}.")
-    data: dict[str, Any] = _column_values(rows, columns)
+    data = _column_values(rows, columns)
+    dtypes: dict[str, str] = {}
     sizes: dict[str, SampleSize] = {}
     warnings: list[str] = []
     for metric in compiled.plan.metrics:
         n_col = f"{metric.name}__n"
         if n_col not in data:
             continue
-        counts = _floats(data[n_col])
-        n = np.where(np.isnan(counts), 0, counts).astype("int64")
-        data[n_col] = n
-        small = (n > 0) & (n < SMALL_N)
-        data[f"{metric.name}__small_n"] = small
+        n = [0 if math.isnan(c) else int(c) for c in _floats(data[n_col])]
+        small = [0 < x < SMALL_N for x in n]
+        data[n_col], dtypes[n_col] = n, "int64"
+        data[f"{metric.name}__small_n"], dtypes[f"{metric.name}__small_n"] = small, "bool"
         if metric.type == "ratio" and metric.proportion:
-            lows, highs = wilson_intervals(_floats(data[metric.name]) / metric.multiplier, n)
-            data[f"{metric.name}__ci_low"] = lows * metric.multiplier
-            data[f"{metric.name}__ci_high"] = highs * metric.multiplier
-        sizes[metric.name] = SampleSize(
-            metric.name, int(n.min()) if len(n) else 0, int(n.sum()), int(small.sum())
-        )
-        if small.any():
-            rows_small = int(small.sum())
+            shares = [v / metric.multiplier for v in _floats(data[metric.name])]
+            lows, highs = wilson_intervals(shares, n)
+            for name, values in (("ci_low", lows), ("ci_high", highs)):
+                data[f"{metric.name}__{name}"] = [v * metric.multiplier for v in values]
+                dtypes[f"{metric.name}__{name}"] = "float64"
+        rows_small = sum(small)
+        sizes[metric.name] = SampleSize(metric.name, min(n) if n else 0, sum(n), rows_small)
+        if rows_small:
             warnings.append(
                 ResultWarning(
                     "small_n",
@@ -296,10 +307,11 @@ def _result_frame(
                     small=SMALL_N,
                 )
             )
-    frame = pd.DataFrame(data)
-    if PERIOD in frame.columns and not _all_dates(data[PERIOD]):
-        frame[PERIOD] = pd.to_datetime(frame[PERIOD]).dt.date
-    return frame, sizes, warnings
+    raw: dict[str, list[Any]] = {}
+    if PERIOD in data and not _all_dates(data[PERIOD]):
+        raw[PERIOD] = data[PERIOD]
+        data[PERIOD] = [v if v is None else as_date(v) for v in raw[PERIOD]]
+    return ResultTable(data, dtypes, raw), sizes, warnings
 
 
 def execute(
@@ -356,7 +368,7 @@ def execute(
                 ) from exc
             raise ExecutionError(f"The warehouse could not run the query: {message}") from exc
     truncated = len(rows) > row_limit
-    frame, sample_sizes, warnings = _result_frame(rows[:row_limit], columns, compiled)
+    table, sample_sizes, warnings = _result_table(rows[:row_limit], columns, compiled)
     if truncated:
         warnings.append(row_limit_warning(row_limit))
     warnings += future + _freshness_warnings(query, freshness)
@@ -366,7 +378,7 @@ def execute(
         query,
         compiled,
         compiled.dialect,
-        frame,
+        table,
         metas,
         sample_sizes,
         tuple([*compiled.plan.warnings, *warnings]),
@@ -402,10 +414,10 @@ def _computed_as_of(conn: Connection, compiled: CompiledQuery) -> dict[str, date
             table=model.table,
             built_by=spec.built_by,
         )
-        if not sa.inspect(conn).has_table(model.table):
+        if not has_column(conn, model.table):
             raise missing
         table = sa.table(model.table, sa.column(spec.column))
-        latest = conn.execute(sa.select(sa.func.max(table.c[spec.column]))).scalar_one()
+        latest = run(conn, sa.select(sa.func.max(table.c[spec.column]))).scalar_one()
         if latest is None:
             raise missing
         out[model.name] = latest
@@ -517,12 +529,12 @@ def _freshness(
         if found is None:
             stmt = freshness_statement(group, catalog, horizon)
             assert stmt is not None and stmt[0] == key
-            found = tuple(conn.execute(stmt[1]).one())
+            found = tuple(run(conn, stmt[1]).one())
             per_source: tuple[tuple[Any, ...], ...] = ()
             if _has_column(conn, group.model.table, SOURCE_COLUMN):
                 grouped = freshness_statement(group, catalog, horizon, by=SOURCE_COLUMN)
                 assert grouped is not None
-                per_source = tuple(tuple(r) for r in conn.execute(grouped[1]))
+                per_source = tuple(tuple(r) for r in run(conn, grouped[1]))
             found = (*found, per_source)
             if cache_key is not None:
                 _FRESHNESS.put(cache_key, found)
@@ -537,7 +549,7 @@ def _freshness(
 
 def _has_column(conn: Connection, table: str, column: str) -> bool:
     try:
-        return column in {c["name"] for c in sa.inspect(conn).get_columns(table)}
+        return has_column(conn, table, column)
     except sa.exc.SQLAlchemyError:
         return False
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
-
-import numpy as np
+from collections.abc import Sequence
 
 SMALL_N = 30
 
@@ -24,20 +24,21 @@ def wilson_interval(p: float, n: int, z: float = 1.96) -> tuple[float, float]:
 
 
 def wilson_intervals(
-    p: np.ndarray, n: np.ndarray, z: float = 1.96
-) -> tuple[np.ndarray, np.ndarray]:
-    """``wilson_interval`` over arrays at once (NaN where p is NaN or n <= 0)."""
-    p = np.asarray(p, dtype=float)
-    n = np.asarray(n, dtype=float)
-    ok = (n > 0) & ~np.isnan(p)
-    safe_n = np.where(ok, n, 1.0)
-    safe_p = np.where(ok, p, 0.0)
-    denom = 1 + z * z / safe_n
-    centre = (safe_p + z * z / (2 * safe_n)) / denom
-    half = z * np.sqrt(safe_p * (1 - safe_p) / safe_n + z * z / (4 * safe_n * safe_n)) / denom
-    low = np.where(ok, np.maximum(0.0, centre - half), np.nan)
-    high = np.where(ok, np.minimum(1.0, centre + half), np.nan)
-    return low, high
+    p: Sequence[float], n: Sequence[int], z: float = 1.96
+) -> tuple[list[float], list[float]]:
+    """``wilson_interval`` over columns of values (NaN where p is NaN or n <= 0)."""
+    lows: list[float] = []
+    highs: list[float] = []
+    for share, count in zip(p, n, strict=True):
+        share, count = float(share), float(count)
+        low = high = math.nan
+        if count > 0 and not math.isnan(share):
+            # a share outside 0..1 has no interval (NaN, as numpy's sqrt of a negative gave)
+            with contextlib.suppress(ValueError):
+                low, high = wilson_interval(share, count, z)  # type: ignore[arg-type]
+        lows.append(low)
+        highs.append(high)
+    return lows, highs
 
 
 CHANGE_Z = 1.96  # a change this many standard errors from the previous value (95 %)

@@ -20,18 +20,26 @@ NOT_ON_THE_ASK_PATH = (
     "tools.monitoring.baseline",
     "tools.monitoring.detector",
     "tools.monitoring.forecast",
+    # ≈0.35 s together: the answer reads the plain columns (MetricResult.table), and no
+    # statement on DuckDB binds a parameter (semantic_layer.inline_sql), the client's trigger.
+    "pandas",
+    "numpy",
+    "pyarrow",
 )
 
 
-def _ask_in_fresh_process(db: Path, question: str, data_dir: Path) -> tuple[dict, list[str]]:
+def _ask_in_fresh_process(
+    db: Path, question: str, data_dir: Path, as_json: bool = True
+) -> tuple[dict | str, list[str]]:
     code = (
         "import json, sys\n"
         "from click.testing import CliRunner\n"
         "from assistant.cli import main\n"
         f"r = CliRunner().invoke(main, ['ask', '--db', {str(db)!r}, {question!r}, "
-        "'--today', '2026-11-22', '--json'])\n"
+        f"'--today', '2026-11-22'{', ' + repr('--json') if as_json else ''}])\n"
         "assert r.exit_code == 0, r.output\n"
-        "print(json.dumps({'answer': json.loads(r.output), 'modules': sorted(sys.modules)}))\n"
+        "answer = json.loads(r.output) if '--json' in sys.argv[1:] else r.output\n"
+        "print(json.dumps({'answer': answer, 'modules': sorted(sys.modules)}))\n"
     )
     env = {
         **os.environ,
@@ -40,7 +48,11 @@ def _ask_in_fresh_process(db: Path, question: str, data_dir: Path) -> tuple[dict
         "HF_HUB_OFFLINE": "1",
     }
     done = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=env
+        [sys.executable, "-c", code, *(["--json"] if as_json else [])],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     out = json.loads(done.stdout.strip().splitlines()[-1])
@@ -64,3 +76,17 @@ def test_a_forecast_question_still_loads_monitoring_when_asked(
     answer, modules = _ask_in_fresh_process(demo_warehouse_path, "预测未来4周的工单量", tmp_path)
     assert answer["kind"] == "forecast", answer.get("answer")
     assert "tools.monitoring.forecast" in modules
+
+
+def test_a_text_answer_with_a_comparison_stays_without_pandas(
+    demo_warehouse_path, tmp_path
+) -> None:
+    """The text answer (narration, table with previous values and changes, provenance) reads
+    the plain columns: no DataFrame is built."""
+    text, modules = _ask_in_fresh_process(
+        demo_warehouse_path, "CSAT by region last month vs the month before", tmp_path, False
+    )
+    assert "CSAT (%)" in text and "CSAT previous (%)" in text and "CSAT change %" in text
+    assert "East China" in text and "How was this computed" in text, text
+    loaded = [m for m in NOT_ON_THE_ASK_PATH if m in modules]
+    assert loaded == [], f"{loaded} imported by a metric answer in text"

@@ -106,15 +106,13 @@ def test_why_without_data_in_a_period_explains_nothing():
 
 
 def _frame_breakdown(values: dict[str, float], language: str) -> str:
-    import pandas as pd
-
     from assistant.answer.narrate import _breakdown
     from assistant.planning.lexicon import Lexicon
 
-    frame = pd.DataFrame({"product_line": list(values), "complaint_volume": list(values.values())})
+    rows = [{"product_line": k, "complaint_volume": v} for k, v in values.items()]
     lexicon = Lexicon(default_catalog())
     volume = meta("complaint_volume")
-    return _breakdown(frame, volume, ("product_line",), lexicon, language, False, False)
+    return _breakdown(rows, volume, ("product_line",), lexicon, language, False, False)
 
 
 def test_groups_tied_at_an_end_are_named_together_never_one_of_them():
@@ -131,12 +129,12 @@ def test_groups_tied_at_an_end_are_named_together_never_one_of_them():
 def test_months_tied_at_a_peak_are_all_named():
     from datetime import date
 
-    import pandas as pd
-
     from assistant.answer.narrate import _trend
 
     months = [date(2026, m, 1) for m in (7, 8, 9, 10)]
-    frame = pd.DataFrame({"period": months, "complaint_volume": [40, 52, 52, 31]})
+    frame = [
+        {"period": m, "complaint_volume": v} for m, v in zip(months, [40, 52, 52, 31], strict=True)
+    ]
     zh = _trend(frame, meta("complaint_volume"), "month", "zh", set(months))
     assert "最高在2026年8月、2026年9月（52件）" in zh and "最低在2026年10月（31件）" in zh
     en = _trend(frame, meta("complaint_volume"), "month", "en", set(months))

@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from semantic_layer.inline_sql import run
 from tools.pii import mask_pii
 from tools.warehouse.engine import make_engine
 
@@ -249,8 +250,20 @@ class _GroupCommit:
 
     def _write(self, batch: list[_Append]) -> None:
         with self.store.engine.begin() as conn:
+            if conn.dialect.name == "duckdb":  # values inlined: no pandas import (inline_sql)
+                for (table, _), rows in _by_table_and_keys(batch).items():
+                    run(conn, table.insert().values(rows))
+                return
             for table in dict.fromkeys(a.table for a in batch):  # one statement per table
                 conn.execute(table.insert(), [a.row for a in batch if a.table is table])
+
+
+def _by_table_and_keys(batch: list[_Append]) -> dict[tuple[sa.Table, tuple[str, ...]], list]:
+    """The batch's rows grouped by table and column names (one multi-row VALUES each)."""
+    out: dict[tuple[sa.Table, tuple[str, ...]], list[dict[str, Any]]] = {}
+    for append in batch:
+        out.setdefault((append.table, tuple(append.row)), []).append(append.row)
+    return out
 
 
 def open_ops_store(settings: Any) -> OpsStore:

@@ -7,9 +7,8 @@ orders them, it never derives a new number beyond ranking them.
 from __future__ import annotations
 
 import math
-from datetime import date, timedelta
-
-import pandas as pd
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from assistant.answer.table import UNITS
 from assistant.planning.lexicon import Lexicon
@@ -17,6 +16,9 @@ from assistant.planning.period_text import format_period
 from semantic_layer.executor import MetricMeta, MetricResult
 from semantic_layer.periods import add_months
 from semantic_layer.plan import PERIOD
+from semantic_layer.result_table import as_date, missing
+
+Row = dict[str, Any]  # one result row: column name -> value (MetricResult.table)
 
 ONE_DAY = timedelta(days=1)
 
@@ -65,16 +67,16 @@ def _label(meta: MetricMeta, language: str) -> str:
     return meta.label_zh if language == "zh" else meta.label_en
 
 
-def _row_name(row: pd.Series, dimensions: tuple[str, ...], lexicon: Lexicon, language: str) -> str:
+def _row_name(row: Row, dimensions: tuple[str, ...], lexicon: Lexicon, language: str) -> str:
     parts = [lexicon.value_label(d, str(row[d]), language) for d in dimensions if d in row]
     return "/".join(parts)
 
 
-def _change_sentence(row: pd.Series, meta: MetricMeta, language: str) -> str:
+def _change_sentence(row: Row, meta: MetricMeta, language: str) -> str:
     change = row.get(f"{meta.name}__change")
     pct = row.get(f"{meta.name}__change_pct")
     previous = row.get(f"{meta.name}__previous")
-    if change is None or pd.isna(change) or previous is None or pd.isna(previous):
+    if missing(change) or missing(previous):
         return ""
     up = change > 0
     good = (meta.direction == "up" and up) or (meta.direction == "down" and not up)
@@ -88,7 +90,7 @@ def _change_sentence(row: pd.Series, meta: MetricMeta, language: str) -> str:
         )
     )
     amount = format_change(float(change), meta, language)
-    pct_text = "" if pct is None or pd.isna(pct) else f"{abs(float(pct)):.1f}%"
+    pct_text = "" if missing(pct) else f"{abs(float(pct)):.1f}%"
     if language == "zh":
         direction = "上升" if up else "下降" if change < 0 else "持平"
         return (
@@ -102,13 +104,13 @@ def _change_sentence(row: pd.Series, meta: MetricMeta, language: str) -> str:
     )
 
 
-def _small_n(row: pd.Series, meta: MetricMeta, language: str) -> str:
+def _small_n(row: Row, meta: MetricMeta, language: str) -> str:
     if not bool(row.get(f"{meta.name}__small_n", False)):
         return ""
     n = int(row.get(f"{meta.name}__n", 0))
     low, high = row.get(f"{meta.name}__ci_low"), row.get(f"{meta.name}__ci_high")
     interval = ""
-    if low is not None and high is not None and not pd.isna(low) and not pd.isna(high):
+    if not missing(low) and not missing(high):
         interval = f"{format(float(low), meta.format)}–{format(float(high), meta.format)}"
     if language == "zh":
         return f"，样本量仅 {n}，结论不稳{'，95%区间 ' + interval if interval else ''}"
@@ -117,20 +119,21 @@ def _small_n(row: pd.Series, meta: MetricMeta, language: str) -> str:
 
 def narrate(result: MetricResult, lexicon: Lexicon, language: str) -> str:
     """The narration for a result of a MetricPlan."""
-    frame = result.data
+    table = result.table
     query = result.query
     metas = [result.metrics[m] for m in query.metrics if m in result.metrics]
     if before_data(result):
         return no_data_yet(result, language)
-    if frame.empty or not metas:
+    if table.empty or not metas:
         return "这个范围内没有数据。" if language == "zh" else "There is no data in this range."
     main = metas[0]
-    has_period = PERIOD in frame.columns and query.time_grain is not None
-    dimensions = tuple(d for d in query.dimensions if d in frame.columns)
+    rows = list(table.rows())
+    has_period = PERIOD in table and query.time_grain is not None
+    dimensions = tuple(d for d in query.dimensions if d in table)
     if has_period:
-        frame = _within_data(frame, result)
+        rows = _within_data(rows, result)
     if has_period and not dimensions:
-        text = _trend(frame, main, query.time_grain, language, _complete_periods(frame, result))
+        text = _trend(rows, main, query.time_grain, language, _complete_periods(rows, result))
         text += _partial_note(result, language)
     elif dimensions:
         ascending = (
@@ -138,9 +141,9 @@ def narrate(result: MetricResult, lexicon: Lexicon, language: str) -> str:
             and query.order_by[0].field == main.name
             and not (query.order_by[0].descending)
         )
-        text = _breakdown(frame, main, dimensions, lexicon, language, has_period, ascending)
+        text = _breakdown(rows, main, dimensions, lexicon, language, has_period, ascending)
     else:
-        row = frame.iloc[0]
+        row = rows[0]
         sentences = [_single(row, meta, language, result) for meta in metas]
         text = ("；" if language == "zh" else "; ").join(sentences)
         return text + _partial_note(result, language) + ("。" if language == "zh" else ".")
@@ -154,9 +157,9 @@ def narrate(result: MetricResult, lexicon: Lexicon, language: str) -> str:
     return text
 
 
-def _single(row: pd.Series, meta: MetricMeta, language: str, result: MetricResult) -> str:
+def _single(row: Row, meta: MetricMeta, language: str, result: MetricResult) -> str:
     value = row[meta.name]
-    if value is None or pd.isna(value):
+    if missing(value):
         through = result.data_freshness
         until = (
             f"（数据截至 {through:%Y-%m-%d}）"
@@ -208,12 +211,27 @@ def _partial_note(result: MetricResult, language: str) -> str:
     return f" (data runs through {through:%Y-%m-%d}; later days have no data yet)"
 
 
-def _within_data(frame: pd.DataFrame, result: MetricResult) -> pd.DataFrame:
-    """Periods that start after the last data point are empty, not zero: leave them out."""
+def _within_data(rows: list[Row], result: MetricResult) -> list[Row]:
+    """Periods that start after the last data point are empty, not zero: leave them out (and
+    rows without a period)."""
     through = result.data_freshness
-    if through is None or PERIOD not in frame.columns:
-        return frame
-    return frame[pd.to_datetime(frame[PERIOD]) <= pd.Timestamp(through)]
+    if through is None or not rows or PERIOD not in rows[0]:
+        return rows
+    return [
+        r
+        for r in rows
+        if _at_midnight(r[PERIOD]) is not None and _at_midnight(r[PERIOD]) <= through
+    ]
+
+
+def _at_midnight(value: Any) -> datetime | None:
+    """A period value as the datetime it starts at (None for no value)."""
+    if missing(value):
+        return None
+    if isinstance(value, datetime):
+        return value
+    day = as_date(value)
+    return datetime.combine(day, datetime.min.time()) if isinstance(day, date) else None
 
 
 def _period_end(start: date, grain: str) -> date:
@@ -224,14 +242,14 @@ def _period_end(start: date, grain: str) -> date:
     return add_months(start, {"month": 1, "quarter": 3, "year": 12}[grain])
 
 
-def _complete_periods(frame: pd.DataFrame, result: MetricResult) -> set[date]:
+def _complete_periods(rows: list[Row], result: MetricResult) -> set[date]:
     """Periods whose whole span lies inside the asked range and the data: a week that starts
     before the range (or runs past the last data point) holds only some of its days."""
     grain, period = result.query.time_grain, result.query.time_range
     through = result.data_freshness.date() if result.data_freshness else None
     complete = set()
-    for value in frame[PERIOD]:
-        start = pd.Timestamp(value).date()
+    for row in rows:
+        start = as_date(row[PERIOD])
         end = _period_end(start, grain) if grain else start + ONE_DAY
         inside = period is None or (start >= period.start and end <= period.end)
         if inside and (through is None or end - ONE_DAY <= through):
@@ -239,31 +257,37 @@ def _complete_periods(frame: pd.DataFrame, result: MetricResult) -> set[date]:
     return complete
 
 
+def _first_at(rows: list[Row], key: str, pick: Any) -> Row:
+    """The first row holding the ``pick`` (max/min) of ``key`` (pandas' idxmax/idxmin)."""
+    best = pick(r[key] for r in rows)
+    return next(r for r in rows if r[key] == best)
+
+
 def _trend(
-    frame: pd.DataFrame, meta: MetricMeta, grain: str | None, language: str, complete: set[date]
+    rows: list[Row], meta: MetricMeta, grain: str | None, language: str, complete: set[date]
 ) -> str:
-    series = frame[[PERIOD, meta.name]].dropna()
-    if series.empty:
+    series = [r for r in rows if not missing(r[PERIOD]) and not missing(r[meta.name])]
+    if not series:
         return "这个范围内没有数据。" if language == "zh" else "There is no data in this range."
     # Compare whole periods only: a week cut by the range or the data is low because it is
     # short. The partial ones are named, not compared.
-    is_whole = [pd.Timestamp(v).date() in complete for v in series[PERIOD]]
-    whole = series[is_whole]
-    partial = series[[not w for w in is_whole]]
+    is_whole = [as_date(r[PERIOD]) in complete for r in series]
+    whole = [r for r, w in zip(series, is_whole, strict=True) if w]
+    partial = [r for r, w in zip(series, is_whole, strict=True) if not w]
     compared = whole if len(whole) >= 2 else series
-    first, last = compared.iloc[0], compared.iloc[-1]
-    peak = compared.loc[compared[meta.name].idxmax()]
-    low = compared.loc[compared[meta.name].idxmin()]
+    first, last = compared[0], compared[-1]
+    peak = _first_at(compared, meta.name, max)
+    low = _first_at(compared, meta.name, min)
     fmt = lambda r: format_value(r[meta.name], meta, language)  # noqa: E731
     sep = "、" if language == "zh" else ", "
 
-    def when(row: pd.Series, ties: bool = False) -> str:  # every period tied with a peak/low
-        rows = compared[compared[meta.name] == row[meta.name]] if ties else row.to_frame().T
-        return sep.join(format_period(v, grain, language) for v in rows[PERIOD])
+    def when(row: Row, ties: bool = False) -> str:  # every period tied with a peak/low
+        rows = [r for r in compared if r[meta.name] == row[meta.name]] if ties else [row]
+        return sep.join(format_period(r[PERIOD], grain, language) for r in rows)
 
     note = ""
-    if compared is whole and not partial.empty:
-        names = [format_period(v, grain, language) for v in partial[PERIOD]]
+    if compared is whole and partial:
+        names = [format_period(r[PERIOD], grain, language) for r in partial]
         note = (
             f"{'、'.join(names)}不完整（只含部分天数），未参与比较。"
             if language == "zh"
@@ -294,7 +318,7 @@ def _trend(
 
 
 def _breakdown(
-    frame: pd.DataFrame,
+    rows: list[Row],
     meta: MetricMeta,
     dimensions: tuple[str, ...],
     lexicon: Lexicon,
@@ -302,14 +326,16 @@ def _breakdown(
     has_period: bool,
     ascending: bool,
 ) -> str:
-    data = frame.dropna(subset=[meta.name])
+    data = [r for r in rows if not missing(r[meta.name])]
     if has_period:  # narrate the latest period; the chart shows the rest
-        latest = data[PERIOD].max()
-        data = data[data[PERIOD] == latest]
-    if data.empty:
+        periods = [r[PERIOD] for r in data if not missing(r[PERIOD])]
+        latest = max(periods) if periods else None
+        data = [r for r in data if r[PERIOD] == latest]
+    if not data:
         return "这个范围内没有数据。" if language == "zh" else "There is no data in this range."
-    ranked = data.sort_values(meta.name, ascending=False)
-    top, bottom = ranked.iloc[0], ranked.iloc[-1]
+    # Largest first; equal values keep the warehouse's row order.
+    ranked = sorted(data, key=lambda r: r[meta.name], reverse=True)
+    top, bottom = ranked[0], ranked[-1]
     name = lambda r: _row_name(r, dimensions, lexicon, language)  # noqa: E731
     fmt = lambda r: format_value(r[meta.name], meta, language)  # noqa: E731
     if len(ranked) == 1:  # "华东的投诉量为157件", not "最高的是华东，共1组"
@@ -317,7 +343,7 @@ def _breakdown(
         if language == "zh":
             return f"{name(top)}的{meta.label_zh}为{fmt(top)}{detail}。"
         return f"{meta.label_en} for {name(top)} was {fmt(top)}{detail}."
-    if ranked[meta.name].nunique() == 1:  # no highest or lowest to name
+    if len({r[meta.name] for r in ranked}) == 1:  # no highest or lowest to name
         if language == "zh":
             return f"{meta.label_zh}在这{len(ranked)}组中相同，均为{fmt(top)}。"
         return f"{meta.label_en} is the same in all {len(ranked)} groups: {fmt(top)}."
@@ -328,9 +354,9 @@ def _breakdown(
     for zh_word, en_word, row in ends[: 1 if len(ranked) == 1 else 2]:
         detail = f"{fmt(row)}{_small_n(row, meta, language)}"
         # Groups with the same value share the end: never name one of them as "the" highest.
-        tied = ranked[ranked[meta.name] == row[meta.name]]
+        tied = [r for r in ranked if r[meta.name] == row[meta.name]]
         if len(tied) > 1 and len(tied) < len(ranked):
-            names = [name(r) for _, r in tied.iterrows()]
+            names = [name(r) for r in tied]
             phrases.append(
                 f"{zh_word}的是{'、'.join(names)}（并列，各{fmt(row)}）"
                 if language == "zh"
@@ -347,16 +373,18 @@ def _breakdown(
     else:
         text = f"{meta.label_en} is {' and '.join(phrases)}, across {len(ranked)} groups."
     small_col = f"{meta.name}__small_n"
-    if small_col in data.columns and int(data[small_col].sum()):
-        count = int(data[small_col].sum())
+    count = sum(bool(r[small_col]) for r in data) if small_col in data[0] else 0
+    if count:
         text += (
             f" 其中{count}组样本量不足30，结论仅供参考。"
             if language == "zh"
             else f" {count} of the groups rest on fewer than 30 observations."
         )
     change_col = f"{meta.name}__change"
-    if change_col in data.columns and data[change_col].notna().any():
-        mover = data.loc[data[change_col].abs().idxmax()]
+    changes = [r for r in data if change_col in r and not missing(r[change_col])]
+    if changes:
+        biggest = max(abs(r[change_col]) for r in changes)
+        mover = next(r for r in changes if abs(r[change_col]) == biggest)
         text += (
             f" 变化最大的是{name(mover)}{_change_sentence(mover, meta, language)}。"
             if language == "zh"

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
-
 from assistant.planning.period_text import format_period
 from semantic_layer.executor import MetricResult
+from semantic_layer.result_table import as_date, missing
 
 
 def labeler(result: MetricResult, lexicon: Any, language: str):
     def label(dimension: str, value: Any) -> str:
         if dimension == "period":
-            return format_period(_as_date(value), result.query.time_grain, language)
+            return format_period(as_date(value), result.query.time_grain, language)
         if lexicon is None:
             return str(value)
         try:
@@ -59,7 +58,7 @@ def shown_unit(unit: str, values: Any) -> tuple[str, float]:
     them ("8.7分钟"), so text, table and chart show the same number."""
     if unit != "hours":
         return unit, 1.0
-    numbers = [abs(float(v)) for v in values if v is not None and not pd.isna(v)]
+    numbers = [abs(float(v)) for v in values if not missing(v)]
     return ("minutes", 60.0) if numbers and max(numbers) < 1 else ("hours", 1.0)
 
 
@@ -72,7 +71,7 @@ def unit_suffix(unit: str, language: str) -> str:
 
 
 def format_cell(value: float | None, fmt: str) -> str:
-    if value is None or pd.isna(value):
+    if missing(value):
         return "–"
     try:
         return format(float(value), fmt)
@@ -80,68 +79,109 @@ def format_cell(value: float | None, fmt: str) -> str:
         return f"{value:,.2f}"
 
 
-def display_table(
+def display_columns(
     result: MetricResult, lexicon: Any = None, language: str = "en", max_rows: int = 50
-) -> pd.DataFrame:
-    """The result as a readable table: labelled codes and metrics, helper columns dropped. A
-    breakdown nobody asked to order lists the largest first, as its chart does (not by code)."""
-    frame = result.data
+) -> tuple[list[int], list[tuple[str, str, list[Any] | None]]]:
+    """The readable table's rows and columns: (the result rows shown, in order; per column its
+    header, the result column it shows, and its shown values, None where the values are the
+    result's own). Labelled codes and metrics, helper columns dropped. A breakdown nobody asked
+    to order lists the largest first, as its chart does (not by code); equal values and
+    missing ones (last) keep their order."""
+    table = result.table
     query = result.query
+    order = list(range(len(table)))
     if query.dimensions and not query.order_by and query.time_grain is None:
         first = query.metrics[0] if query.metrics else None
-        if first in frame.columns:
-            frame = frame.sort_values(first, ascending=False, na_position="last", kind="stable")
+        if first in table:
+            values = table.column(first)
+            known = [i for i in order if not missing(values[i])]
+            known.sort(key=lambda i: values[i], reverse=True)
+            order = known + [i for i in order if missing(values[i])]
+    order = order[:max_rows]
     label = labeler(result, lexicon, language)
     keep = [
         c
-        for c in frame.columns
+        for c in table.names
         if "__" not in c or c.partition("__")[2] in ("previous", "change_pct")
     ]
-    out = frame[keep].head(max_rows).copy()
-    rename: dict[str, str] = {}
-    for column in out.columns:
+
+    def shown(column: str) -> list[Any]:
+        values = table.column(column)
+        return [values[i] for i in order]
+
+    out: list[tuple[str, str, list[Any] | None]] = []
+    for column in keep:
         base, _, suffix = column.partition("__")
         meta = result.metrics.get(base)
         if meta is not None:
             name = meta.label_zh if language == "zh" else meta.label_en
             extra = {"previous": ("上期", "previous"), "change_pct": ("变化%", "change %")}
             if suffix == "change_pct":  # a relative change: no unit, no conversion
-                rename[column] = f"{name} {extra[suffix][0 if language == 'zh' else 1]}"
-                out[column] = [format_cell(v, ",.1f") for v in out[column]]
+                header = f"{name} {extra[suffix][0 if language == 'zh' else 1]}"
+                out.append((header, column, [format_cell(v, ",.1f") for v in shown(column)]))
                 continue
             # The value and its previous value share one unit (both columns decide it).
-            pair = [c for c in (base, f"{base}__previous") if c in out.columns]
-            unit, factor = shown_unit(meta.unit, out[pair].to_numpy().ravel())
+            pair = [c for c in (base, f"{base}__previous") if c in keep]
+            unit, factor = shown_unit(meta.unit, [v for c in pair for v in shown(c)])
             if suffix:
                 name = f"{name} {extra[suffix][0 if language == 'zh' else 1]}"
             # A count's header needs no unit (投诉量); a duration, % or amount does.
-            rename[column] = name + ("" if unit in COUNT_UNITS else unit_suffix(unit, language))
+            header = name + ("" if unit in COUNT_UNITS else unit_suffix(unit, language))
             fmt = MINUTES_FORMAT if factor != 1.0 else meta.format
-            out[column] = [
-                format_cell(None if v is None or pd.isna(v) else float(v) * factor, fmt)
-                for v in out[column]
+            cells = [
+                format_cell(None if missing(v) else float(v) * factor, fmt) for v in shown(column)
             ]
+            out.append((header, column, cells))
         elif column == "period":
-            out[column] = [label(column, v) for v in out[column]]
-            rename[column] = "期间" if language == "zh" else "Period"
+            header = "期间" if language == "zh" else "Period"
+            out.append((header, column, [label(column, v) for v in shown(column)]))
         elif lexicon is not None:
-            out[column] = [label(column, v) for v in out[column]]
             try:
-                rename[column] = lexicon.dimension_label(column, language)
+                header = lexicon.dimension_label(column, language)
             except Exception:
-                rename[column] = column
-    return out.rename(columns=rename)
+                header = column
+            out.append((header, column, [label(column, v) for v in shown(column)]))
+        else:
+            out.append((column, column, None))
+    return order, out
 
 
-def _as_date(value: Any) -> Any:
-    """A period value as a date (DuckDB returns dates, other engines timestamps)."""
-    try:
-        return pd.Timestamp(value).date()
-    except (TypeError, ValueError):
-        return value
+def display_table(
+    result: MetricResult, lexicon: Any = None, language: str = "en", max_rows: int = 50
+) -> Any:
+    """The result as a readable pandas DataFrame (``display_columns``; its index holds the
+    result rows shown)."""
+    import pandas as pd
+
+    order, columns = display_columns(result, lexicon, language, max_rows)
+    frame = result.data
+    index = order if order != list(range(len(order))) else None
+    data = {}
+    for i, (_, source, values) in enumerate(columns):
+        data[i] = frame[source].take(order).to_numpy() if values is None else values
+    out = pd.DataFrame(data, index=index)
+    out.columns = [header for header, _, _ in columns]
+    return out
 
 
-def markdown_table(frame: pd.DataFrame, max_rows: int = 20, language: str = "en") -> str:
+def text_table(
+    result: MetricResult, lexicon: Any = None, language: str = "en", max_rows: int = 50
+) -> str:
+    """The readable table as plain text, as ``display_table(...).to_string(index=False)``
+    writes it: every column right-aligned to its widest cell, one space between. Cells pandas
+    would write otherwise (not text, empty, with outer spaces) are left to pandas."""
+    _, columns = display_columns(result, lexicon, language, max_rows)
+    cells = [[header, *(values or [None])] for header, _, values in columns]
+    if not columns or any(
+        not isinstance(c, str) or not c or c != c.strip() for col in cells for c in col
+    ):
+        return display_table(result, lexicon, language, max_rows).to_string(index=False)
+    widths = [max(len(c) for c in col) for col in cells]
+    aligned = [[c.rjust(w) for c in col] for col, w in zip(cells, widths, strict=True)]
+    return "\n".join(" ".join(line) for line in zip(*aligned, strict=True))
+
+
+def markdown_table(frame: Any, max_rows: int = 20, language: str = "en") -> str:
     if frame.empty:
         return ""
     head = frame.head(max_rows)

@@ -17,10 +17,10 @@ def target_note(result: MetricResult, role: Role, targets: Any, language: str, a
     query = result.query
     name = query.metrics[0]
     meta = result.metrics.get(name)
-    single = not query.dimensions and query.time_grain is None and len(result.data) == 1
+    single = not query.dimensions and query.time_grain is None and len(result.table) == 1
     if meta is None or not single:
         return msg(language, "target_single_only") if asked else ""
-    value = result.data.iloc[0].get(name)
+    value = result.table.row(0).get(name)
     if value is None or value != value:  # no value (NaN): nothing to judge
         return ""
     span = (query.time_range.start, query.time_range.end) if query.time_range else None
@@ -35,7 +35,7 @@ def target_note(result: MetricResult, role: Role, targets: Any, language: str, a
         target=format_value(target.target, meta, language),
         warning=format_value(target.warning, meta, language),
     )
-    sample = result.data.iloc[0].get(f"{name}__n")
+    sample = result.table.row(0).get(f"{name}__n")
     if sample is not None and sample == sample and 0 < sample < SMALL_N:
         return goal + msg(language, "kpi_small_n", n=int(sample)) + _stop(language)
     status = target.status(float(value), meta.direction)

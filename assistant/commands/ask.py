@@ -85,11 +85,11 @@ def command(
     click.echo(answer.text)
     if "interpretation" in data:
         click.echo(f"\n{data['interpretation']}")
-    if answer.result is not None and not answer.result.data.empty:
-        from assistant.answer.table import display_table  # pandas only when there is a table
+    if answer.result is not None and not answer.result.table.empty:
+        from assistant.answer.table import text_table
 
-        shown = display_table(answer.result, app.assistant.lexicon, answer.language, max_rows=30)
-        click.echo("\n" + shown.to_string(index=False))
+        shown = text_table(answer.result, app.assistant.lexicon, answer.language, max_rows=30)
+        click.echo("\n" + shown)
         _echo_provenance(answer.result, answer.language, app.catalog)
     if data.get("details"):  # the structure behind a why/forecast answer, for scripts
         from assistant.messages import msg

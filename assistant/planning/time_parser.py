@@ -63,7 +63,7 @@ from datetime import date, timedelta
 from assistant.errors import AssistantError
 from assistant.planning import words
 from semantic_layer import periods
-from tools.demo_data.calendar import SPRING_FESTIVAL
+from tools.demo_data.festivals import SPRING_FESTIVAL
 
 __all__ = [
     "PREVIOUS_PERIOD",

@@ -84,4 +84,6 @@ class ResultCache:
 
 def _copy(result: MetricResult) -> MetricResult:
     """The result with its own frame: callers may add columns or sort in place."""
-    return dataclasses.replace(result, data=result.data.copy())
+    copy = dataclasses.replace(result)
+    copy.__dict__["data"] = result.data.copy()  # MetricResult.data is kept once built
+    return copy

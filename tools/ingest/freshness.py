@@ -15,10 +15,10 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from semantic_layer.inline_sql import has_column, run
 from tools.warehouse.schema import sp_events, sp_ingest_batches
 
 if TYPE_CHECKING:  # imported when used: monitoring pulls in the semantic layer
@@ -191,12 +191,15 @@ def quiet_sources(
     """Of ``sources``, those that have gone quiet, with when each last sent a batch (cheap:
     one query for the last arrivals, one per source that has sent; an answer asks it)."""
     now = now or datetime.now()
-    if not sources or not sa.inspect(conn).has_table(sp_ingest_batches.name):
+    # Values inlined on DuckDB (semantic_layer.inline_sql): an answer asks this, and a bound
+    # parameter makes DuckDB's client import pandas.
+    if not sources or not has_column(conn, sp_ingest_batches.name):
         return {}
-    last = conn.execute(
+    last = run(
+        conn,
         sa.select(sp_ingest_batches.c.source, sa.func.max(sp_ingest_batches.c.received_at))
         .where(sp_ingest_batches.c.source.in_(sources))
-        .group_by(sp_ingest_batches.c.source)
+        .group_by(sp_ingest_batches.c.source),
     ).all()
     quiet = {}
     for source, received in last:
@@ -208,16 +211,19 @@ def quiet_sources(
 
 def _usual_gap(conn: Connection, source: str) -> float | None:
     times = (
-        conn.execute(
+        run(
+            conn,
             sa.select(sp_ingest_batches.c.received_at)
             .where(sp_ingest_batches.c.source == source)
             .order_by(sp_ingest_batches.c.received_at.desc())
-            .limit(GAP_SAMPLE + 1)
+            .limit(GAP_SAMPLE + 1),
         )
         .scalars()
         .all()
     )
     if len(times) < 3:
         return None
+    import pandas as pd
+
     gaps = pd.Series(sorted(times)).diff().dropna().dt.total_seconds()
     return round(float(gaps.quantile(0.9)), 1)

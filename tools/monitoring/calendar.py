@@ -95,7 +95,7 @@ class HolidayCalendar(BaseModel):
 
 def demo_calendar() -> HolidayCalendar:
     """The demo warehouse's festivals (tools/demo_data/calendar.py), as config would give them."""
-    from tools.demo_data.calendar import SPRING_FESTIVAL
+    from tools.demo_data.festivals import SPRING_FESTIVAL
 
     return HolidayCalendar(
         events=(

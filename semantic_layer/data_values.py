@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from semantic_layer.catalog import Catalog
+from semantic_layer.inline_sql import run
 
 log = logging.getLogger(__name__)
 MAX_VALUES = 5_000
@@ -41,11 +42,9 @@ def read_data_values(engine: Any, catalog: Catalog) -> dict[str, tuple[str, ...]
                 .order_by(column)
                 .limit(MAX_VALUES + 1)
             )
-            # Rendered with its limit inline: DuckDB loads pandas to bind any parameter.
-            sql = str(query.compile(engine, compile_kwargs={"literal_binds": True}))
             try:
                 with engine.connect() as conn:
-                    rows = conn.exec_driver_sql(sql).all()
+                    rows = run(conn, query).all()  # values inline: no pandas on DuckDB
             except sa.exc.SQLAlchemyError as exc:
                 log.warning("values of %s not read from %s: %s", dim.name, model.table, exc)
                 continue

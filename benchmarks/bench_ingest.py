@@ -24,6 +24,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -65,15 +66,15 @@ class Readers:
             time_range=TimeRange(start=today - timedelta(days=90), end=today + timedelta(1)),
         )
         self.threads = threads
-        self.latencies: list[float] = []
+        self.samples: list[tuple[float, float]] = []  # (time.monotonic() at start, ms)
         self.stop = threading.Event()
         self._workers: list[threading.Thread] = []
 
     def _loop(self) -> None:
         while not self.stop.is_set():
-            started = time.perf_counter()
+            at, started = time.monotonic(), time.perf_counter()
             execute(self.query, self.engine)
-            self.latencies.append((time.perf_counter() - started) * 1000)
+            self.samples.append((at, (time.perf_counter() - started) * 1000))
 
     def run_for(self, seconds: float) -> list[float]:
         self.start()
@@ -81,7 +82,7 @@ class Readers:
         return self.finish()
 
     def start(self) -> None:
-        self.latencies, self.stop = [], threading.Event()
+        self.samples, self.stop = [], threading.Event()
         self._workers = [threading.Thread(target=self._loop) for _ in range(self.threads)]
         for worker in self._workers:
             worker.start()
@@ -90,7 +91,7 @@ class Readers:
         self.stop.set()
         for worker in self._workers:
             worker.join()
-        return self.latencies
+        return [ms for _, ms in self.samples]
 
 
 def count_ids(engine: sa.Engine, ids: list[str]) -> set[str]:
@@ -258,6 +259,13 @@ def main() -> None:
     )
     parser.add_argument("--no-burst", action="store_true", help="only the paced feed")
     parser.add_argument(
+        "--pause-every",
+        type=int,
+        default=0,
+        help="paced feed in windows: after this many seconds of feed, pause as long with the "
+        "writer stopped (idle windows interleaved under the same outside load)",
+    )
+    parser.add_argument(
         "--feeder-nice", type=int, default=0, help="os.nice() of the posting client process"
     )
     parser.add_argument(
@@ -382,16 +390,43 @@ def main() -> None:
                 for found in count_ids(engine, waiting):
                     visible[found] = time.time()
 
-        feeder.prepare("paced", "--rate", str(args.feed_rate), "--seconds", str(args.feed_seconds))
+        pause = args.pause_every
+        feeder.prepare(
+            "paced", "--rate", str(args.feed_rate), "--seconds", str(args.feed_seconds),
+            "--pause-every", str(pause),
+        )  # fmt: skip
         readers.start()
-        feed_started = time.perf_counter()
+        feed_started, go_at = time.perf_counter(), time.monotonic()
         feeder.go()
+        # --pause-every: the feed pauses as long as it ran, and the writer is stopped
+        # (SIGSTOP) meanwhile, so the readers see idle windows between ingest windows under
+        # the same outside load; the writer catches up in the next ingest window.
+        paused: list[tuple[float, float, float, float]] = []  # monotonic and wall, from/to
+        stopped_at: tuple[float, float] | None = None
+        last_look = 0.0
         while feeder.running():
-            look()
-            time.sleep(0.25)
+            if time.monotonic() - last_look >= 0.25:
+                look()
+                last_look = time.monotonic()
+            if pause:
+                off = int((time.monotonic() - go_at) // pause) % 2 == 1
+                if off and stopped_at is None:
+                    os.kill(writer.pid, signal.SIGSTOP)
+                    stopped_at = (time.monotonic(), time.time())
+                elif not off and stopped_at is not None:
+                    os.kill(writer.pid, signal.SIGCONT)
+                    paused.append((*stopped_at, time.monotonic(), time.time()))
+                    stopped_at = None
+            time.sleep(0.02)
+        if stopped_at is not None:
+            os.kill(writer.pid, signal.SIGCONT)
+            paused.append((*stopped_at, time.monotonic(), time.time()))
         report = feeder.wait()
         feed_s = time.perf_counter() - feed_started
         paced = readers.finish()
+        in_pause = [any(a <= at < b for a, b, _, _ in paused) for at, _ in readers.samples]
+        feed_off = [ms for (_, ms), off in zip(readers.samples, in_pause, strict=True) if off]
+        feed_on = [ms for (_, ms), off in zip(readers.samples, in_pause, strict=True) if not off]
         deadline = time.monotonic() + 120
         while len(visible) < len(markers) and time.monotonic() < deadline:
             look()
@@ -402,6 +437,7 @@ def main() -> None:
         settled_cpu(writer.pid)
         idle_after = readers.run_for(args.idle_seconds)
     finally:
+        os.kill(writer.pid, signal.SIGCONT)
         writer.terminate()
         writer.wait()
         if server is not None:
@@ -409,7 +445,15 @@ def main() -> None:
             server.wait()
         readers.engine.dispose()
     posted = report["markers"]
-    lags = [visible[m] - posted[m] for m in visible if m in posted]
+
+    def lag(marker: str) -> float:
+        """Posted -> visible, less the time the writer was stopped meanwhile."""
+        start, end = posted[marker], visible[marker]
+        stopped = sum(max(0.0, min(end, b) - max(start, a)) for _, _, a, b in paused)
+        return end - start - stopped
+
+    lags = [lag(m) for m in visible if m in posted]
+    feeding_s = report["posting_s"] - sum(b - a for a, b, _, _ in paused)
     both = idle + idle_after
     result |= {
         "cores": os.cpu_count(),
@@ -419,11 +463,28 @@ def main() -> None:
         "queries_idle": len(both),
         "reader_threads": args.readers,
         "publish_every_s": args.publish_every,
-        "feed_events_per_s": round(report["events"] / max(report["posting_s"], args.feed_seconds)),
+        "feed_events_per_s": round(report["events"] / max(feeding_s, args.feed_seconds)),
         "feed_seconds": round(feed_s, 1),
         "query_p50_during_feed_ms": round(quantile(paced, 0.5), 1),
         "query_p95_during_feed_ms": round(p95(paced), 1),
         "query_p95_feed_ratio": round(p95(paced) / p95(both), 2),
+        **(
+            {
+                "pause_every_s": pause,
+                "query_p50_p95_feed_windows_ms": (
+                    round(quantile(feed_on, 0.5), 1),
+                    round(p95(feed_on), 1),
+                ),
+                "query_p50_p95_paused_windows_ms": (
+                    round(quantile(feed_off, 0.5), 1),
+                    round(p95(feed_off), 1),
+                ),
+                "query_p95_feed_vs_paused_ratio": round(p95(feed_on) / p95(feed_off), 2),
+                "queries_feed_paused_windows": (len(feed_on), len(feed_off)),
+            }
+            if pause
+            else {}
+        ),
         "queries_during_feed": len(paced),
         "visible_p50_s": round(quantile(lags, 0.5), 2),
         "visible_p95_s": round(p95(lags), 2),

@@ -85,6 +85,12 @@ def main() -> None:
     paced = modes.add_parser("paced")
     paced.add_argument("--rate", type=int, default=5000, help="events per second")
     paced.add_argument("--seconds", type=int, default=20)
+    paced.add_argument(
+        "--pause-every",
+        type=int,
+        default=0,
+        help="after every this many seconds of feed, pause as long (0: no pauses)",
+    )
     args = parser.parse_args()
     if args.nice:
         os.nice(args.nice)
@@ -105,7 +111,8 @@ def main() -> None:
             parts = chunks(events, args.batch)
             for k, part in enumerate(parts):
                 last = k == len(parts) - 1
-                plan.append((second + k / len(parts), part, marker if last else None))
+                gaps = second // args.pause_every * args.pause_every if args.pause_every else 0
+                plan.append((gaps + second + k / len(parts), part, marker if last else None))
     events_total = sum(len(part) for _, part, _ in plan)
     if args.inbox is None:  # encoded before timing starts, as a source would have them
         plan = [(due, json.dumps(part).encode(), marker) for due, part, marker in plan]  # type: ignore[misc]

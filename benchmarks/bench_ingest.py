@@ -83,7 +83,11 @@ class Readers:
 
     def start(self) -> None:
         self.samples, self.stop = [], threading.Event()
-        self._workers = [threading.Thread(target=self._loop) for _ in range(self.threads)]
+        # daemon: a failed run must not leave them querying forever (a run whose client failed
+        # once never ended that way)
+        self._workers = [
+            threading.Thread(target=self._loop, daemon=True) for _ in range(self.threads)
+        ]
         for worker in self._workers:
             worker.start()
 
@@ -401,7 +405,7 @@ def main() -> None:
         # --pause-every: the feed pauses as long as it ran, and the writer is stopped
         # (SIGSTOP) meanwhile, so the readers see idle windows between ingest windows under
         # the same outside load; the writer catches up in the next ingest window.
-        paused: list[tuple[float, float, float, float]] = []  # monotonic and wall, from/to
+        paused: list[tuple[float, float, float, float]] = []  # monotonic from, to; wall from, to
         stopped_at: tuple[float, float] | None = None
         last_look = 0.0
         while feeder.running():
@@ -415,12 +419,12 @@ def main() -> None:
                     stopped_at = (time.monotonic(), time.time())
                 elif not off and stopped_at is not None:
                     os.kill(writer.pid, signal.SIGCONT)
-                    paused.append((*stopped_at, time.monotonic(), time.time()))
+                    paused.append((stopped_at[0], time.monotonic(), stopped_at[1], time.time()))
                     stopped_at = None
             time.sleep(0.02)
         if stopped_at is not None:
             os.kill(writer.pid, signal.SIGCONT)
-            paused.append((*stopped_at, time.monotonic(), time.time()))
+            paused.append((stopped_at[0], time.monotonic(), stopped_at[1], time.time()))
         report = feeder.wait()
         feed_s = time.perf_counter() - feed_started
         paced = readers.finish()
@@ -437,6 +441,7 @@ def main() -> None:
         settled_cpu(writer.pid)
         idle_after = readers.run_for(args.idle_seconds)
     finally:
+        readers.stop.set()
         os.kill(writer.pid, signal.SIGCONT)
         writer.terminate()
         writer.wait()

@@ -137,8 +137,14 @@ def main() -> None:
                 if marker is not None:
                     accepted[marker] = time.time()
                 continue
-            conn.request("POST", "/ingest/events", body=body, headers=headers)
-            answer = conn.getresponse()
+            try:
+                conn.request("POST", "/ingest/events", body=body, headers=headers)
+                answer = conn.getresponse()
+            except (ConnectionError, http.client.RemoteDisconnected):
+                # the server closed an idle keep-alive connection (a pause): once more, anew
+                conn.close()
+                conn.request("POST", "/ingest/events", body=body, headers=headers)
+                answer = conn.getresponse()
             text = answer.read()
             if answer.status != 202:
                 errors.append(f"{answer.status} {text[:300]!r}")

@@ -41,7 +41,7 @@ def main() -> None:
 
     import tools.ingest.writer as writer_module
     from assistant.commands.ingest import _rules_hook
-    from benchmarks.bench_ingest import batch
+    from benchmarks.ingest_feeder import batch
     from tools.ingest import store
     from tools.ingest.events import validate_batch
     from tools.ingest.writer import Inbox, IngestWriter

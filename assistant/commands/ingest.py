@@ -46,6 +46,14 @@ def command() -> None:
 )
 @click.option("--once", is_flag=True, help="Apply what is waiting, publish, and exit.")
 @click.option(
+    "--nice",
+    type=click.IntRange(0, 19),
+    default=10,
+    show_default=True,
+    help="Lower the writer's CPU priority by this much (os.nice) so user queries get the "
+    "cores first when they are busy; 0 keeps the priority.",
+)
+@click.option(
     "--demo-rate",
     type=click.FloatRange(min=0.0),
     default=0.0,
@@ -80,6 +88,7 @@ def run(
     db: str | None,
     publish_every: float,
     once: bool,
+    nice: int,
     demo_rate: float,
     pull_url: str | None,
     pull_table: str | None,
@@ -96,7 +105,9 @@ def run(
         servicepilot ingest run --publish-every 5
     """
     from tools.ingest.pull import TablePull
+    from tools.ingest.writer import lower_priority
 
+    lower_priority(nice)  # before the writer's threads start: they inherit it
     warehouse, ingest_dir = _paths(db)
     pulls = []
     if bool(pull_url) != bool(pull_table):

@@ -526,3 +526,50 @@ def test_reader_processes_follow_snapshots_without_lock_errors(writer: IngestWri
         counts = [int(line) for line in out.split()]
         assert counts == sorted(counts) and all(c % 50 == 0 for c in counts)
         assert counts[-1] == 550, counts[-5:]
+
+
+def test_posts_of_one_event_apply_as_one_group(tmp_path: Path) -> None:
+    """Sources that post one event at a time: 201 inbox files (a redelivery among them) are
+    applied in one group, every batch recorded once with its own counts, and the applied
+    files leave the inbox (deleted in the background, also when a writer stopped before)."""
+    ingest = tmp_path / "ingest"
+    with IngestWriter(tmp_path / "warehouse.duckdb", ingest, publish_every_s=0) as w:
+        for i in range(100):
+            w.inbox.put("crm", ticket(f"S-{i}", NOW - timedelta(hours=1)))
+        for i in range(100):
+            w.inbox.put("crm", update(f"S-{i}", "first_response", NOW))
+        w.inbox.put("crm", update("S-7", "first_response", NOW))  # redelivered
+        assert w.step() == 201
+        assert w.stats.batches == 201
+        w.publish()
+    assert list(w.inbox.new.glob("*.json")) == [] and list(w.inbox.applied.iterdir()) == []
+    left_behind = w.inbox.applied / "00000000000000000003-left.json"
+    left_behind.write_text("{}")  # a writer killed after its commit, before deleting
+    with IngestWriter(tmp_path / "warehouse.duckdb", ingest, publish_every_s=0) as w:
+        assert w.step() == 0  # applied files are not batches waiting
+    assert not left_behind.exists()
+    assert rows(w, "SELECT count(*), count(first_response_at) FROM tickets") == [(100, 100)]
+    assert rows(
+        w, "SELECT count(*), sum(events), sum(new_events), count(DISTINCT batch_id) "
+        "FROM sp_ingest_batches"
+    ) == [(201, 201, 200, 201)]  # fmt: skip
+
+
+def test_writer_runs_at_lower_cpu_priority(tmp_path: Path) -> None:
+    """``ingest run --nice N``: every thread of the writer runs N nice levels lower (DuckDB's
+    and the hooks' threads included), so user queries win busy cores."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SERVICEPILOT_DATA_DIR": str(tmp_path)}
+    own = os.getpriority(os.PRIO_PROCESS, 0)
+    command = [*_writer_cli(tmp_path, "--nice", "7"), "--no-rules"]
+    proc = subprocess.Popen(command, env=env, cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stderr is not None
+        line = proc.stderr.readline()  # "Ingest writer on ...": open, threads started
+        assert line.startswith("Ingest writer on"), line
+        tasks = list(Path(f"/proc/{proc.pid}/task").iterdir())
+        nice = {int(t.name): os.getpriority(os.PRIO_PROCESS, int(t.name)) for t in tasks}
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=60)
+    assert len(nice) >= 2  # the main thread and at least the writer's deleting thread
+    assert set(nice.values()) == {min(19, own + 7)}

@@ -180,20 +180,28 @@ def apply_batches(conn: Connection, batches: list[Batch]) -> list[BatchResult]:
     raw.execute("DROP TABLE _sp_fresh")
     applied_at = datetime.now().replace(microsecond=0)
     for batch in todo.values():
-        new_events = fresh.get(batch.batch_id, 0)
         _quarantine(conn, batch)
-        conn.execute(
-            sp_ingest_batches.insert().values(
-                batch_id=batch.batch_id,
-                source=batch.source,
-                origin=batch.origin[:500],
-                events=len(batch.events),
-                new_events=new_events,
-                quarantined=len(batch.problems),
-                received_at=batch.received_at,
-                applied_at=applied_at,
-            )
-        )
+    # one INSERT for the group's batch records (one per batch cost ~0.7 ms each: most of a
+    # writer's time when sources post one event at a time)
+    records = list(todo.values())
+    write_frame(
+        conn,
+        sp_ingest_batches.name,
+        pd.DataFrame(
+            {
+                "batch_id": [b.batch_id for b in records],
+                "source": [b.source for b in records],
+                "origin": [b.origin[:500] for b in records],
+                "events": [len(b.events) for b in records],
+                "new_events": [fresh.get(b.batch_id, 0) for b in records],
+                "quarantined": [len(b.problems) for b in records],
+                "received_at": pd.to_datetime([b.received_at for b in records]),
+                "applied_at": pd.Timestamp(applied_at),
+            }
+        ),
+    )
+    for batch in records:
+        new_events = fresh.get(batch.batch_id, 0)
         results[batch.batch_id] = BatchResult(
             batch.batch_id,
             "applied",

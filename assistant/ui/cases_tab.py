@@ -96,6 +96,12 @@ def case_view(ctx: UIContext, hit: dict[str, Any], lang: str) -> str:
         f"- {t(lang, 'case_rank_score')}: {hit['rank']} · {hit['score']:.4f} "
         f"(cos {hit['similarity']:.3f})",
     ]
+    if hit.get("category_boost") and hit.get("likely"):
+        likely = ", ".join(
+            f"{code_label(ctx, x['field'], x['category'], lang)} ({x['probability']:.0%})"
+            for x in hit["likely"]
+        )
+        lines.append(f"- {t(lang, 'case_likely')}: {likely} · +{hit['category_boost']:.4f}")
     for key in sorted(meta):
         if key in ("created_day", "resolved", "source"):
             continue

@@ -188,8 +188,19 @@ def test_access_scope_is_enforced_even_against_filters(case_env) -> None:
 @pytest.mark.parametrize("query", [INJECTION_EN, INJECTION_ZH])
 def test_instructions_in_complaints_are_returned_as_plain_data(case_env, query: str) -> None:
     _, store = case_env
-    hits = search_cases(store, query, k=5, access=AccessScope.of(region=["east"]))
+    # The planted cases carry no root cause, so the category prior (which lifts labelled cases
+    # of the likely causes) would rank labelled ones above them; this test is about how their
+    # text comes back, so it searches without the prior.
+    hits = search_cases(
+        store,
+        query,
+        k=5,
+        access=AccessScope.of(region=["east"]),
+        category_prior=CategoryPriorParams(weight=0.0),
+    )
     assert {h.metadata["region"] for h in hits} == {"east"}  # still only the allowed region
+    with_prior = search_cases(store, query, k=5, access=AccessScope.of(region=["east"]))
+    assert {h.metadata["region"] for h in with_prior} == {"east"}
     top = hits[0]
     assert top.case_id.startswith("X-INJ-") and top.case_id.endswith("EAST")
     assert top.text in (INJECTION_EN, INJECTION_ZH)  # verbatim, nothing executed or dropped

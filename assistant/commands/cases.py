@@ -215,7 +215,8 @@ def _hits_text(hits: list[Any]) -> None:
             str(meta[k]) for k in ("region", "product_line", "category", "created") if meta.get(k)
         )
         dup = f" (+{len(h.duplicates)} identical)" if h.duplicates else ""
-        boost = "  [likely]" if h.category_boost else ""
+        field = h.metadata.get(h.likely_field) if h.likely_field else None
+        boost = "  [likely]" if field is not None and field in dict(h.likely) else ""
         click.echo(
             f"{h.rank:>2}. {h.case_id}  score {h.score:.4f}  sim {h.similarity:.2f}  "
             f"{where}{dup}{boost}"

@@ -96,7 +96,9 @@ def case_view(ctx: UIContext, hit: dict[str, Any], lang: str) -> str:
         f"- {t(lang, 'case_rank_score')}: {hit['rank']} · {hit['score']:.4f} "
         f"(cos {hit['similarity']:.3f})",
     ]
-    if hit.get("category_boost") and hit.get("likely"):
+    likely_of = {x["category"] for x in hit.get("likely") or ()}
+    field = (hit.get("likely") or [{}])[0].get("field")
+    if hit.get("category_boost") and field and meta.get(field) in likely_of:
         likely = ", ".join(
             f"{code_label(ctx, x['field'], x['category'], lang)} ({x['probability']:.0%})"
             for x in hit["likely"]

@@ -143,8 +143,9 @@ class CaseHit:
     root_cause: str | None
     metadata: dict[str, Any]
     duplicates: tuple[str, ...] = ()
-    # the query's likely categories (category prior: probability >= the language's threshold,
-    # most likely first; the same for every hit of a query) and this hit's bonus from them
+    # the query's likely categories as shown (category prior: up to 3 with probability >= 10 %
+    # and >= the language's threshold, most likely first; the same for every hit of a query)
+    # and this hit's bonus from its own category's probability
     likely: tuple[tuple[str, float], ...] = ()
     likely_field: str | None = None  # the metadata field the categories are values of
     category_boost: float = 0.0
@@ -354,14 +355,28 @@ def fuse(
     return [(cid, s, d_rank.get(cid), l_rank.get(cid)) for cid, s in ordered]
 
 
+SHOWN_LIKELY = 3  # categories named with the results ...
+SHOWN_MIN_PROBABILITY = 0.1  # ... each at least this likely (the bonus may reach more)
+
+
 def likely_categories(
     candidates: SearchCandidates, params: CategoryPriorParams
 ) -> list[tuple[str, float]]:
     """The predicted categories that earn a bonus (probability >= the threshold; none when the
-    prior is off)."""
+    prior is off), most likely first."""
     if params.weight <= 0:
         return []
     return [(c, p) for c, p in candidates.categories if p >= params.min_probability]
+
+
+def shown_likely(
+    candidates: SearchCandidates, params: CategoryPriorParams
+) -> tuple[tuple[str, float], ...]:
+    """The likely categories named with the results: at most ``SHOWN_LIKELY`` of those that
+    earn a bonus, each with probability >= ``SHOWN_MIN_PROBABILITY`` (a 2 % category lifted a
+    little is no explanation worth showing)."""
+    likely = [(c, p) for c, p in likely_categories(candidates, params)]
+    return tuple((c, p) for c, p in likely[:SHOWN_LIKELY] if p >= SHOWN_MIN_PROBABILITY)
 
 
 def apply_category_prior(
@@ -444,7 +459,7 @@ def search_cases(
     if mode == "hybrid":
         prior = category_prior or language.category_prior
         fused, bonus = apply_category_prior(fused, cand, index, prior, params)
-        likely = tuple(likely_categories(cand, prior)) if bonus else ()
+        likely = shown_likely(cand, prior) if bonus else ()
     head = fused[: k * 4 if collapse_duplicates else k]
     got = read_index(
         partial(

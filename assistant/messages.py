@@ -226,6 +226,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "case": ("案例", "Case"),
     "case_rank_score": ("排名 · 匹配分", "Rank · match score"),
+    "case_likely": (
+        "可能的类别（由已解决案例学习，同类案例加分）",
+        "Likely category (learned from resolved cases; cases of it score higher)",
+    ),
     "case_duplicates": ("内容相同的案例", "Cases with identical text"),
     "case_text": ("投诉全文（已脱敏）", "Full complaint text (PII masked)"),
     "case_resolution": ("解决方案（可复制）", "Resolution (copy)"),

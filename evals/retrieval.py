@@ -269,6 +269,13 @@ FEATURE_GRID: dict[str, list[dict[str, Any]]] = {
     "synonym expansion": [{"expand_synonyms": True}],
     "entity words out of the embedded query": [{"strip_entities_from_query_embedding": True}],
 }
+# Category prior (bonus for candidates of the query's predicted category), chosen on dev after
+# the lexical features; then the fusion is re-tuned with it and the prior once more.
+PRIOR_GRID = [
+    (w, m)
+    for w in (0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
+    for m in (0.0, 0.3, 0.5, 0.7, 0.9)
+]
 FUSION_GRID = [
     (k, wd, d)
     for k in (2, 5, 10, 20, 40, 60, 100)
@@ -297,7 +304,8 @@ def evaluate(
     zh: bool,
 ) -> dict[str, Any]:
     from tools.cases.lexical import load_lexical_index
-    from tools.cases.search import FusionParams, LanguageParams, fuse
+    from tools.cases.retrieval_params import CategoryPriorParams
+    from tools.cases.search import FusionParams, LanguageParams, apply_category_prior, fuse
 
     label_of = dict(zip(corpus.case_id, corpus[LABEL], strict=True))
     n_rel = corpus[LABEL].value_counts().to_dict()
@@ -313,22 +321,45 @@ def evaluate(
         file=sys.stderr,
     )
 
-    def ranked(cands: list[Any], mode: str, fusion: Any = None) -> list[list[str]]:
+    def ranked(
+        cands: list[Any], mode: str, fusion: Any = None, prior: Any = None
+    ) -> list[list[str]]:
         if mode == "dense":
             return [[i for i, _ in c.dense[:K]] for c in cands]
         if mode == "lexical":
             return [[i for i, _ in c.lexical[:K]] for c in cands]
-        return [[i for i, *_ in fuse(c, fusion)[:K]] for c in cands]
+        out = []
+        for c in cands:
+            fused = fuse(c, fusion)
+            if prior is not None:
+                fused, _ = apply_category_prior(fused, c, lex, prior, fusion)
+            out.append([i for i, *_ in fused[:K]])
+        return out
 
-    def scored(cands: list[Any], split_name: str, mode: str, fusion: Any = None) -> Scores:
-        return score(ranked(cands, mode, fusion), splits[split_name]["labels"], label_of, n_rel)
+    def scored(
+        cands: list[Any], split_name: str, mode: str, fusion: Any = None, prior: Any = None
+    ) -> Scores:
+        return score(
+            ranked(cands, mode, fusion, prior), splits[split_name]["labels"], label_of, n_rel
+        )
 
-    def tune(dev_cands: list[Any]) -> Any:
+    def tune(dev_cands: list[Any], prior: Any = None) -> Any:
         grid = [FusionParams(k=k, w_dense=wd, w_lexical=1.0, depth=d) for k, wd, d in FUSION_GRID]
         return max(
             grid,
-            key=lambda p: (scored(dev_cands, "dev", "hybrid", p).ndcg_at_10, -abs(p.w_dense - 1)),
+            key=lambda p: (
+                scored(dev_cands, "dev", "hybrid", p, prior).ndcg_at_10,
+                -abs(p.w_dense - 1),
+            ),
         )
+
+    def tune_prior(dev_cands: list[Any], fusion: Any) -> tuple[float, Any]:
+        tried = [
+            (scored(dev_cands, "dev", "hybrid", fusion, p).ndcg_at_10, -p.weight, p)
+            for p in (CategoryPriorParams(weight=w, min_probability=m) for w, m in PRIOR_GRID)
+        ]
+        best = max(tried, key=lambda t: t[:2])
+        return best[0], best[2]
 
     baseline = LanguageParams()
     dev_base = splits["dev"]["base"]
@@ -365,6 +396,32 @@ def evaluate(
     fusion1 = tune(dev_after)
     chosen = replace(chosen, fusion=fusion1)
     test_after = with_features(splits["test"], lex, chosen, store)
+    after_dev_ndcg = scored(dev_after, "dev", "hybrid", fusion1).ndcg_at_10
+
+    # category prior on top of the kept set: prior, then fusion with it, then prior again
+    prior_info: dict[str, Any] = {"trained": lex.category_prior is not None}
+    fusion2, prior = fusion1, None
+    if lex.category_prior is not None:
+        cp = lex.category_prior
+        prior_info.update(cp.summary())
+        _, prior = tune_prior(dev_after, fusion1)
+        fusion2 = tune(dev_after, prior)
+        prior_ndcg, prior = tune_prior(dev_after, fusion2)
+        prior_info["dev_ndcg_at_10"] = prior_ndcg
+        prior_info["kept"] = prior_ndcg > after_dev_ndcg
+        majority = corpus[LABEL].value_counts().index[0]
+        for split_name, queries in (("dev", dev), ("test", test)):
+            top = [c.categories[0][0] if c.categories else None for c in splits[split_name]["base"]]
+            prior_info[f"{split_name}_top1_accuracy"] = float(
+                np.mean([t == str(y) for t, y in zip(top, queries[LABEL], strict=True)])
+            )
+            prior_info[f"{split_name}_majority_accuracy"] = float(
+                np.mean([str(y) == str(majority) for y in queries[LABEL]])
+            )
+        if not prior_info["kept"]:
+            fusion2, prior = fusion1, None
+        else:
+            chosen = replace(chosen, fusion=fusion2, category_prior=prior)
 
     def fusion_text(p: Any) -> str:
         return f"k={p.k:g}, w_dense={p.w_dense:g}, depth={p.depth}"
@@ -390,6 +447,15 @@ def evaluate(
     rows[f"AFTER hybrid (kept features, fusion re-tuned on dev: {fusion_text(fusion1)})"] = scored(
         test_after, "test", "hybrid", fusion1
     )
+    if prior is not None:
+        rows[
+            f"AFTER + category prior (weight={prior.weight:g}, min_probability="
+            f"{prior.min_probability:g}; fusion re-tuned on dev: {fusion_text(fusion2)})"
+        ] = scored(test_after, "test", "hybrid", fusion2, prior)
+    majority_ids = list(corpus[corpus[LABEL] == corpus[LABEL].value_counts().index[0]].case_id)
+    rows["majority-class baseline (top 10 = cases of the most frequent label)"] = score(
+        [majority_ids[:K]] * len(test), splits["test"]["labels"], label_of, n_rel
+    )
     rows["TF-IDF baseline (scikit-learn)"] = score(
         tfidf_rankings(corpus, test, zh), splits["test"]["labels"], label_of, n_rel
     )
@@ -397,6 +463,8 @@ def evaluate(
         "BEFORE hybrid tuned": scored(dev_base, "dev", "hybrid", fusion0),
         "AFTER hybrid": scored(dev_after, "dev", "hybrid", fusion1),
     }
+    if prior is not None:
+        dev_rows["AFTER + category prior"] = scored(dev_after, "dev", "hybrid", fusion2, prior)
     return {
         "dataset": name,
         "corpus": len(corpus),
@@ -412,6 +480,7 @@ def evaluate(
             for f, a in ablation.items()
         },
         "baseline_dev_ndcg_at_10": base_dev_ndcg,
+        "category_prior": prior_info,
     }
 
 
@@ -450,6 +519,15 @@ def _table(result: dict[str, Any]) -> str:
         f"metadata {ent['from_metadata']}, concentrated {ent['concentrated']}, "
         f"proper nouns {ent['proper_nouns']}",
     ]
+    cp = result.get("category_prior") or {}
+    if cp.get("trained"):
+        lines += [
+            "",
+            f"Category prior ({cp['column']!r}: {cp['categories']} categories, "
+            f"{cp['labelled_cases']} labelled cases, {cp['features']} features): top-1 accuracy "
+            f"test {cp['test_top1_accuracy']:.3f} (majority {cp['test_majority_accuracy']:.3f}), "
+            f"dev {cp['dev_top1_accuracy']:.3f}; {'kept' if cp['kept'] else 'dropped'} on dev",
+        ]
     return "\n".join(lines)
 
 

@@ -24,18 +24,20 @@ TEXTS = [
 ]
 
 
-def test_index_reports_start_each_batch_and_the_export(tmp_path: Path) -> None:
+def test_index_reports_start_each_batch_the_export_and_the_lexical_index(tmp_path: Path) -> None:
     settings = load_settings(data_dir=tmp_path, chroma_dir=tmp_path / "chroma")
     store = open_store("progress", settings=settings, create=True)
     events: list[IndexProgress] = []
     records = [CaseRecord(f"P{i}", t, None, {}) for i, t in enumerate(TEXTS)]
     index_cases(store, records, batch_size=2, total=len(records), on_progress=events.append)
     phases = [e.phase for e in events]
-    assert phases == ["start", "indexing", "indexing", "indexing", "export"]
+    assert phases == ["start", "indexing", "indexing", "indexing", "export", "lexical"]
     assert [e.seen for e in events[:4]] == [0, 2, 4, 5]
     assert events[3].added == 5 and events[3].eta_s == 0 and events[3].rate > 0
     assert all(e.total == 5 and e.collection == "progress" for e in events)
-    # a re-run has nothing to embed and nothing to export: start and one batch
+    # the lexical index (BM25 cache) was built by the indexing run, not left to the first search
+    assert (store.cache_dir / "progress.bm25.pkl").exists()
+    # a re-run has nothing to embed, nothing to export, nothing to rebuild: start and one batch
     again: list[IndexProgress] = []
     index_cases(store, records, batch_size=5, on_progress=again.append)
     assert [(e.phase, e.unchanged) for e in again] == [("start", 0), ("indexing", 5)]

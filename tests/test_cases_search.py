@@ -12,7 +12,9 @@ from click.testing import CliRunner
 
 from tools.cases.embedding import load_model
 from tools.cases.indexer import index_cases
+from tools.cases.lexical import load_lexical_index
 from tools.cases.records import CaseRecord
+from tools.cases.retrieval_params import CategoryPriorParams
 from tools.cases.rootcause import summarize_root_causes
 from tools.cases.search import AccessScope, CaseFilters, search_cases
 from tools.cases.sources import warehouse_records
@@ -118,6 +120,34 @@ def test_hybrid_finds_zh_batch_defect_siblings(case_env) -> None:
     assert all(0.0 < h.similarity <= 1.0001 for h in hybrid)
 
 
+def test_hits_show_the_likely_root_cause_and_the_bonus_that_ranked_them(case_env) -> None:
+    _, store = case_env
+    index = load_lexical_index(
+        store.collection, store.target.label, store.revision, store.cache_dir
+    )
+    # trained by `index_cases` on the indexed cases' root causes, cached with the BM25 index
+    assert index.category_prior is not None and index.category_prior.column == "root_cause"
+    on = CategoryPriorParams(weight=1.0, min_probability=0.3)
+    hits = search_cases(store, QUERY_ZH, k=10, category_prior=on)
+    likely = hits[0].likely
+    assert likely and likely[0][0] == "batch_defect", likely
+    assert all(p >= 0.3 for _, p in likely) and list(likely) == sorted(likely, key=lambda x: -x[1])
+    assert all(h.likely == likely and h.likely_field == "root_cause" for h in hits)
+    causes = dict(likely)
+    for h in hits:  # the bonus goes to exactly the hits of a likely cause, by its probability
+        assert (h.category_boost > 0) == (h.root_cause in causes), h
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert hits[0].to_dict()["likely"][0] == {
+        "field": "root_cause",
+        "category": "batch_defect",
+        "probability": round(likely[0][1], 3),
+    }
+    off = search_cases(store, QUERY_ZH, k=10, category_prior=CategoryPriorParams(weight=0.0))
+    assert all(not h.likely and h.category_boost == 0 for h in off)
+    boosted = [h.root_cause for h in hits].count("batch_defect")
+    assert boosted >= [h.root_cause for h in off].count("batch_defect")
+
+
 def test_filters_are_applied_inside_the_search(case_env) -> None:
     _, store = case_env
     north = search_cases(store, QUERY_ZH, k=20, filters=CaseFilters.parse(["region=north"]))
@@ -158,8 +188,19 @@ def test_access_scope_is_enforced_even_against_filters(case_env) -> None:
 @pytest.mark.parametrize("query", [INJECTION_EN, INJECTION_ZH])
 def test_instructions_in_complaints_are_returned_as_plain_data(case_env, query: str) -> None:
     _, store = case_env
-    hits = search_cases(store, query, k=5, access=AccessScope.of(region=["east"]))
+    # The planted cases carry no root cause, so the category prior (which lifts labelled cases
+    # of the likely causes) would rank labelled ones above them; this test is about how their
+    # text comes back, so it searches without the prior.
+    hits = search_cases(
+        store,
+        query,
+        k=5,
+        access=AccessScope.of(region=["east"]),
+        category_prior=CategoryPriorParams(weight=0.0),
+    )
     assert {h.metadata["region"] for h in hits} == {"east"}  # still only the allowed region
+    with_prior = search_cases(store, query, k=5, access=AccessScope.of(region=["east"]))
+    assert {h.metadata["region"] for h in with_prior} == {"east"}
     top = hits[0]
     assert top.case_id.startswith("X-INJ-") and top.case_id.endswith("EAST")
     assert top.text in (INJECTION_EN, INJECTION_ZH)  # verbatim, nothing executed or dropped

@@ -203,13 +203,24 @@ def _progress_printer(as_json: bool) -> Any:
 def _hits_text(hits: list[Any]) -> None:
     if not hits:
         click.echo("  (no matching cases)")
+    if hits and hits[0].likely:
+        # the category prior: why cases of these categories were lifted (marked "likely")
+        click.echo(
+            f"  likely {hits[0].likely_field}: "
+            + ", ".join(f"{c} ({p:.0%})" for c, p in hits[0].likely)
+        )
     for h in hits:
         meta = h.metadata
         where = " ".join(
             str(meta[k]) for k in ("region", "product_line", "category", "created") if meta.get(k)
         )
         dup = f" (+{len(h.duplicates)} identical)" if h.duplicates else ""
-        click.echo(f"{h.rank:>2}. {h.case_id}  sim {h.similarity:.2f}  {where}{dup}")
+        field = h.metadata.get(h.likely_field) if h.likely_field else None
+        boost = "  [likely]" if field is not None and field in dict(h.likely) else ""
+        click.echo(
+            f"{h.rank:>2}. {h.case_id}  score {h.score:.4f}  sim {h.similarity:.2f}  "
+            f"{where}{dup}{boost}"
+        )
         click.echo(f"    case: {h.text[:160].replace(chr(10), ' / ')}")
         if h.root_cause or h.resolution:
             click.echo(f"    root cause: {h.root_cause or '-'}; fix: {(h.resolution or '-')[:160]}")

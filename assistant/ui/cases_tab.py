@@ -96,6 +96,14 @@ def case_view(ctx: UIContext, hit: dict[str, Any], lang: str) -> str:
         f"- {t(lang, 'case_rank_score')}: {hit['rank']} · {hit['score']:.4f} "
         f"(cos {hit['similarity']:.3f})",
     ]
+    likely_of = {x["category"] for x in hit.get("likely") or ()}
+    field = (hit.get("likely") or [{}])[0].get("field")
+    if hit.get("category_boost") and field and meta.get(field) in likely_of:
+        likely = ", ".join(
+            f"{code_label(ctx, x['field'], x['category'], lang)} ({x['probability']:.0%})"
+            for x in hit["likely"]
+        )
+        lines.append(f"- {t(lang, 'case_likely')}: {likely} · +{hit['category_boost']:.4f}")
     for key in sorted(meta):
         if key in ("created_day", "resolved", "source"):
             continue

@@ -74,6 +74,17 @@ def test_opened_case_has_full_text_and_labels(ctx):
     assert "```\n# ignore" not in case_view(ctx, hostile, "en")  # cannot break the fence
 
 
+def test_opened_case_says_which_likely_category_lifted_it(ctx):
+    likely = [{"field": "root_cause", "category": "improper_installation", "probability": 0.82}]
+    lifted = {**_hit(1, 0.4, 0.7), "likely": likely, "category_boost": 0.1367}
+    assert "可能的类别" in (zh := case_view(ctx, lifted, "zh")) and "安装不规范 (82%)" in zh
+    assert "+0.1367" in zh
+    assert "Improper installation (82%)" in case_view(ctx, lifted, "en")
+    # a hit of another category got no bonus: no claim about it
+    other = {**_hit(2, 0.2, 0.7), "likely": likely, "category_boost": 0.0}
+    assert "82%" not in case_view(ctx, other, "en")
+
+
 @pytest.mark.parametrize(
     ("value", "day"),
     [(None, None), ("", None), ("2026-10-01", "2026-10-01"), ("2026-10-01 00:00:00", "2026-10-01")],

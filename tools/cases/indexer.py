@@ -156,8 +156,9 @@ def index_cases(
 ) -> IndexReport:
     """Index ``records`` into ``store``; see the module docstring. ``on_batch(n)`` is called
     after each batch has been handed to the writer (tests use it to simulate a crash);
-    ``on_progress`` gets an :class:`IndexProgress` at the start, after each batch and before
-    the one-time model export (``progress`` draws a tqdm bar instead).
+    ``on_progress`` gets an :class:`IndexProgress` at the start, after each batch, before
+    the one-time model export and before the lexical index (BM25 and category prior) is
+    built after a change (``progress`` draws a tqdm bar instead).
 
     Writing a batch to Chroma (one thread, mostly native code) overlaps with embedding the
     next. Masking and tokenizing stay on the main thread: pure-Python work in a second thread
@@ -231,6 +232,12 @@ def index_cases(
         changed = counts["added"] + counts["updated"] + counts["metadata_only"]
         if changed:
             store.bump_revision()
+    if changed:
+        # the BM25 cache and the category prior are built now, not by the next search
+        from tools.cases.lexical import load_lexical_index
+
+        report_progress("lexical")
+        load_lexical_index(store.collection, store.target.label, store.revision, store.cache_dir)
     return IndexReport(
         collection=store.name,
         seen=counts["seen"],

@@ -12,7 +12,8 @@ scipy, whose imports alone cost it about a third of a second.
 
 The entity vocabulary (tools.cases.entities) and the bigram field are derived from the corpus
 when the index is built; how much they count is a query-time option (``LexicalOptions``), so
-the evaluation can switch each one off.
+the evaluation can switch each one off. So is the category prior (tools.cases.category_prior),
+a classifier of the cases' category column trained on the indexed cases and stored here.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from tools.cases.category_prior import CategoryPrior, train_category_prior
 from tools.cases.entities import EntityVocabulary, build_entity_vocabulary
 from tools.cases.store import read_index
 from tools.cases.text import char_ngrams
@@ -37,7 +39,8 @@ __all__ = ["BM25", "LexicalIndex", "LexicalOptions", "MetaColumns", "load_lexica
 # Version of the cached lexical index (a pickle per collection revision); a cache written by an
 # older version is rebuilt from the collection instead of being used.
 # 3: numpy-only BM25 arrays and MetaColumns (2 held scipy matrices and a pandas DataFrame).
-LEXICAL_FORMAT = 3
+# 4: the category prior (a classifier of the category column) stored with the index.
+LEXICAL_FORMAT = 4
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,10 @@ class MetaColumns:
 
     def equals(self, name: str, value: Any) -> np.ndarray:
         return self._select(name, lambda v: v == value)
+
+    def codes(self, name: str) -> tuple[list[Any], np.ndarray]:
+        """The column's distinct values and each row's code into them (-1: missing)."""
+        return self._columns[name]
 
     def numbers(self, name: str) -> np.ndarray:
         """The column as float64, NaN where missing."""
@@ -199,6 +206,7 @@ class LexicalIndex:
     revision: str
     ngrams: BM25 | None = None  # character bigrams of the Chinese text; None: no Chinese
     entities: EntityVocabulary = field(default_factory=EntityVocabulary)
+    category_prior: CategoryPrior | None = None  # None: no category column / too few labels
     format: int = LEXICAL_FORMAT
 
     def __post_init__(self) -> None:
@@ -206,6 +214,16 @@ class LexicalIndex:
         self.entity_ngrams = frozenset(
             g for term in self.entities.terms for g in char_ngrams(term) if len(term) > 1
         )
+        self._rows: dict[str, int] | None = None
+
+    def row_of(self, case_id: str) -> int | None:
+        """The row of ``case_id`` (None when it is not indexed)."""
+        if self._rows is None:
+            self._rows = {str(cid): i for i, cid in enumerate(self.ids)}
+        return self._rows.get(case_id)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_rows": None}  # rebuilt on first use, not pickled
 
     def scores(
         self, query_tokens: list[str], query_ngrams: list[str], options: LexicalOptions
@@ -276,9 +294,16 @@ def build_lexical_index(collection: Any, revision: str) -> LexicalIndex:
     ngram_strings = [" ".join(char_ngrams(d)) for d in docs]
     ngrams = BM25(ngram_strings) if any(ngram_strings) else None
     filterable = [{k: v for k, v in m.items() if k not in _FILTER_DROP} for m in metas]
-    entities = build_entity_vocabulary([t.split() for t in token_strings], filterable, docs)
+    doc_tokens = [t.split() for t in token_strings]
+    entities = build_entity_vocabulary(doc_tokens, filterable, docs)
     frame = MetaColumns.from_records(filterable)
-    return LexicalIndex(np.asarray(ids, dtype=object), frame, bm25, revision, ngrams, entities)
+    column = entities.category_column
+    prior = train_category_prior(
+        column, [m.get(column) for m in filterable] if column else [], doc_tokens, docs
+    )
+    return LexicalIndex(
+        np.asarray(ids, dtype=object), frame, bm25, revision, ngrams, entities, prior
+    )
 
 
 def load_lexical_index(

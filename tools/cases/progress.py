@@ -20,7 +20,8 @@ __all__ = ["IndexProgress", "JsonLinesProgress", "TextProgress"]
 @dataclass(frozen=True)
 class IndexProgress:
     """Where an indexing run stands. ``phase``: ``start`` (nothing read yet), ``indexing``
-    (after each batch), ``export`` (writing the ONNX model for fast searches, once)."""
+    (after each batch), ``export`` (writing the ONNX model for fast searches, once),
+    ``lexical`` (building the BM25 index and training the category prior, after a change)."""
 
     phase: str
     collection: str
@@ -92,6 +93,8 @@ class TextProgress:
             return f"indexing {name}: reading {size}"
         if event.phase == "export":
             return f"indexing {name}: exporting the embedding model for fast searches (once)"
+        if event.phase == "lexical":
+            return f"indexing {name}: building the keyword index and the category prior"
         done = f"{event.seen:,}" + (f"/{event.total:,}" if event.total is not None else "")
         pct = f" ({100 * event.seen / event.total:.0f}%)" if event.total else ""
         rate = f", {event.rate:.0f} cases/s" if event.rate else ""

@@ -14,7 +14,14 @@ from typing import Any
 from semantic_layer.yaml_load import YamlFileError, read_yaml
 from tools.cases.lexical import LexicalOptions
 
-__all__ = ["PARAMS_FILE", "FusionParams", "LanguageParams", "language_params", "params_to_yaml"]
+__all__ = [
+    "PARAMS_FILE",
+    "CategoryPriorParams",
+    "FusionParams",
+    "LanguageParams",
+    "language_params",
+    "params_to_yaml",
+]
 
 PARAMS_FILE = Path(__file__).with_name("retrieval_params.yml")
 LANGUAGES = ("en", "zh")
@@ -31,11 +38,23 @@ class FusionParams:
 
 
 @dataclass(frozen=True)
+class CategoryPriorParams:
+    """Fused-score bonus for candidates of the query's predicted category: a candidate whose
+    category the classifier gives probability p >= ``min_probability`` gains
+    ``weight * p * (w_dense + w_lexical) / (k + 1)`` (``weight`` 1 = as much as ranking first in
+    both lists). ``weight`` 0 = off."""
+
+    weight: float = 0.0
+    min_probability: float = 0.5
+
+
+@dataclass(frozen=True)
 class LanguageParams:
     fusion: FusionParams = field(default_factory=FusionParams)
     lexical: LexicalOptions = field(default_factory=LexicalOptions)
     expand_synonyms: bool = False
     strip_entities_from_query_embedding: bool = False
+    category_prior: CategoryPriorParams = field(default_factory=CategoryPriorParams)
 
 
 def _number(doc: Any, *path: str, minimum: float = 0.0) -> float:
@@ -74,6 +93,10 @@ def _load(path: Path) -> dict[str, LanguageParams]:
             strip_entities_from_query_embedding=_flag(
                 doc, lang, "strip_entities_from_query_embedding"
             ),
+            category_prior=CategoryPriorParams(
+                weight=_number(doc, lang, "category_prior", "weight"),
+                min_probability=_number(doc, lang, "category_prior", "min_probability"),
+            ),
         )
     return out
 
@@ -98,5 +121,7 @@ def params_to_yaml(params: dict[str, LanguageParams]) -> str:
             f"  expand_synonyms: {str(p.expand_synonyms).lower()}",
             "  strip_entities_from_query_embedding: "
             f"{str(p.strip_entities_from_query_embedding).lower()}",
+            f"  category_prior: {{weight: {p.category_prior.weight:g}, "
+            f"min_probability: {p.category_prior.min_probability:g}}}",
         ]
     return "\n".join(lines) + "\n"

@@ -25,7 +25,12 @@ from tools.cases.entities import strip_entities
 from tools.cases.expansion import expand_tokens
 from tools.cases.lexical import LexicalIndex, load_lexical_index
 from tools.cases.records import META_FIELDS, day_number
-from tools.cases.retrieval_params import FusionParams, LanguageParams, language_params
+from tools.cases.retrieval_params import (
+    CategoryPriorParams,
+    FusionParams,
+    LanguageParams,
+    language_params,
+)
 from tools.cases.store import CaseStore, read_index
 from tools.cases.text import char_ngrams, is_chinese, tokenize
 from tools.errors import CaseSearchError
@@ -38,8 +43,10 @@ __all__ = [
     "FusionParams",
     "LanguageParams",
     "SearchCandidates",
+    "apply_category_prior",
     "fuse",
     "hits_as_untrusted_context",
+    "likely_categories",
     "lexical_candidates",
     "retrieve_candidates",
     "search_cases",
@@ -136,6 +143,12 @@ class CaseHit:
     root_cause: str | None
     metadata: dict[str, Any]
     duplicates: tuple[str, ...] = ()
+    # the query's likely categories as shown (category prior: up to 3 with probability >= 10 %
+    # and >= the language's threshold, most likely first; the same for every hit of a query)
+    # and this hit's bonus from its own category's probability
+    likely: tuple[tuple[str, float], ...] = ()
+    likely_field: str | None = None  # the metadata field the categories are values of
+    category_boost: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -150,6 +163,11 @@ class CaseHit:
             "root_cause": self.root_cause,
             "metadata": self.metadata,
             "duplicates": list(self.duplicates),
+            "likely": [
+                {"field": self.likely_field, "category": c, "probability": round(p, 3)}
+                for c, p in self.likely
+            ],
+            "category_boost": round(self.category_boost, 6),
         }
 
 
@@ -162,6 +180,10 @@ class SearchCandidates:
     dense: list[tuple[str, float]]  # (id, cosine similarity), best first
     lexical: list[tuple[str, float]]  # (id, bm25), best first
     query_vector: np.ndarray | None = field(default=None, repr=False)
+    # (category, probability) of every category of the index's category prior, most likely
+    # first; empty when the index has none
+    categories: list[tuple[str, float]] = field(default_factory=list)
+    category_column: str | None = None
 
 
 # ----------------------------------------------------------------------------- filters
@@ -302,12 +324,15 @@ def retrieve_candidates(
         dense = [
             (i, 1.0 - float(d)) for i, d in zip(got["ids"][0], got["distances"][0], strict=True)
         ]
+    prior = index.category_prior
     return SearchCandidates(
         query=masked,
         language=language,
         dense=dense,
         lexical=lexical,
         query_vector=query_vector,
+        categories=prior.predict(masked) if prior is not None else [],
+        category_column=prior.column if prior is not None else None,
     )
 
 
@@ -330,6 +355,59 @@ def fuse(
     return [(cid, s, d_rank.get(cid), l_rank.get(cid)) for cid, s in ordered]
 
 
+SHOWN_LIKELY = 3  # categories named with the results ...
+SHOWN_MIN_PROBABILITY = 0.1  # ... each at least this likely (the bonus may reach more)
+
+
+def likely_categories(
+    candidates: SearchCandidates, params: CategoryPriorParams
+) -> list[tuple[str, float]]:
+    """The predicted categories that earn a bonus (probability >= the threshold; none when the
+    prior is off), most likely first."""
+    if params.weight <= 0:
+        return []
+    return [(c, p) for c, p in candidates.categories if p >= params.min_probability]
+
+
+def shown_likely(
+    candidates: SearchCandidates, params: CategoryPriorParams
+) -> tuple[tuple[str, float], ...]:
+    """The likely categories named with the results: at most ``SHOWN_LIKELY`` of those that
+    earn a bonus, each with probability >= ``SHOWN_MIN_PROBABILITY`` (a 2 % category lifted a
+    little is no explanation worth showing)."""
+    likely = [(c, p) for c, p in likely_categories(candidates, params)]
+    return tuple((c, p) for c, p in likely[:SHOWN_LIKELY] if p >= SHOWN_MIN_PROBABILITY)
+
+
+def apply_category_prior(
+    fused: list[tuple[str, float, int | None, int | None]],
+    candidates: SearchCandidates,
+    index: LexicalIndex,
+    params: CategoryPriorParams,
+    fusion: FusionParams,
+) -> tuple[list[tuple[str, float, int | None, int | None]], dict[str, float]]:
+    """``fused`` with the category bonus added and re-sorted (ties by id), and the bonus per
+    case id. A candidate of a likely category gains weight x probability x the score of a case
+    ranked first by both retrievers."""
+    likely = dict(likely_categories(candidates, params))
+    column = candidates.category_column
+    if not likely or column is None or column not in index.meta:
+        return fused, {}
+    values, codes = index.meta.codes(column)
+    unit = params.weight * (fusion.w_dense + fusion.w_lexical) / (fusion.k + 1)
+    by_code = np.array([unit * likely.get(str(v), 0.0) for v in values] + [0.0])
+    bonus: dict[str, float] = {}
+    out = []
+    for cid, score, d_rank, l_rank in fused:
+        row = index.row_of(cid)
+        extra = float(by_code[codes[row]]) if row is not None else 0.0
+        if extra:
+            bonus[cid] = extra
+        out.append((cid, score + extra, d_rank, l_rank))
+    out.sort(key=lambda t: (-t[1], t[0]))
+    return out, bonus
+
+
 def search_cases(
     store: CaseStore,
     query: str,
@@ -341,20 +419,33 @@ def search_cases(
     mode: str = "hybrid",
     collapse_duplicates: bool = True,
     query_vector: np.ndarray | None = None,
+    category_prior: CategoryPriorParams | None = None,
 ) -> list[CaseHit]:
     """The ``k`` most similar cases to ``query`` (hybrid, or ``mode`` dense/lexical only).
 
-    ``filters`` and ``access`` restrict the candidates inside both retrievers."""
+    ``filters`` and ``access`` restrict the candidates inside both retrievers. The category
+    prior's bonus (hybrid only) follows the query language's settings unless
+    ``category_prior`` is given."""
     if k < 1 or k > 200:
         raise CaseSearchError(f"k={k} is out of range; use 1..200.")
     if mode not in ("hybrid", "dense", "lexical"):
         raise CaseSearchError(f"Unknown search mode {mode!r}; use hybrid, dense or lexical.")
     if not query or not query.strip():
         raise CaseSearchError("The search text is empty; paste the complaint text to search for.")
-    params = fusion or language_params("zh" if is_chinese(query) else "en").fusion
+    language = language_params("zh" if is_chinese(query) else "en")
+    params = fusion or language.fusion
     depth = max(params.depth, k * 5)
+    index = load_lexical_index(
+        store.collection, store.target.label, store.revision, store.cache_dir
+    )
     cand = retrieve_candidates(
-        store, query, filters=filters, access=access, depth=depth, query_vector=query_vector
+        store,
+        query,
+        filters=filters,
+        access=access,
+        depth=depth,
+        query_vector=query_vector,
+        lexical_index=index,
     )
     if mode == "dense":
         cand = replace(cand, lexical=[])
@@ -363,6 +454,12 @@ def search_cases(
     fused = fuse(cand, replace(params, depth=depth))
     if not fused:
         return []
+    bonus: dict[str, float] = {}
+    likely: tuple[tuple[str, float], ...] = ()
+    if mode == "hybrid":
+        prior = category_prior or language.category_prior
+        fused, bonus = apply_category_prior(fused, cand, index, prior, params)
+        likely = shown_likely(cand, prior) if bonus else ()
     head = fused[: k * 4 if collapse_duplicates else k]
     got = read_index(
         partial(
@@ -404,6 +501,9 @@ def search_cases(
                 resolution=meta.get("resolution") or None,
                 root_cause=meta.get("root_cause"),
                 metadata=public,
+                likely=likely,
+                likely_field=cand.category_column if likely else None,
+                category_boost=bonus.get(cid, 0.0),
             )
         )
         if text_hash:

@@ -93,10 +93,12 @@ class WorkerSpec:
 _worker: dict[str, Any] = {}
 
 
-def _init_worker(spec: WorkerSpec, parent: int) -> None:
+def _init_worker(spec: WorkerSpec, parent: int, nice: int = 0) -> None:
     from assistant.app import build_app
 
     _exit_with_parent(parent)
+    if nice:
+        os.nice(nice)
     # Unaudited: the server records each answer (``PooledAPI``), so one process writes the
     # operations store; workers writing it too waited on each other's file lock.
     app = build_app(
@@ -176,7 +178,9 @@ class WorkerPool:
     """N worker processes, each with its own application; ``call`` runs one API method in
     whichever worker is free and returns its result (or raises its error)."""
 
-    def __init__(self, spec: WorkerSpec, workers: int) -> None:
+    def __init__(self, spec: WorkerSpec, workers: int, nice: int = 0) -> None:
+        """``nice`` > 0 lowers the workers' CPU priority (19: the lowest, for work no one
+        waits on)."""
         if workers < 1:
             raise ValueError(f"workers must be at least 1, not {workers}.")
         self.spec, self.size = spec, workers
@@ -186,7 +190,7 @@ class WorkerPool:
             max_workers=workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_worker,
-            initargs=(spec, os.getpid()),
+            initargs=(spec, os.getpid(), nice),
         )
 
     def start(self, timeout_s: float = 600) -> list[int]:
@@ -213,13 +217,50 @@ class WorkerPool:
         self._executor.shutdown(wait=True, cancel_futures=True)
 
 
+def _init_background(parent: int) -> None:
+    _exit_with_parent(parent)
+    os.nice(19)  # the lowest CPU priority: any viewer's work runs first
+
+
+class BackgroundLane:
+    """One spawned process at the lowest CPU priority (nice 19) for work no click waits on:
+    the cockpit's data-quality scan after new data (seconds of full-table scans at 200k
+    tickets) ran in the server process beside the viewer's drill steps and took both cores
+    from them. The process starts at its first call and exits with the server; ``call`` runs
+    a picklable function there and returns its result (or raises its error)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._executor: ProcessPoolExecutor | None = None
+
+    def call(self, fn: Any, *args: Any) -> Any:
+        with self._lock:
+            if self._executor is None:
+                self._executor = ProcessPoolExecutor(
+                    max_workers=1,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_init_background,
+                    initargs=(os.getpid(),),
+                )
+            executor = self._executor
+        return executor.submit(fn, *args).result()
+
+    def close(self) -> None:
+        with self._lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+
 class PooledAPI(ServicePilotAPI):
     """The API of the server process whose warehouse and case-index work runs in ``pool``.
-    Rate limits are counted here, once for all workers."""
+    Rate limits are counted here, once for all workers. ``idle`` (optional): a pool at the
+    lowest CPU priority for queries computed ahead of a click (``query_metrics_idle``)."""
 
-    def __init__(self, app: App, pool: WorkerPool) -> None:
+    def __init__(self, app: App, pool: WorkerPool, idle: WorkerPool | None = None) -> None:
         super().__init__(app, rate_limit=app.rate_limit)
         self.pool = pool
+        self.idle = idle
 
     def ask(self, question: str, state: ConversationState) -> Answer:
         if self.rate_limit is not None:
@@ -234,6 +275,14 @@ class PooledAPI(ServicePilotAPI):
         self, query: MetricQuery | dict[str, Any], role: str | None, row_limit: int | None = None
     ) -> MetricResult:
         return self.pool.call("query_metrics", query, role, row_limit)
+
+    def query_metrics_idle(self, query: MetricQuery, role: str | None) -> MetricResult:
+        """``query_metrics`` in the ``idle`` pool: the same certified result (same access
+        check and row filters, another process), computed only when the CPU has nothing
+        else to do — the cockpit warms the next drill level with it."""
+        if self.idle is None:
+            raise RuntimeError("This server has no idle pool.")
+        return self.idle.call("query_metrics", query, role)
 
     def search_cases(self, text: str, role: str | None, **filters: Any) -> list[dict[str, Any]]:
         return self.pool.call("search_cases", text, role, **filters)
@@ -250,3 +299,5 @@ class PooledAPI(ServicePilotAPI):
     def replace_catalog(self, catalog: Catalog) -> None:
         super().replace_catalog(catalog)
         self.pool.reload_catalog()
+        if self.idle is not None:
+            self.idle.reload_catalog()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -246,7 +247,10 @@ def start_workers(app: Any, planner: str, workers: int) -> Any:
     except BaseException:
         pool.close()
         raise
-    return PooledAPI(app, pool)
+    # one more worker at the lowest CPU priority, started at its first call: the cockpit
+    # computes the next drill level there while the viewer looks at this one
+    idle = WorkerPool(dataclasses.replace(spec, warm_cases=False), 1, nice=19)
+    return PooledAPI(app, pool, idle)
 
 
 def _stop_on_sigterm() -> None:
@@ -367,6 +371,8 @@ def command(
     finally:
         if pool is not None:
             pool.close()
+            if ctx.api.idle is not None:
+                ctx.api.idle.close()
 
 
 if __name__ == "__main__":  # python -m assistant.commands.serve (before registration)

@@ -213,7 +213,12 @@ class WorkerPool:
         """The definitions changed: each worker re-reads them before its next call."""
         self.generation += 1
 
-    def close(self) -> None:
+    def close(self, now: bool = False) -> None:
+        """Stop the workers after their current call (``now``: at once, dropping it — for
+        the idle pool, whose work at nice 19 may take long under load)."""
+        if now:
+            for process in list((getattr(self._executor, "_processes", None) or {}).values()):
+                process.terminate()
         self._executor.shutdown(wait=True, cancel_futures=True)
 
 
@@ -226,30 +231,28 @@ class BackgroundLane:
     """One spawned process at the lowest CPU priority (nice 19) for work no click waits on:
     the cockpit's data-quality scan after new data (seconds of full-table scans at 200k
     tickets) ran in the server process beside the viewer's drill steps and took both cores
-    from them. The process starts at its first call and exits with the server; ``call`` runs
-    a picklable function there and returns its result (or raises its error)."""
+    from them. The process starts at its first call; it is a daemon, ended with the server
+    (never waited for: at nice 19 under load a scan may take long). ``call`` runs a picklable
+    function there and returns its result (or raises its error)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._executor: ProcessPoolExecutor | None = None
+        self._pool: Any = None
 
     def call(self, fn: Any, *args: Any) -> Any:
         with self._lock:
-            if self._executor is None:
-                self._executor = ProcessPoolExecutor(
-                    max_workers=1,
-                    mp_context=multiprocessing.get_context("spawn"),
-                    initializer=_init_background,
-                    initargs=(os.getpid(),),
+            if self._pool is None:
+                self._pool = multiprocessing.get_context("spawn").Pool(
+                    1, initializer=_init_background, initargs=(os.getpid(),)
                 )
-            executor = self._executor
-        return executor.submit(fn, *args).result()
+            pool = self._pool
+        return pool.apply(fn, args)
 
     def close(self) -> None:
         with self._lock:
-            executor, self._executor = self._executor, None
-        if executor is not None:
-            executor.shutdown(wait=True, cancel_futures=True)
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.terminate()
 
 
 class PooledAPI(ServicePilotAPI):

@@ -372,7 +372,7 @@ def command(
         if pool is not None:
             pool.close()
             if ctx.api.idle is not None:
-                ctx.api.idle.close()
+                ctx.api.idle.close(now=True)
 
 
 if __name__ == "__main__":  # python -m assistant.commands.serve (before registration)

@@ -93,12 +93,10 @@ class WorkerSpec:
 _worker: dict[str, Any] = {}
 
 
-def _init_worker(spec: WorkerSpec, parent: int, nice: int = 0) -> None:
+def _init_worker(spec: WorkerSpec, parent: int) -> None:
     from assistant.app import build_app
 
     _exit_with_parent(parent)
-    if nice:
-        os.nice(nice)
     # Unaudited: the server records each answer (``PooledAPI``), so one process writes the
     # operations store; workers writing it too waited on each other's file lock.
     app = build_app(
@@ -178,9 +176,7 @@ class WorkerPool:
     """N worker processes, each with its own application; ``call`` runs one API method in
     whichever worker is free and returns its result (or raises its error)."""
 
-    def __init__(self, spec: WorkerSpec, workers: int, nice: int = 0) -> None:
-        """``nice`` > 0 lowers the workers' CPU priority (19: the lowest, for work no one
-        waits on)."""
+    def __init__(self, spec: WorkerSpec, workers: int) -> None:
         if workers < 1:
             raise ValueError(f"workers must be at least 1, not {workers}.")
         self.spec, self.size = spec, workers
@@ -190,7 +186,7 @@ class WorkerPool:
             max_workers=workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_worker,
-            initargs=(spec, os.getpid(), nice),
+            initargs=(spec, os.getpid()),
         )
 
     def start(self, timeout_s: float = 600) -> list[int]:
@@ -213,26 +209,28 @@ class WorkerPool:
         """The definitions changed: each worker re-reads them before its next call."""
         self.generation += 1
 
-    def close(self, now: bool = False) -> None:
-        """Stop the workers after their current call (``now``: at once, dropping it — for
-        the idle pool, whose work at nice 19 may take long under load)."""
-        if now:
-            for process in list((getattr(self._executor, "_processes", None) or {}).values()):
-                process.terminate()
+    def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
+
+
+BACKGROUND_TIMEOUT_S = 600
+# The background process's nice value: a nice-0 process gets ~10x its CPU when both want it,
+# so a viewer's drill step barely notices it; 19 (~70x) starved the quality panel for 20 s and
+# more on a machine busy with other work.
+BACKGROUND_NICE = 10
 
 
 def _init_background(parent: int) -> None:
     _exit_with_parent(parent)
-    os.nice(19)  # the lowest CPU priority: any viewer's work runs first
+    os.nice(BACKGROUND_NICE)  # below any request's work: a viewer's queries run first
 
 
 class BackgroundLane:
-    """One spawned process at the lowest CPU priority (nice 19) for work no click waits on:
+    """One spawned process at a low CPU priority (``BACKGROUND_NICE``) for work no click waits on:
     the cockpit's data-quality scan after new data (seconds of full-table scans at 200k
     tickets) ran in the server process beside the viewer's drill steps and took both cores
     from them. The process starts at its first call; it is a daemon, ended with the server
-    (never waited for: at nice 19 under load a scan may take long). ``call`` runs a picklable
+    (never waited for: at low priority under load a scan may take long). ``call`` runs a picklable
     function there and returns its result (or raises its error)."""
 
     def __init__(self) -> None:
@@ -246,7 +244,12 @@ class BackgroundLane:
                     1, initializer=_init_background, initargs=(os.getpid(),)
                 )
             pool = self._pool
-        return pool.apply(fn, args)
+        try:
+            return pool.apply_async(fn, args).get(timeout=BACKGROUND_TIMEOUT_S)
+        except multiprocessing.TimeoutError:  # a lost call (process killed) never answers
+            raise TimeoutError(
+                f"No answer from the background process in {BACKGROUND_TIMEOUT_S} s."
+            ) from None
 
     def close(self) -> None:
         with self._lock:
@@ -257,13 +260,11 @@ class BackgroundLane:
 
 class PooledAPI(ServicePilotAPI):
     """The API of the server process whose warehouse and case-index work runs in ``pool``.
-    Rate limits are counted here, once for all workers. ``idle`` (optional): a pool at the
-    lowest CPU priority for queries computed ahead of a click (``query_metrics_idle``)."""
+    Rate limits are counted here, once for all workers."""
 
-    def __init__(self, app: App, pool: WorkerPool, idle: WorkerPool | None = None) -> None:
+    def __init__(self, app: App, pool: WorkerPool) -> None:
         super().__init__(app, rate_limit=app.rate_limit)
         self.pool = pool
-        self.idle = idle
 
     def ask(self, question: str, state: ConversationState) -> Answer:
         if self.rate_limit is not None:
@@ -278,14 +279,6 @@ class PooledAPI(ServicePilotAPI):
         self, query: MetricQuery | dict[str, Any], role: str | None, row_limit: int | None = None
     ) -> MetricResult:
         return self.pool.call("query_metrics", query, role, row_limit)
-
-    def query_metrics_idle(self, query: MetricQuery, role: str | None) -> MetricResult:
-        """``query_metrics`` in the ``idle`` pool: the same certified result (same access
-        check and row filters, another process), computed only when the CPU has nothing
-        else to do — the cockpit warms the next drill level with it."""
-        if self.idle is None:
-            raise RuntimeError("This server has no idle pool.")
-        return self.idle.call("query_metrics", query, role)
 
     def search_cases(self, text: str, role: str | None, **filters: Any) -> list[dict[str, Any]]:
         return self.pool.call("search_cases", text, role, **filters)
@@ -302,5 +295,3 @@ class PooledAPI(ServicePilotAPI):
     def replace_catalog(self, catalog: Catalog) -> None:
         super().replace_catalog(catalog)
         self.pool.reload_catalog()
-        if self.idle is not None:
-            self.idle.reload_catalog()

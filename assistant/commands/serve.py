@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import os
@@ -247,10 +246,7 @@ def start_workers(app: Any, planner: str, workers: int) -> Any:
     except BaseException:
         pool.close()
         raise
-    # one more worker at the lowest CPU priority, started at its first call: the cockpit
-    # computes the next drill level there while the viewer looks at this one
-    idle = WorkerPool(dataclasses.replace(spec, warm_cases=False), 1, nice=19)
-    return PooledAPI(app, pool, idle)
+    return PooledAPI(app, pool)
 
 
 def _stop_on_sigterm() -> None:
@@ -371,8 +367,6 @@ def command(
     finally:
         if pool is not None:
             pool.close()
-            if ctx.api.idle is not None:
-                ctx.api.idle.close(now=True)
 
 
 if __name__ == "__main__":  # python -m assistant.commands.serve (before registration)

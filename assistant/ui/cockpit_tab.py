@@ -132,68 +132,16 @@ def _series(
     return result.data if result is not None else pd.DataFrame()
 
 
-def _values_query(
-    metrics: tuple[str, ...], start: date, end: date, scope: DrillScope
-) -> MetricQuery:
-    """The cards' query: the metrics over the period, with the previous period's."""
-    return MetricQuery(
+def _values(
+    ctx: UIContext, metrics: tuple[str, ...], role, start: date, end: date, scope: DrillScope
+) -> MetricResult:
+    query = MetricQuery(
         metrics=metrics,
         time_range=TimeRange(start=start, end=end),
         filters=scope.filters(),
         compare_to="previous_period",
     )
-
-
-def _values(
-    ctx: UIContext, metrics: tuple[str, ...], role, start: date, end: date, scope: DrillScope
-) -> MetricResult:
-    return ctx.results.query(_values_query(metrics, start, end, scope), role)
-
-
-def _breakdown_query(
-    metric: str, breakdown: str, start: date, end: date, scope: DrillScope
-) -> MetricQuery:
-    """The breakdown chart's query: ``metric`` by ``breakdown`` over the period."""
-    return MetricQuery(
-        metrics=(metric,),
-        dimensions=(breakdown,),
-        time_range=TimeRange(start=start, end=end),
-        filters=scope.filters(),
-    )
-
-
-def step_queries(
-    scope: DrillScope, period: str, trend_metric: str, today: date
-) -> tuple[MetricQuery, ...]:
-    """The queries ``cockpit`` runs for ``scope`` with its default breakdown: the cards, the
-    monthly series (sparklines and trend) and the breakdown."""
-    start, end = period_range(period, today)
-    queries = [
-        _values_query(HEADLINE_METRICS, start, end, scope),
-        _monthly(HEADLINE_METRICS, end, scope),
-    ]
-    options = scope.breakdowns()
-    if options:
-        queries.append(_breakdown_query(trend_metric, options[0], start, end, scope))
-    return tuple(queries)
-
-
-# Members of a breakdown whose drill step is computed ahead (largest first, as listed).
-WARM_MEMBERS = 12
-
-
-def warm_next_level(
-    ctx: UIContext, view: CockpitView, role: str | None, period: str, trend_metric: str
-) -> None:
-    """Compute, at the lowest CPU priority, the drill steps under ``view``'s members (the
-    ones the role's own breakdown listed): the click that follows finds them kept."""
-    if view.breakdown is None or trend_metric not in HEADLINE_METRICS:
-        return
-    children = [view.scope.down(view.breakdown, code) for _, code in view.members[:WARM_MEMBERS]]
-    ctx.results.warm(
-        [q for child in children for q in step_queries(child, period, trend_metric, ctx.api.today)],
-        role,
-    )
+    return ctx.results.query(query, role)
 
 
 def kpi_cards(
@@ -472,7 +420,12 @@ def cockpit(
         cards = pool.submit(kpi_cards, ctx, role, start, end, scope, lang, period, series)
         by_future = None
         if breakdown is not None:
-            by = _breakdown_query(trend_metric, breakdown, start, end, scope)
+            by = MetricQuery(
+                metrics=(trend_metric,),
+                dimensions=(breakdown,),
+                time_range=TimeRange(start=start, end=end),
+                filters=scope.filters(),
+            )
             by_future = pool.submit(_figure, ctx, by, role, lang)
         alerts = alerts_markdown(ctx, role, lang, scope)
         choices = alert_choices(ctx, role, lang, scope)
@@ -653,7 +606,6 @@ def build_cockpit_tab(ctx: UIContext, tr: Translator, lang_radio: gr.Radio, tab:
     def run(request, period_value, metric, lang_value, scope, by=None) -> list[Any]:
         _, role = ctx.identity(request)
         view = cockpit(ctx, role, period_value, metric, lang_value, scope, by)
-        warm_next_level(ctx, view, role, period_value, metric)
         return show(view, lang_value)
 
     def on_refresh(period_value, metric, lang_value, scope, by, request: gr.Request):

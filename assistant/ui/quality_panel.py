@@ -80,7 +80,7 @@ class KeptQuality:
 
     def __init__(self, engine: Engine, lane: BackgroundLane | None = None) -> None:
         self.engine = engine
-        # a DuckDB file is scanned in ``lane`` (lowest CPU priority, own read-only connection),
+        # a DuckDB file is scanned in ``lane`` (low CPU priority, own read-only connection),
         # so a scan after new data does not slow the drill steps the viewer clicks meanwhile
         self.lane = lane if lane is not None and _file_url(engine) is not None else None
         self._lock = threading.Lock()
@@ -181,7 +181,7 @@ def build_quality_panel(
     tr.add(gr.Markdown(f"### {tr.text('quality_panel')}"), "quality_panel", "value")
     panel = gr.HTML(elem_id="sp-cockpit-quality")
     engine = ctx.api.app.services.engine
-    # one scan per data version for every session, at the lowest CPU priority
+    # one scan per data version for every session, at a low CPU priority
     kept = KeptQuality(engine, BackgroundLane())
 
     def on_refresh(lang_value: str, request: gr.Request) -> str:

@@ -213,6 +213,51 @@ class WorkerPool:
         self._executor.shutdown(wait=True, cancel_futures=True)
 
 
+BACKGROUND_TIMEOUT_S = 600
+# The background process's nice value: a nice-0 process gets ~10x its CPU when both want it,
+# so a viewer's drill step barely notices it; 19 (~70x) starved the quality panel for 20 s and
+# more on a machine busy with other work.
+BACKGROUND_NICE = 10
+
+
+def _init_background(parent: int) -> None:
+    _exit_with_parent(parent)
+    os.nice(BACKGROUND_NICE)  # below any request's work: a viewer's queries run first
+
+
+class BackgroundLane:
+    """One spawned process at a low CPU priority (``BACKGROUND_NICE``) for work no click waits on:
+    the cockpit's data-quality scan after new data (seconds of full-table scans at 200k
+    tickets) ran in the server process beside the viewer's drill steps and took both cores
+    from them. The process starts at its first call; it is a daemon, ended with the server
+    (never waited for: at low priority under load a scan may take long). ``call`` runs a picklable
+    function there and returns its result (or raises its error)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pool: Any = None
+
+    def call(self, fn: Any, *args: Any) -> Any:
+        with self._lock:
+            if self._pool is None:
+                self._pool = multiprocessing.get_context("spawn").Pool(
+                    1, initializer=_init_background, initargs=(os.getpid(),)
+                )
+            pool = self._pool
+        try:
+            return pool.apply_async(fn, args).get(timeout=BACKGROUND_TIMEOUT_S)
+        except multiprocessing.TimeoutError:  # a lost call (process killed) never answers
+            raise TimeoutError(
+                f"No answer from the background process in {BACKGROUND_TIMEOUT_S} s."
+            ) from None
+
+    def close(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.terminate()
+
+
 class PooledAPI(ServicePilotAPI):
     """The API of the server process whose warehouse and case-index work runs in ``pool``.
     Rate limits are counted here, once for all workers."""

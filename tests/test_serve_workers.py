@@ -8,6 +8,7 @@ server stops every process it started (checked by PID).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -196,3 +197,29 @@ def test_the_default_is_one_worker_per_core_from_two() -> None:
     assert default_workers(1) == 0 and default_workers(POOL_MIN_CORES - 1) == 0
     assert default_workers(2) == 2  # measured faster on a quiet 2-core machine
     assert default_workers(POOL_MIN_CORES) == POOL_MIN_CORES and default_workers(16) == 16
+
+
+def test_background_lane_runs_at_low_priority_and_never_holds_up_the_shutdown() -> None:
+    """Work at low priority may take long under load: closing the lane (and the
+    server's exit) ends its process at once instead of waiting for the call."""
+    import threading
+
+    from assistant.workers import BACKGROUND_NICE, BackgroundLane
+
+    lane = BackgroundLane()
+    assert lane.call(os.nice, 0) == BACKGROUND_NICE > 0
+    (pid,) = _children(os.getpid()) & {p.pid for p in lane._pool._pool}
+    stuck = threading.Thread(target=lambda: _ignore(lane.call, time.sleep, 60), daemon=True)
+    stuck.start()
+    time.sleep(0.5)
+    started = time.monotonic()
+    lane.close()
+    deadline = time.monotonic() + 10
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(pid) and time.monotonic() - started < 10
+
+
+def _ignore(fn, *args) -> None:
+    with contextlib.suppress(Exception):
+        fn(*args)

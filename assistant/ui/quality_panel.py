@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 from assistant.roles import get_role
 from assistant.ui.context import UIContext
 from assistant.ui.i18n import Translator, t
+from assistant.workers import BackgroundLane
 from semantic_layer.executor import data_version
 from tools.ingest.quality import QualityReport, quality_report
 from tools.warehouse.schema import sp_ingest_batches, sp_quarantine
@@ -77,8 +78,11 @@ class KeptQuality:
     panel never shows facts older than the data; a warehouse without a version (PostgreSQL,
     Spark) is scanned every time. Callers arriving during a scan wait for it, not scan too."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, lane: BackgroundLane | None = None) -> None:
         self.engine = engine
+        # a DuckDB file is scanned in ``lane`` (low CPU priority, own read-only connection),
+        # so a scan after new data does not slow the drill steps the viewer clicks meanwhile
+        self.lane = lane if lane is not None and _file_url(engine) is not None else None
         self._lock = threading.Lock()
         self._key: tuple[object, ...] | None = None
         self._facts: tuple[QualityReport, dict[str, dict]] | None = None
@@ -99,7 +103,31 @@ class KeptQuality:
 
     def _scan(self, today: date) -> tuple[QualityReport, dict[str, dict]]:
         self.scans += 1
+        if self.lane is not None:
+            return self.lane.call(scan_file, _file_url(self.engine), today)
         return quality_report(self.engine), daily_counts(self.engine, today)
+
+
+def _file_url(engine: Engine) -> str | None:
+    """The URL of ``engine``'s DuckDB file (None for other warehouses and in-memory DuckDB)."""
+    url = engine.url
+    if url.get_backend_name() != "duckdb" or url.database in (None, "", ":memory:"):
+        return None
+    return url.render_as_string(hide_password=False)
+
+
+def scan_file(url: str, today: date) -> tuple[QualityReport, dict[str, dict]]:
+    """``quality_report`` and ``daily_counts`` over the DuckDB file at ``url``, opened read-only
+    for this scan alone (a writer may need the file to itself afterwards)."""
+    from tools.warehouse.engine import make_engine
+
+    engine = make_engine(url, read_only=True, create_dir=False)
+    try:
+        return quality_report(engine), daily_counts(engine, today)
+    except Exception as exc:  # the server shows the message; the error's class may not pickle
+        raise RuntimeError(str(exc)) from None
+    finally:
+        engine.dispose()
 
 
 def quality_html(
@@ -153,7 +181,8 @@ def build_quality_panel(
     tr.add(gr.Markdown(f"### {tr.text('quality_panel')}"), "quality_panel", "value")
     panel = gr.HTML(elem_id="sp-cockpit-quality")
     engine = ctx.api.app.services.engine
-    kept = KeptQuality(engine)  # one scan per data version for every session
+    # one scan per data version for every session, at a low CPU priority
+    kept = KeptQuality(engine, BackgroundLane())
 
     def on_refresh(lang_value: str, request: gr.Request) -> str:
         _, role = ctx.identity(request)

@@ -155,7 +155,9 @@ def test_a_reloaded_catalog_reaches_the_why_analysis(demo_warehouse_url) -> None
         app.api.replace_catalog(reloaded)
         report = app.api.explain_change("complaint_volume", *OCTOBER, "executive")
         assert report["label"] == "Complaints (v2)"
-        assert app.assistant.catalog is reloaded and app.api.catalog is reloaded
+        # the reloaded definitions, with this warehouse's product and agent names
+        assert app.assistant.catalog.spec is reloaded.spec
+        assert app.api.catalog is app.assistant.catalog
     finally:
         app.close()
 
@@ -246,7 +248,7 @@ def test_alerts_are_computed_with_the_app_catalog_also_after_a_reload(
         instance.replace_catalog(reloaded)
         source.all(*OCTOBER)  # the cache was cleared: computed again, with the new catalog
         assert seen[0] is not None and seen[0] is not reloaded
-        assert seen[1] is reloaded and len(seen) == 2
+        assert seen[1].spec is reloaded.spec and len(seen) == 2
     finally:
         instance.close()
 
@@ -280,12 +282,12 @@ def test_offline_first_sends_an_incomplete_reading_to_the_model(
 ) -> None:
     from tests.llm.fakes import draft
 
-    # "夏天" is no time phrase the offline planner knows: it would ask; the model reads it.
+    # "台风" is no word the offline planner knows: it would ask; the model reads it.
     script = [draft(intent="metric", metrics=["complaint_volume"], time_phrase="上个月")]
     model, instance = _offline_first_app(demo_warehouse_url, monkeypatch, script)
     try:
         answer = instance.assistant.ask(
-            "上个月投诉量，夏天", state=ConversationState(today=TODAY, role="executive")
+            "上个月投诉量，台风", state=ConversationState(today=TODAY, role="executive")
         )
         assert model.calls == 1 and answer.planner == "llm"
         assert answer.plan.query.metrics == ("complaint_volume",)
@@ -303,7 +305,7 @@ def test_offline_first_asks_when_the_model_gives_no_checked_reading(
     model, instance = _offline_first_app(demo_warehouse_url, monkeypatch, script)
     try:
         answer = instance.assistant.ask(
-            "上个月投诉量，夏天", state=ConversationState(today=TODAY, role="executive")
+            "上个月投诉量，台风", state=ConversationState(today=TODAY, role="executive")
         )
         assert model.calls >= 1
         assert answer.result is None and answer.plan.kind == "clarification"

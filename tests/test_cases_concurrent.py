@@ -83,7 +83,14 @@ def test_readers_degrade_while_a_writer_process_indexes(tmp_path: Path) -> None:
         outcomes: dict[str, int] = {}
         notes: list = []
         deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and "busy" not in outcomes:
+        # A read the writer disturbs says so: a search raises CaseIndexBusy, the themes of a
+        # why-analysis are dropped with a note. Which reads it disturbs depends on timing (a
+        # dense query for the whole collection may pass), so either counts; nothing else may.
+
+        def disturbed() -> bool:
+            return "busy" in outcomes or any(n.code == "themes_busy" for n in notes)
+
+        while time.monotonic() < deadline and not disturbed():
             try:
                 search_cases(store, "热水器漏水", k=3)
                 outcomes["ok"] = outcomes.get("ok", 0) + 1
@@ -93,8 +100,7 @@ def test_readers_degrade_while_a_writer_process_indexes(tmp_path: Path) -> None:
             # no other exception type may escape: the test fails on any
             themes = _grown_themes({}, period, previous, store, None, settings, None, 1.5, notes)
             assert isinstance(themes, tuple)
-        assert "busy" in outcomes, f"the concurrent writer never disturbed a read: {outcomes}"
-        assert any(n.code == "themes_busy" for n in notes)
+        assert disturbed(), f"the concurrent writer never disturbed a read: {outcomes}, {notes}"
     finally:
         try:
             writer.wait(timeout=120)  # the indexing run finishes

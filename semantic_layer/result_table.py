@@ -62,6 +62,14 @@ class ResultTable:
     def __contains__(self, name: object) -> bool:
         return name in self._columns
 
+    def select(self, names: list[str]) -> ResultTable:
+        """These columns only, in this order (with their dtypes and raw values)."""
+        return ResultTable(
+            {n: self._columns[n] for n in names},
+            {n: d for n, d in self._dtypes.items() if n in names},
+            {n: r for n, r in self._raw.items() if n in names},
+        )
+
     def column(self, name: str) -> list[Any]:
         return self._columns[name]
 

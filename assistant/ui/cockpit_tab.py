@@ -467,13 +467,13 @@ def _trend(
     """``_figure`` of ``metric`` by month over the series' 12 months: drawn from ``series``
     (the headline metrics' monthly result) when it holds the metric, else from its own query."""
     query = _monthly((metric,), end, scope)
-    if series is None or metric not in series.query.metrics or metric not in series.data:
+    if series is None or metric not in series.query.metrics or metric not in series.table:
         return _figure(ctx, query, role, lang)
-    columns = [c for c in series.data.columns if c == "period" or c.split("__")[0] == metric]
+    columns = [c for c in series.table.names if c == "period" or c.split("__")[0] == metric]
     alone = dataclasses.replace(
         series,
         query=query,
-        data=series.data[columns].copy(),
+        table=series.table.select(columns),
         metrics={metric: series.metrics[metric]},
     )
     return _drawn(ctx, alone, lang)

@@ -92,7 +92,9 @@ class App:
     def replace_catalog(self, catalog: Catalog) -> None:
         """Swap in freshly loaded definitions: every answer (chat, API, why, cockpit) uses
         them from now on; the warehouse connection, case index and caches stay."""
-        catalog = with_data_values(catalog, self.services.engine)
+        self._install(with_data_values(catalog, self.services.engine))
+
+    def _install(self, catalog: Catalog) -> None:
         self.services.catalog = catalog
         self.services.compiler = CompileCache(catalog, self.services.compiler.dialect)
         self.services.monitoring = None
@@ -103,8 +105,9 @@ class App:
     def refresh_data_values(self) -> None:
         """Names the warehouse gained since they were read (an import while the server runs)
         are understood from the next question on: the definitions are re-applied with them."""
-        if self._values_watch is not None and self._values_watch.changed(self.catalog):
-            self.replace_catalog(self.catalog)
+        values = self._values_watch.changed(self.catalog) if self._values_watch else None
+        if values is not None:
+            self._install(self.catalog.with_data_values(values))
 
     def close(self) -> None:
         for closer in reversed(self._closers):

@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from semantic_layer.catalog import Catalog
+from semantic_layer.executor import data_version
 from semantic_layer.inline_sql import run
 
 log = logging.getLogger(__name__)
@@ -71,24 +72,24 @@ RECHECK_S = 60.0
 
 
 class DataValuesWatch:
-    """Says when the warehouse holds other values than a catalog read (a product or agent
-    added by an import while the server runs): looked at most every ``recheck_s`` seconds,
-    and on DuckDB only after new data (its data version)."""
+    """Finds the values the warehouse holds when they differ from a catalog's (a product or
+    agent added by an import while the server runs): looked at most every ``recheck_s``
+    seconds, and on DuckDB only after new data (its data version)."""
 
     def __init__(self, engine: Any, recheck_s: float = RECHECK_S) -> None:
-        from semantic_layer.executor import data_version
-
-        self.engine, self.recheck_s, self._data_version = engine, recheck_s, data_version
+        self.engine, self.recheck_s = engine, recheck_s
         self._checked = time.monotonic()
         self._version = data_version(engine)
 
-    def changed(self, catalog: Catalog) -> bool:
+    def changed(self, catalog: Catalog) -> dict[str, tuple[str, ...]] | None:
+        """The warehouse's values when they differ from ``catalog``'s, else None."""
         now = time.monotonic()
         if now - self._checked < self.recheck_s:
-            return False
+            return None
         self._checked = now
-        version = self._data_version(self.engine)
+        version = data_version(self.engine)
         if version is not None and version == self._version:
-            return False
+            return None
         self._version = version
-        return read_data_values(self.engine, catalog) != catalog.data_values
+        values = read_data_values(self.engine, catalog)
+        return values if values != catalog.data_values else None

@@ -4,6 +4,7 @@ planner ask."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 
 import duckdb
@@ -42,7 +43,8 @@ def test_the_warehouse_values_of_marked_dimensions_are_read(engine, names) -> No
     values = read_data_values(engine, default_catalog())
     assert set(values) == {"product_name", "agent_name"}
     assert set(values["product_name"]) == set(products)
-    once = [name for name, _ in agents if [n for n, _ in agents].count(name) == 1]
+    counts = Counter(name for name, _ in agents)
+    once = [name for name, n in counts.items() if n == 1]
     assert set(values["agent_name"]) == set(once) and len(once) > 10
 
 

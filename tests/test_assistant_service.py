@@ -60,6 +60,24 @@ def test_breakdown_narration_names_top_and_bottom(assistant):
     assert "highest for Email" in answer.text  # the planted e-mail SLA event
 
 
+@pytest.mark.parametrize(
+    ("question", "lead"),
+    [
+        ("上个月客户满意度最高的3个大区", "客户满意度最高的3组："),
+        ("Which 3 regions had the lowest CSAT last month?", "CSAT, bottom 3: "),
+    ],
+)
+def test_a_top_n_is_narrated_as_the_list_it_is(assistant, question, lead):
+    # The third of "the 3 highest" is not "the lowest" of all regions: the answer lists them.
+    answer = assistant.ask(question, state=ConversationState(today=TODAY))
+    rows = list(answer.result.table.rows())
+    assert len(rows) == 3
+    assert answer.text.startswith(lead), answer.text
+    assert "最低的是" not in answer.text and "lowest for" not in answer.text
+    positions = [answer.text.index(f"{row['csat']:.1f}%") for row in rows]
+    assert positions == sorted(positions)  # in the order the table shows
+
+
 def test_regional_manager_sees_only_own_region(assistant):
     state = ConversationState(today=TODAY, role="east_manager")
     by_region = assistant.ask("上个月各大区的工单量", state=state)

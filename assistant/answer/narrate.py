@@ -136,12 +136,12 @@ def narrate(result: MetricResult, lexicon: Lexicon, language: str) -> str:
         text = _trend(rows, main, query.time_grain, language, _complete_periods(rows, result))
         text += _partial_note(result, language)
     elif dimensions:
-        ascending = (
-            bool(query.order_by)
-            and query.order_by[0].field == main.name
-            and not (query.order_by[0].descending)
+        ranked_by_main = bool(query.order_by) and query.order_by[0].field == main.name
+        ascending = ranked_by_main and not query.order_by[0].descending
+        top_n = query.limit if ranked_by_main else None
+        text = _breakdown(
+            rows, main, dimensions, lexicon, language, has_period, ascending, top_n
         )
-        text = _breakdown(rows, main, dimensions, lexicon, language, has_period, ascending)
     else:
         row = rows[0]
         sentences = [_single(row, meta, language, result) for meta in metas]
@@ -325,6 +325,7 @@ def _breakdown(
     language: str,
     has_period: bool,
     ascending: bool,
+    top_n: int | None = None,
 ) -> str:
     data = [r for r in rows if not missing(r[meta.name])]
     if has_period:  # narrate the latest period; the chart shows the rest
@@ -343,6 +344,16 @@ def _breakdown(
         if language == "zh":
             return f"{name(top)}的{meta.label_zh}为{fmt(top)}{detail}。"
         return f"{meta.label_en} for {name(top)} was {fmt(top)}{detail}."
+    if top_n is not None and 1 < len(ranked) == top_n and not has_period:
+        # "the 3 highest": the last of them is not "the lowest" of all groups, so list them.
+        listed = ranked[::-1] if ascending else ranked
+        items = [f"{name(r)}（{fmt(r)}{_small_n(r, meta, language)}）" for r in listed]
+        if language == "zh":
+            end = "最低" if ascending else "最高"
+            return f"{meta.label_zh}{end}的{top_n}组：{'、'.join(items)}。"
+        items = [f"{name(r)} ({fmt(r)}{_small_n(r, meta, language)})" for r in listed]
+        end = "bottom" if ascending else "top"
+        return f"{meta.label_en}, {end} {top_n}: {', '.join(items)}."
     if len({r[meta.name] for r in ranked}) == 1:  # no highest or lowest to name
         if language == "zh":
             return f"{meta.label_zh}在这{len(ranked)}组中相同，均为{fmt(top)}。"

@@ -139,9 +139,7 @@ def narrate(result: MetricResult, lexicon: Lexicon, language: str) -> str:
         ranked_by_main = bool(query.order_by) and query.order_by[0].field == main.name
         ascending = ranked_by_main and not query.order_by[0].descending
         top_n = query.limit if ranked_by_main else None
-        text = _breakdown(
-            rows, main, dimensions, lexicon, language, has_period, ascending, top_n
-        )
+        text = _breakdown(rows, main, dimensions, lexicon, language, has_period, ascending, top_n)
     else:
         row = rows[0]
         sentences = [_single(row, meta, language, result) for meta in metas]

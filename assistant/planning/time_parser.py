@@ -31,6 +31,8 @@ A到B / from A to B / between A and B    [start of A, end of B)  (an end date is
 双十一 / Double 11                       [Nov 1, Nov 12)
 618                                     [Jun 1, Jun 19)
 春节 / Spring Festival                   [festival-3, festival+7)  (table 2018-2032)
+国庆 / 十一黄金周 / National Day         [Oct 1, Oct 8)  (the golden week)
+五一 / 劳动节 / May Day                  [May 1, May 6)  (the five-day holiday)
 week 45 / 第45周 / 2026-W45             the ISO week (Monday-Sunday, whatever `week_start` is)
 =====================================  ==========================================================
 
@@ -152,7 +154,13 @@ def _days_in_month(year: int, month: int) -> int:
 
 # Spring Festival (农历正月初一) by year (one table for the whole product); ranges beyond it
 # raise TimeParseError.
-_FESTIVAL_NAMES = {"double11": "Double 11", "618": "618", "spring": "Spring Festival"}
+_FESTIVAL_NAMES = {
+    "double11": "Double 11",
+    "618": "618",
+    "spring": "Spring Festival",
+    "national_day": "National Day holiday",
+    "may_day": "May Day holiday",
+}
 
 
 # --------------------------------------------------------------------------------------------
@@ -206,6 +214,10 @@ def _spec_bounds(spec: _Spec, phrase: str) -> tuple[date, date]:
         return date(y, 11, 1), date(y, 11, 12)
     if spec.name == "618":
         return date(y, 6, 1), date(y, 6, 19)
+    if spec.name == "national_day":
+        return date(y, 10, 1), date(y, 10, 8)
+    if spec.name == "may_day":
+        return date(y, 5, 1), date(y, 5, 6)
     if y not in SPRING_FESTIVAL:
         known = f"{min(SPRING_FESTIVAL)}-{max(SPRING_FESTIVAL)}"
         raise TimeParseError(phrase, f"Spring Festival dates are known only for {known}")
@@ -823,6 +835,40 @@ def _six_eighteen(m: re.Match[str], ctx: _Ctx) -> _Tok | None:
 )
 def _spring(m: re.Match[str], ctx: _Ctx) -> _Tok | None:
     return _festival(m, ctx, "spring")
+
+
+# 国庆 / 五一 inside a person's name (张国庆) are not holidays: the holiday word stands at the
+# start, after a non-Chinese character, or after a word that leads into a period.
+_HOLIDAY_BEFORE = r"(?:(?<![\u4e00-\u9fff])|(?<=[年的在和与跟比同及从到至今去前后是看这那、，]))"
+
+
+@_rule(
+    r"(?:(?P<y>"
+    + _YEAR_ZH
+    + r")\s*年\s*)?"
+    + _HOLIDAY_BEFORE
+    + r"(?:国庆节?|國慶節?|十一黄金周|十一长假|十一假期)(?:期间|假期|长假|黄金周|七天)?",
+    _L
+    + r"(?:national\s+day(?:\s+(?:holiday|golden\s+week))?|october\s+golden\s+week)"
+    + r"(?:\s+(?P<y2>\d{4}))?"
+    + _R,
+)
+def _national_day(m: re.Match[str], ctx: _Ctx) -> _Tok | None:
+    return _festival(m, ctx, "national_day")
+
+
+@_rule(
+    r"(?:(?P<y>"
+    + _YEAR_ZH
+    + r")\s*年\s*)?"
+    + _HOLIDAY_BEFORE
+    + r"(?:(?<![〇零一二三四五六七八九十百千两第\d])五一(?:劳动节|節|节)?"
+    + r"(?![〇零一二三四五六七八九十百千万\d月日号個个%％.])|劳动节|勞動節)"
+    + r"(?:期间|假期|长假|黄金周)?",
+    _L + r"may\s+day(?:\s+holiday)?(?:\s+(?P<y2>\d{4}))?" + _R,
+)
+def _may_day(m: re.Match[str], ctx: _Ctx) -> _Tok | None:
+    return _festival(m, ctx, "may_day")
 
 
 # ---- days ----------------------------------------------------------------------------------

@@ -181,6 +181,26 @@ class Lexicon:
             t.surface for t in self.terms if t.kind == "metric" and has_cjk(t.surface)
         )
 
+    def values_naming(self, word: str, limit: int = 3) -> list[tuple[str, str]]:
+        """(dimension, code) of the single values whose name contains ``word`` as a whole
+        English word or, in Chinese, as two or more characters ("chat" -> Web chat, "挂机" ->
+        a product name): what an unplaced word may have meant. Empty when more than ``limit``
+        values do (too vague to offer)."""
+        word = normalise(word).strip()
+        if not word or (has_cjk(word) and len(word) < 2):
+            return []
+        english = not has_cjk(word)
+        pattern = re.compile(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])") if english else None
+        found: dict[tuple[str, str], None] = {}
+        for term in self.terms:
+            if term.kind != "value" or term.codes or term.dimension is None or term.surface == word:
+                continue
+            if pattern.search(term.surface) if pattern else word in term.surface:
+                found[(term.dimension, term.target)] = None
+                if len(found) > limit:
+                    return []
+        return list(found)
+
     def value_label(self, dimension: str, code: str, language: str) -> str:
         """What users read for a stored value: the code's label, 已升级/未升级 for a yes/no
         dimension, 未知/Unknown for a missing value (never "nan" or "True")."""

@@ -223,7 +223,7 @@ class OfflinePlanner:
         if reading.coverage.unplaced and (
             follows or reading.metrics or reading.filters or reading.dimensions
         ):
-            return self._clarify_unplaced(reading, state, last if follows else None)
+            return self._clarify_unplaced(reading, state, last if follows else None, text)
         if follows and last is not None:
             return self._follow_up(reading, last, state)
         if not reading.metrics:
@@ -755,10 +755,11 @@ class OfflinePlanner:
         return OutOfScope(reason=reason, suggestions=tips)
 
     def _clarify_unplaced(
-        self, reading: _Reading, state: ConversationState, last: MetricQuery | None
+        self, reading: _Reading, state: ConversationState, last: MetricQuery | None, text: str
     ) -> Plan:
         """Words the reading could not place could change the number: ask, offering the
-        reading without them and the certified metrics nearest to them."""
+        values whose names contain such a word ("chat" -> Web chat), the reading without
+        them and the certified metrics nearest to them."""
         language = reading.language
         assert reading.coverage is not None
         words = [span.text for span in reading.coverage.unplaced]
@@ -767,7 +768,7 @@ class OfflinePlanner:
             if language == "zh"
             else ", ".join(f"“{w}”" for w in words)
         )
-        options: list[ClarificationOption] = []
+        options = self._values_named_by(reading.coverage.unplaced, text, state)
         if not reading.metrics and last is None and self._about_tickets(reading.text, reading):
             reading.metrics = self._count_metric(reading, reading.text)
         if last is not None:
@@ -790,7 +791,7 @@ class OfflinePlanner:
                 )
             )
         for metric in nearest_metrics(self.lexicon, " ".join(words), k=5):
-            if len(options) == 3:
+            if len(options) >= 3:
                 break
             if metric in read_metrics:
                 continue
@@ -805,6 +806,32 @@ class OfflinePlanner:
             "ignoring it could give a wrong number. Which one do you mean?",
         )
         return Clarification(question=question, options=tuple(options), incomplete=True)
+
+    def _values_named_by(
+        self, unplaced: list[Span], text: str, state: ConversationState
+    ) -> list[ClarificationOption]:
+        """For one unplaced word that is part of a value's name: the question read with that
+        value written out in full, when that reading places every word."""
+        if len(unplaced) != 1:
+            return []
+        span = unplaced[0]
+        language = "zh" if has_cjk(text) else "en"
+        options = []
+        for dimension, code in self.lexicon.values_naming(span.text):
+            label = self.lexicon.value_label(dimension, code, language)
+            plan = self._plan(f"{text[: span.start]}{label}{text[span.end :]}", state)
+            if not isinstance(plan, MetricPlan):
+                continue
+            read_as = _t(
+                language,
+                f"「{span.text}」理解为{self.lexicon.dimension_label(dimension, language)}"
+                f"「{label}」",
+                f"“{span.text}” read as {self.lexicon.dimension_label(dimension, language)} "
+                f"“{label}”",
+            )
+            plan = plan.model_copy(update={"assumptions": (*plan.assumptions, read_as)})
+            options.append(ClarificationOption(label=read_as, plan=plan))
+        return options
 
     def _share_of_a_count(self, masked: str, reading: _Reading) -> bool:
         """A share is asked ("一次就解决的工单占多少") but the reading has a count or another

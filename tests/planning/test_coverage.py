@@ -107,6 +107,41 @@ def test_negation_is_an_exclusion_filter(planner, question, flt):
     assert plan.query.filters == (flt,)
 
 
+@pytest.mark.parametrize(
+    ("question", "field", "values", "read_as"),
+    [
+        (
+            "average handle time for chat vs phone in October",
+            "channel",
+            ("web_chat", "phone"),
+            "“chat” read as Channel “Web chat”",
+        ),
+        ("上个月机器人的投诉量", "product_line", ("robot_vacuum",), "「机器人」理解为产品线"),
+    ],
+)
+def test_a_word_inside_a_value_name_is_offered_as_that_value(
+    planner, question, field, values, read_as
+):
+    # Asked, never guessed: the first option is the question with the value written in full,
+    # and choosing it says how the word was read.
+    plan = plan_for(planner, question)
+    assert isinstance(plan, Clarification), plan
+    first = plan.options[0]
+    assert first.label.startswith(read_as), first.label
+    filters = {f.field: f.values for f in first.plan.query.filters}
+    assert set(filters[field]) == set(values)
+    assert first.label in first.plan.assumptions
+    # The reading without the word stays on offer.
+    assert any("ignoring" in o.label or "不考虑" in o.label for o in plan.options[1:])
+
+
+def test_a_word_inside_many_value_names_offers_none_of_them():
+    lexicon = lexicon_for(default_catalog())
+    assert lexicon.values_naming("chat") == [("channel", "web_chat")]
+    assert lexicon.values_naming("a") == []  # in too many names to offer any
+    assert lexicon.values_naming("东") == []  # one Chinese character names nothing
+
+
 def test_a_city_filters_and_an_unknown_brand_is_asked_about(planner):
     city = plan_for(planner, "上个月广州的投诉量")
     assert isinstance(city, MetricPlan)

@@ -78,6 +78,19 @@ def test_a_top_n_is_narrated_as_the_list_it_is(assistant, question, lead):
     assert positions == sorted(positions)  # in the order the table shows
 
 
+def test_no_group_over_a_threshold_is_not_called_no_data(assistant):
+    # The month has data; no region passes the threshold: saying "no data" would be wrong.
+    zh = assistant.ask("上个月工单量超过1000000单的大区", state=ConversationState(today=TODAY))
+    assert zh.text.startswith("没有符合条件（工单量 > 1,000,000）"), zh.text
+    en = assistant.ask(
+        "regions where median first response time was over 100 hours last month",
+        state=ConversationState(today=TODAY),
+    )
+    assert en.text.startswith(
+        "Nothing meets the condition (Median first response time > 100 hours)"
+    )
+
+
 def test_regional_manager_sees_only_own_region(assistant):
     state = ConversationState(today=TODAY, role="east_manager")
     by_region = assistant.ask("上个月各大区的工单量", state=state)

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from assistant.answer.table import UNITS
+from assistant.planning.interpret import describe_threshold
 from assistant.planning.lexicon import Lexicon
 from assistant.planning.period_text import format_period
 from semantic_layer.executor import MetricMeta, MetricResult
@@ -124,6 +125,13 @@ def narrate(result: MetricResult, lexicon: Lexicon, language: str) -> str:
     metas = [result.metrics[m] for m in query.metrics if m in result.metrics]
     if before_data(result):
         return no_data_yet(result, language)
+    if table.empty and query.metric_filters:  # data there, but no group meets the threshold
+        conditions = [
+            describe_threshold(f, lexicon.catalog, language) for f in query.metric_filters
+        ]
+        if language == "zh":
+            return f"没有符合条件（{'，'.join(conditions)}）的结果。"
+        return f"Nothing meets the condition ({'; '.join(conditions)})."
     if table.empty or not metas:
         return "这个范围内没有数据。" if language == "zh" else "There is no data in this range."
     main = metas[0]

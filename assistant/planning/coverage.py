@@ -14,7 +14,7 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from assistant.planning import cues, words
+from assistant.planning import cues, quantities, words
 from assistant.planning.lexicon import Lexicon, Match, has_cjk
 
 FUNCTION_WORDS_ZH = words.FUNCTION_WORDS_ZH
@@ -50,7 +50,6 @@ _SHAPE_PATTERNS = tuple(
         cues.NEGATION,
         cues.COMPARE_WORDS,
         cues.P90,
-        cues.THRESHOLD,
         cues.HOW_MANY,
         cues.SHARE_ASKED,
         cues.EACH,
@@ -89,11 +88,18 @@ class Coverage:
         return not self.unplaced and not self.unknown_rates
 
 
-def account(masked: str, matches: list[Match], extra_words: tuple[str, ...] = ()) -> Coverage:
+def account(
+    masked: str,
+    matches: list[Match],
+    extra_words: tuple[str, ...] = (),
+    thresholds: tuple[tuple[int, int], ...] = (),
+) -> Coverage:
     """Account for every character of ``masked`` (time phrases already blanked out).
 
     ``matches`` are the catalog terms found; ``extra_words`` other words the planner placed
-    (e.g. a word that makes it ask which metric is meant).
+    (e.g. a word that makes it ask which metric is meant); ``thresholds`` the spans of the
+    thresholds the planner bound to a metric ("低于75%"). Any other number with a unit of
+    duration or repetitions, or comparison ("超过48小时", "more than 2 times"), is left over.
     """
     placed = [ch in _SEPARATORS or ch.isdigit() for ch in masked]
     metric_at = [False] * len(masked)
@@ -114,6 +120,14 @@ def account(masked: str, matches: list[Match], extra_words: tuple[str, ...] = ()
     _unmark_codes(placed, masked)
     unknown_rates = _unknown_rates(masked, catalog, metric_at, matches, placed)
     unplaced = []
+    for start, end in quantities.conditions(masked):
+        if (start, end) in thresholds:
+            for i in range(start, end):
+                placed[i] = True
+        elif not any(term_at[start:end]):  # not part of a catalog term
+            unplaced.append(Span(start, end, masked[start:end].strip()))
+            for i in range(start, end):
+                placed[i] = True  # said once, as a whole
     for start, end in _runs(placed):
         text = masked[start:end].strip()
         glued = (start > 0 and term_at[start - 1]) or (end < len(masked) and term_at[end])
@@ -150,6 +164,7 @@ def account(masked: str, matches: list[Match], extra_words: tuple[str, ...] = ()
                 unknown_rates.append(word)
     rate_ranges = [(r.start, r.end) for r in unknown_rates]
     unplaced = [s for s in unplaced if not any(a <= s.start and s.end <= b for a, b in rate_ranges)]
+    unplaced.sort(key=lambda span: span.start)
     return Coverage(unplaced=tuple(unplaced), unknown_rates=tuple(unknown_rates))
 
 
@@ -284,7 +299,9 @@ def _unmark_word_halves(placed: list[bool], text: str, single: list[int]) -> Non
 
 def _typo_of_function_word(word: str) -> bool:
     """A misspelt function word ("custmer", "currenty") is still a function word."""
-    return len(word) >= 5 and bool(difflib.get_close_matches(word, _LONG_EN, n=1, cutoff=0.85))
+    # Same length give or take a letter: "reopened" is not a typo of "opened".
+    close = difflib.get_close_matches(word, _LONG_EN, n=1, cutoff=0.85) if len(word) >= 5 else []
+    return bool(close) and abs(len(close[0]) - len(word)) <= 1
 
 
 def _runs(placed: list[bool]) -> list[tuple[int, int]]:

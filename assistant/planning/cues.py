@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.planning import words
 from assistant.planning.time_parser import chinese_number
 
 # "按渠道", "各大区", "每个团队", "分渠道", "by channel", "per region", "which channels"
@@ -132,10 +131,6 @@ TO_DATE_ONLY = re.compile(
     r"so far|to date)\s*$"
 )
 
-# A threshold on a metric's value ("满意度低于75%", "CSAT below 80"): a HAVING filter.
-GREATER_WORDS = words.GREATER_WORDS
-LESS_WORDS = words.LESS_WORDS
-THRESHOLD = re.compile(r"(" + "|".join(GREATER_WORDS + LESS_WORDS) + r")\s*(\d+(?:\.\d+)?)")
 
 # "How many ..." without a metric word: a count of tickets (of the filtered kind).
 HOW_MANY = re.compile(r"(多少|几个|几件|几单|几起|数量|总数|how many|number of|count of|count)")

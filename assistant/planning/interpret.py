@@ -8,7 +8,7 @@ from datetime import timedelta
 from assistant.planning.lexicon import Lexicon
 from assistant.planning.period_text import period_label
 from semantic_layer.catalog import Catalog
-from semantic_layer.query import MetricQuery, TimeRange
+from semantic_layer.query import MetricFilter, MetricQuery, TimeRange
 
 _OPS_ZH = {
     "=": "=",
@@ -52,6 +52,20 @@ def suggestions(language: str) -> tuple[str, ...]:
     return SUGGESTIONS["zh" if language == "zh" else "en"]
 
 
+def describe_threshold(condition: MetricFilter, catalog: Catalog, language: str) -> str:
+    """ "首次响应时长中位数 > 30分钟": a threshold read back with its unit; under an hour in
+    minutes, as people write it."""
+    metric = catalog.metric(condition.metric)
+    value, unit = condition.values[0], metric.unit
+    if unit == "hours" and value < 1:
+        value, unit = value * 60, "minutes"
+    words = {"%": ("%", "%"), "hours": ("小时", " hours"), "minutes": ("分钟", " minutes")}
+    suffix = words.get(unit, ("", ""))[0 if language == "zh" else 1]
+    label = metric.label.zh if language == "zh" else metric.label.en
+    number = f"{round(value, 4):,f}".rstrip("0").rstrip(".")  # 1,000,000 and 0.5, never 1e+06
+    return f"{label} {condition.op} {number}{suffix}"
+
+
 def describe_query(
     query: MetricQuery,
     catalog: Catalog,
@@ -82,9 +96,7 @@ def describe_query(
         field_label = lexicon.dimension_label(flt.field, language)
         op = _OPS_ZH[flt.op] if zh else flt.op
         parts.append(f"{field_label} {op} {'/'.join(values)}")
-    for mf in query.metric_filters:
-        label = catalog.metric(mf.metric).label
-        parts.append(f"{label.zh if zh else label.en} {mf.op} {mf.values[0]:g}")
+    parts += [describe_threshold(mf, catalog, language) for mf in query.metric_filters]
     if query.compare_to:
         parts.append(_COMPARE[query.compare_to][0 if zh else 1])
     for order in query.order_by:

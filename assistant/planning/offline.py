@@ -16,7 +16,7 @@ from datetime import date, timedelta
 
 from assistant.messages import cannot_compute
 from assistant.messages import pick as _t
-from assistant.planning import cues, words
+from assistant.planning import cues, quantities, words
 from assistant.planning.coverage import (
     STATISTIC_WORDS,
     Coverage,
@@ -243,7 +243,14 @@ class OfflinePlanner:
         reading.trend = bool(cues.TREND.search(masked)) or reading.grain is not None
         matches = _head_dimensions(self.lexicon.find(masked))
         reading.ambiguous, reading.ambiguous_word = self._ambiguity(masked, matches)
-        reading.coverage = account(masked, matches, self._placed_words(masked, reading, matches))
+        bound = self._thresholds(masked, matches)
+        reading.metric_filters = [f for f, _ in bound]
+        reading.coverage = account(
+            masked,
+            matches,
+            self._placed_words(masked, reading, matches),
+            thresholds=tuple(span for _, span in bound),
+        )
         filters: dict[str, tuple[str, list[str]]] = {}
         for match in matches:
             term = match.term
@@ -272,7 +279,9 @@ class OfflinePlanner:
         if cues.P90.search(masked):
             reading.metrics = list(dict.fromkeys(self._p90(m) for m in reading.metrics))
         # "低于75" is a threshold, not a ranking or a count: hide it from those cues.
-        without_thresholds = _mask(masked, [m.span() for m in cues.THRESHOLD.finditer(masked)])
+        without_thresholds = _mask(
+            masked, [m.span() for m in quantities.THRESHOLD.finditer(masked)]
+        )
         reading.ranking = cues.find_ranking(without_thresholds)
         wants_count = (
             cues.HOW_MANY.search(masked)
@@ -300,7 +309,6 @@ class OfflinePlanner:
             reading.now = True
         if "backlog" in reading.metrics:  # "open backlog": being open is what backlog means
             reading.filters = [f for f in reading.filters if f.field != "status"]
-        reading.metric_filters = self._metric_filters(masked, matches)
         reading.add_dimension = bool(cues.ADD_DIMENSION.search(masked))
         return reading
 
@@ -393,16 +401,25 @@ class OfflinePlanner:
             return options, word
         return (), ""
 
-    def _metric_filters(self, masked: str, matches: list[Match]) -> list[MetricFilter]:
+    def _thresholds(
+        self, masked: str, matches: list[Match]
+    ) -> list[tuple[MetricFilter, tuple[int, int]]]:
+        """Thresholds on the metric named before them ("满意度低于75%"), in that metric's unit
+        ("超过30分钟" on an hours metric is > 0.5); a unit the metric is not measured in
+        ("tickets ... more than 2 times") binds nothing."""
         found = []
         metric_matches = [m for m in matches if m.term.kind == "metric"]
-        for hit in cues.THRESHOLD.finditer(masked):
+        for hit in quantities.THRESHOLD.finditer(masked):
             preceding = [m for m in metric_matches if m.end <= hit.start()]
             if not preceding:
                 continue
-            op = ">" if hit.group(1) in cues.GREATER_WORDS else "<"
+            metric = preceding[-1].term.target
+            threshold = quantities.threshold_on(hit, self.catalog.metric(metric).unit)
+            if threshold is None:
+                continue
+            op = ">" if threshold.greater else "<"
             found.append(
-                MetricFilter(metric=preceding[-1].term.target, op=op, values=(float(hit.group(2)),))
+                (MetricFilter(metric=metric, op=op, values=(threshold.value,)), hit.span())
             )
         return found
 

@@ -366,3 +366,48 @@ def test_a_share_is_never_answered_with_a_count(planner, question, first):
 def test_a_share_metric_asked_as_a_share_is_answered(planner):
     plan = plan_for(planner, "上个月推荐者占比")
     assert isinstance(plan, MetricPlan) and plan.query.metrics == ("nps_promoter_share",)
+
+
+@pytest.mark.parametrize(
+    ("question", "left_over"),
+    [
+        ("上个月超过48小时没解决的投诉有多少", "超过48小时"),
+        ("How many complaints were not resolved within 48 hours last month?", "within 48 hours"),
+        ("tickets reopened more than 2 times last month", "more than 2 times"),
+        ("上个月3天内解决的工单有多少", "3天内"),
+        ("上个月工单量超过3次的客户", "超过3次"),  # a count is not measured in times
+    ],
+)
+def test_a_number_with_a_unit_nothing_places_is_asked_about(planner, question, left_over):
+    # Dropping it would answer a different question (all unresolved complaints, all tickets).
+    plan = plan_for(planner, question)
+    assert isinstance(plan, Clarification), plan
+    assert left_over in plan.question
+
+
+@pytest.mark.parametrize(
+    ("question", "metric", "op", "value"),
+    [
+        ("上个月首次响应时长超过30分钟的大区", "first_response_time_median", ">", 0.5),
+        (
+            "regions where median first response time was over 10 minutes last month",
+            "first_response_time_median",
+            ">",
+            1 / 6,
+        ),
+        ("上个月平均处理时长超过1小时的渠道", "average_handle_time", ">", 60.0),
+        ("上个月满意度低于75%的大区", "csat", "<", 75.0),
+        ("上个月满意度低于75的大区", "csat", "<", 75.0),
+        ("上个月工单量超过1000单的大区", "ticket_volume", ">", 1000.0),
+    ],
+)
+def test_a_threshold_is_converted_to_its_metric_unit(planner, question, metric, op, value):
+    plan = plan_for(planner, question)
+    assert isinstance(plan, MetricPlan), plan
+    (condition,) = plan.query.metric_filters
+    assert (condition.metric, condition.op) == (metric, op)
+    assert condition.values[0] == pytest.approx(value)
+
+
+def test_reopened_is_not_a_typo_of_opened():
+    assert unplaced("tickets reopened last month")[0] == ["reopened"]

@@ -120,11 +120,11 @@ def account(
     _unmark_codes(placed, masked)
     unknown_rates = _unknown_rates(masked, catalog, metric_at, matches, placed)
     unplaced = []
-    for start, end in quantities.conditions(masked):
+    for start, end, is_threshold in quantities.conditions(masked):
         if (start, end) in thresholds:
             for i in range(start, end):
                 placed[i] = True
-        elif not any(term_at[start:end]):  # not part of a catalog term
+        elif is_threshold or not any(term_at[start:end]):  # "48小时解决率" is a term
             unplaced.append(Span(start, end, masked[start:end].strip()))
             for i in range(start, end):
                 placed[i] = True  # said once, as a whole

@@ -63,7 +63,8 @@ def describe_threshold(condition: MetricFilter, catalog: Catalog, language: str)
     suffix = words.get(unit, ("", ""))[0 if language == "zh" else 1]
     label = metric.label.zh if language == "zh" else metric.label.en
     number = f"{round(value, 4):,f}".rstrip("0").rstrip(".")  # 1,000,000 and 0.5, never 1e+06
-    return f"{label} {condition.op} {number}{suffix}"
+    op = {">=": "≥", "<=": "≤"}.get(condition.op, condition.op)
+    return f"{label} {op} {number}{suffix}"
 
 
 def describe_query(

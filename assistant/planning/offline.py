@@ -410,17 +410,16 @@ class OfflinePlanner:
         found = []
         metric_matches = [m for m in matches if m.term.kind == "metric"]
         for hit in quantities.THRESHOLD.finditer(masked):
-            preceding = [m for m in metric_matches if m.end <= hit.start()]
+            # The metric named before it, or named as its unit ("100 tickets or more").
+            preceding = [m for m in metric_matches if m.start < hit.end()]
             if not preceding:
                 continue
             metric = preceding[-1].term.target
             threshold = quantities.threshold_on(hit, self.catalog.metric(metric).unit)
             if threshold is None:
                 continue
-            op = ">" if threshold.greater else "<"
-            found.append(
-                (MetricFilter(metric=metric, op=op, values=(threshold.value,)), hit.span())
-            )
+            condition = MetricFilter(metric=metric, op=threshold.op, values=(threshold.value,))
+            found.append((condition, hit.span()))
         return found
 
     # -- building the query ----------------------------------------------------------------

@@ -55,29 +55,29 @@ def _alternation(units: list[str]) -> str:
 
 
 _NUMBER = r"(?<![\d.])\d+(?:\.\d+)?"
-_OPS = "|".join(
-    re.escape(w) for w in sorted(words.GREATER_WORDS + words.LESS_WORDS, key=len, reverse=True)
-)
 _EVERY_UNIT = _alternation(list(_UNITS))
 _CONDITION_UNIT = _alternation([u for u, (k, _) in _UNITS.items() if k in ("duration", "times")])
+_OP_OF = {w: op for op, ws in words.THRESHOLD_WORDS.items() for w in ws}
+_OP_AFTER_OF = {w: op for op, ws in words.THRESHOLD_WORDS_AFTER.items() for w in ws}
 
-# "超过30分钟", "more than 2 times", "低于75": a comparison, a number, maybe a unit.
+# "超过30分钟", "不超过2天", "at least 80%", "75%以下", "80 or more": a comparison word before the
+# number, or after it and its unit.
 THRESHOLD = re.compile(
-    rf"(?<![a-z])(?P<op>{_OPS})\s*(?P<number>{_NUMBER})\s*(?P<unit>{_EVERY_UNIT})?"
+    rf"(?<![a-z])(?P<op>{_alternation(list(_OP_OF))})\s*(?P<number>{_NUMBER})\s*"
+    rf"(?P<unit>{_EVERY_UNIT})?"
+    rf"|(?P<number2>{_NUMBER})\s*(?P<unit2>{_EVERY_UNIT})?\s*(?P<after>{_alternation(list(_OP_AFTER_OF))})"
 )
 # "48小时内", "within 3 days", "2 times": a number with a unit of duration or of repetitions
 # outside a threshold: a condition nothing in the catalog places.
 CONDITION = re.compile(
     rf"(?:(?:within|in|under|after|for)\s+)?(?P<number>{_NUMBER})\s*(?P<unit>{_CONDITION_UNIT})"
-    r"(?:以内|之内|内|以上|以下)?"
+    r"(?:以内|之内|内)?"
 )
 
 
 @dataclass(frozen=True)
 class Threshold:
-    start: int
-    end: int
-    greater: bool
+    op: str  # > < >= <=
     value: float  # in the metric's own unit
 
 
@@ -85,23 +85,31 @@ def threshold_on(hit: re.Match[str], metric_unit: str) -> Threshold | None:
     """The threshold a THRESHOLD hit sets on a metric of ``metric_unit``, in that unit; None
     when the unit written is not one the metric is measured in ("more than 2 times" on a
     ticket count)."""
-    number = float(hit.group("number"))
-    greater = hit.group("op") in words.GREATER_WORDS
-    unit = hit.group("unit")
+    if hit.group("op") is not None:
+        op, number, unit = _OP_OF[hit.group("op")], hit.group("number"), hit.group("unit")
+    else:
+        op, number, unit = (
+            _OP_AFTER_OF[hit.group("after")],
+            hit.group("number2"),
+            hit.group("unit2"),
+        )
+    value = float(number)
     if unit is None:
-        return Threshold(hit.start(), hit.end(), greater, number)
+        return Threshold(op, value)
     kind, factor = _UNITS[unit]
     metric_kind, hours_per_unit = _METRIC_UNITS.get(metric_unit, ("", 1.0))
     if kind != metric_kind:
         return None
-    value = number * factor / hours_per_unit if kind == "duration" else number
-    return Threshold(hit.start(), hit.end(), greater, round(value, 10))
+    if kind == "duration":
+        value = value * factor / hours_per_unit
+    return Threshold(op, round(value, 10))
 
 
-def conditions(text: str) -> list[tuple[int, int]]:
-    """Spans of every threshold and every number-with-a-duration-or-repetition in ``text``."""
-    spans = [m.span() for m in THRESHOLD.finditer(text)]
+def conditions(text: str) -> list[tuple[int, int, bool]]:
+    """(start, end, is a threshold) of every threshold and every number with a unit of
+    duration or repetitions in ``text``."""
+    spans = [(*m.span(), True) for m in THRESHOLD.finditer(text)]
     for hit in CONDITION.finditer(text):
-        if not any(a <= hit.start() < b or a < hit.end() <= b for a, b in spans):
-            spans.append(hit.span())
+        if not any(a <= hit.start() < b or a < hit.end() <= b for a, b, _ in spans):
+            spans.append((*hit.span(), False))
     return sorted(spans)

@@ -49,8 +49,8 @@ STATISTIC_WORDS = {
 GENERIC_METRIC_WORDS = frozenset(_DOC.texts("generic_metric_words"))
 TYPO_FIXES: dict[str, str] = _mapping(_DOC, "typo_fixes", str, "mth: month")
 HOMOPHONES_ZH = _words(_DOC, "homophones_zh")  # each: characters that stand for each other
-GREATER_WORDS = _DOC.texts("threshold_words", "greater")
-LESS_WORDS = _DOC.texts("threshold_words", "less")
+THRESHOLD_WORDS = {op: _DOC.texts("threshold_words", op) for op in (">", "<", ">=", "<=")}
+THRESHOLD_WORDS_AFTER = {op: _DOC.texts("threshold_words_after", op) for op in (">=", "<=")}
 CHINESE_DIGITS = _numbers(_DOC, "chinese_digits")
 CHINESE_UNITS = _numbers(_DOC, "chinese_units")
 ENGLISH_NUMBERS = _numbers(_DOC, "english_numbers")

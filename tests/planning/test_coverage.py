@@ -399,6 +399,12 @@ def test_a_number_with_a_unit_nothing_places_is_asked_about(planner, question, l
         ("上个月满意度低于75%的大区", "csat", "<", 75.0),
         ("上个月满意度低于75的大区", "csat", "<", 75.0),
         ("上个月工单量超过1000单的大区", "ticket_volume", ">", 1000.0),
+        ("上个月满意度75%以下的大区", "csat", "<=", 75.0),
+        ("上个月首次响应时长30分钟以上的大区", "first_response_time_median", ">=", 0.5),
+        ("上个月首次响应时长不超过2小时的大区", "first_response_time_median", "<=", 2.0),
+        ("上个月投诉量不到50件的大区", "complaint_volume", "<", 50.0),
+        ("regions with CSAT of at least 80% last month", "csat", ">=", 80.0),
+        ("teams with 100 tickets or more last month", "ticket_volume", ">=", 100.0),
     ],
 )
 def test_a_threshold_is_converted_to_its_metric_unit(planner, question, metric, op, value):

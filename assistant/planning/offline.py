@@ -93,6 +93,9 @@ class _Reading:
     add_dimension: bool = False
     now: bool = False  # "still open": measured as of today, not over a past period
     drill: bool = False  # "点进华东" / "drill into East" after an answer
+    # A count chosen because a breakdown or filter named no metric ("华东按产品线看"); a
+    # follow-up keeps the metric of the answer before instead.
+    count_implied: bool = False
     coverage: Coverage | None = None  # which words were placed and which were not
 
 
@@ -194,6 +197,8 @@ class OfflinePlanner:
         if self.asks_for_alerts(masked) and not cues.WHY.search(masked):
             return self._alerts(reading, masked, state)
         last = state.last_query
+        if last is not None and reading.count_implied:
+            reading.metrics = []  # "那华东呢，按产品线看" after a CSAT answer is still CSAT
         if reading.drill and not _read_anything(reading):
             assert last is not None
             return self._clarify_drill(masked, reading, last, state)
@@ -301,6 +306,12 @@ class OfflinePlanner:
             and self._about_tickets(masked, reading)
         ):
             reading.metrics = self._count_metric(reading, masked)
+            reading.count_implied = not (
+                cues.HOW_MANY.search(masked)
+                or cues.TICKET_NOUNS.search(masked)
+                or cues.SURVEY_WORDS.search(masked)
+                or cues.RESOLVED_WORDS.search(masked)
+            )
         if cues.STILL_OPEN.search(masked) and not reading.ranges:
             # "还有多少工单没处理完": the backlog as of today, whatever status words it uses.
             reading.metrics = ["backlog"]

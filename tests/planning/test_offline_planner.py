@@ -358,6 +358,19 @@ def test_follow_up_compare_with_month_before(planner):
     assert second.query == first.query.with_compare_to("previous_period")
 
 
+@pytest.mark.parametrize(
+    "follow_up", ["那华东呢，按产品线看", "华东，按产品线看", "what about East by product line?"]
+)
+def test_a_follow_up_with_a_filter_and_a_breakdown_keeps_the_metric(planner, follow_up):
+    # A filter plus a breakdown names no metric: it is still CSAT, never a ticket count.
+    first, second = conversation(planner, "上个月各大区的满意度", follow_up)
+    assert isinstance(second, MetricPlan), second
+    assert second.query.metrics == ("csat",)
+    assert second.query.dimensions == ("product_line",)
+    assert Filter(field="region", op="=", values=("east",)) in second.query.filters
+    assert second.query.time_range == first.query.time_range
+
+
 def test_follow_up_breakdown_filter_and_time(planner):
     plans = conversation(planner, "上个月的满意度", "那按渠道呢？", "只看VIP客户", "and last year?")
     base: MetricQuery = plans[0].query

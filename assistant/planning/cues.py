@@ -49,9 +49,11 @@ CASE_SEARCH = re.compile(
     r"similar (cases|complaints|tickets|issues)|cases like|"
     r"find (cases|tickets|complaints) (like|similar)|有没有.{0,6}(案例|先例)|怎么处理过"
 )
+# (No \b after a Chinese word: 换成满意度 has no word boundary inside.)
 FOLLOW_UP = re.compile(
-    r"^\s*(那|那么|那就|再|还有|另外|换成|改成|只看|只要|仅看|仅|如果|and|what about|how about|"
-    r"now|only|just|same|also|then)\b|呢[？?]?\s*$"
+    r"^\s*(那么|那就|那|再|还有|另外|换成|改成|换为|改为|只看|只要|仅看|仅|如果)"
+    r"|^\s*(and|what about|how about|now|only|just|same|also|then|switch to)\b"
+    r"|\binstead\b|呢[？?]?\s*$"
 )
 # "点进华东看看" / "drill into East": the previous metric, filtered to a member, broken down by
 # the next level of the drill path (assistant/planning/drill.py).

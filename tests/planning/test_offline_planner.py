@@ -371,6 +371,13 @@ def test_a_follow_up_with_a_filter_and_a_breakdown_keeps_the_metric(planner, fol
     assert second.query.time_range == first.query.time_range
 
 
+@pytest.mark.parametrize("follow_up", ["换成满意度", "switch to CSAT", "show CSAT instead"])
+def test_switching_the_metric_keeps_the_rest(planner, follow_up):
+    first, second = conversation(planner, "上个月各大区的投诉量", follow_up)
+    assert isinstance(second, MetricPlan), second
+    assert second.query == first.query.model_copy(update={"metrics": ("csat",)})
+
+
 def test_follow_up_breakdown_filter_and_time(planner):
     plans = conversation(planner, "上个月的满意度", "那按渠道呢？", "只看VIP客户", "and last year?")
     base: MetricQuery = plans[0].query

@@ -39,6 +39,14 @@ TREND = re.compile(
     r"(趋势|走势|变化情况|变化趋势|曲线|按月|逐月|每月|每周|每天|逐日|逐周|trend|over time|"
     r"month by month|week by week|day by day|timelines?\b|history)"
 )
+# A question about a change ("变化了多少", "how much did CSAT drop"): over a span of periods
+# ("二季度到三季度") each period is shown; over one period it is compared with the one before.
+CHANGE = re.compile(
+    r"(变化了?|变了|增长了?|下降了?|上升了?|提升了?|提高了?|降低了?|减少了?|增加了?|改善了?|恶化了?|"
+    r"涨了|降了|升了|(?<![a-z])(?:chang(?:e|ed|es)|gr[eo]w|grown|growth|increas(?:e|ed)|"
+    r"decreas(?:e|ed)|r[io]se|risen|f[ae]ll|fallen|drop(?:ped)?|improv(?:e|ed)|declin(?:e|ed)|"
+    r"(?:go|went|gone)\s+(?:up|down))(?![a-z]))"
+)
 WHY = re.compile(
     r"(为什么|为啥|为何|原因是|什么原因|怎么回事|什么导致|是什么造成|归因|why|what caused|"
     r"what drove|what is behind|what's behind|reason for|"

@@ -39,7 +39,13 @@ from assistant.planning.plans import (
     Plan,
     RootCause,
 )
-from assistant.planning.time_parser import TimeMatch, TimeParseError, chinese_number, parse_time
+from assistant.planning.time_parser import (
+    PREVIOUS_PERIOD,
+    TimeMatch,
+    TimeParseError,
+    chinese_number,
+    parse_time,
+)
 from assistant.planning.two_periods import (
     PeriodsRead,
     PeriodsUnclear,
@@ -96,6 +102,7 @@ class _Reading:
     # A count chosen because a breakdown or filter named no metric ("华东按产品线看"); a
     # follow-up keeps the metric of the answer before instead.
     count_implied: bool = False
+    change: bool = False  # "变化了多少" / "how much did it drop": a trend or a comparison
     coverage: Coverage | None = None  # which words were placed and which were not
 
 
@@ -246,6 +253,12 @@ class OfflinePlanner:
             grain = match.grain_hint or (match.range.grain_hint if match.range else None)
             reading.grain = reading.grain or grain
         reading.trend = bool(cues.TREND.search(masked)) or reading.grain is not None
+        reading.change = change = self._about_a_change(masked, reading)
+        if change and len(reading.ranges) == 1 and reading.ranges[0].span_grain:
+            reading.trend = True  # 二季度到三季度变化了多少: each quarter, the change between
+            reading.grain = reading.grain or reading.ranges[0].span_grain
+        elif change and not reading.trend:
+            reading.compare = PREVIOUS_PERIOD  # 上个月满意度下降了多少: against the month before
         matches = _head_dimensions(self.lexicon.find(masked))
         reading.ambiguous, reading.ambiguous_word = self._ambiguity(masked, matches)
         bound = self._thresholds(masked, matches)
@@ -737,11 +750,25 @@ class OfflinePlanner:
                 negation = _NEGATION_BEFORE.search(masked[: match.start])
                 if negation:
                     words.append(negation.group().strip())
+        if reading.change:  # read as a trend or a comparison
+            words += [m.group() for m in cues.CHANGE.finditer(masked)]
         # "达标了吗": placed by the target rule (the answer states the target or its absence).
         words += [m.group() for m in cues.TARGET.finditer(masked)]
         if reading.ranges:  # "双十一后那三周（11月12号到12月2号）": the dates restate it
             words += [m.group() for m in _RESTATED_PERIOD.finditer(masked)]
         return tuple(words)
+
+    @staticmethod
+    def _about_a_change(masked: str, reading: _Reading) -> bool:
+        """A change asked over the question's own periods, not a ranking by change ("下降最多
+        的大区") nor a change against periods it names ("和上个月比": compared already)."""
+        return bool(
+            cues.CHANGE.search(masked)
+            and not reading.compare
+            and len(reading.ranges) <= 1
+            and not cues.find_ranking(masked)
+            and not cues.WHY.search(masked)
+        )
 
     def _statistic(self, name: str) -> str | None:
         """'median' or 'mean' when the metric computes one (from its definition), else None."""

@@ -107,6 +107,8 @@ class TimeMatch:
     text: str  # question[span[0]:span[1]]
     grain_hint: str | None = None  # set for grain words ("每月", "weekly"), with or without range
     compared: bool = False  # the period a comparison names ("和上个月比", "vs Q2"): the baseline
+    # A span from one period to another of the same kind ("二季度到三季度"): that kind's grain.
+    span_grain: str | None = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -284,6 +286,7 @@ class _Tok:
     weak: bool = False  # bare "may": kept only with a time context
     compared: bool = False  # the baseline of a comparison ("和上个月比")
     parts: tuple[_Spec, _Spec] | None = None  # a span of two periods without a year ("7-8月")
+    span_grain: str | None = None  # a span between two periods of one kind: its grain
 
 
 def _range_canon(start: date, end: date) -> str:
@@ -1186,7 +1189,25 @@ def _merge(a: _Tok, b: _Tok, span: tuple[int, int], phrase: str, desc: str = "")
     start, end = a.rng[0], b.rng[1]
     if end <= start:
         raise TimeParseError(phrase, f"it ends ({b.rng[1] - ONE_DAY}) before it starts ({start})")
-    return _range_tok(span, start, end, desc, year_given=a.year_given or b.year_given)
+    kind = a.spec.unit if a.spec and b.spec and a.spec.unit == b.spec.unit else None
+    return _range_tok(
+        span,
+        start,
+        end,
+        desc,
+        year_given=a.year_given or b.year_given,
+        span_grain=_GRAIN_OF.get(kind),
+    )
+
+
+# The grain of a span between two periods of one kind ("5月到8月": month).
+_GRAIN_OF = {
+    "day": "day",
+    "isoweek": "week",
+    "month": "month",
+    "quarter": "quarter",
+    "year": "year",
+}
 
 
 def _with_year(tok: _Tok, year: int, phrase: str) -> _Tok:
@@ -1462,6 +1483,7 @@ def _to_match(tok: _Tok, question: str, today: date) -> TimeMatch:
         text,
         grain_hint=tok.grain,
         compared=tok.compared,
+        span_grain=tok.span_grain,
     )
 
 

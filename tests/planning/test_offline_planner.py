@@ -495,3 +495,35 @@ def test_forecast_answers_the_period_asked(planner, question, period, weeks) -> 
     else:
         assert (plan.period.start, plan.period.end) == period
         assert str(period[0]) in plan.interpretation
+
+
+@pytest.mark.parametrize(
+    ("question", "grain"),
+    [
+        ("二季度到三季度首次解决率的变化", "quarter"),
+        ("首次解决率从二季度到三季度下降了多少", "quarter"),
+        ("How did first contact resolution change between Q2 and Q3?", "quarter"),
+        ("How much did CSAT increase from May to August?", "month"),
+    ],
+)
+def test_a_change_over_a_span_shows_each_period(planner, question, grain):
+    # One value over Q2+Q3 together would not say how much it changed from Q2 to Q3.
+    plan = plan_for(planner, question)
+    assert isinstance(plan, MetricPlan), plan
+    assert plan.query.time_grain == grain
+    assert plan.query.compare_to is None
+
+
+@pytest.mark.parametrize(
+    "question", ["上个月满意度提升了多少", "上个月满意度变化", "did CSAT fall last month?"]
+)
+def test_a_change_over_one_period_compares_with_the_one_before(planner, question):
+    plan = plan_for(planner, question)
+    assert isinstance(plan, MetricPlan), plan
+    assert plan.query.compare_to == "previous_period"
+    assert plan.query.time_range.start == date(2026, 10, 1)
+
+
+def test_a_ranking_by_change_is_still_asked_about(planner):
+    # Ranking by the change itself is not a query the planner builds: it asks.
+    assert isinstance(plan_for(planner, "满意度下降最多的大区"), Clarification)

@@ -205,3 +205,43 @@ def test_a_bug_in_a_command_ends_in_a_message_not_a_traceback(monkeypatch):
     assert result.exit_code == INTERNAL_ERROR_EXIT, result.output
     assert "internal error" in result.output and "TypeError" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_reader_that_goes_away_is_no_internal_error(demo_warehouse_path, tmp_path):
+    # `servicepilot ask ... | head -1`: the pipe closes before the answer is written.
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    read, write = os.pipe()
+    os.close(read)  # no reader: the first write fails with EPIPE
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(root),
+        "SERVICEPILOT_DATA_DIR": str(tmp_path),
+        "HF_HUB_OFFLINE": "1",
+    }
+    env.pop("SERVICEPILOT_DEBUG", None)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "assistant.cli",
+            "ask",
+            "上个月的满意度",
+            "--db",
+            str(demo_warehouse_path),
+            "--today",
+            "2026-11-22",
+        ],
+        stdout=write,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    os.close(write)
+    assert done.returncode == 1, done.stderr
+    assert "internal error" not in done.stderr and "Traceback" not in done.stderr, done.stderr

@@ -269,6 +269,32 @@ def _first_at(rows: list[Row], key: str, pick: Any) -> Row:
     return next(r for r in rows if r[key] == best)
 
 
+def _two_periods(first: Row, last: Row, meta: MetricMeta, grain: str | None, language: str) -> str:
+    """ "从2026年第2季度的73.3%下降到2026年第3季度的71.8%，下降1.5个百分点（2.0%）"."""
+    before, after = float(first[meta.name]), float(last[meta.name])
+    change = after - before
+    when = lambda r: format_period(r[PERIOD], grain, language)  # noqa: E731
+    fmt = lambda r: format_value(r[meta.name], meta, language)  # noqa: E731
+    relative = f"{abs(change) / abs(before) * 100:.1f}%" if before else ""
+    if language == "zh":
+        word = "上升" if change > 0 else "下降" if change < 0 else "持平"
+        amount = f"，{word}{format_change(change, meta, language)}" if change else ""
+        return (
+            f"{meta.label_zh}从{when(first)}的{fmt(first)}{word}到{when(last)}的{fmt(last)}"
+            f"{amount}{'（' + relative + '）' if change and relative else ''}。"
+        )
+    word = "rose" if change > 0 else "fell" if change < 0 else "stayed flat"
+    amount = (
+        f", {'up' if change > 0 else 'down'} {format_change(change, meta, language)}"
+        if change
+        else ""
+    )
+    return (
+        f"{meta.label_en} {word} from {fmt(first)} in {when(first)} to {fmt(last)} in "
+        f"{when(last)}{amount}{' (' + relative + ')' if change and relative else ''}."
+    )
+
+
 def _trend(
     rows: list[Row], meta: MetricMeta, grain: str | None, language: str, complete: set[date]
 ) -> str:
@@ -299,6 +325,8 @@ def _trend(
             if language == "zh"
             else f" Partial, not compared: {', '.join(names)} (only some of its days)."
         )
+    if len(series) == 2 and len(compared) == 2:  # two periods: the change between them
+        return _two_periods(first, last, meta, grain, language)
     if language == "zh":
         trend = (
             "上升"

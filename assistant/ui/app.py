@@ -16,9 +16,9 @@ from assistant.ui.chat_tab import build_chat_tab
 from assistant.ui.cockpit_tab import build_cockpit_tab
 from assistant.ui.context import UIContext
 from assistant.ui.drill import DRILL_CSS
-from assistant.ui.export import EXPORT_CSS
 from assistant.ui.health import HealthMiddleware, banner_text
 from assistant.ui.i18n import Translator, t
+from assistant.ui.image_export import MODEBAR_CSS
 from assistant.ui.preload import preload_head
 from assistant.ui.tasks_panel import build_tasks_tab
 
@@ -175,7 +175,7 @@ def launch(ctx: UIContext, *, host: str = "127.0.0.1", port: int = 7860) -> None
         show_error=True,
         footer_links=["api"],
         theme=gr.themes.Soft(),
-        css=CSS + EXPORT_CSS,
+        css=CSS + MODEBAR_CSS,
         head=preload_head(),  # the chart library loads while the page is idle
     )
 

@@ -34,6 +34,7 @@ from assistant.ui.drill import (
 )
 from assistant.ui.export import build_export
 from assistant.ui.i18n import Translator, t
+from assistant.ui.image_export import build_png_export
 from assistant.ui.live_panel import build_live_panel
 from semantic_layer.executor import MetricResult
 from semantic_layer.periods import last_full_month, month_start, quarter_start
@@ -558,7 +559,7 @@ def build_cockpit_tab(ctx: UIContext, tr: Translator, lang_radio: gr.Radio, tab:
     with gr.Row():
         drill_plot = gr.Plot(show_label=False, elem_id="sp-drill-plot", scale=3)
         member_list = gr.HTML(elem_id="sp-drill-members", js_on_load=MEMBERS_JS, scale=2)
-    tr.add(gr.Markdown(f"### {tr.text('alerts')}"), "alerts", "value")
+    tr.heading("alerts")
     alerts = gr.Markdown(elem_id="sp-cockpit-alerts")
     with gr.Row():
         alert_pick = tr.add(
@@ -681,6 +682,7 @@ def build_cockpit_tab(ctx: UIContext, tr: Translator, lang_radio: gr.Radio, tab:
     build_export(
         ctx, tr, lang_radio, period, scope_state, trend_metric, HEADLINE_METRICS, period_range
     )
+    build_png_export(ctx, tr, lang_radio, period, scope_state, trend_metric, breakdown)
 
     from assistant.ui.quality_panel import build_quality_panel  # imports this module's sparkline
 

@@ -1,8 +1,8 @@
 """Export the cockpit's data: an Excel workbook (one sheet per part: KPIs with previous period
 and target, the trend, by region, by channel, today's live view, alerts) or one CSV in long
 form. The numbers are the certified ones the cockpit shows, run again as the signed-in role;
-labels and headers in the viewer's language. Charts export as PNG in the browser (the Plotly
-camera button, made always visible by ``EXPORT_CSS``)."""
+labels and headers in the viewer's language. Images (the cockpit, any chart as PNG) are made
+on the server: ``assistant.ui.image_export``."""
 
 from __future__ import annotations
 
@@ -25,9 +25,6 @@ from semantic_layer.periods import month_start
 from semantic_layer.query import MetricQuery, TimeRange
 
 log = logging.getLogger(__name__)
-
-# The Plotly mode bar (with "Download plot as PNG") shown at all times, not only on hover.
-EXPORT_CSS = ".js-plotly-plot .plotly .modebar { opacity: 1 !important; }\n"
 
 
 def _label(ctx: UIContext, metric: str, lang: str) -> str:

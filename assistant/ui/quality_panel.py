@@ -178,7 +178,7 @@ def build_quality_panel(
     ctx: UIContext, tr: Translator, lang_radio: gr.Radio, triggers: list[Callable[..., Any]]
 ) -> None:
     """Add the panel under the cockpit; ``triggers`` (tab select, refresh click) fill it."""
-    tr.add(gr.Markdown(f"### {tr.text('quality_panel')}"), "quality_panel", "value")
+    tr.heading("quality_panel")
     panel = gr.HTML(elem_id="sp-cockpit-quality")
     engine = ctx.api.app.services.engine
     # one scan per data version for every session, at a low CPU priority

@@ -14,6 +14,7 @@ from assistant.service import Answer
 from assistant.ui.answer_charts import answer_figure
 from assistant.ui.charts import choose_chart, render
 from assistant.ui.i18n import t
+from assistant.ui.image_export import chart_png
 from semantic_layer.executor import MetricResult
 
 
@@ -21,8 +22,9 @@ def answer_messages(
     answer: Answer, lexicon: Any, lang: str, catalog: Any = None
 ) -> list[dict[str, Any]]:
     """Chat messages for one answer: the text, its chart (a ``gr.Plot`` message: a metric
-    result's chart, else the why / forecast / alerts chart of the payload), "how was this
-    computed" and the SQL, each folded."""
+    result's chart, else the why / forecast / alerts chart of the payload) with the chart as a
+    PNG file under it where the server draws that kind, "how was this computed" and the SQL,
+    each folded."""
     # Notices come first: which planner read the question, a fallback and why.
     parts = [*(f"ℹ️ _{notice}_\n" for notice in answer.notices), answer.text]
     if isinstance(answer.plan, MetricPlan):
@@ -52,6 +54,9 @@ def answer_messages(
     messages: list[dict[str, Any]] = [{"role": "assistant", "content": content}]
     if figure is not None:
         messages.append({"role": "assistant", "content": gr.Plot(figure, show_label=False)})
+        png = chart_png(figure, answer.language)  # the chart as PNG, drawn on the server
+        if png is not None:
+            messages.append({"role": "assistant", "content": gr.File(str(png))})
     if result is not None:
         messages.append(
             {

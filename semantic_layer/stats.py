@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import math
 from collections.abc import Sequence
 
@@ -29,13 +28,18 @@ def wilson_intervals(
     """``wilson_interval`` over columns of values (NaN where p is NaN or n <= 0)."""
     lows: list[float] = []
     highs: list[float] = []
+    nan = math.nan
     for share, count in zip(p, n, strict=True):
         share, count = float(share), float(count)
-        low = high = math.nan
-        if count > 0 and not math.isnan(share):
-            # a share outside 0..1 has no interval (NaN, as numpy's sqrt of a negative gave)
-            with contextlib.suppress(ValueError):
+        if count > 0 and share == share:  # share == share: not NaN
+            # a share outside 0..1 has no interval (NaN, as numpy's sqrt of a negative gave);
+            # try/except, not contextlib.suppress: this runs once per result row
+            try:
                 low, high = wilson_interval(share, count, z)  # type: ignore[arg-type]
+            except ValueError:
+                low = high = nan
+        else:
+            low = high = nan
         lows.append(low)
         highs.append(high)
     return lows, highs

@@ -312,6 +312,10 @@ class OfflinePlanner:
         )
         if generic_only and cues.RESOLVED_WORDS.search(masked):
             reading.metrics = []  # "how many tickets got resolved": a count of resolved tickets
+        elif generic_only and _COMPLAINTS_ONLY in reading.filters:
+            # "投诉工单有多少": the count of complaints is its own certified metric
+            reading.filters.remove(_COMPLAINTS_ONLY)
+            reading.metrics = ["complaint_volume"]
         if (
             not reading.metrics
             and wants_count
@@ -355,9 +359,8 @@ class OfflinePlanner:
         if cues.RESOLVED_WORDS.search(masked):
             reading.filters = [f for f in reading.filters if f.field != "status"]
             return ["resolved_tickets"]
-        complaint_only = Filter(field="ticket_type", op="=", values=("complaint",))
-        if complaint_only in reading.filters:
-            reading.filters.remove(complaint_only)
+        if _COMPLAINTS_ONLY in reading.filters:
+            reading.filters.remove(_COMPLAINTS_ONLY)
             return ["complaint_volume"]
         return ["ticket_volume"]
 
@@ -1121,6 +1124,9 @@ def _read_anything(reading: _Reading) -> bool:
         or reading.trend
         or reading.ranking
     )
+
+
+_COMPLAINTS_ONLY = Filter(field="ticket_type", op="=", values=("complaint",))
 
 
 def _mask(text: str, spans: list[tuple[int, int]]) -> str:

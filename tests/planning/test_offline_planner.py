@@ -527,3 +527,20 @@ def test_a_change_over_one_period_compares_with_the_one_before(planner, question
 def test_a_ranking_by_change_is_still_asked_about(planner):
     # Ranking by the change itself is not a query the planner builds: it asks.
     assert isinstance(plan_for(planner, "满意度下降最多的大区"), Clarification)
+
+
+@pytest.mark.parametrize(
+    ("question", "metric", "filters"),
+    [
+        ("上个月工单", "ticket_volume", ()),
+        ("空调工单上个月", "ticket_volume", (("product_line", ("air_conditioner",)),)),
+        ("上个月投诉工单", "complaint_volume", ()),
+        ("tickets last month", "ticket_volume", ()),
+    ],
+)
+def test_tickets_alone_are_a_ticket_count_in_both_languages(planner, question, metric, filters):
+    # "工单" reads as English "tickets" does: the count, not a question back.
+    plan = plan_for(planner, question)
+    assert isinstance(plan, MetricPlan), plan
+    assert plan.query.metrics == (metric,)
+    assert tuple((f.field, f.values) for f in plan.query.filters) == filters

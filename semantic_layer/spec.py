@@ -57,6 +57,12 @@ class CodeList(Frozen):
         description="Documented shape for open-ended code lists (e.g. `<region>_a|b` for "
         "teams); values outside `codes` are then allowed in filters.",
     )
+    labels_need_name: bool = Field(
+        False,
+        description="The labels are everyday words (High, Low, 高, 低): a question names a code "
+        "by its label only next to the list's own name ('high priority', '优先级高'), or by a "
+        "synonym; 'why is CSAT so low' filters nothing.",
+    )
 
 
 class Duration(Frozen):

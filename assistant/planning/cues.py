@@ -47,6 +47,11 @@ CHANGE = re.compile(
     r"decreas(?:e|ed)|r[io]se|risen|f[ae]ll|fallen|drop(?:ped)?|improv(?:e|ed)|declin(?:e|ed)|"
     r"(?:go|went|gone)\s+(?:up|down))(?![a-z]))"
 )
+# "为什么这么低": a question about a level (a gap to others or to a target), not a change.
+LEVEL_ASKED = re.compile(
+    r"(这么|那么|如此|这样)(低|高|差|好|少|多|慢|快)|偏(低|高)|"
+    r"\b(so|this|that|such a)\s+(low|high|bad|poor|good|slow|fast)\b"
+)
 WHY = re.compile(
     r"(为什么|为啥|为何|原因是|什么原因|怎么回事|什么导致|是什么造成|归因|why|what caused|"
     r"what drove|what is behind|what's behind|reason for|"

@@ -134,10 +134,13 @@ class Lexicon:
             seen_lists.add(code_list.name)  # a code list filters its first (preferred) dimension
             for code in code_list.codes:
                 words = {code.label.zh, code.label.en, *code.synonyms}
-                if len(code.code) > 2:
-                    words.add(code.code.replace("_", " "))
-                if "_" in code.code:
-                    words.add(code.code)  # as written in data and reports: east_a, batch_defect
+                if code_list.labels_need_name:  # "high priority", "优先级高", not "so high"
+                    words = {*code.synonyms, *_named_labels(code.label, dim)}
+                else:
+                    if len(code.code) > 2:
+                        words.add(code.code.replace("_", " "))
+                    if "_" in code.code:
+                        words.add(code.code)  # as written in data and reports: east_a
                 words |= {_plural(w) for w in words if w and not has_cjk(w)}  # "TVs"
                 # A single Chinese character (低, 高) is part of too many words (低于, 提高).
                 terms += [
@@ -272,6 +275,17 @@ class Lexicon:
 
 
 _NEGATING_PREFIXES = ("un", "non", "in", "im", "ir", "il", "dis", "mis", "not")
+
+
+def _named_labels(label: Label, dimension) -> set[str]:  # noqa: ANN001 - a spec Dimension
+    """A code's labels beside its dimension's names: "high priority", "priority high",
+    "high-priority", "高优先级", "优先级高"."""
+    zh_names = [w for w in (dimension.label.zh, *dimension.synonyms) if has_cjk(w)]
+    en_names = [w for w in (dimension.label.en, *dimension.synonyms) if not has_cjk(w)]
+    words = {f"{label.zh}{n}" for n in zh_names} | {f"{n}{label.zh}" for n in zh_names}
+    for name in en_names:
+        words |= {f"{label.en} {name}", f"{name} {label.en}", f"{label.en}-{name}"}
+    return words
 
 
 def _negates(candidate: str, surface: str) -> bool:

@@ -941,14 +941,26 @@ class OfflinePlanner:
         compare = reading.compare or "previous_period"
         metric = reading.metrics[0]
         previous = comparison_range(period, compare)
+        interpretation = describe_root_cause(
+            metric, period, previous, self.catalog, reading.language
+        )
+        if cues.LEVEL_ASKED.search(reading.text) and not reading.compare:
+            # "为什么华南满意度这么低": the engine explains a change between periods, not a gap
+            # to other regions or to the target; say so rather than answer another question.
+            interpretation += _t(
+                reading.language,
+                "（您问的是为什么这么低/高：这里分析的是与上一周期相比的变化；"
+                "与其他范围或目标的差距暂不能分解，可问“上个月各大区的满意度”对比。）",
+                " (You asked why it is this low/high: this explains the change from the "
+                "period before; the gap to other groups or to the target cannot be broken "
+                "down yet — ask for the metric by region to compare.)",
+            )
         return RootCause(
             metric=metric,
             period=period,
             compare_period=previous,
             scope=tuple(reading.filters),
-            interpretation=describe_root_cause(
-                metric, period, previous, self.catalog, reading.language
-            ),
+            interpretation=interpretation,
         )
 
     def _forecast(

@@ -417,3 +417,21 @@ def test_a_threshold_is_converted_to_its_metric_unit(planner, question, metric, 
 
 def test_reopened_is_not_a_typo_of_opened():
     assert unplaced("tickets reopened last month")[0] == ["reopened"]
+
+
+@pytest.mark.parametrize(
+    ("question", "priority"),
+    [
+        ("why is CSAT in South China so low last month?", None),
+        ("上个月一般多久能解决", None),
+        ("resolution time for high priority tickets last month", ("high",)),
+        ("上个月优先级高的工单量", ("high",)),
+        ("上个月紧急工单有多少", ("urgent",)),
+    ],
+)
+def test_an_everyday_word_is_a_priority_only_next_to_its_name(planner, question, priority):
+    # "so low" is no priority filter: the answer would be about low-priority tickets only.
+    plan = plan_for(planner, question)
+    filters = {f.field: f.values for f in getattr(getattr(plan, "query", None), "filters", ())}
+    filters |= {f.field: f.values for f in getattr(plan, "scope", ())}
+    assert filters.get("priority") == priority, plan

@@ -82,6 +82,9 @@ def has_cjk(text: str) -> bool:
     return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
+# Between two listed values: "high and urgent", "高、紧急", "high/urgent".
+_LIST_JOIN = re.compile(r"\s*(?:,|，|、|/|\band\b|\bor\b|和|与|及|或)\s*")
+
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 
 
@@ -105,6 +108,7 @@ class Lexicon:
         self.code_count: dict[str, int] = {}
         self.dimension_labels: dict[str, tuple[str, str]] = {}
         seen_lists: set[str] = set()
+        self.bare_labels: dict[str, Term] = {}  # labels that name a value only when listed
         for name in PLANNER_DIMENSIONS:
             dim = catalog.resolve_dimension("tickets", name).dimension
             if dim is None:
@@ -136,6 +140,13 @@ class Lexicon:
                 words = {code.label.zh, code.label.en, *code.synonyms}
                 if code_list.labels_need_name:  # "high priority", "优先级高", not "so high"
                     words = {*code.synonyms, *_named_labels(code.label, dim)}
+                    # (Not one Chinese character: 高 is also half of 最高, 提高.)
+                    for label in (code.label.zh, code.label.en):
+                        if len(label) == 1 and has_cjk(label):
+                            continue
+                        self.bare_labels[normalise(label)] = Term(
+                            normalise(label), "value", code.code, name
+                        )
                 else:
                     if len(code.code) > 2:
                         words.add(code.code.replace("_", " "))
@@ -184,25 +195,25 @@ class Lexicon:
             t.surface for t in self.terms if t.kind == "metric" and has_cjk(t.surface)
         )
 
-    def values_naming(self, word: str, limit: int = 3) -> list[tuple[str, str]]:
-        """(dimension, code) of the single values whose name contains ``word`` as a whole
-        English word or, in Chinese, as two or more characters ("chat" -> Web chat, "挂机" ->
-        a product name): what an unplaced word may have meant. Empty when more than ``limit``
-        values do (too vague to offer)."""
+    def values_naming(self, word: str, limit: int = 3) -> list[tuple[str, str, str]]:
+        """(dimension, code, the shortest name of it holding ``word``) of the single values
+        whose name contains ``word`` as a whole English word or, in Chinese, as two or more
+        characters ("chat" -> Web chat, "high" -> high priority): what an unplaced word may
+        have meant. Empty when more than ``limit`` values do (too vague to offer)."""
         word = normalise(word).strip()
         if not word or (has_cjk(word) and len(word) < 2):
             return []
         english = not has_cjk(word)
         pattern = re.compile(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])") if english else None
-        found: dict[tuple[str, str], None] = {}
-        for term in self.terms:
+        found: dict[tuple[str, str], str] = {}
+        for term in reversed(self.terms):  # shortest first
             if term.kind != "value" or term.codes or term.dimension is None or term.surface == word:
                 continue
             if pattern.search(term.surface) if pattern else word in term.surface:
-                found[(term.dimension, term.target)] = None
+                found.setdefault((term.dimension, term.target), term.surface)
                 if len(found) > limit:
                     return []
-        return list(found)
+        return [(dimension, code, surface) for (dimension, code), surface in found.items()]
 
     def value_label(self, dimension: str, code: str, language: str) -> str:
         """What users read for a stored value: the code's label, 已升级/未升级 for a yes/no
@@ -248,7 +259,29 @@ class Lexicon:
                 for i in range(start, end):
                     taken[i] = True
         found += self._fuzzy_english(text, taken)
+        found += self._listed_beside(text, taken, found)
         return sorted(found, key=lambda m: m.start)
+
+    def _listed_beside(self, text: str, taken: list[bool], found: list[Match]) -> list[Match]:
+        """A bare everyday label listed with a named value of its own dimension: "high and
+        urgent tickets", "高、紧急工单" (labels_need_name code lists)."""
+        extra: list[Match] = []
+        named = [m for m in found if m.term.kind == "value" and m.term.dimension]
+        for surface, term in self.bare_labels.items():
+            for start in _occurrences(text, surface):
+                end = start + len(surface)
+                if any(taken[start:end]):
+                    continue
+                for other in named:
+                    if other.term.dimension != term.dimension:
+                        continue
+                    gap = text[end : other.start] if end <= other.start else text[other.end : start]
+                    if _LIST_JOIN.fullmatch(gap):
+                        extra.append(Match(term, start, end))
+                        for i in range(start, end):
+                            taken[i] = True
+                        break
+        return extra
 
     def _fuzzy_english(self, text: str, taken: list[bool]) -> list[Match]:
         """Typos in English words ("custmer satisfaction", "escalaton rate")."""

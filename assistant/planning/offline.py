@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -847,6 +848,7 @@ class OfflinePlanner:
                     plan=as_read,
                 )
             )
+        options = options[:3]
         for metric in nearest_metrics(self.lexicon, " ".join(words), k=5):
             if len(options) >= 3:
                 break
@@ -869,14 +871,20 @@ class OfflinePlanner:
     ) -> list[ClarificationOption]:
         """For one unplaced word that is part of a value's name: the question read with that
         value written out in full, when that reading places every word."""
-        if len(unplaced) != 1:
-            return []
+        if len(unplaced) != 1 or _REWRITING.get():
+            return []  # one word, one round: a rewritten question is not rewritten again
         span = unplaced[0]
         language = "zh" if has_cjk(text) else "en"
         options = []
-        for dimension, code in self.lexicon.values_naming(span.text):
+        for dimension, code, name in self.lexicon.values_naming(span.text):
             label = self.lexicon.value_label(dimension, code, language)
-            plan = self._plan(f"{text[: span.start]}{label}{text[span.end :]}", state)
+            # The value's own name holds the word and is longer than it: the question with it
+            # written out places it (no second round of this).
+            token = _REWRITING.set(True)
+            try:
+                plan = self._plan(f"{text[: span.start]}{name}{text[span.end :]}", state)
+            finally:
+                _REWRITING.reset(token)
             if not isinstance(plan, MetricPlan):
                 continue
             read_as = _t(
@@ -888,7 +896,7 @@ class OfflinePlanner:
             )
             plan = plan.model_copy(update={"assumptions": (*plan.assumptions, read_as)})
             options.append(ClarificationOption(label=read_as, plan=plan))
-        return options
+        return options[:2]  # room for the reading without the word
 
     def _share_of_a_count(self, masked: str, reading: _Reading) -> bool:
         """A share is asked ("一次就解决的工单占多少") but the reading has a count or another
@@ -1137,6 +1145,9 @@ def _read_anything(reading: _Reading) -> bool:
         or reading.ranking
     )
 
+
+# Set while a question rewritten with a value's full name is planned (per thread and task).
+_REWRITING: ContextVar[bool] = ContextVar("rewriting", default=False)
 
 _COMPLAINTS_ONLY = Filter(field="ticket_type", op="=", values=("complaint",))
 

@@ -137,7 +137,7 @@ def test_a_word_inside_a_value_name_is_offered_as_that_value(
 
 def test_a_word_inside_many_value_names_offers_none_of_them():
     lexicon = lexicon_for(default_catalog())
-    assert lexicon.values_naming("chat") == [("channel", "web_chat")]
+    assert [v[:2] for v in lexicon.values_naming("chat")] == [("channel", "web_chat")]
     assert lexicon.values_naming("a") == []  # in too many names to offer any
     assert lexicon.values_naming("东") == []  # one Chinese character names nothing
 
@@ -435,3 +435,9 @@ def test_an_everyday_word_is_a_priority_only_next_to_its_name(planner, question,
     filters = {f.field: f.values for f in getattr(getattr(plan, "query", None), "filters", ())}
     filters |= {f.field: f.values for f in getattr(plan, "scope", ())}
     assert filters.get("priority") == priority, plan
+
+
+def test_a_bare_priority_listed_with_a_named_one_is_that_priority(planner):
+    plan = plan_for(planner, "median resolution time for high and urgent tickets last month")
+    assert isinstance(plan, MetricPlan), plan
+    assert Filter(field="priority", op="in", values=("high", "urgent")) in plan.query.filters

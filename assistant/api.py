@@ -17,19 +17,19 @@ from typing import TYPE_CHECKING, Any, get_origin, get_type_hints
 
 from assistant import operations, toolset
 from assistant.answer.cases import INDEX_MISSING, CaseSearcher
-from assistant.answer.sources import attach_source_status, source_status
+from assistant.answer.sources import source_status
 from assistant.audit_ops import record_operation
-from assistant.authorize import authorize, require_metrics, require_query_within_rows
+from assistant.authorize import require_metrics
 from assistant.errors import AccessDenied
 from assistant.jsonable import json_safe
-from assistant.planning.plans import ConversationState, MetricPlan, Plan
+from assistant.planning.plans import ConversationState, Plan
 from assistant.ratelimit import RateLimiter
 from assistant.roles import get_role
 from assistant.service import Answer, Assistant
 from assistant.toolset import Tool, ToolError, check_result_size
 from semantic_layer.catalog import Catalog
 from semantic_layer.errors import SemanticLayerError
-from semantic_layer.executor import MetricResult, execute
+from semantic_layer.executor import MetricResult
 from semantic_layer.query import Filter, MetricQuery, TimeRange
 from tools.errors import ServicePilotError
 from tools.monitoring.live import LiveView, live_view
@@ -120,22 +120,7 @@ class ServicePilotAPI:
     ) -> MetricResult:
         """Run ``query`` as ``role``; ``row_limit`` (default: the warehouse's) caps the rows
         fetched — a larger result comes back ``truncated``."""
-        role_obj = get_role(role)
-        mq = query if isinstance(query, MetricQuery) else MetricQuery.model_validate(query)
-        authorize(role_obj, MetricPlan(query=mq, interpretation=""))
-        require_query_within_rows(role_obj, mq.filters)
-        services = self.app.services
-        result = execute(
-            mq,
-            services.engine,
-            catalog=services.catalog,
-            policy=role_obj.policy,
-            row_limit=row_limit or services.row_limit,
-            timeout_s=services.timeout_s,
-            compiled=services.compiler.compile(mq, role_obj.policy),
-        )
-        attach_source_status(result, services.engine)
-        return result
+        return self.app.query_metrics(query, role, row_limit)
 
     def query_dict(self, query: dict[str, Any], role: str | None) -> dict[str, Any]:
         result = self.query_metrics(query, role)

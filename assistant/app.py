@@ -20,17 +20,21 @@ from sqlalchemy.engine import Engine
 from assistant.alerts import AlertCache, AlertNarrator, AlertSource
 from assistant.answer.base import Services
 from assistant.answer.cases import CaseSearcher
+from assistant.answer.sources import attach_source_status
 from assistant.answer.why import RootCauseAnalysis
 from assistant.audit_ops import open_audit_log
-from assistant.authorize import require_metrics
+from assistant.authorize import authorize, require_metrics, require_query_within_rows
+from assistant.planning.plans import MetricPlan
 from assistant.plugins import answer_handlers
 from assistant.ratelimit import RateLimiter
-from assistant.roles import Role
+from assistant.roles import Role, get_role
 from assistant.service import Assistant, Planner
 from semantic_layer.catalog import Catalog
 from semantic_layer.catalog_loader import default_catalog
 from semantic_layer.compiler import CompileCache
 from semantic_layer.data_values import DataValuesWatch, with_data_values
+from semantic_layer.executor import MetricResult, execute
+from semantic_layer.query import MetricQuery
 from tools.audit import AuditLog
 from tools.errors import ConfigError
 from tools.settings import Settings, load_settings, warehouse_url_from
@@ -69,6 +73,29 @@ class App:
         from assistant.api import ServicePilotAPI
 
         return ServicePilotAPI(self, rate_limit=self.rate_limit)
+
+    def query_metrics(
+        self, query: MetricQuery | dict[str, Any], role: str | None, row_limit: int | None = None
+    ) -> MetricResult:
+        """Run ``query`` as ``role``; ``row_limit`` (default: the warehouse's) caps the rows
+        fetched — a larger result comes back ``truncated``. (``servicepilot query`` calls this
+        directly: the API's tool layer, and the pandas its alert tools import, stay unloaded.)"""
+        role_obj = get_role(role)
+        mq = query if isinstance(query, MetricQuery) else MetricQuery.model_validate(query)
+        authorize(role_obj, MetricPlan(query=mq, interpretation=""))
+        require_query_within_rows(role_obj, mq.filters)
+        services = self.services
+        result = execute(
+            mq,
+            services.engine,
+            catalog=services.catalog,
+            policy=role_obj.policy,
+            row_limit=row_limit or services.row_limit,
+            timeout_s=services.timeout_s,
+            compiled=services.compiler.compile(mq, role_obj.policy),
+        )
+        attach_source_status(result, services.engine)
+        return result
 
     def cockpit_alerts(self, role: Role) -> list[dict[str, Any]] | None:
         """The alerts ``role`` may see over the cockpit's window, as JSON with their zh/en

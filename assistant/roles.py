@@ -68,7 +68,7 @@ class Role(BaseModel):
 @lru_cache(maxsize=4)
 def load_roles(path: Path = ROLES_FILE) -> dict[str, Role]:
     try:
-        doc = read_yaml(path)
+        doc = read_yaml(path, cached=True)  # read on every CLI call: parsed once
     except YamlFileError as exc:
         raise RoleError(str(exc)) from exc
     data = doc.data or {}

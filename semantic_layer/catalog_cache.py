@@ -25,7 +25,15 @@ from semantic_layer.user_cache import cache_dir
 
 FORMAT = 1
 # The modules whose code decides what a loaded, validated spec is.
-_CODE = ("spec.py", "loader.py", "validation.py", "yaml_load.py", "issues.py", "catalog_cache.py")
+_CODE = (
+    "spec.py",
+    "loader.py",
+    "validation.py",
+    "yaml_load.py",
+    "yaml_parse.py",
+    "issues.py",
+    "catalog_cache.py",
+)
 
 __all__ = ["cache_dir", "cache_key", "cached_spec"]
 

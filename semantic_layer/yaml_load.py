@@ -15,19 +15,24 @@ verified questions, eval cases, floors, paraphrases) goes through :func:`read_ya
 * booleans are YAML 1.2 style: only true/false — ``Yes``/``no``/``on`` stay text, as a user
   writing a value map expects; number and boolean keys become text (keys are names).
 
-Lives at the bottom of the import graph so tools, assistant and evals can all use it.
+Lives at the bottom of the import graph so tools, assistant and evals can all use it. The parser
+itself (PyYAML) is in :mod:`semantic_layer.yaml_parse`, imported at the first parse; files read
+with ``cached=True`` keep their parse in the user's cache between processes.
 """
 
 from __future__ import annotations
 
-import re
+import hashlib
+import os
+import pickle
+import tempfile
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from semantic_layer.errors import SemanticLayerError
+from semantic_layer.user_cache import cache_dir
 
 MAX_BYTES = 5_000_000
 MAX_NODES = 200_000
@@ -36,12 +41,6 @@ MAX_DEPTH = 100
 
 PathKey = tuple[str | int, ...]
 
-_TAG = "tag:yaml.org,2002:"
-_BOOL_TAG = _TAG + "bool"
-_ALLOWED_TAGS = frozenset(
-    _TAG + name for name in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")
-) | {_TAG + "merge"}
-
 
 class YamlFileError(SemanticLayerError):
     """A YAML file that cannot be read; the message starts with ``file:line``."""
@@ -49,19 +48,6 @@ class YamlFileError(SemanticLayerError):
     def __init__(self, file: str | Path, line: int, problem: str) -> None:
         self.file, self.line, self.problem = str(file), line, problem
         super().__init__(f"{file}:{line}: {problem}")
-
-
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """SafeLoader (C-accelerated when available) with YAML 1.2 booleans (true/false only)."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != _BOOL_TAG]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(
-    _BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
 
 
 @dataclass(frozen=True)
@@ -130,8 +116,10 @@ def line_of(lines: dict[PathKey, int], path: PathKey) -> int | None:
     return None
 
 
-def read_yaml(path: Path | str) -> YamlDoc:
-    """Read and parse a YAML file (size checked before reading)."""
+def read_yaml(path: Path | str, *, cached: bool = False) -> YamlDoc:
+    """Read and parse a YAML file (size checked before reading). ``cached``: keep the parse in
+    the user's cache (``semantic_layer.user_cache``) for the next process — for the files that
+    ship with the code and are read on every CLI question (planner words, roles, targets)."""
     file = Path(path)
     try:
         size = file.stat().st_size
@@ -148,127 +136,66 @@ def read_yaml(path: Path | str) -> YamlDoc:
         text = file.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise YamlFileError(file, 1, f"not UTF-8 text ({exc.reason}). Save it as UTF-8.") from exc
-    return parse_yaml(text, file)
+    return parse_yaml(text, file, cached=cached)
 
 
-def parse_yaml(text: str, file: Path | str = "<text>") -> YamlDoc:
-    """Parse YAML ``text`` (``file`` names it in errors)."""
+def parse_yaml(text: str, file: Path | str = "<text>", *, cached: bool = False) -> YamlDoc:
+    """Parse YAML ``text`` (``file`` names it in errors). With ``cached``, a parse of the same
+    text and name is read from the user's cache when there (see :func:`read_yaml`)."""
     name = str(file)
     if len(text.encode("utf-8", errors="replace")) > MAX_BYTES:
         raise YamlFileError(name, 1, f"the YAML text is larger than {MAX_BYTES:,} bytes. Split it.")
-    loader = _Loader(text)
+    path = _cache_path(text, name) if cached else None
+    if path is not None:
+        try:
+            with path.open("rb") as fh:
+                found = pickle.load(fh)
+            if isinstance(found, YamlDoc) and found.file == name:
+                return found
+        except Exception:  # noqa: BLE001 - missing, corrupt or foreign: parse the text
+            pass
+    from semantic_layer.yaml_parse import parse  # PyYAML: only when something is parsed
+
+    doc = parse(text, name)
+    if path is not None:
+        _store(path, doc)
+    return doc
+
+
+# The cache of parsed documents (``read_yaml(..., cached=True)``): keyed by the text, its name and
+# the code that parses it, so an edited file or an upgrade misses. Only what parsed without error
+# is stored, so every error is reported from the text itself. Never an error of its own.
+_FORMAT = 1
+
+
+@lru_cache(maxsize=1)
+def _code_digest() -> bytes:
+    digest = hashlib.sha256(f"yaml cache {_FORMAT}\n".encode())
+    here = Path(__file__).parent
+    for name in ("yaml_load.py", "yaml_parse.py"):
+        digest.update((here / name).read_bytes())
+    return digest.digest()
+
+
+def _cache_path(text: str, name: str) -> Path | None:
+    directory = cache_dir()
+    if directory is None:
+        return None
     try:
-        node = loader.get_single_node()
-        if node is None:
-            return YamlDoc(None, {}, name)
-        _check_graph(node, name)
-        lines: dict[PathKey, int] = {(): _line(node)}
-        data = _build(loader, node, (), lines, name)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 1 if mark is not None else 1
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise YamlFileError(
-            name, line, f"not valid YAML: {problem}. Fix the syntax there."
-        ) from exc
-    except RecursionError as exc:
-        raise YamlFileError(
-            name, 1, f"the YAML nests too deeply. Flatten it (at most {MAX_DEPTH} levels)."
-        ) from exc
-    finally:
-        loader.dispose()
-    return YamlDoc(data, lines, name)
+        digest = hashlib.sha256(_code_digest())
+    except OSError:
+        return None
+    digest.update(f"{name}\n".encode())
+    digest.update(text.encode("utf-8", errors="surrogatepass"))
+    return directory / f"yaml-{digest.hexdigest()[:32]}.pickle"
 
 
-def _line(node: yaml.Node) -> int:
-    return node.start_mark.line + 1
-
-
-def _check_graph(root: yaml.Node, file: str) -> None:
-    """Refuse unknown tags, cycles, deep nesting and alias bombs before anything is built.
-
-    Sizes are memoised per node object: an alias is the same object as its anchor, so this
-    costs one visit per distinct node however large the expansion would be.
-    """
-    sizes: dict[int, int] = {}
-    in_progress: set[int] = set()
-    aliases = 0
-
-    def size(node: yaml.Node, depth: int) -> int:
-        nonlocal aliases
-        key = id(node)
-        if key in in_progress:
-            raise YamlFileError(file, _line(node), "an anchor refers to itself. Remove the alias.")
-        if key in sizes:
-            aliases += 1
-            if aliases > MAX_ALIASES:
-                raise YamlFileError(
-                    file,
-                    _line(node),
-                    f"more than {MAX_ALIASES} aliases (*name; this line holds the anchor). "
-                    "Write the values out or use fewer aliases.",
-                )
-            return sizes[key]
-        if depth > MAX_DEPTH:
-            raise YamlFileError(
-                file, _line(node), f"nested more than {MAX_DEPTH} levels deep. Flatten it."
-            )
-        if node.tag not in _ALLOWED_TAGS:
-            raise YamlFileError(
-                file,
-                _line(node),
-                f"tag {node.tag!r} is not allowed; only plain YAML "
-                "(text, numbers, true/false, null, dates, lists, mappings). Remove the tag.",
-            )
-        in_progress.add(key)
-        total = 1
-        if isinstance(node, yaml.MappingNode):
-            for key_node, value_node in node.value:
-                total += size(key_node, depth + 1) + size(value_node, depth + 1)
-                if total > MAX_NODES:
-                    break
-        elif isinstance(node, yaml.SequenceNode):
-            for item in node.value:
-                total += size(item, depth + 1)
-                if total > MAX_NODES:
-                    break
-        in_progress.discard(key)
-        if total > MAX_NODES:
-            raise YamlFileError(
-                file,
-                _line(node),
-                f"expands to more than {MAX_NODES:,} values once "
-                "aliases (*name) are replaced. Refusing a possible alias bomb; write the "
-                "data out or use fewer nested aliases.",
-            )
-        sizes[key] = total
-        return total
-
-    size(root, 0)
-
-
-def _build(loader: _Loader, node: yaml.Node, path: PathKey, lines: dict[PathKey, int], file):
-    if isinstance(node, yaml.MappingNode):
-        loader.flatten_mapping(node)  # resolve "<<: *anchor" merge keys
-        result: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
-            if isinstance(key, int | float | bool):
-                key = str(key)
-            if key in result:
-                raise YamlFileError(
-                    file,
-                    _line(key_node),
-                    f"key {key!r} appears twice in the same block "
-                    f"(first at line {lines[(*path, key)]}). Keep one of them.",
-                )
-            lines[(*path, key)] = _line(key_node)
-            result[key] = _build(loader, value_node, (*path, key), lines, file)
-        return result
-    if isinstance(node, yaml.SequenceNode):
-        items = []
-        for index, item in enumerate(node.value):
-            lines[(*path, index)] = _line(item)
-            items.append(_build(loader, item, (*path, index), lines, file))
-        return items
-    return loader.construct_object(node, deep=True)
+def _store(path: Path, doc: YamlDoc) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".yaml-", suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(doc, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)  # atomic: a concurrent reader sees the old file or the new one
+    except (OSError, pickle.PicklingError):
+        return

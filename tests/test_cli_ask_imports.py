@@ -29,7 +29,7 @@ NOT_ON_THE_ASK_PATH = (
 
 
 def _ask_in_fresh_process(
-    db: Path, question: str, data_dir: Path, as_json: bool = True
+    db: Path, question: str, data_dir: Path, as_json: bool = True, cache_dir: Path | None = None
 ) -> tuple[dict | str, list[str]]:
     code = (
         "import json, sys\n"
@@ -46,6 +46,7 @@ def _ask_in_fresh_process(
         "PYTHONPATH": str(ROOT),
         "SERVICEPILOT_DATA_DIR": str(data_dir),
         "HF_HUB_OFFLINE": "1",
+        **({"SERVICEPILOT_CACHE_DIR": str(cache_dir)} if cache_dir else {}),
     }
     done = subprocess.run(
         [sys.executable, "-c", code, *(["--json"] if as_json else [])],
@@ -90,3 +91,66 @@ def test_a_text_answer_with_a_comparison_stays_without_pandas(
     assert "East China" in text and "How was this computed" in text, text
     loaded = [m for m in NOT_ON_THE_ASK_PATH if m in modules]
     assert loaded == [], f"{loaded} imported by a metric answer in text"
+
+
+def test_a_question_reads_its_packaged_yaml_without_pyyaml(demo_warehouse_path, tmp_path) -> None:
+    """Planner words, roles, verified questions and targets come from the parse cache (≈10 ms
+    of PyYAML import): the first process parses and stores them, the next only reads."""
+    question, cache = "上个月各大区的客户满意度是多少？", tmp_path / "cache"
+    first, modules = _ask_in_fresh_process(demo_warehouse_path, question, tmp_path, cache_dir=cache)
+    assert "yaml" in modules  # a cold cache: parsed
+    again, modules = _ask_in_fresh_process(demo_warehouse_path, question, tmp_path, cache_dir=cache)
+    assert again["rows"] == first["rows"] and len(again["rows"]) == 7
+    assert again["answer"] == first["answer"] and again["query"] == first["query"]
+    assert "yaml" not in modules and "semantic_layer.yaml_parse" not in modules
+
+
+# `servicepilot query` runs through the application, not its API: the API's tool layer (alert
+# and notification tools) imports pandas. Its JSON output reads the plain columns.
+NOT_ON_THE_QUERY_JSON_PATH = (*NOT_ON_THE_ASK_PATH, "assistant.api", "assistant.operations")
+
+
+def _query_in_fresh_process(db: Path, args: list[str], data_dir: Path) -> tuple[str, list[str]]:
+    code = (
+        "import json, sys\n"
+        "from click.testing import CliRunner\n"
+        "from assistant.cli import main\n"
+        f"r = CliRunner().invoke(main, ['query', '--db', {str(db)!r}, *{args!r}])\n"
+        "assert r.exit_code == 0, r.output\n"
+        "print(json.dumps({'output': r.output, 'modules': sorted(sys.modules)}))\n"
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "SERVICEPILOT_DATA_DIR": str(data_dir),
+        "HF_HUB_OFFLINE": "1",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=env
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    return out["output"], out["modules"]
+
+
+def test_query_json_does_not_import_pandas_or_the_api(demo_warehouse_path, tmp_path) -> None:
+    output, modules = _query_in_fresh_process(
+        demo_warehouse_path,
+        ["--metric", "csat", "--by", "region", "--grain", "month", "--json"],
+        tmp_path,
+    )
+    data = json.loads(output)
+    assert data["ok"] is True and data["query"]["metrics"] == ["csat"]
+    assert len(data["rows"]) >= 7 and "csat" in data["rows"][0]  # the SQL ran
+    loaded = [m for m in NOT_ON_THE_QUERY_JSON_PATH if m in modules]
+    assert loaded == [], f"{loaded} imported by `servicepilot query --json`"
+
+
+def test_query_text_keeps_pandas_table(demo_warehouse_path, tmp_path) -> None:
+    """The text table is pandas' rendering (kept byte for byte): it imports pandas, and only
+    it; the run is still audited without the API."""
+    output, modules = _query_in_fresh_process(
+        demo_warehouse_path, ["--metric", "csat", "--by", "region"], tmp_path
+    )
+    assert "csat: CSAT" in output and "east" in output, output
+    assert "pandas" in modules and "assistant.api" not in modules

@@ -73,6 +73,7 @@ def command(
     import time
 
     from assistant.app import build_app
+    from assistant.audit_ops import record_operation
     from assistant.roles import get_role
     from tools.settings import load_settings
 
@@ -97,10 +98,18 @@ def command(
     app = build_app(load_settings(), "cli", warehouse=db)
     try:
         started = time.perf_counter()
-        result = app.api.query_metrics(query, role)
+        # The application, not its API: the API's tool layer imports pandas (alert tools).
+        result = app.query_metrics(query, role)
         arguments = query.model_dump(mode="json", exclude_defaults=True)
-        trouble = app.api.record_operation(
-            "query", arguments, user=user, role=role, started=started, result=result
+        trouble = record_operation(
+            app.audit,
+            app.surface,
+            "query",
+            arguments,
+            user=user,
+            role=role,
+            started=started,
+            result=result,
         )
     finally:
         app.close()
@@ -109,6 +118,7 @@ def command(
     if as_json:
         emit_json({"ok": True, **result.to_dict()})
         return
+    # The text table is pandas' rendering (its number formatting); --json needs no DataFrame.
     frame = result.data[
         [c for c in result.data.columns if not c.endswith(("__small_n", "__ci_low", "__ci_high"))]
     ]

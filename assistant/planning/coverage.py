@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from assistant.planning import cues, quantities, words
 from assistant.planning.lexicon import Lexicon, Match, has_cjk
@@ -34,36 +35,42 @@ RATE_SUFFIX_EN = re.compile(
     r"|conversions?|utili[sz]ation|occupancy|abandonment|adherence)\b"
 )
 
+
 # Shape words the cue module reacts to (ranking, grain, comparison, grouping, counting ...):
-# placed, but by the planner's own grammar rather than by the catalog.
-_SHAPE_PATTERNS = tuple(
-    re.compile(p.pattern.removeprefix(r"^\s*").removesuffix(r"\s*$"))
-    for p in (
-        cues.GROUP_BEFORE,
-        cues.GROUP_AFTER,
-        cues.TOP,
-        cues.BOTTOM,
-        cues.COUNT,
-        cues.TREND,
-        cues.WHY,
-        cues.ADD_DIMENSION,
-        cues.NEGATION,
-        cues.COMPARE_WORDS,
-        cues.P90,
-        cues.HOW_MANY,
-        cues.SHARE_ASKED,
-        cues.EACH,
-        cues.RESOLVED_WORDS,
-        cues.SURVEY_WORDS,
-        cues.TICKET_NOUNS,
-        cues.ORDER_ASC,
-        cues.ORDER_DESC,
-        cues.SINGULAR_WHICH,
-        cues.STILL_OPEN,
-        cues.TO_DATE_WORDS,
-        cues.NEGATION_AROUND,
+# placed, but by the planner's own grammar rather than by the catalog. Compiled at the first
+# question that needs its words accounted for (a verified question never does).
+@cache
+def _shape_patterns() -> tuple[re.Pattern[str], ...]:
+    return tuple(
+        re.compile(p.pattern.removeprefix(r"^\s*").removesuffix(r"\s*$"))
+        for p in (
+            cues.GROUP_BEFORE,
+            cues.GROUP_AFTER,
+            cues.TOP,
+            cues.BOTTOM,
+            cues.COUNT,
+            cues.TREND,
+            cues.WHY,
+            cues.ADD_DIMENSION,
+            cues.NEGATION,
+            cues.COMPARE_WORDS,
+            cues.P90,
+            cues.HOW_MANY,
+            cues.SHARE_ASKED,
+            cues.EACH,
+            cues.RESOLVED_WORDS,
+            cues.SURVEY_WORDS,
+            cues.TICKET_NOUNS,
+            cues.ORDER_ASC,
+            cues.ORDER_DESC,
+            cues.SINGULAR_WHICH,
+            cues.STILL_OPEN,
+            cues.TO_DATE_WORDS,
+            cues.NEGATION_AROUND,
+        )
     )
-)
+
+
 _PARTICLES = words.PARTICLES
 _SCOPE_MODIFIERS = words.SCOPE_MODIFIERS  # "整体投诉率" is still the complaint rate
 _SEPARATORS = set(" \t\n,，。.?？!！;；:：、/()（）[]【】\"'“”‘’-")
@@ -111,7 +118,7 @@ def account(
             if match.term.kind == "metric":
                 metric_at[i] = True
     catalog = list(placed)  # characters a catalog term (or the time parser) explains
-    for pattern in _SHAPE_PATTERNS:
+    for pattern in _shape_patterns():
         _mark(placed, pattern, masked)
     for word in extra_words:  # e.g. "效率": a metric word the planner asks about
         _mark_word(placed, masked, word)

@@ -89,7 +89,7 @@ def load_verified_questions(
 ) -> VerifiedQuestions:
     """Load and check the file; with a catalog, every entry is also compiled once."""
     try:
-        doc = read_yaml(path)
+        doc = read_yaml(path, cached=True)  # read on every question: parsed once
     except YamlFileError as exc:
         raise VerifiedQuestionsError(str(exc)) from exc
     data = doc.data or {}

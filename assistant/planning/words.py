@@ -11,7 +11,7 @@ from pathlib import Path
 
 from semantic_layer.yaml_load import YamlDoc, YamlFileError, read_yaml
 
-_DOC = read_yaml(Path(__file__).with_name("planner_words.yml"))
+_DOC = read_yaml(Path(__file__).with_name("planner_words.yml"), cached=True)
 
 
 def _mapping(doc: YamlDoc, key: str, kind: type, example: str) -> dict:

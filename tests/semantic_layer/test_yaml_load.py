@@ -170,3 +170,44 @@ def test_data_file_readers_return_what_is_there() -> None:
     assert doc.texts("a", "b") == ("x", "")
     assert doc.text_lines("a", "c") == ("one", "two")
     assert doc.value("a", "b") == ["x", ""]
+
+
+# -- the parse cache (read_yaml(..., cached=True)): a CLI question reads its packaged YAML without
+# PyYAML; what it returns is what a parse returns, and errors always come from the text.
+
+
+def test_cached_parse_equals_a_fresh_parse_and_misses_on_an_edit(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("SERVICEPILOT_CACHE_DIR", str(tmp_path / "cache"))
+    file = tmp_path / "words.yml"
+    file.write_text("a: &x\n  b: 2026-11-22\n  c: [yes, true]\nd:\n  <<: *x\n", encoding="utf-8")
+    fresh = read_yaml(file)
+    first = read_yaml(file, cached=True)  # parsed and stored
+    assert len(list((tmp_path / "cache").glob("yaml-*.pickle"))) == 1
+    second = read_yaml(file, cached=True)  # read back
+    assert first == fresh and second == fresh and second.data is not first.data
+    assert second.data["d"] == {"b": fresh.data["a"]["b"], "c": ["yes", True]}
+    file.write_text("a: 2\n", encoding="utf-8")
+    assert read_yaml(file, cached=True).data == {"a": 2}  # the edit is read, not the old parse
+    assert len(list((tmp_path / "cache").glob("yaml-*.pickle"))) == 2
+
+
+def test_cached_parse_reports_errors_from_the_text_every_time(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("SERVICEPILOT_CACHE_DIR", str(tmp_path / "cache"))
+    file = tmp_path / "bad.yml"
+    file.write_text("a: 1\na: 2\n", encoding="utf-8")
+    for _ in range(2):
+        with pytest.raises(YamlFileError, match=r"bad\.yml:2: key 'a' appears twice"):
+            read_yaml(file, cached=True)
+    assert not list((tmp_path / "cache").glob("yaml-*.pickle"))  # nothing stored
+
+
+def test_a_corrupt_or_disabled_cache_parses_the_text(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("SERVICEPILOT_CACHE_DIR", str(tmp_path / "cache"))
+    file = tmp_path / "f.yml"
+    file.write_text("a: [1, 2]\n", encoding="utf-8")
+    read_yaml(file, cached=True)
+    (stored,) = (tmp_path / "cache").glob("yaml-*.pickle")
+    stored.write_bytes(b"not a pickle")
+    assert read_yaml(file, cached=True).data == {"a": [1, 2]}
+    monkeypatch.setenv("SERVICEPILOT_CACHE_DIR", "off")
+    assert read_yaml(file, cached=True).line_of("a") == 1

@@ -187,7 +187,7 @@ def load_targets(path: str | Path | None, catalog: Catalog) -> Targets:
     :class:`TargetsError` listing every problem."""
     file = Path(path) if path else DEFAULT_TARGETS_FILE
     try:
-        doc = read_yaml(file)
+        doc = read_yaml(file, cached=True)  # read on every metric answer: parsed once
     except YamlFileError as exc:
         raise TargetsError([str(exc)]) from exc
     if not isinstance(doc.data, dict):

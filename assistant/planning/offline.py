@@ -444,7 +444,7 @@ class OfflinePlanner:
                 continue
             metric = preceding[-1].term.target
             threshold = quantities.threshold_on(hit, self.catalog.metric(metric).unit)
-            if threshold is None:
+            if threshold is None or quantities.counts_something_else(masked, hit):
                 continue
             condition = MetricFilter(metric=metric, op=threshold.op, values=(threshold.value,))
             found.append((condition, hit.span()))

@@ -105,6 +105,20 @@ def threshold_on(hit: re.Match[str], metric_unit: str) -> Threshold | None:
     return Threshold(op, round(value, 10))
 
 
+def counts_something_else(text: str, hit: re.Match[str]) -> bool:
+    """A number without a unit followed by a noun counts that noun ("at least 30 surveys",
+    "超过5个产品" has its unit): it is no threshold on the metric before it."""
+    if (hit.group("unit") or hit.group("unit2")) is not None or hit.group("after"):
+        return False
+    following = re.match(r"\s*([a-z]+|[\u4e00-\u9fff])", text[hit.end() :])
+    if following is None:
+        return False
+    word = following.group(1)
+    if word.isascii():
+        return word not in words.FUNCTION_WORDS_EN
+    return word not in words.PARTICLES and word not in "且并或及和与"
+
+
 def conditions(text: str) -> list[tuple[int, int, bool]]:
     """(start, end, is a threshold) of every threshold and every number with a unit of
     duration or repetitions in ``text``."""

@@ -376,6 +376,8 @@ def test_a_share_metric_asked_as_a_share_is_answered(planner):
         ("tickets reopened more than 2 times last month", "more than 2 times"),
         ("上个月3天内解决的工单有多少", "3天内"),
         ("上个月工单量超过3次的客户", "超过3次"),  # a count is not measured in times
+        # 30 counts surveys: no CSAT threshold of 30 %
+        ("top 5 agents by CSAT last month with at least 30 surveys", "at least 30"),
     ],
 )
 def test_a_number_with_a_unit_nothing_places_is_asked_about(planner, question, left_over):
@@ -441,3 +443,12 @@ def test_a_bare_priority_listed_with_a_named_one_is_that_priority(planner):
     plan = plan_for(planner, "median resolution time for high and urgent tickets last month")
     assert isinstance(plan, MetricPlan), plan
     assert Filter(field="priority", op="in", values=("high", "urgent")) in plan.query.filters
+
+
+def test_two_thresholds_joined_by_and_each_bind_their_metric(planner):
+    plan = plan_for(planner, "上个月满意度超过80%且工单量超过100的团队")
+    assert isinstance(plan, MetricPlan), plan
+    assert {(f.metric, f.op, f.values) for f in plan.query.metric_filters} == {
+        ("csat", ">", (80.0,)),
+        ("ticket_volume", ">", (100.0,)),
+    }

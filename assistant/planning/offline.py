@@ -264,6 +264,15 @@ class OfflinePlanner:
         reading.ambiguous, reading.ambiguous_word = self._ambiguity(masked, matches)
         bound = self._thresholds(masked, matches)
         reading.metric_filters = [f for f, _ in bound]
+        # A metric word inside a threshold's unit ("100 per 1000 orders") is no metric asked.
+        matches = [
+            m
+            for m in matches
+            if not any(
+                a <= m.start < b and m.term.kind == "metric" and m.term.target != f.metric
+                for f, (a, b) in bound
+            )
+        ]
         reading.coverage = account(
             masked,
             matches,
@@ -439,10 +448,11 @@ class OfflinePlanner:
         metric_matches = [m for m in matches if m.term.kind == "metric"]
         for hit in quantities.THRESHOLD.finditer(masked):
             # The metric named before it, or named as its unit ("100 tickets or more").
-            preceding = [m for m in metric_matches if m.start < hit.end()]
-            if not preceding:
+            before = [m for m in metric_matches if m.end <= hit.start()]
+            inside = [m for m in metric_matches if hit.start() <= m.start < hit.end()]
+            if not before and not inside:
                 continue
-            metric = preceding[-1].term.target
+            metric = before[-1].term.target if before else inside[0].term.target
             threshold = quantities.threshold_on(hit, self.catalog.metric(metric).unit)
             if threshold is None or quantities.counts_something_else(masked, hit):
                 continue

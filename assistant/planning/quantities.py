@@ -26,6 +26,10 @@ _UNITS: dict[str, tuple[str, float]] = {
     **dict.fromkeys(("分", "points", "point", "pts", "pt"), ("points", 1.0)),
     **dict.fromkeys(("元", "块", "yuan", "cny", "rmb"), ("money", 1.0)),
     **dict.fromkeys(("次", "遍", "回", "times", "time"), ("times", 1.0)),
+    **dict.fromkeys(
+        ("per 1000 orders", "per 1,000 orders", "per thousand orders", "件/千单", "件每千单"),
+        ("per_1000_orders", 1.0),
+    ),
 }
 # A metric's unit -> (the kind of unit a threshold on it may carry, hours per metric unit).
 _METRIC_UNITS: dict[str, tuple[str, float]] = {
@@ -39,6 +43,7 @@ _METRIC_UNITS: dict[str, tuple[str, float]] = {
     "points": ("points", 1.0),
     "score": ("points", 1.0),
     "CNY": ("money", 1.0),
+    "per 1,000 orders": ("per_1000_orders", 1.0),
 }
 
 

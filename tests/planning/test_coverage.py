@@ -407,12 +407,20 @@ def test_a_number_with_a_unit_nothing_places_is_asked_about(planner, question, l
         ("上个月投诉量不到50件的大区", "complaint_volume", "<", 50.0),
         ("regions with CSAT of at least 80% last month", "csat", ">=", 80.0),
         ("teams with 100 tickets or more last month", "ticket_volume", ">=", 100.0),
+        (
+            "list regions whose complaint rate exceeded 100 per 1000 orders last month",
+            "complaint_rate_per_1000_orders",
+            ">",
+            100.0,
+        ),
+        ("上个月投诉率超过100件/千单的大区", "complaint_rate_per_1000_orders", ">", 100.0),
     ],
 )
 def test_a_threshold_is_converted_to_its_metric_unit(planner, question, metric, op, value):
     plan = plan_for(planner, question)
     assert isinstance(plan, MetricPlan), plan
     (condition,) = plan.query.metric_filters
+    assert plan.query.metrics == (metric,)  # a metric word in the unit is not asked for too
     assert (condition.metric, condition.op) == (metric, op)
     assert condition.values[0] == pytest.approx(value)
 

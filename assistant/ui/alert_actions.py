@@ -16,6 +16,7 @@ from assistant.operations import act_on_alert, alerts_with_state
 from assistant.roles import get_role
 from assistant.ui.context import UIContext
 from assistant.ui.i18n import STRINGS, Translator, t
+from assistant.ui.progress import progress_targets
 from tools.errors import ServicePilotError
 
 log = logging.getLogger(__name__)
@@ -142,8 +143,9 @@ def build_alert_actions(ctx: UIContext, tr: Translator, lang_radio: gr.Radio, ta
 
         return handler
 
-    tab.select(show, [lang_radio, pick], outputs, api_visibility="undocumented")
-    lang_radio.change(show, [lang_radio, pick], outputs, api_visibility="undocumented")
+    listen = {"api_visibility": "undocumented", "show_progress_on": progress_targets(outputs)}
+    tab.select(show, [lang_radio, pick], outputs, **listen)
+    lang_radio.change(show, [lang_radio, pick], outputs, **listen)
     inputs = [pick, owner, lang_radio]
-    ack.click(act("acknowledge"), inputs, outputs, api_visibility="undocumented")
-    assign.click(act("assign"), inputs, outputs, api_visibility="undocumented")
+    ack.click(act("acknowledge"), inputs, outputs, **listen)
+    assign.click(act("assign"), inputs, outputs, **listen)

@@ -20,6 +20,7 @@ from assistant.ui.health import HealthMiddleware, banner_text
 from assistant.ui.i18n import Translator, t
 from assistant.ui.image_export import MODEBAR_CSS
 from assistant.ui.preload import preload_head
+from assistant.ui.progress import progress_targets
 from assistant.ui.tasks_panel import build_tasks_tab
 
 SET_PAGE_LANG = "(lang) => { document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en'; }"
@@ -89,7 +90,15 @@ def build_app(ctx: UIContext) -> gr.Blocks:
             shown = [gr.update(visible=tab.id in allowed) for tab in tab_list]
             return [*shown, gr.Tabs(selected=allowed[0])]
 
-        app.load(show_tabs, None, [*tab_list, tabs], api_visibility="private")
+        # progress on a leaf, not on the tabs (see progress_targets)
+        app.load(
+            show_tabs,
+            None,
+            [*tab_list, tabs],
+            api_visibility="private",
+            show_progress="hidden",
+            show_progress_on=who,
+        )
         # The page's lang attribute follows the choice (screen readers, fonts, hyphenation).
         app.load(None, lang_radio, None, js=SET_PAGE_LANG)
         if ctx.warehouse_watch is not None:
@@ -101,7 +110,14 @@ def build_app(ctx: UIContext) -> gr.Blocks:
 
             app.load(health, None, health_banner, api_visibility="private")
             gr.Timer(HEALTH_POLL_S).tick(health, None, health_banner, api_visibility="private")
-        lang_radio.change(switch, lang_radio, [*tr.components, who], api_visibility="private")
+        relabelled = [*tr.components, who]
+        lang_radio.change(
+            switch,
+            lang_radio,
+            relabelled,
+            api_visibility="private",
+            show_progress_on=progress_targets(relabelled),
+        )
         lang_radio.change(None, lang_radio, None, js=SET_PAGE_LANG)
         assert tr.items[0][0] is title
         _register_api(ctx)

@@ -17,6 +17,7 @@ from assistant.answer.cases import INDEX_BUSY
 from assistant.api import INDEX_MISSING, AccessDenied
 from assistant.ui.context import UIContext
 from assistant.ui.i18n import Translator, t
+from assistant.ui.progress import progress_targets
 
 # Case metadata fields shown by label, and the code list that labels them.
 LABELLED = {
@@ -231,12 +232,14 @@ def build_cases_tab(ctx: UIContext, tr: Translator, lang_radio: gr.Radio) -> Non
         [complaint, product_line, region, resolved, date_from, date_to, lang_radio],
         [status, table, hits_state, opened],
         api_visibility="undocumented",
+        show_progress_on=progress_targets([status, table, hits_state, opened]),
     )
     table.select(
         on_select,
         [hits_state, lang_radio],
         [opened, detail, resolution],
         api_visibility="undocumented",
+        show_progress_on=[detail, resolution],
     )
     from assistant.ui.assist_panel import build_assist_panel  # agent assist (issue 19)
 

@@ -13,6 +13,7 @@ from assistant.service import Answer
 from assistant.ui.chat_turns import ChatRenderer, Turn, switch_language
 from assistant.ui.context import UIContext
 from assistant.ui.i18n import SUGGESTIONS, Translator, t
+from assistant.ui.progress import progress_targets
 from tools.feedback import Feedback
 
 log = logging.getLogger(__name__)
@@ -211,22 +212,19 @@ def build_chat_tab(ctx: UIContext, tr: Translator, lang_radio: gr.Radio) -> None
 
     # The conversation comes from the session (``turns``), never from the browser.
     inputs = [question, turns, conv, lang_radio]
-    question.submit(on_ask, inputs, outputs, api_visibility="undocumented").then(
-        None, js=SCROLL_TO_NEWEST
-    )
-    send.click(on_ask, inputs, outputs, api_visibility="undocumented").then(
-        None, js=SCROLL_TO_NEWEST
-    )
+    listen = {"api_visibility": "undocumented", "show_progress_on": progress_targets(outputs)}
+    question.submit(on_ask, inputs, outputs, **listen).then(None, js=SCROLL_TO_NEWEST)
+    send.click(on_ask, inputs, outputs, **listen).then(None, js=SCROLL_TO_NEWEST)
     for i, button in enumerate(option_buttons):
         button.click(
             on_option(i),
             [turns, conv, pending, lang_radio],
             outputs,
-            api_visibility="undocumented",
+            **listen,
         ).then(None, js=SCROLL_TO_NEWEST)
     for button in suggestion_buttons:
         button.click(lambda q: q, button, question, api_visibility="undocumented").then(
-            on_ask, inputs, outputs, api_visibility="undocumented"
+            on_ask, inputs, outputs, **listen
         ).then(None, js=SCROLL_TO_NEWEST)
 
     def on_new_chat():
@@ -242,7 +240,7 @@ def build_chat_tab(ctx: UIContext, tr: Translator, lang_radio: gr.Radio) -> None
             [],
         ]
 
-    new_chat.click(on_new_chat, None, outputs, api_visibility="undocumented")
+    new_chat.click(on_new_chat, None, outputs, **listen)
 
     def on_feedback(rating: str):
         def handler(last_answer, comment_text: str, lang: str, request: gr.Request):

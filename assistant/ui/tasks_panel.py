@@ -17,6 +17,7 @@ from assistant.roles import get_role
 from assistant.ui.context import UIContext
 from assistant.ui.i18n import Translator, t
 from assistant.ui.live_panel import code_label
+from assistant.ui.progress import progress_targets
 from tools.errors import ServicePilotError
 
 log = logging.getLogger(__name__)
@@ -157,10 +158,11 @@ def build_tasks_tab(ctx: UIContext, tr: Translator, lang_radio: gr.Radio, tab: g
         return handler
 
     inputs = [include_done, lang_radio]
-    tab.select(show, inputs, outputs, api_visibility="undocumented")
-    include_done.change(show, inputs, outputs, api_visibility="undocumented")
-    lang_radio.change(show, inputs, outputs, api_visibility="undocumented")
+    listen = {"api_visibility": "undocumented", "show_progress_on": progress_targets(outputs)}
+    tab.select(show, inputs, outputs, **listen)
+    include_done.change(show, inputs, outputs, **listen)
+    lang_radio.change(show, inputs, outputs, **listen)
     act_inputs = [pick, owner, include_done, lang_radio]
-    done.click(changer(status="done"), act_inputs, outputs, api_visibility="undocumented")
-    reopen.click(changer(status="open"), act_inputs, outputs, api_visibility="undocumented")
-    reassign.click(changer(owner=None), act_inputs, outputs, api_visibility="undocumented")
+    done.click(changer(status="done"), act_inputs, outputs, **listen)
+    reopen.click(changer(status="open"), act_inputs, outputs, **listen)
+    reassign.click(changer(owner=None), act_inputs, outputs, **listen)

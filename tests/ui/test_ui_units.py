@@ -232,6 +232,29 @@ def test_each_role_sees_its_own_tabs(role, tabs):
     assert role_tabs(role) == tabs
 
 
+def test_no_event_shows_its_progress_on_a_tab_row_or_accordion(api):
+    """The page re-reads every component inside every progress target it has seen on each
+    status message of any event (Gradio 6): a tab among them made each cockpit drill step copy
+    the whole page's values three or four times over."""
+    import gradio as gr
+
+    from assistant.ui.app import build_app as build_ui
+    from assistant.ui.context import UIContext
+
+    ui = build_ui(UIContext(api=api, default_role="executive"))
+    layouts = (gr.Tab, gr.Tabs, gr.Accordion, gr.Row, gr.Column, gr.Group)
+    shown = {}
+    for dep in ui.config["dependencies"]:
+        targets = dep.get("show_progress_on") or dep["outputs"]
+        found = [type(ui.blocks[i]).__name__ for i in targets if isinstance(ui.blocks[i], layouts)]
+        if found:
+            shown[dep["api_name"]] = found
+    assert not shown
+    # the events that show or hide those blocks still do
+    outputs = {i for dep in ui.config["dependencies"] for i in dep["outputs"]}
+    assert any(isinstance(ui.blocks[i], gr.Tabs) for i in outputs)
+
+
 def test_cockpit_cards_show_unit_target_status_and_readable_period(api):
     from assistant.ui.cockpit_tab import kpi_cards
     from assistant.ui.context import UIContext

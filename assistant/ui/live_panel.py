@@ -196,6 +196,10 @@ def build_live_panel(ctx: UIContext, tr: Translator, lang_radio: gr.Radio, tab: 
     def start(lang_value: str, request: gr.Request) -> list[Any]:
         return [*refresh(lang_value, request), gr.Timer(active=True)]
 
-    tab.select(start, lang_radio, [*outputs, timer], api_visibility="undocumented")
-    timer.tick(refresh, lang_radio, outputs, api_visibility="undocumented")
-    lang_radio.change(refresh, lang_radio, outputs, api_visibility="undocumented")
+    # Progress on the summary line only: the page re-reads every progress target's data on
+    # each status message of any later event (see progress.py), and the two tables are the
+    # panel's bulk. The minute's refresh shows none: the old figures stay until the new come.
+    listen = {"api_visibility": "undocumented", "show_progress_on": [summary]}
+    tab.select(start, lang_radio, [*outputs, timer], **listen)
+    timer.tick(refresh, lang_radio, outputs, show_progress="hidden", **listen)
+    lang_radio.change(refresh, lang_radio, outputs, **listen)

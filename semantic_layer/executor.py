@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import heapq
 import itertools
 import math
 import os
+import pickle
+import tempfile
 import threading
 import time
 from collections import OrderedDict
@@ -15,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,6 +36,7 @@ from semantic_layer.result_table import ResultTable, as_date
 from semantic_layer.result_warning import ResultWarning
 from semantic_layer.spec import Metric, Model
 from semantic_layer.stats import SMALL_N, wilson_intervals
+from semantic_layer.user_cache import cache_dir
 
 DEFAULT_ROW_LIMIT = 50_000
 DEFAULT_TIMEOUT_S = 30.0
@@ -529,13 +534,11 @@ def _freshness(
         if found is None:
             stmt = freshness_statement(group, catalog, horizon)
             assert stmt is not None and stmt[0] == key
-            found = tuple(run(conn, stmt[1]).one())
-            per_source: tuple[tuple[Any, ...], ...] = ()
-            if _has_column(conn, group.model.table, SOURCE_COLUMN):
-                grouped = freshness_statement(group, catalog, horizon, by=SOURCE_COLUMN)
-                assert grouped is not None
-                per_source = tuple(tuple(r) for r in run(conn, grouped[1]))
-            found = (*found, per_source)
+            disk = _disk_freshness_path(conn, version, stmt[1], horizon)
+            found = _read_disk_freshness(disk, version, horizon)
+            if found is None:
+                found = _query_freshness(conn, group, catalog, horizon, stmt[1])
+                _store_disk_freshness(conn, disk, version, horizon, found)
             if cache_key is not None:
                 _FRESHNESS.put(cache_key, found)
         *latest, per_source = found
@@ -545,6 +548,86 @@ def _freshness(
             known = by_source.get(str(source))
             by_source[str(source)] = max(known, reading) if known and reading else known or reading
     return out, warnings, dict(sorted(by_source.items()))
+
+
+def _query_freshness(
+    conn: Connection, group: Any, catalog: Catalog, horizon: datetime, plain: Any
+) -> tuple[Any, int, tuple[tuple[Any, ...], ...]]:
+    """(latest value, rows beyond ``horizon``, per source (source, latest, beyond)). A table
+    with a ``source`` column is asked once, per source: the overall latest value is the largest
+    of the sources' and the rows beyond are their sum (a NULL source is a group of its own)."""
+    if _has_column(conn, group.model.table, SOURCE_COLUMN):
+        grouped = freshness_statement(group, catalog, horizon, by=SOURCE_COLUMN)
+        assert grouped is not None
+        per_source = tuple(tuple(r) for r in run(conn, grouped[1]))
+        values = [value for _, value, _ in per_source if value is not None]
+        return max(values) if values else None, sum(n for *_, n in per_source), per_source
+    latest, beyond = run(conn, plain).one()
+    return latest, beyond, ()
+
+
+# Freshness kept on disk between processes (the user's cache, see semantic_layer.user_cache):
+# only for DuckDB files, one file per (warehouse file, freshness statement), holding the data
+# version it was read under. Any committed write changes the version (data_version), so a
+# changed warehouse is always asked again. A reading taken at an earlier horizon still holds
+# when no row lay beyond that horizon (none can lie beyond a later one, and the latest value
+# is below both); otherwise only at the same horizon. Never an error of its own.
+_DISK_FORMAT = 1
+
+
+def _disk_freshness_path(
+    conn: Connection, version: tuple[object, ...] | None, plain: Any, horizon: datetime
+) -> Path | None:
+    directory = cache_dir() if version is not None else None
+    if directory is None:
+        return None
+    try:
+        compiled = plain.compile(dialect=conn.dialect)
+        params = sorted(
+            (name, "<horizon>" if value == horizon else repr(value))
+            for name, value in compiled.params.items()
+        )
+    except Exception:  # noqa: BLE001 - a statement that cannot be keyed: ask the warehouse
+        return None
+    digest = hashlib.sha256(f"freshness {_DISK_FORMAT}\n{version[0]}\n".encode())
+    digest.update(f"{compiled.string}\n{params!r}".encode())
+    return directory / f"freshness-{digest.hexdigest()[:32]}.pickle"
+
+
+def _read_disk_freshness(
+    path: Path | None, version: tuple[object, ...] | None, horizon: datetime
+) -> tuple[Any, int, tuple[tuple[Any, ...], ...]] | None:
+    if path is None:
+        return None
+    try:
+        with path.open("rb") as fh:
+            stored_format, stored_version, stored_horizon, found = pickle.load(fh)
+    except Exception:  # noqa: BLE001 - missing, corrupt or foreign: ask the warehouse
+        return None
+    if stored_format != _DISK_FORMAT or stored_version != version:
+        return None
+    if stored_horizon == horizon or (stored_horizon < horizon and found[1] == 0):
+        return found
+    return None
+
+
+def _store_disk_freshness(
+    conn: Connection,
+    path: Path | None,
+    version: tuple[object, ...] | None,
+    horizon: datetime,
+    found: tuple[Any, int, tuple[tuple[Any, ...], ...]],
+) -> None:
+    if path is None or version != _data_version(conn):  # written meanwhile: do not keep
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".freshness-", suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump((_DISK_FORMAT, version, horizon, found), fh, pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)  # atomic: a concurrent reader sees the old file or the new one
+    except (OSError, pickle.PicklingError):
+        return
 
 
 def _has_column(conn: Connection, table: str, column: str) -> bool:

@@ -3,8 +3,12 @@ per DuckDB file state (and re-read after a write), intervals are computed column
 
 from __future__ import annotations
 
+import json
 import math
+import os
 import shutil
+import subprocess
+import sys
 from datetime import date, datetime
 from pathlib import Path
 
@@ -17,6 +21,8 @@ from semantic_layer.executor import execute
 from semantic_layer.query import MetricQuery, TimeRange
 from semantic_layer.stats import wilson_interval, wilson_intervals
 from tools.warehouse.engine import make_engine
+
+ROOT = Path(__file__).resolve().parents[2]
 
 QUERY = MetricQuery(
     metrics=("csat", "complaint_volume"),
@@ -104,3 +110,83 @@ def test_each_query_rolls_back_once_and_returns_periods_as_dates(demo_warehouse_
         engine.dispose()
     assert resets == [True, True, True]
     assert {type(v) for v in result.data["period"]} == {date}
+
+
+# One process's answer, with every statement it sent to the warehouse (as a CLI call would).
+_ONE_PROCESS = """
+import json, sys
+import sqlalchemy as sa
+from datetime import date
+from semantic_layer.executor import execute
+from semantic_layer.query import MetricQuery, TimeRange
+from tools.warehouse.engine import make_engine
+
+engine = make_engine(sys.argv[1], read_only=True)
+statements = []
+sa.event.listen(engine, "before_cursor_execute", lambda c, cur, sql, *a: statements.append(sql))
+query = MetricQuery(
+    metrics=("complaint_volume",),
+    time_range=TimeRange(start=date(2026, 10, 1), end=date(2026, 11, 1)),
+)
+result = execute(query, engine)
+print(json.dumps({
+    "statements": statements,
+    "freshness": result.to_dict()["data_freshness"],
+    "by_source": result.to_dict()["source_freshness"],
+}))
+"""
+
+
+def _ask_in_new_process(url: str, cache: Path) -> dict:
+    env = {**os.environ, "SERVICEPILOT_CACHE_DIR": str(cache), "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", _ONE_PROCESS, url],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_a_new_process_reads_freshness_from_the_user_cache_until_a_write(
+    demo_warehouse_path: Path, tmp_path: Path
+) -> None:
+    """Freshness (overall and per source) is kept in the user's cache under the DuckDB file's
+    data version: a second process on unchanged data sends only the metric SQL; after an INSERT
+    the next process asks again and shows the new latest value."""
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copy(demo_warehouse_path, path)
+    url, cache = f"duckdb:///{path}", tmp_path / "cache"
+
+    first = _ask_in_new_process(url, cache)
+    asked = [s for s in first["statements"] if "max(" in s.lower()]
+    assert len(asked) == 1  # overall and per source in one statement
+    assert "group by" in asked[0].lower()
+    assert first["freshness"].startswith("2026-10-31")
+    assert first["by_source"] and max(first["by_source"].values()) == first["freshness"]
+    assert list(cache.glob("freshness-*.pickle"))
+
+    second = _ask_in_new_process(url, cache)
+    assert len(second["statements"]) == 1  # the metric SQL alone
+    assert "max(" not in second["statements"][0].lower()
+    assert "information_schema" not in second["statements"][0].lower()
+    assert (second["freshness"], second["by_source"]) == (first["freshness"], first["by_source"])
+
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO tickets SELECT * REPLACE ('fresh-1' AS ticket_id, "
+                    ":at AS created_at) FROM tickets WHERE source IS NOT NULL LIMIT 1"
+                ),
+                {"at": datetime(2026, 11, 3, 9, 30)},
+            )
+    finally:
+        engine.dispose()
+    after = _ask_in_new_process(url, cache)
+    assert any("max(" in s.lower() for s in after["statements"])
+    assert after["freshness"] == "2026-11-03T09:30:00"
+    assert "2026-11-03T09:30:00" in after["by_source"].values()

@@ -628,6 +628,24 @@ def _store_disk_freshness(
         os.replace(tmp, path)  # atomic: a concurrent reader sees the old file or the new one
     except (OSError, pickle.PicklingError):
         return
+    _prune_disk_freshness(path.parent)
+
+
+# Readings kept at most: one per warehouse file and role filter in use; temporary warehouses
+# (tests, one-off imports) would otherwise leave theirs behind for good.
+_DISK_FRESHNESS_KEPT = 256
+
+
+def _prune_disk_freshness(directory: Path) -> None:
+    """Delete the least recently written readings beyond the newest ``_DISK_FRESHNESS_KEPT``."""
+    try:
+        files = sorted(
+            directory.glob("freshness-*.pickle"), key=lambda f: f.stat().st_mtime, reverse=True
+        )
+        for stale in files[_DISK_FRESHNESS_KEPT:]:
+            stale.unlink(missing_ok=True)
+    except OSError:  # a file removed meanwhile, a read-only cache: nothing to tidy
+        return
 
 
 def _has_column(conn: Connection, table: str, column: str) -> bool:

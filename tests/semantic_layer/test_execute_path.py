@@ -190,3 +190,22 @@ def test_a_new_process_reads_freshness_from_the_user_cache_until_a_write(
     assert any("max(" in s.lower() for s in after["statements"])
     assert after["freshness"] == "2026-11-03T09:30:00"
     assert "2026-11-03T09:30:00" in after["by_source"].values()
+
+
+def test_the_disk_freshness_readings_are_bounded(tmp_path, monkeypatch):
+    import time
+
+    from semantic_layer import executor
+
+    monkeypatch.setattr(executor, "_DISK_FRESHNESS_KEPT", 3)
+    for i in range(5):
+        (tmp_path / f"freshness-{i}.pickle").write_bytes(b"x")
+        os.utime(tmp_path / f"freshness-{i}.pickle", (time.time() + i, time.time() + i))
+    (tmp_path / "catalog-x.pickle").write_bytes(b"y")  # other caches are not touched
+    executor._prune_disk_freshness(tmp_path)
+    assert sorted(f.name for f in tmp_path.iterdir()) == [
+        "catalog-x.pickle",
+        "freshness-2.pickle",
+        "freshness-3.pickle",
+        "freshness-4.pickle",
+    ]

@@ -14,12 +14,10 @@ user's own (pickle runs code when read: do not point the directory at a shared l
 from __future__ import annotations
 
 import hashlib
-import os
-import pickle
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from semantic_layer import user_cache
 from semantic_layer.loader import LoadedSpec
 from semantic_layer.user_cache import cache_dir
 
@@ -58,25 +56,10 @@ def cached_spec(files: list[Path], build: Callable[[], LoadedSpec]) -> LoadedSpe
     except OSError:  # a file vanished while hashing: let the loader report it
         path = None
     if path is not None:
-        try:
-            with path.open("rb") as fh:
-                found = pickle.load(fh)
-            if isinstance(found, LoadedSpec):
-                return found
-        except Exception:  # noqa: BLE001 - missing, corrupt or from other code: rebuild
-            pass
+        found = user_cache.load(path)
+        if isinstance(found, LoadedSpec):
+            return found
     loaded = build()
     if path is not None:
-        _store(path, loaded)
+        user_cache.store(path, loaded)
     return loaded
-
-
-def _store(path: Path, loaded: LoadedSpec) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".catalog-", suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(loaded, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)  # atomic: a concurrent reader sees the old file or the new one
-    except OSError:
-        return

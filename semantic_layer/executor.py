@@ -8,8 +8,6 @@ import heapq
 import itertools
 import math
 import os
-import pickle
-import tempfile
 import threading
 import time
 from collections import OrderedDict
@@ -24,6 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from semantic_layer import user_cache
 from semantic_layer.catalog import Catalog
 from semantic_layer.catalog_loader import default_catalog
 from semantic_layer.compiler import CompiledQuery, compile_query, freshness_statement
@@ -600,9 +599,8 @@ def _read_disk_freshness(
     if path is None:
         return None
     try:
-        with path.open("rb") as fh:
-            stored_format, stored_version, stored_horizon, found = pickle.load(fh)
-    except Exception:  # noqa: BLE001 - missing, corrupt or foreign: ask the warehouse
+        stored_format, stored_version, stored_horizon, found = user_cache.load(path)
+    except (TypeError, ValueError):  # missing, corrupt or foreign: ask the warehouse
         return None
     if stored_format != _DISK_FORMAT or stored_version != version:
         return None
@@ -620,14 +618,7 @@ def _store_disk_freshness(
 ) -> None:
     if path is None or version != _data_version(conn):  # written meanwhile: do not keep
         return
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".freshness-", suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump((_DISK_FORMAT, version, horizon, found), fh, pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)  # atomic: a concurrent reader sees the old file or the new one
-    except (OSError, pickle.PicklingError):
-        return
+    user_cache.store(path, (_DISK_FORMAT, version, horizon, found))
     _prune_disk_freshness(path.parent)
 
 

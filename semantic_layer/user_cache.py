@@ -9,7 +9,10 @@ correctness — every cached file can be rebuilt from its source.
 from __future__ import annotations
 
 import os
+import pickle
+import tempfile
 from pathlib import Path
+from typing import Any
 
 
 def cache_dir() -> Path | None:
@@ -18,3 +21,27 @@ def cache_dir() -> Path | None:
         return None if configured.strip().lower() == "off" else Path(configured)
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "servicepilot"
+
+
+def load(path: Path) -> Any:
+    """The value kept at ``path``; None when it is missing, corrupt or from other code."""
+    try:
+        with path.open("rb") as fh:
+            return pickle.load(fh)
+    except Exception:  # noqa: BLE001 - a cache: anything unreadable is rebuilt
+        return None
+
+
+def store(path: Path, value: Any) -> None:
+    """Keep ``value`` at ``path``, atomically (a concurrent reader sees the old file or the
+    new one, never half of one); a cache that cannot be written is skipped."""
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except (OSError, pickle.PicklingError):
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)

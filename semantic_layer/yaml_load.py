@@ -23,14 +23,12 @@ with ``cached=True`` keep their parse in the user's cache between processes.
 from __future__ import annotations
 
 import hashlib
-import os
-import pickle
-import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from semantic_layer import user_cache
 from semantic_layer.errors import SemanticLayerError
 from semantic_layer.user_cache import cache_dir
 
@@ -147,18 +145,14 @@ def parse_yaml(text: str, file: Path | str = "<text>", *, cached: bool = False) 
         raise YamlFileError(name, 1, f"the YAML text is larger than {MAX_BYTES:,} bytes. Split it.")
     path = _cache_path(text, name) if cached else None
     if path is not None:
-        try:
-            with path.open("rb") as fh:
-                found = pickle.load(fh)
-            if isinstance(found, YamlDoc) and found.file == name:
-                return found
-        except Exception:  # noqa: BLE001 - missing, corrupt or foreign: parse the text
-            pass
+        found = user_cache.load(path)
+        if isinstance(found, YamlDoc) and found.file == name:
+            return found
     from semantic_layer.yaml_parse import parse  # PyYAML: only when something is parsed
 
     doc = parse(text, name)
     if path is not None:
-        _store(path, doc)
+        user_cache.store(path, doc)
     return doc
 
 
@@ -188,14 +182,3 @@ def _cache_path(text: str, name: str) -> Path | None:
     digest.update(f"{name}\n".encode())
     digest.update(text.encode("utf-8", errors="surrogatepass"))
     return directory / f"yaml-{digest.hexdigest()[:32]}.pickle"
-
-
-def _store(path: Path, doc: YamlDoc) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".yaml-", suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(doc, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)  # atomic: a concurrent reader sees the old file or the new one
-    except (OSError, pickle.PicklingError):
-        return

@@ -381,11 +381,13 @@ def _breakdown(
     if top_n is not None and 1 < len(ranked) == top_n and not has_period:
         # "the 3 highest": the last of them is not "the lowest" of all groups, so list them.
         listed = ranked[::-1] if ascending else ranked
-        items = [f"{name(r)}（{fmt(r)}{_small_n(r, meta, language)}）" for r in listed]
+        opening, closing = ("（", "）") if language == "zh" else (" (", ")")
+        items = [
+            f"{name(r)}{opening}{fmt(r)}{_small_n(r, meta, language)}{closing}" for r in listed
+        ]
         if language == "zh":
             end = "最低" if ascending else "最高"
             return f"{meta.label_zh}{end}的{top_n}组：{'、'.join(items)}。"
-        items = [f"{name(r)} ({fmt(r)}{_small_n(r, meta, language)})" for r in listed]
         end = "bottom" if ascending else "top"
         return f"{meta.label_en}, {end} {top_n}: {', '.join(items)}."
     if len({r[meta.name] for r in ranked}) == 1:  # no highest or lowest to name

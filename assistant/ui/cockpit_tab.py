@@ -28,6 +28,7 @@ from assistant.ui.drill import (
     MEMBERS_JS,
     DrillScope,
     breadcrumb_html,
+    breadcrumb_text,
     members_html,
     scope_target,
     start_scope,
@@ -145,16 +146,37 @@ def _values(
     return ctx.results.query(query, role)
 
 
-def kpi_cards(
+@dataclass(frozen=True)
+class KpiCard:
+    """One headline card: what the page draws and the cockpit's PNG redraws."""
+
+    title: str  # the metric's label and its badge ("客户满意度 ✅")
+    value: str
+    delta: str  # change vs the previous period ("▼ 0.1个百分点 较上期")
+    tone: str = "neutral"  # the change's colour: good | bad | neutral
+    goal: str = ""  # target and status ("目标 75.0% · 预警")
+    status: str = "none"  # ok | warning | breach | none
+    spark: tuple[float, ...] = ()  # the 12 months before, oldest first
+
+    @property
+    def accent(self) -> str:
+        """The status colour (the card's left border, its target line and sparkline)."""
+        return _COLORS[_STATUS_TONE[self.status]] if self.status != "none" else NO_STATUS
+
+    @property
+    def change_color(self) -> str:
+        return _COLORS[self.tone]
+
+
+def kpi_card_values(
     ctx: UIContext,
     role: str | None,
     start: date,
     end: date,
     scope: DrillScope,
     lang: str,
-    period: str = "month",
     series: Future[MetricResult | None] | None = None,
-) -> str:
+) -> tuple[KpiCard, ...]:
     """One card per headline metric within the drill ``scope``: value in its unit, target and
     status colour, change vs the previous period coloured by the metric's good direction, and
     a 12-month sparkline. All six metrics run in one query (and their sparklines in another,
@@ -167,15 +189,33 @@ def kpi_cards(
             result = _values(ctx, HEADLINE_METRICS, role, start, end, scope)
             done = series.result()
             frame = done.data if done is not None else pd.DataFrame()
-            cards = [_card_of(ctx, name, result, frame, scope, lang) for name in HEADLINE_METRICS]
+            return tuple(
+                _card_of(ctx, name, result, frame, scope, lang) for name in HEADLINE_METRICS
+            )
         except Exception:
-            cards = [_kpi_card(ctx, role, n, start, end, scope, lang) for n in HEADLINE_METRICS]
-    label = period_label(period, start, end, lang)
+            return tuple(_kpi_card(ctx, role, n, start, end, scope, lang) for n in HEADLINE_METRICS)
+
+
+def cards_html(cards: tuple[KpiCard, ...], period_text: str) -> str:
     return (
-        f"<div class='sp-period'>{html.escape(label)}</div>"
+        f"<div class='sp-period'>{html.escape(period_text)}</div>"
         f"<div class='sp-kpis' id='sp-kpis' style='display:flex;flex-wrap:wrap;gap:10px'>"
-        f"{''.join(cards)}</div>"
+        f"{''.join(_card(c) for c in cards)}</div>"
     )
+
+
+def kpi_cards(
+    ctx: UIContext,
+    role: str | None,
+    start: date,
+    end: date,
+    scope: DrillScope,
+    lang: str,
+    period: str = "month",
+) -> str:
+    """The cards of ``kpi_card_values`` as the page shows them, under the period's name."""
+    cards = kpi_card_values(ctx, role, start, end, scope, lang)
+    return cards_html(cards, period_label(period, start, end, lang))
 
 
 def _kpi_card(
@@ -186,14 +226,14 @@ def _kpi_card(
     end: date,
     scope: DrillScope,
     lang: str,
-) -> str:
+) -> KpiCard:
     """One metric's card from its own queries (the fallback when the shared query fails)."""
     try:
         result = _values(ctx, (name,), role, start, end, scope)
     except Exception as exc:  # one broken metric must not blank the cockpit
         log.warning("cockpit %s: %s", name, exc)
         text = exc.text(lang) if isinstance(exc, AccessDenied) else str(exc)
-        return _card(name, "–", text[:80], "neutral")
+        return KpiCard(name, "–", text[:80])
     return _card_of(ctx, name, result, _series(ctx, (name,), role, end, scope), scope, lang)
 
 
@@ -204,7 +244,7 @@ def _card_of(
     series: pd.DataFrame,
     scope: DrillScope,
     lang: str,
-) -> str:
+) -> KpiCard:
     meta = result.metrics[name]
     label = meta.label_zh if lang == "zh" else meta.label_en
     row = result.data.iloc[0] if len(result.data) else pd.Series(dtype=object)
@@ -239,36 +279,29 @@ def _card_of(
             f"{t(lang, f'kpi_status_{status}')}"
         )
     badge = "✅" if meta.certified else "⚠️"
-    points = [float(v) for v in series[name]] if name in series else []
-    spark = sparkline(points, _STATUS_TONE[status])
-    return _card(f"{label} {badge}", shown, delta, tone, goal, status, spark)
+    points = [float(v) for v in series[name] if not pd.isna(v)] if name in series else []
+    return KpiCard(f"{label} {badge}", shown, delta, tone, goal, status, tuple(points))
 
 
 _COLORS = {"good": "#16a34a", "bad": "#dc2626", "neutral": "#6b7280", "warn": "#d97706"}
 _STATUS_TONE = {"ok": "good", "warning": "warn", "breach": "bad", "none": "neutral"}
+NO_STATUS = "#e5e7eb"  # a card without a target: a grey border
 
 
-def _card(
-    title: str,
-    value: str,
-    delta: str,
-    tone: str,
-    goal: str = "",
-    status: str = "none",
-    spark: str = "",
-) -> str:
-    border = _COLORS[_STATUS_TONE[status]] if status != "none" else "#e5e7eb"
+def _card(card: KpiCard) -> str:
+    status, border = card.status, card.accent
+    spark = sparkline(list(card.spark), _STATUS_TONE[status])
     return (
         f"<div class='sp-kpi sp-status-{status}' data-status='{status}' "
-        f"style='border:1px solid #e5e7eb;border-left:6px solid {border};border-radius:10px;"
+        f"style='border:1px solid {NO_STATUS};border-left:6px solid {border};border-radius:10px;"
         "padding:12px 16px;min-width:170px;flex:1'>"
-        f"<div style='font-size:0.85em;color:#6b7280'>{html.escape(title)}</div>"
+        f"<div style='font-size:0.85em;color:#6b7280'>{html.escape(card.title)}</div>"
         f"<div class='sp-kpi-value' style='font-size:1.7em;font-weight:600;"
-        f"color:{border if status == 'breach' else 'inherit'}'>{html.escape(value)}</div>"
+        f"color:{border if status == 'breach' else 'inherit'}'>{html.escape(card.value)}</div>"
         f"<div class='sp-kpi-target' style='color:{border};font-size:0.85em'>"
-        f"{html.escape(goal)}</div>"
-        f"<div class='sp-kpi-delta' style='color:{_COLORS[tone]};font-size:0.85em'>"
-        f"{html.escape(delta)}</div>{spark}</div>"
+        f"{html.escape(card.goal)}</div>"
+        f"<div class='sp-kpi-delta' style='color:{card.change_color};font-size:0.85em'>"
+        f"{html.escape(card.delta)}</div>{spark}</div>"
     )
 
 
@@ -392,6 +425,10 @@ class CockpitView:
     member_list: str
     alerts: str
     alert_choices: list[tuple[str, int]]
+    # What the cards and breadcrumb say, for the cockpit's PNG (the page shows the HTML above).
+    card_values: tuple[KpiCard, ...] = ()
+    period_text: str = ""
+    breadcrumb_text: str = ""
 
 
 def cockpit(
@@ -412,13 +449,14 @@ def cockpit(
     breakdown = breakdown if breakdown in options else (options[0] if options else None)
     lexicon = ctx.api.assistant.lexicon
     label = _metric_label(ctx, trend_metric, lang)
+    period_text = period_label(period, start, end, lang)
     # the cards (this period and the previous one), the monthly series behind their
     # sparklines and the breakdown are independent queries: all run at once. The trend is the
     # trend metric's column of that monthly series (the same query for one metric returns the
     # same rows and values), so it costs no query of its own.
     with ThreadPoolExecutor(max_workers=3) as pool:
         series = pool.submit(_series_result, ctx, HEADLINE_METRICS, role, end, scope)
-        cards = pool.submit(kpi_cards, ctx, role, start, end, scope, lang, period, series)
+        cards = pool.submit(kpi_card_values, ctx, role, start, end, scope, lang, series)
         by_future = None
         if breakdown is not None:
             by = MetricQuery(
@@ -447,12 +485,15 @@ def cockpit(
             members=members,
             breakdown=breakdown,
             breadcrumb=breadcrumb_html(scope, lexicon, lang),
-            cards=cards.result(),
+            cards=cards_html(cards.result(), period_text),
             trend=trend,
             drill_plot=drill_plot,
             member_list=member_list,
             alerts=alerts,
             alert_choices=choices,
+            card_values=cards.result(),
+            period_text=period_text,
+            breadcrumb_text=breadcrumb_text(scope, lexicon, lang),
         )
 
 

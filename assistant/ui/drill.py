@@ -101,15 +101,26 @@ def start_scope(role: str | None) -> DrillScope:
     return DrillScope(steps=steps, floor=len(steps))
 
 
-def breadcrumb_html(scope: DrillScope, lexicon: Any, lang: str) -> str:
-    """ "全部 › 华东 › 空调 › 华东一组": every item above the current one goes back to it; the
-    role's own steps are shown but lead nowhere above them."""
+def _crumbs(scope: DrillScope, lexicon: Any, lang: str) -> list[tuple[int, str]]:
+    """(depth, label) of each breadcrumb item the role may see."""
     items = []
     if scope.floor == 0:
         items.append((0, t(lang, "drill_all")))
     for depth, (dimension, code) in enumerate(scope.steps, 1):
         if depth >= scope.floor:
             items.append((depth, lexicon.value_label(dimension, code, lang)))
+    return items
+
+
+def breadcrumb_text(scope: DrillScope, lexicon: Any, lang: str) -> str:
+    """ "全部 › 华东 › 空调", as the breadcrumb reads (for the cockpit's image)."""
+    return " › ".join(text for _, text in _crumbs(scope, lexicon, lang))
+
+
+def breadcrumb_html(scope: DrillScope, lexicon: Any, lang: str) -> str:
+    """ "全部 › 华东 › 空调 › 华东一组": every item above the current one goes back to it; the
+    role's own steps are shown but lead nowhere above them."""
+    items = _crumbs(scope, lexicon, lang)
     parts = []
     for i, (depth, text) in enumerate(items):
         current = i == len(items) - 1

@@ -4,10 +4,10 @@ the trend and the breakdown) and any chart as PNG (the cockpit's, the chat answe
 role. No browser, no kaleido.
 
 Nothing is computed twice: the cockpit image is drawn from the ``CockpitView`` the page itself
-is rendered from (``cockpit_tab.cockpit``, same queries through the shared result cache), its
-cards read back from the cards' own HTML (the very value, target, change text and status
-colours the page shows), its charts from the Plotly figures the page shows (the same values,
-labels, texts and colours).
+is rendered from (``cockpit_tab.cockpit``, same queries through the shared result cache): its
+cards from the view's ``KpiCard`` records the page's card HTML is made of (the very value,
+target, change text and status colours), its charts from the Plotly figures the page shows
+(the same values, labels, texts and colours).
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 import tempfile
 from datetime import datetime
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -48,64 +47,8 @@ from tools.chart_image import (
 # instead ("导出图片" under the cockpit, the PNG link under each chat chart).
 MODEBAR_CSS = ".js-plotly-plot .plotly .modebar-container { display: none !important; }\n"
 
-GRID_COLOR = "#e5e7eb"
 
-
-# ---- the cockpit's cards, read back from their HTML -------------------------------------
-
-
-class _CardsReader(HTMLParser):
-    """The period line and each card's title, value, target and change (text and colour),
-    status and sparkline points from ``cockpit_tab.kpi_cards``' HTML."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.period = ""
-        self.cards: list[dict[str, Any]] = []
-        self._field: str | None = None
-        self._depth = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = dict(attrs)
-        classes = (a.get("class") or "").split()
-        style = a.get("style") or ""
-        if tag == "div" and "sp-period" in classes:
-            self._field = "period"
-        elif tag == "div" and "sp-kpi" in classes:
-            self.cards.append(
-                {"status": a.get("data-status", "none"), "accent": _css(style, "border-left")}
-            )
-            self._depth = 0
-        elif tag == "div" and self.cards:
-            self._depth += 1
-            names = {"sp-kpi-value": "value", "sp-kpi-target": "target", "sp-kpi-delta": "delta"}
-            field = next((names[c] for c in classes if c in names), None)
-            if field is None and self._depth == 1 and "title" not in self.cards[-1]:
-                field = "title"
-            if field:
-                self._field = field
-                self.cards[-1][f"{field}_color"] = _css(style, "color")
-        elif tag == "polyline" and self.cards:
-            points = [p.split(",") for p in (a.get("points") or "").split()]
-            # SVG y grows downwards: the value is the height's complement
-            self.cards[-1]["spark"] = tuple(-float(y) for _, y in points)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "div":
-            self._field = None
-
-    def handle_data(self, data: str) -> None:
-        if self._field == "period":
-            self.period += data
-        elif self._field and self.cards:
-            card = self.cards[-1]
-            card[self._field] = card.get(self._field, "") + data
-
-
-def _css(style: str, prop: str) -> str:
-    """The colour in ``prop`` of an inline style ("border-left:6px solid #dc2626" → #dc2626)."""
-    match = re.search(rf"(?:^|;)\s*{prop}\s*:[^;]*?(#[0-9a-fA-F]{{3,6}})", style)
-    return match.group(1) if match else ""
+# ---- the cockpit's cards -----------------------------------------------------------------
 
 
 def _badge_text(title: str, lang: str) -> str:
@@ -119,56 +62,20 @@ def _badge_text(title: str, lang: str) -> str:
     return title
 
 
-def read_cards(cards_html: str, lang: str) -> tuple[str, tuple[Card, ...]]:
-    """The period line and the cards of the cockpit's cards HTML, as ``chart_image`` cards."""
-    reader = _CardsReader()
-    reader.feed(cards_html)
-    cards = []
-    for c in reader.cards:
-        accent = c.get("accent") or GRID_COLOR
-        value_color = c.get("value_color")
-        cards.append(
-            Card(
-                title=_badge_text(c.get("title", ""), lang),
-                value=c.get("value", "").strip(),
-                lines=(
-                    (c.get("target", "").strip(), c.get("target_color") or MUTED),
-                    (c.get("delta", "").strip(), c.get("delta_color") or MUTED),
-                ),
-                accent=accent,
-                value_color=value_color if value_color and value_color != "inherit" else "#111827",
-                spark=c.get("spark", ()),
-                spark_color=accent if accent != GRID_COLOR else MUTED,
-            )
+def image_cards(cards: tuple[Any, ...], lang: str) -> tuple[Card, ...]:
+    """The cockpit's ``KpiCard``s as ``chart_image`` cards: the same texts and colours."""
+    return tuple(
+        Card(
+            title=_badge_text(c.title, lang),
+            value=c.value,
+            lines=((c.goal, c.accent if c.status != "none" else MUTED), (c.delta, c.change_color)),
+            accent=c.accent,
+            value_color=c.accent if c.status == "breach" else "#111827",
+            spark=c.spark,
+            spark_color=c.accent if c.status != "none" else MUTED,
         )
-    return reader.period.strip(), tuple(cards)
-
-
-class _TextReader(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.items: list[str] = []
-        self._inside = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "button":
-            self.items.append("")
-            self._inside = True
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "button":
-            self._inside = False
-
-    def handle_data(self, data: str) -> None:
-        if self._inside:
-            self.items[-1] += data
-
-
-def read_breadcrumb(crumb_html: str) -> str:
-    """ "全部 › 华东 › 空调" from the breadcrumb's HTML."""
-    reader = _TextReader()
-    reader.feed(crumb_html)
-    return " › ".join(i.strip() for i in reader.items if i.strip())
+        for c in cards
+    )
 
 
 # ---- Plotly figures as chart_image charts -----------------------------------------------
@@ -390,8 +297,11 @@ def chart_png(fig: Any, lang: str) -> Path | None:
 
 def cockpit_page(view: Any, lang: str) -> Page:
     """The cockpit image of a ``CockpitView``: what the page shows, top to bottom."""
-    period, cards = read_cards(view.cards, lang)
-    crumb = read_breadcrumb(view.breadcrumb)
+    period, cards, crumb = (
+        view.period_text,
+        image_cards(view.card_values, lang),
+        view.breadcrumb_text,
+    )
     lines = tuple(
         line
         for line in (

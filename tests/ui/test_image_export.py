@@ -21,8 +21,7 @@ from assistant.ui.image_export import (
     cockpit_page,
     cockpit_png,
     figure_chart,
-    read_breadcrumb,
-    read_cards,
+    image_cards,
 )
 from tests.ui.conftest import ARTIFACTS
 from tools.chart_image import BarChart, LineChart
@@ -44,8 +43,8 @@ def _keep(path, name):
 
 def test_cockpit_cards_in_the_image_are_the_cards_on_the_page(ctx):
     view = cockpit(ctx, "executive", "month", "csat", "zh")
-    period, cards = read_cards(view.cards, "zh")
-    assert period == "2026年10月"
+    period, cards = view.period_text, image_cards(view.card_values, "zh")
+    assert period == "2026年10月" and period in view.cards
     assert len(cards) == 6
     for card in cards:  # every value and change text appears in the page's HTML as is
         assert card.value in view.cards and card.value != ""
@@ -64,7 +63,7 @@ def test_cockpit_cards_in_the_image_are_the_cards_on_the_page(ctx):
 
 def test_a_breached_card_is_red_in_the_image(ctx):
     view = cockpit(ctx, "executive", "month", "csat", "en")
-    _, cards = read_cards(view.cards, "en")
+    cards = image_cards(view.card_values, "en")
     statuses = [s for s in ("breach", "warning", "ok") if f"data-status='{s}'" in view.cards]
     assert statuses, "the demo data has targets: some card has a status"
     if "breach" in statuses:
@@ -82,7 +81,7 @@ def test_cockpit_png_in_each_language_and_role(ctx, role, lang):
     assert len(image.convert("L").getcolors(65_536)) > 50  # drawn, not blank
     _keep(path, f"png_cockpit_{role}_{lang}.png")
     view = cockpit(ctx, role, "month", "csat", lang)
-    crumb = read_breadcrumb(view.breadcrumb)
+    crumb = view.breadcrumb_text
     if role == "east_manager":  # starts inside its region; the breakdown lists no other
         assert crumb == "华东"
         assert not {"华北", "华南"} & {label for label, _ in view.members}
@@ -91,7 +90,7 @@ def test_cockpit_png_in_each_language_and_role(ctx, role, lang):
 def test_drilled_cockpit_and_single_charts(ctx):
     scope = start_scope("executive").down("region", "east")
     view = cockpit(ctx, "executive", "month", "complaint_volume", "en", scope)
-    assert read_breadcrumb(view.breadcrumb) == "All › East China"
+    assert view.breadcrumb_text == "All › East China"
     path = cockpit_png(ctx, "executive", "cockpit", "month", "complaint_volume", "en", scope)
     _keep(path, "png_cockpit_executive_en_east.png")
     for part in ("trend", "breakdown"):

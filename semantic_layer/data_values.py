@@ -10,12 +10,15 @@ understood; every answer still runs under the asker's row policy.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
+from semantic_layer import user_cache
 from semantic_layer.catalog import Catalog
 from semantic_layer.executor import data_version
 from semantic_layer.inline_sql import run
@@ -26,38 +29,76 @@ MAX_VALUES = 5_000
 
 def read_data_values(engine: Any, catalog: Catalog) -> dict[str, tuple[str, ...]]:
     """Per ``values_from_data`` dimension, the non-empty values one row of its table holds
-    (sorted). A table or column the warehouse lacks, or a Spark warehouse, gives none."""
+    (sorted). A table or column the warehouse lacks, or a Spark warehouse, gives none.
+
+    On a DuckDB file the values are kept in the user's cache under the file's data version
+    (any committed write changes it), so a CLI call reads them once per new data, not once
+    per question."""
     if getattr(engine, "is_spark", False) or not isinstance(engine, sa.engine.Engine):
         return {}
-    found: dict[str, tuple[str, ...]] = {}
+    wanted: dict[str, tuple[str, str]] = {}
     for model in catalog.spec.models:
         for dim in model.dimensions:
-            if not dim.values_from_data or dim.name in found:
-                continue
-            column = sa.column(dim.column_name)
-            query = (
-                sa.select(column, sa.func.count())
-                .select_from(sa.table(model.table))
-                .where(column.is_not(None))
-                .group_by(column)
-                .order_by(column)
-                .limit(MAX_VALUES + 1)
-            )
-            try:
-                with engine.connect() as conn:
-                    rows = run(conn, query).all()  # values inline: no pandas on DuckDB
-            except sa.exc.SQLAlchemyError as exc:
-                log.warning("values of %s not read from %s: %s", dim.name, model.table, exc)
-                continue
-            if len(rows) > MAX_VALUES:
-                log.warning(
-                    "%s has more than %d values: not recognised by name", dim.name, MAX_VALUES
-                )
-                continue
-            # A name two rows share (two agents called 张伟) would pool both: left out, so a
-            # question naming it is asked back instead of answered for both.
-            found[dim.name] = tuple(str(v).strip() for v, n in rows if n == 1 and str(v).strip())
+            if dim.values_from_data and dim.name not in wanted:
+                wanted[dim.name] = (model.table, dim.column_name)
+    version = data_version(engine)
+    path = _disk_path(version, wanted)
+    kept = user_cache.load(path) if path is not None else None
+    if isinstance(kept, tuple) and len(kept) == 2 and kept[0] == version:
+        return dict(kept[1])
+    found, complete = _read(engine, wanted)
+    if path is not None and complete and data_version(engine) == version:  # none written meanwhile
+        user_cache.store(path, (version, found))
+        user_cache.prune(path.parent, "data-values-*.pickle", _DISK_KEPT)
     return found
+
+
+# Value sets kept at most (one per warehouse file and catalog in use).
+_DISK_KEPT = 64
+_DISK_FORMAT = 1
+
+
+def _disk_path(
+    version: tuple[object, ...] | None, wanted: dict[str, tuple[str, str]]
+) -> Path | None:
+    directory = user_cache.cache_dir() if version is not None else None
+    if directory is None or not wanted:
+        return None
+    key = f"data values {_DISK_FORMAT} {MAX_VALUES}\n{version[0]}\n{sorted(wanted.items())!r}"
+    return directory / f"data-values-{hashlib.sha256(key.encode()).hexdigest()[:32]}.pickle"
+
+
+def _read(
+    engine: sa.engine.Engine, wanted: dict[str, tuple[str, str]]
+) -> tuple[dict[str, tuple[str, ...]], bool]:
+    """The values per dimension, and whether every dimension could be read (a reading that
+    met an error is not kept)."""
+    found: dict[str, tuple[str, ...]] = {}
+    complete = True
+    for name, (table, column_name) in wanted.items():
+        column = sa.column(column_name)
+        query = (
+            sa.select(column, sa.func.count())
+            .select_from(sa.table(table))
+            .where(column.is_not(None))
+            .group_by(column)
+            .order_by(column)
+            .limit(MAX_VALUES + 1)
+        )
+        try:
+            with engine.connect() as conn:
+                rows = run(conn, query).all()  # values inline: no pandas on DuckDB
+        except sa.exc.SQLAlchemyError as exc:
+            log.warning("values of %s not read from %s: %s", name, table, exc)
+            complete = False
+            continue
+        if len(rows) > MAX_VALUES:
+            log.warning("%s has more than %d values: not recognised by name", name, MAX_VALUES)
+            continue
+        # A name two rows share (two agents called 张伟) would pool both: left out, so a
+        # question naming it is asked back instead of answered for both.
+        found[name] = tuple(str(v).strip() for v, n in rows if n == 1 and str(v).strip())
+    return found, complete
 
 
 def with_data_values(catalog: Catalog, engine: Any) -> Catalog:

@@ -628,15 +628,7 @@ _DISK_FRESHNESS_KEPT = 256
 
 
 def _prune_disk_freshness(directory: Path) -> None:
-    """Delete the least recently written readings beyond the newest ``_DISK_FRESHNESS_KEPT``."""
-    try:
-        files = sorted(
-            directory.glob("freshness-*.pickle"), key=lambda f: f.stat().st_mtime, reverse=True
-        )
-        for stale in files[_DISK_FRESHNESS_KEPT:]:
-            stale.unlink(missing_ok=True)
-    except OSError:  # a file removed meanwhile, a read-only cache: nothing to tidy
-        return
+    user_cache.prune(directory, "freshness-*.pickle", _DISK_FRESHNESS_KEPT)
 
 
 def _has_column(conn: Connection, table: str, column: str) -> bool:

@@ -45,3 +45,14 @@ def store(path: Path, value: Any) -> None:
     except (OSError, pickle.PicklingError):
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
+
+
+def prune(directory: Path, pattern: str, keep: int) -> None:
+    """Delete the least recently written files matching ``pattern`` beyond the newest ``keep``:
+    caches keyed by a warehouse file would otherwise keep every temporary warehouse's entries."""
+    try:
+        files = sorted(directory.glob(pattern), key=lambda f: f.stat().st_mtime, reverse=True)
+        for stale in files[keep:]:
+            stale.unlink(missing_ok=True)
+    except OSError:  # a file removed meanwhile, a read-only cache: nothing to tidy
+        return

@@ -154,3 +154,106 @@ def test_query_text_keeps_pandas_table(demo_warehouse_path, tmp_path) -> None:
     )
     assert "csat: CSAT" in output and "east" in output, output
     assert "pandas" in modules and "assistant.api" not in modules
+
+
+def _run_cli_in_fresh_process(
+    args: list[str], data_dir: Path, cache_dir: Path | None = None, prelude: str = ""
+) -> subprocess.CompletedProcess:
+    """``run()``, the console script's entry, in a new interpreter; ``prelude`` runs first."""
+    argv = ["servicepilot", *args]
+    code = f"{prelude}\nimport sys\nimport assistant.cli as cli\nsys.argv = {argv!r}\ncli.run()\n"
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "SERVICEPILOT_DATA_DIR": str(data_dir),
+        "HF_HUB_OFFLINE": "1",
+        **({"SERVICEPILOT_CACHE_DIR": str(cache_dir)} if cache_dir else {}),
+    }
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=env
+    )
+
+
+# An object alive until the end: its __del__ runs only when the interpreter tears down.
+WITNESS = (
+    "import sys, assistant.cli\n"
+    "class Witness:\n"
+    "    def __del__(self): print('torn down', file=sys.stderr)\n"
+    "assistant.cli.witness = Witness()\n"
+)
+
+
+def test_an_answer_ends_the_process_without_tearing_it_down(demo_warehouse_path, tmp_path) -> None:
+    """Freeing every module's objects costs ≈ 0.15-0.2 s after a question: `ask` leaves
+    right after its output, which still arrives whole, with its exit code."""
+    args = [
+        "ask",
+        "--db",
+        str(demo_warehouse_path),
+        "上个月各大区的客户满意度",
+        "--today",
+        "2026-11-22",
+    ]
+    done = _run_cli_in_fresh_process([*args, "--json"], tmp_path, prelude=WITNESS)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert len(json.loads(done.stdout)["rows"]) == 7  # every byte of the answer was flushed
+    assert "torn down" not in done.stderr
+    refused = _run_cli_in_fresh_process([*args, "--role", "nobody"], tmp_path, prelude=WITNESS)
+    assert refused.returncode == 1 and "Unknown role 'nobody'" in refused.stderr
+    assert "torn down" not in refused.stderr and "Traceback" not in refused.stderr
+    # Any other command ends the usual way.
+    other = _run_cli_in_fresh_process(["--version"], tmp_path, prelude=WITNESS)
+    assert other.returncode == 0 and "torn down" in other.stderr
+
+
+def test_the_quick_exit_still_waits_for_threads_and_runs_exit_handlers() -> None:
+    code = (
+        "import atexit, threading, time\n"
+        "from assistant.cli import _leave\n"
+        "atexit.register(lambda: print('handler ran', flush=True))\n"
+        "threading.Thread(target=lambda: (time.sleep(0.3), print('thread done'))).start()\n"
+        "print('answer', end=' ')\n"
+        "_leave(3)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert done.returncode == 3
+    assert done.stdout.split() == ["answer", "thread", "done", "handler", "ran"]
+
+
+def test_a_second_process_opens_no_database_to_probe_duckdb(demo_warehouse_path, tmp_path) -> None:
+    """duckdb-sqlalchemy's two probes (an in-memory database each) run once per installed
+    version pair; the next process reads their answers from the user's cache."""
+    import duckdb
+
+    spy = (
+        "import duckdb, sys\n"
+        "real = duckdb.connect\n"
+        "def connect(database=':memory:', *a, **k):\n"
+        "    print('connect', database, file=sys.stderr)\n"
+        "    return real(database, *a, **k)\n"
+        "duckdb.connect = connect\n"
+    )
+    args = ["ask", "--db", str(demo_warehouse_path), "上个月的客户满意度", "--json"]
+    args += ["--today", "2026-11-22"]
+    cache = tmp_path / "cache"
+    first = _run_cli_in_fresh_process(args, tmp_path, cache, prelude=spy)
+    again = _run_cli_in_fresh_process(args, tmp_path, cache, prelude=spy)
+    assert first.returncode == 0 and again.returncode == 0, first.stderr + again.stderr
+    assert json.loads(again.stdout)["rows"] == json.loads(first.stdout)["rows"]
+    assert "connect :memory:" in first.stderr
+    assert "connect :memory:" not in again.stderr
+    assert f"connect {demo_warehouse_path}" in again.stderr  # it did open the warehouse
+    # What was kept is what DuckDB answers.
+    import pickle
+
+    (kept,) = cache.glob("duckdb-probes-*.pickle")
+    _, settings, comments = pickle.loads(kept.read_bytes())
+    with duckdb.connect(":memory:") as conn:
+        names = {name for (name,) in conn.execute("SELECT name FROM duckdb_settings()").fetchall()}
+    assert settings == names and comments is True

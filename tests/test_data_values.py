@@ -140,3 +140,35 @@ def test_a_name_two_rows_share_is_not_recognised(demo_warehouse_path, tmp_path) 
     assert name not in catalog.data_values["agent_name"]
     assert len(catalog.data_values["agent_name"]) > 10
     assert isinstance(plan(catalog, f"{name}上个月的客户满意度"), Clarification)
+
+
+def test_the_values_are_read_once_per_data_version(demo_warehouse_path, tmp_path, monkeypatch):
+    """Kept in the user's cache under the file's data version: the next process reads no
+    table, and a write (a new agent) makes the next reading query again and see it."""
+    import shutil
+
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copy(demo_warehouse_path, path)
+    monkeypatch.setenv("SERVICEPILOT_CACHE_DIR", str(tmp_path / "cache"))
+    queries: list[object] = []
+    real_run = data_values.run
+    monkeypatch.setattr(data_values, "run", lambda conn, q: queries.append(q) or real_run(conn, q))
+
+    def read() -> dict[str, tuple[str, ...]]:
+        eng = make_engine(f"duckdb:///{path}", read_only=True)
+        try:
+            return read_data_values(eng, default_catalog())
+        finally:
+            eng.dispose()
+
+    first = read()
+    assert len(queries) == 2 and len(first["agent_name"]) > 10
+    assert read() == first and len(queries) == 2  # from the cache: no table read
+    with duckdb.connect(str(path)) as conn:
+        conn.execute(
+            "INSERT INTO agents (agent_id, agent_name, team, region, hired_at) "
+            "VALUES ('A-NEW-2', '龚新宇', 'east_a', 'east', DATE '2026-11-01')"
+        )
+    after = read()
+    assert len(queries) == 4 and "龚新宇" in after["agent_name"]
+    assert "龚新宇" not in first["agent_name"]

@@ -47,6 +47,12 @@ CHANGE = re.compile(
     r"decreas(?:e|ed)|r[io]se|risen|f[ae]ll|fallen|drop(?:ped)?|improv(?:e|ed)|declin(?:e|ed)|"
     r"(?:go|went|gone)\s+(?:up|down))(?![a-z]))"
 )
+# The size of a change asked ("下降了多少个百分点", "how many points did it drop"): placed with
+# the change word, as the answer states the change.
+CHANGE_SIZE = re.compile(
+    r"(?:多少|几)\s*个?\s*(?:百分点|点)|"
+    r"(?<![a-z])(?:by\s+)?(?:how\s+many|how\s+much)(?:\s+(?:percentage\s+)?points?)?(?![a-z])"
+)
 # "为什么这么低": a question about a level (a gap to others or to a target), not a change.
 LEVEL_ASKED = re.compile(
     r"(这么|那么|如此|这样)(低|高|差|好|少|多|慢|快)|偏(低|高)|"
@@ -155,6 +161,19 @@ SHARE_ASKED = re.compile(
     r"(占多少|占了多少|占比|占几成|几成|比例|比重|百分比|百分之几|"
     r"what share|what percentage|what percent|what proportion|what fraction|percentage of|"
     r"proportion of|fraction of|share of|% of)"
+)
+
+# A count of tickets asked for in so many words ("how many tickets breached SLA", "工单有多少",
+# "多少单"): only a count answers it, never the rate of them. (Not "多少" alone: 满意度是多少.)
+_COUNTED = (
+    r"(?:tickets?|complaints?|cases?|surveys?|orders?|customers?|"
+    r"工单|投诉|单子|问卷|订单|客户|案例)"
+)
+COUNT_ASKED = re.compile(
+    rf"(?:how many|number of|count of)\s+(?:[\w-]+\s+){{0,2}}?{_COUNTED}|"
+    rf"(?:多少|几)\s*(?:个|件|单|张|起|条|位|笔)?\s*{_COUNTED}|"
+    rf"{_COUNTED}\s*的?\s*(?:数量|总数|有\s*多少|有\s*几)|"
+    r"(?:多少|几)\s*(?:件|单|起|笔)(?!位)"
 )
 
 # Words that make a question about service data even when no metric is named.

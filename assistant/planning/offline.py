@@ -71,6 +71,8 @@ from semantic_layer.query import Filter, MetricFilter, MetricQuery, OrderBy, Tim
 MAX_QUESTION_CHARS = 2_000
 
 MEAN_UNITS = frozenset({"minutes", "hours", "CNY", "score"})
+# Units of a rate: a share or a count per base, never a count itself.
+RATE_UNITS = frozenset({"%", "per 1,000 orders"})
 
 
 DEFAULT_TREND_MONTHS = 6
@@ -197,6 +199,8 @@ class OfflinePlanner:
             return self._not_certified(reading.coverage.unknown_rates[0], reading, state)
         if reading.metrics and self._share_of_a_count(masked, reading):
             return self._clarify_share(reading, state)
+        if reading.metrics and self._count_of_a_rate(masked, reading):
+            return self._clarify_count(reading, state)
         if cues.WHY.search(masked):
             if not reading.metrics and self._about_tickets(masked, reading):
                 reading.metrics = self._count_metric(reading, masked)
@@ -764,8 +768,12 @@ class OfflinePlanner:
                 negation = _NEGATION_BEFORE.search(masked[: match.start])
                 if negation:
                     words.append(negation.group().strip())
-        if reading.change:  # read as a trend or a comparison
+        # Read as a trend or a comparison; a comparison the question names (同比, "比上上个月
+        # 下降了几个百分点": two periods) shows the change too.
+        compared = reading.compare is not None or len(reading.ranges) == 2
+        if reading.change or (compared and not cues.find_ranking(masked)):
             words += [m.group() for m in cues.CHANGE.finditer(masked)]
+            words += [m.group() for m in cues.CHANGE_SIZE.finditer(masked)]
         # "达标了吗": placed by the target rule (the answer states the target or its absence).
         words += [m.group() for m in cues.TARGET.finditer(masked)]
         if reading.ranges:  # "双十一后那三周（11月12号到12月2号）": the dates restate it
@@ -914,6 +922,35 @@ class OfflinePlanner:
         if not cues.SHARE_ASKED.search(masked):
             return False
         return any(self.catalog.metric(m).unit != "%" for m in reading.metrics)
+
+    def _count_of_a_rate(self, masked: str, reading: _Reading) -> bool:
+        """A count of tickets is asked ("How many tickets breached SLA") but every metric read
+        is a rate of them (SLA breach rate): answering would give a share for a count."""
+        if not cues.COUNT_ASKED.search(masked) or cues.SHARE_ASKED.search(masked):
+            return False
+        return all(self.catalog.metric(m).unit in RATE_UNITS for m in reading.metrics)
+
+    def _clarify_count(self, reading: _Reading, state: ConversationState) -> Plan:
+        """Offer the rates read, each said to be a rate: the count itself is not certified."""
+        language = reading.language
+        options = []
+        for metric in reading.metrics:
+            plan = self._with_metric(reading, metric, state, None)
+            if isinstance(plan, MetricPlan):
+                label = _t(
+                    language,
+                    f"{self._label(metric, language)}（比率，不是数量）",
+                    f"{self._label(metric, language)} (a rate, not a count)",
+                )
+                options.append(ClarificationOption(label=label, plan=plan))
+        question = _t(
+            language,
+            "您问的是数量，但我读出的是一个比率，不会用比率代替数量。要看这个比率吗？"
+            "（如果需要数量，请分析师定义这个指标。）",
+            "You asked how many, but what I read is a rate, and I will not answer one with the "
+            "other. Would the rate do? (If you need the count, an analyst can define it.)",
+        )
+        return Clarification(question=question, options=tuple(options))
 
     def _numerator_fields(self, name: str) -> set[str]:
         """Columns the numerator of a ratio metric filters on (empty for other metrics)."""

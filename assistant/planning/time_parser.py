@@ -412,7 +412,7 @@ def _yoy(m: re.Match[str], ctx: _Ctx) -> _Tok:
     r"环比(?:上月|上周|上季度?|上期)?|上一?期|前一期|前一(?:个)?(?:天|日|周|星期|月|季度|季)",
     _L + r"(?:(?-i:MoM|WoW|QoQ|DoD)|m/m|w/w|q/q|(?P<u>month|week|quarter|day)[-\s]?(?:over|on)"
     r"[-\s]?(?P=u)|(?:the\s+)?(?:previous|prior|preceding)\s+(?:period|one)"
-    r"|(?:the\s+)?(?:month|week|quarter|day)\s+(?:before|prior)(?!\s+last))" + _R,
+    r"|(?:the\s+)?(?:month|week|quarter|day|one)\s+(?:before|prior)(?!\s+last))" + _R,
 )
 def _previous_period(m: re.Match[str], ctx: _Ctx) -> _Tok:
     return _Tok(m.start(), m.end(), "compare", compare=PREVIOUS_PERIOD)

@@ -544,3 +544,61 @@ def test_tickets_alone_are_a_ticket_count_in_both_languages(planner, question, m
     assert isinstance(plan, MetricPlan), plan
     assert plan.query.metrics == (metric,)
     assert tuple((f.field, f.values) for f in plan.query.filters) == filters
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How many tickets breached SLA in October?",
+        "How many tickets were resolved late, i.e. breached SLA, last month?",
+        "10月有多少个工单SLA超时率",
+        "上个月SLA超时率的工单数量",
+    ],
+)
+def test_a_count_is_never_answered_with_a_rate(planner, question) -> None:
+    """ "How many tickets breached SLA" reads only the SLA breach rate: a share would answer a
+    count. It asks, offering the rate said to be a rate."""
+    got = plan_for(planner, question)
+    assert isinstance(got, Clarification), got
+    assert got.options and all(
+        isinstance(o.plan, MetricPlan) and o.plan.query.metrics == ("sla_breach_rate",)
+        for o in got.options
+    )
+    assert "rate, not a count" in got.options[0].label or "比率，不是数量" in got.options[0].label
+
+
+@pytest.mark.parametrize(
+    "question, metrics",
+    [
+        ("上个月满意度是多少", ("csat",)),  # 多少 alone: "what is"
+        ("How many regions had CSAT below 70% last month?", ("csat",)),  # groups counted
+        ("有多少个大区满意度低于70%", ("csat",)),
+        ("上个月有多少投诉", ("complaint_volume",)),  # a count read: answered
+        ("What share of tickets breached SLA last month?", ("sla_breach_rate",)),
+    ],
+)
+def test_counting_words_that_do_not_ask_for_a_count_of_a_rate(planner, question, metrics):
+    got = plan_for(planner, question)
+    assert isinstance(got, MetricPlan), got
+    assert got.query.metrics == metrics
+
+
+@pytest.mark.parametrize(
+    "question, metric",
+    [
+        ("上个月满意度下降了多少个百分点", "csat"),
+        ("上个月满意度比上上个月下降了几个百分点", "csat"),
+        ("How many points did CSAT drop last month?", "csat"),
+        ("By how much did FCR change last month?", "first_contact_resolution"),
+        ("上个月投诉量比上上个月增加了多少件", "complaint_volume"),
+        ("csat last month vs the one before", "csat"),
+    ],
+)
+def test_the_size_of_a_change_is_answered_by_the_comparison(planner, question, metric):
+    """The size of a change ("下降了几个百分点", "how many points") is answered by the comparison
+    with the period before, which states it; beside two named periods likewise."""
+    got = plan_for(planner, question)
+    assert isinstance(got, MetricPlan), got
+    assert got.query.metrics == (metric,)
+    assert got.query.compare_to == "previous_period"
+    assert (str(got.query.time_range.start), str(got.query.time_range.end)) == OCT

@@ -307,6 +307,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{metric} has no target set for this slice and period (analysts keep targets in "
         "`targets.yml`).",
     ),
+    # a breakdown against each group's own target ("哪些大区没达标")
+    "target_groups": ("各{dimension}对照各自目标：", "Each {dimension} against its own target: "),
+    "target_groups_off": ("未达标 {n} 个——{items}", "{n} off target — {items}"),
+    "target_groups_all_on": ("全部达标", "all on target"),
+    "target_groups_on": ("达标 {n} 个", "{n} on target"),
+    "target_groups_small": ("{n} 个样本不足、无法判断", "{n} with too small a sample to judge"),
+    "target_groups_none": ("{n} 个没有设定目标", "{n} without a target"),
+    "target_group_breach": (
+        "{group} {value}（目标 {sign}{target}，超出预警线）",
+        "{group} {value} (target {sign} {target}, beyond the warning line)",
+    ),
+    "target_group_warning": (
+        "{group} {value}（目标 {sign}{target}，仍在预警线内）",
+        "{group} {value} (target {sign} {target}, within the warning line)",
+    ),
     "target_single_only": (
         "（与目标对比只针对单个数值：请问全公司或某一个大区、渠道的数值。）",
         "(A target is compared with a single number: ask for the company, or for one region or "

@@ -1,6 +1,6 @@
 """A single number is shown beside the analysts' target when one applies to its slice and
 period; a question that asks ("达标了吗", "on target?") always gets the target or "none is set";
-a breakdown asked about targets says targets compare single numbers."""
+a breakdown asked about targets judges each group by its own slice's target."""
 
 from __future__ import annotations
 
@@ -69,10 +69,48 @@ def test_asked_without_a_target_says_none_is_set(assistant):
     assert "目标 ≤500件" in month.text, month.text
 
 
-def test_a_breakdown_asked_about_targets_says_targets_are_for_single_numbers(assistant):
-    answer = ask(assistant, "上个月各大区满意度达标了吗")
-    assert "与目标对比只针对单个数值" in answer.text, answer.text
-    assert "目标 ≥" not in answer.text
+@pytest.mark.parametrize(
+    "question",
+    ["上个月各大区满意度达标了吗", "Which regions missed their CSAT target last month?"],
+)
+def test_a_breakdown_asked_about_targets_judges_each_group_by_its_own(assistant, question):
+    """Each region against its own slice's target (targets.yml: south 65 / 55, the company
+    75 / 70), from the certified values of the answer's own rows."""
+    answer = ask(assistant, question)
+    assert isinstance(answer.plan, MetricPlan) and answer.plan.asks_target, answer.plan
+    zh = answer.language == "zh"
+    labels = {"south": "华南" if zh else "South China", "east": "华东" if zh else "East China"}
+    off, on = [], 0
+    for row in answer.result.table.rows():
+        target, warning = (65.0, 55.0) if row["region"] == "south" else (75.0, 70.0)
+        value = float(row["csat"])
+        if value >= target:
+            on += 1
+        else:
+            off.append((row["region"], value, target, value >= warning))
+    assert off and on, "the demo month has regions on both sides"
+    head = "各大区对照各自目标：" if zh else "Each region against its own target: "
+    assert head in answer.text, answer.text
+    assert (f"未达标 {len(off)} 个" if zh else f"{len(off)} off target") in answer.text
+    assert (f"达标 {on} 个" if zh else f"{on} on target") in answer.text
+    for region, value, target, within in off:
+        if region in labels:
+            shown = f"{labels[region]} {value:.1f}%"
+            assert shown in answer.text, (shown, answer.text)
+            goal = f"目标 ≥{target:.1f}%" if zh else f"target ≥ {target:.1f}%"
+            status = (
+                ("仍在预警线内" if zh else "within") if within else ("超出" if zh else "beyond")
+            )
+            after = answer.text.split(shown, 1)[1][:60]
+            assert goal in after and status in after, answer.text
+
+
+def test_a_group_too_small_to_judge_is_not_called_on_target(assistant):
+    answer = ask(assistant, "上个月各渠道的满意度达标了吗", role="east_manager")
+    small = [r for r in answer.result.table.rows() if 0 < r["csat__n"] < 30]
+    assert small, "east's small channels"
+    assert f"{len(small)} 个样本不足" in answer.text, answer.text
+    assert "全部达标" not in answer.text
 
 
 def test_naming_two_members_to_compare_shows_each_not_their_pool(assistant):

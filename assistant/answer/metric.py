@@ -69,7 +69,9 @@ def metric_text(
     text = (scope_note or "") + narrate(result, services.lexicon, language)
     for line in computed_as_of_lines(result, services.catalog, language):
         text += ("" if language == "zh" else " ") + line  # segments: their date, every answer
-    note = target_note(result, role, services.targets(), language, plan.asks_target)
+    note = target_note(
+        result, role, services.targets(), language, plan.asks_target, services.lexicon
+    )
     if note:
         text += ("" if language == "zh" else " ") + note
     if plan.verified:

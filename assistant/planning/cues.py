@@ -143,7 +143,8 @@ EACH = re.compile(r"(各多少|各自|分别|各有|respectively|each)")
 TARGET = re.compile(
     r"(没达标|未达标|不达标|达标|达到目标|完成目标|目标值|目标|"
     r"\b(on|off|hit|hitting|meet|meeting|met|miss|missed|missing|reach|reached|against)"
-    r"\s+(the\s+|our\s+|its\s+|their\s+)?(targets?|goals?)\b|\bon track\b|\btargets?\b|\bgoals?\b)",
+    r"\s+(the\s+|our\s+|its\s+|their\s+)?([\w%-]+\s+){0,2}?(targets?|goals?)\b|\bon track\b"
+    r"|\btargets?\b|\bgoals?\b)",
     re.IGNORECASE,
 )
 # Durations named without saying which one.

@@ -289,6 +289,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "kpi_status_ok": ("达标", "on target"),
     "kpi_status_warning": ("预警", "warning"),
     "kpi_status_breach": ("未达标", "off target"),
+    "target_of": ("{metric}", "{metric} "),  # before target_line when several numbers are shown
     "target_line": (
         "目标 {sign}{target}（预警线 {warning}）：",
         "Target {sign} {target} (warning line {warning}): ",

@@ -129,3 +129,19 @@ def test_sla_alone_asks_which_sla_metric(assistant):
         assert isinstance(plan, Clarification), question
         options = [o.plan.query.metrics[0] for o in plan.options]
         assert options == ["sla_compliance", "sla_breach_rate"], options
+
+
+@pytest.mark.parametrize(
+    ("question", "named"),
+    [
+        ("上个月的满意度、SLA达成率和净推荐值", ("客户满意度目标 ≥75.0%", "SLA达成率目标 ≥80.0%")),
+        ("CSAT, SLA compliance and NPS last month", ("CSAT target ≥ 75.0%", "NPS target ≥ 10.0")),
+    ],
+)
+def test_several_numbers_each_name_the_metric_of_their_target(assistant, question, named):
+    """After "…；净推荐值为-6.3。" a bare "目标 ≥75.0%" would read as NPS's target."""
+    answer = ask(assistant, question)
+    assert isinstance(answer.plan, MetricPlan) and len(answer.plan.query.metrics) == 3
+    for line in named:
+        assert line in answer.text, answer.text
+    assert "。目标 ≥" not in answer.text and ". Target ≥" not in answer.text, answer.text

@@ -32,8 +32,30 @@ def target_note(
     single = not query.dimensions and query.time_grain is None and len(result.table) == 1
     if meta is None or not single:
         return msg(language, "target_single_only") if asked else ""
+    if len(query.metrics) == 1:
+        return _single_note(result, name, role, targets, language, asked)
+    # Several numbers: each note names its metric ("…；净推荐值为0.8。目标 ≥75.0%" would read
+    # as NPS's target).
+    notes = (
+        _single_note(result, metric, role, targets, language, asked, named=True)
+        for metric in query.metrics
+    )
+    return ("" if language == "zh" else " ").join(note for note in notes if note)
+
+
+def _single_note(
+    result: MetricResult,
+    name: str,
+    role: Role,
+    targets: Any,
+    language: str,
+    asked: bool,
+    named: bool = False,
+) -> str:
+    query = result.query
+    meta = result.metrics.get(name)
     value = result.table.row(0).get(name)
-    if value is None or value != value:  # no value (NaN): nothing to judge
+    if meta is None or value is None or value != value:  # no value (NaN): nothing to judge
         return ""
     span = (query.time_range.start, query.time_range.end) if query.time_range else None
     target = None if targets is None else targets.for_slice(name, _slice(query, role), span)
@@ -47,6 +69,10 @@ def target_note(
         target=format_value(target.target, meta, language),
         warning=format_value(target.warning, meta, language),
     )
+    if named:  # "客户满意度目标 ≥75.0%…" / "CSAT target ≥ 75.0%…"
+        goal = (
+            msg(language, "target_of", metric=_label(meta, language)) + goal[0].lower() + goal[1:]
+        )
     sample = result.table.row(0).get(f"{name}__n")
     if sample is not None and sample == sample and 0 < sample < SMALL_N:
         return goal + msg(language, "kpi_small_n", n=int(sample)) + _stop(language)

@@ -602,3 +602,11 @@ def test_the_size_of_a_change_is_answered_by_the_comparison(planner, question, m
     assert got.query.metrics == (metric,)
     assert got.query.compare_to == "previous_period"
     assert (str(got.query.time_range.start), str(got.query.time_range.end)) == OCT
+
+
+@pytest.mark.parametrize("question", ["上个月整体情况如何", "Give me an overview of last month"])
+def test_an_overall_question_asks_which_headline_metric(planner, question) -> None:
+    """ "整体情况" / "overview" is the vague performance word: asked, not out of scope."""
+    got = plan_for(planner, question)
+    assert isinstance(got, Clarification), got
+    assert [o.plan.query.metrics for o in got.options][0] == ("csat",)

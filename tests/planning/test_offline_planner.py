@@ -606,7 +606,8 @@ def test_the_size_of_a_change_is_answered_by_the_comparison(planner, question, m
 
 @pytest.mark.parametrize("question", ["上个月整体情况如何", "Give me an overview of last month"])
 def test_an_overall_question_asks_which_headline_metric(planner, question) -> None:
-    """ "整体情况" / "overview" is the vague performance word: asked, not out of scope."""
+    """The overall words (整体情况, overview) are the vague performance word: asked, not out
+    of scope."""
     got = plan_for(planner, question)
     assert isinstance(got, Clarification), got
     assert [o.plan.query.metrics for o in got.options][0] == ("csat",)

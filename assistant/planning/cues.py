@@ -301,9 +301,10 @@ def _change_rank_pattern() -> re.Pattern[str]:
 
 CHANGE_RANK = _change_rank_pattern()
 FASTEST = re.compile(r"(最快|增速|fastest|quickest)")
-# "下降最多的3个大区" / "降幅最大的三个渠道": the number after the superlative.
+# "降幅最大的三个渠道": the number after the superlative; "the 3 regions where ... fell most".
 _CHANGE_COUNT = re.compile(
     r"最(?:多|大|快|厉害|明显)的?\s*(\d+|[一二三四五六七八九十两]+)\s*(?:个|名|位|家|条)"
+    r"|(?<![a-z])the\s+(\d+)\s+(?=[a-z])"
 )
 
 
@@ -315,6 +316,7 @@ class ChangeRanking:
     fastest: bool  # "增长最快" / "fastest": a relative change on a count or a duration
     limit: int | None
     span: tuple[int, int]
+    count_span: tuple[int, int] | None = None  # the number of groups asked, when written
 
 
 def find_change_ranking(text: str) -> ChangeRanking | None:
@@ -323,9 +325,11 @@ def find_change_ranking(text: str) -> ChangeRanking | None:
         return None
     kind = next(k for k, v in match.groupdict().items() if v is not None)
     count = COUNT.search(text) or _CHANGE_COUNT.search(text)
+    number = next((g for g in count.groups() if g), None) if count else None
     return ChangeRanking(
         direction=kind.rstrip("0123456789"),
         fastest=bool(FASTEST.search(match.group())),
-        limit=chinese_number(count.group(1)) if count else None,
+        limit=chinese_number(number) if number else None,
         span=match.span(),
+        count_span=count.span() if count else None,
     )

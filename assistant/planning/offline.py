@@ -9,6 +9,7 @@ returned, so a plan that cannot run never reaches the user.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from contextvars import ContextVar
@@ -638,9 +639,7 @@ class OfflinePlanner:
             candidate = _Reading(
                 **{
                     **reading.__dict__,
-                    "change_rank": cues.ChangeRanking(
-                        direction, by_change.fastest, by_change.limit, by_change.span
-                    ),
+                    "change_rank": dataclasses.replace(by_change, direction=direction),
                 }
             )
             query, assumptions = self._build(candidate, state)
@@ -864,8 +863,9 @@ class OfflinePlanner:
         if reading.change:  # read as a trend or a comparison
             words += [m.group() for m in cues.CHANGE.finditer(masked)]
         if reading.change_rank is not None:  # "下降最多": read as a ranking by change
-            start, end = reading.change_rank.span
-            words.append(masked[start:end].strip())
+            for span in (reading.change_rank.span, reading.change_rank.count_span):
+                if span is not None:  # "降幅最大的三个": the number of groups is its limit
+                    words.append(masked[span[0] : span[1]].strip())
         # "达标了吗": placed by the target rule (the answer states the target or its absence).
         words += [m.group() for m in cues.TARGET.finditer(masked)]
         if reading.ranges:  # "双十一后那三周（11月12号到12月2号）": the dates restate it

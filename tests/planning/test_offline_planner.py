@@ -578,6 +578,15 @@ CHANGE = "csat__change"
         ("上个月满意度提升最快的渠道", "csat", "channel", (CHANGE, True), None, None),
         # top 3
         ("上个月满意度下降最多的三个渠道", "csat", "channel", (CHANGE, False), 3, None),
+        ("上个月满意度降幅最大的三个渠道", "csat", "channel", (CHANGE, False), 3, None),
+        (
+            "the 3 regions where complaints rose the most last month",
+            "complaint_volume",
+            "region",
+            ("complaint_volume__change", True),
+            3,
+            None,
+        ),
         (
             "top 3 regions by biggest increase in complaints last month",
             "complaint_volume",

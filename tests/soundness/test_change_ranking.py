@@ -143,3 +143,17 @@ def test_no_previous_value_sorts_last_on_postgres(postgres_url, descending):
     finally:
         metadata.drop_all(engine)
         engine.dispose()
+
+
+@pytest.mark.spark
+def test_no_previous_value_sorts_last_on_spark(warehouse, spark_connect_remote, tmp_path):
+    # Spark puts NULLs first in an ASC order unless told otherwise.
+    from tools.warehouse.export import export_parquet
+
+    export_parquet(warehouse(**_every_region_rose()), tmp_path / "parquet")
+    url = f"spark+connect://{spark_connect_remote}?path={tmp_path / 'parquet'}"
+    for descending in (False, True):
+        data = execute(_by_change(descending), url, timeout_s=600.0).data
+        assert data["region"].tolist() == (
+            ["east", "north", "south"] if descending else ["north", "east", "south"]
+        )

@@ -143,8 +143,13 @@ def _describe_order(field: str, descending: bool, compare_to: str | None, zh: bo
     against = _AGAINST.get(compare_to or "", ("对比期", "the comparison period"))
     if zh:
         kind = "变化率（%）" if relative else "变化"
-        lead = "上升最多在前" if descending else "下降最多在前"
+        lead = (
+            ("增长最快" if descending else "下降最快")
+            if relative
+            else ("上升最多" if descending else "下降最多")
+        )
+        lead += "在前"
         return f"按与{against[0]}相比的{kind}排序，{lead}"
     kind = "relative change (%)" if relative else "change"
-    lead = "largest rise first" if descending else "largest fall first"
+    lead = ("fastest" if relative else "largest") + (" rise first" if descending else " fall first")
     return f"ordered by the {kind} vs {against[1]}, {lead}"

@@ -628,11 +628,16 @@ def test_a_ranking_by_change(planner, question, metric, dimension, order, limit,
     assert query.limit == limit
     against = "去年同期" if compare else "上一周期"
     if any("\u4e00" <= c <= "\u9fff" for c in question):
-        lead = "上升最多在前" if order[1] else "下降最多在前"
-        assert f"按与{against}相比的" in plan.interpretation and lead in plan.interpretation
+        relative = order[0].endswith("__change_pct")
+        lead = ("增长最快" if relative else "上升最多") if order[1] else "下降最多"
+        assert (
+            f"按与{against}相比的" in plan.interpretation and lead + "在前" in plan.interpretation
+        )
     else:
+        relative = order[0].endswith("__change_pct")
+        lead = ("fastest" if relative else "largest") + (" rise" if order[1] else " fall")
         assert "ordered by the" in plan.interpretation
-        assert ("largest rise first" if order[1] else "largest fall first") in plan.interpretation
+        assert f"{lead} first" in plan.interpretation
 
 
 @pytest.mark.parametrize(

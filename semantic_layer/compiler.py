@@ -561,8 +561,10 @@ def build_statement(plan: QueryPlan, catalog: Catalog) -> Select:
     for mf in query.metric_filters:
         out = out.where(_compare(mf.op, result.c[mf.metric], mf.values))
     by_public = {names.get(c.name, c.name): result.c[c.name] for c in result.c}
+    # NULLs (a group with no value, or no previous value to change from) last on every engine:
+    # PostgreSQL puts them first in a DESC order and Spark first in an ASC order by default.
     order = [
-        by_public[o.field].desc() if o.descending else by_public[o.field].asc()
+        (by_public[o.field].desc() if o.descending else by_public[o.field].asc()).nulls_last()
         for o in query.order_by
     ]
     order += [result.c[k].asc() for k in keys]  # deterministic output

@@ -143,6 +143,11 @@ def narrate(result: MetricResult, lexicon: Lexicon, language: str) -> str:
     if has_period and not dimensions:
         text = _trend(rows, main, query.time_grain, language, _complete_periods(rows, result))
         text += _partial_note(result, language)
+    elif dimensions and not has_period and _by_change(query.order_by, main):
+        order = query.order_by[0]
+        text = _change_ranking(
+            rows, main, dimensions, lexicon, language, order.field, order.descending, query.limit
+        )
     elif dimensions:
         ranked_by_main = bool(query.order_by) and query.order_by[0].field == main.name
         ascending = ranked_by_main and not query.order_by[0].descending
@@ -438,3 +443,159 @@ def _breakdown(
             else f" The biggest change is {name(mover)}{_change_sentence(mover, meta, language)}."
         )
     return text
+
+
+def _by_change(order_by: tuple, meta: MetricMeta) -> bool:
+    """Is the result ranked by the main metric's change ("下降最多的大区")?"""
+    return bool(order_by) and order_by[0].field in (
+        f"{meta.name}__change",
+        f"{meta.name}__change_pct",
+    )
+
+
+def _signed_change(row: Row, meta: MetricMeta, key: str, language: str) -> str:
+    """ "-14.2个百分点" / "+12件，+50.0%": the change with its sign (and the relative change
+    when the ranking is by it)."""
+    change = float(row[f"{meta.name}__change"])
+    sign = "+" if change > 0 else "-" if change < 0 else "±"
+    text = sign + format_change(change, meta, language)
+    pct = row.get(f"{meta.name}__change_pct")
+    if key.endswith("__change_pct") and not missing(pct):
+        pct_text = f"{'+' if pct > 0 else '-' if pct < 0 else '±'}{abs(float(pct)):.1f}%"
+        text = f"{pct_text}{'，' if language == 'zh' else ', '}{text}"
+    return text
+
+
+def _change_ranking(
+    rows: list[Row],
+    meta: MetricMeta,
+    dimensions: tuple[str, ...],
+    lexicon: Lexicon,
+    language: str,
+    key: str,
+    descending: bool,
+    top_n: int | None,
+) -> str:
+    """A ranking by change: the leader with both values and its change; when no group moved
+    the asked way, that is said (the smallest rise is not called a fall); groups without a
+    previous value are named as not comparable, never ranked."""
+    zh = language == "zh"
+    value, previous, change = meta.name, f"{meta.name}__previous", f"{meta.name}__change"
+    data = [r for r in rows if not missing(r.get(value)) or not missing(r.get(previous))]
+    if not data:
+        return "这个范围内没有数据。" if zh else "There is no data in this range."
+    comparable = [
+        r
+        for r in data
+        if not missing(r.get(key))
+        and not missing(r.get(previous))
+        and not missing(r.get(value))
+        and not missing(r.get(change))
+    ]
+    excluded = [r for r in data if r not in comparable]
+    name = lambda r: _row_name(r, dimensions, lexicon, language)  # noqa: E731
+    fmt = lambda r, c: format_value(r[c], meta, language)  # noqa: E731
+    label = _label(meta, language)
+    groups = "/".join(lexicon.dimension_label(d, language) for d in dimensions)
+    fastest = key.endswith("__change_pct")
+    rise = descending
+    if zh:
+        word = (
+            ("增长最快" if rise else "下降最快")
+            if fastest
+            else ("上升最多" if rise else "下降最多")
+        )
+    else:
+        word = ("rose" if rise else "fell") + (" fastest" if fastest else " the most")
+    # Leader first (the warehouse sorted already; equal changes keep its order).
+    ranked = sorted(comparable, key=lambda r: float(r[key]), reverse=descending)
+    moved = [r for r in ranked if (float(r[change]) > 0 if rise else float(r[change]) < 0)]
+
+    def values(row: Row) -> str:
+        if zh:
+            verb = "升到" if row[change] > 0 else "降到" if row[change] < 0 else "持平于"
+            return f"从{fmt(row, previous)}{verb}{fmt(row, value)}"
+        return f"{fmt(row, previous)} → {fmt(row, value)}"
+
+    def detail(row: Row) -> str:
+        return (
+            f"{values(row)}（{_signed_change(row, meta, key, language)}）"
+            f"{_small_n(row, meta, language)}"
+            if zh
+            else f"{values(row)} ({_signed_change(row, meta, key, language)})"
+            f"{_small_n(row, meta, language)}"
+        )
+
+    sentences: list[str] = []
+    if not ranked:
+        sentences.append(
+            f"没有可比较的{groups}：对比期没有数据。"
+            if zh
+            else f"No {groups.lower()} can be compared: the comparison period has no data."
+        )
+    elif not moved:
+        least = ranked[0]
+        other = (
+            ("上升或持平" if not rise else "下降或持平")
+            if zh
+            else ("rose or stayed flat" if not rise else "fell or stayed flat")
+        )
+        if zh:
+            sentences.append(
+                f"没有{groups}的{label}{'上升' if rise else '下降'}：可比较的{len(ranked)}组全部"
+                f"{other}；变化最小的是{name(least)}，{detail(least)}。"
+            )
+        else:
+            sentences.append(
+                f"No {groups.lower()} saw {label} {'rise' if rise else 'fall'}: all "
+                f"{len(ranked)} comparable groups {other}; the smallest change is "
+                f"{name(least)}, {detail(least)}."
+            )
+    elif top_n is not None and top_n > 1 and len(moved) > 1:
+        # "前3": the leader first, each with both values and its change.
+        listed = moved[:top_n]
+        if zh:
+            items = "；".join(f"{name(r)}{detail(r)}" for r in listed)
+            sentences.append(f"{label}{word}的{len(listed)}个{groups}：{items}。")
+        else:
+            items = "; ".join(f"{name(r)} {detail(r)}" for r in listed)
+            biggest = "largest rise" if rise else "largest fall"
+            sentences.append(f"{label}, top {len(listed)} by {biggest} ({groups}): {items}.")
+    else:
+        lead = moved[0]
+        tied = [r for r in moved if r[key] == lead[key]]
+        if len(tied) > 1:
+            names = ("、" if zh else ", ").join(name(r) for r in tied)
+            sentences.append(
+                f"{names}的{label}并列{word}（各{_signed_change(lead, meta, key, language)}）。"
+                if zh
+                else f"{label} {word} in {names} (tied, "
+                f"{_signed_change(lead, meta, key, language)} each)."
+            )
+        else:
+            sentences.append(
+                f"{name(lead)}的{label}{word}：{detail(lead)}。"
+                if zh
+                else f"{label} {word} in {name(lead)}: {detail(lead)}."
+            )
+    if ranked and moved and top_n is not None and len(moved) < min(top_n, len(ranked)):
+        sentences.append(
+            f"只有{len(moved)}个{groups}{'上升' if rise else '下降'}。"
+            if zh
+            else f"Only {len(moved)} {'rose' if rise else 'fell'}."
+        )
+    elif ranked and moved and top_n is None:
+        verb_zh, verb_en = ("上升", "rose") if rise else ("下降", "fell")
+        sentences.append(
+            f"可比较的{len(ranked)}组中{len(moved)}组{verb_zh}。"
+            if zh
+            else f"{len(moved)} of the {len(ranked)} comparable groups {verb_en}."
+        )
+    if excluded:
+        names = ("、" if zh else ", ").join(name(r) for r in excluded)
+        sentences.append(
+            f"{names}在对比期或本期没有数据，无法比较，未参与排名。"
+            if zh
+            else f"Not comparable (no value in one of the two periods), not ranked: {names}."
+        )
+    return ("" if zh else " ").join(sentences)

@@ -99,10 +99,13 @@ def display_columns(
             order = known + [i for i in order if missing(values[i])]
     order = order[:max_rows]
     label = labeler(result, lexicon, language)
+    # A ranking by the change in the metric's own unit ("下降最多", -7.5 points) shows that
+    # change beside the relative one, so the order can be read off the table.
+    ranked_change = {o.field for o in query.order_by if o.field.endswith("__change")}
     keep = [
         c
         for c in table.names
-        if "__" not in c or c.partition("__")[2] in ("previous", "change_pct")
+        if "__" not in c or c.partition("__")[2] in ("previous", "change_pct") or c in ranked_change
     ]
 
     def shown(column: str) -> list[Any]:
@@ -115,7 +118,11 @@ def display_columns(
         meta = result.metrics.get(base)
         if meta is not None:
             name = meta.label_zh if language == "zh" else meta.label_en
-            extra = {"previous": ("上期", "previous"), "change_pct": ("变化%", "change %")}
+            extra = {
+                "previous": ("上期", "previous"),
+                "change": ("变化", "change"),
+                "change_pct": ("变化%", "change %"),
+            }
             if suffix == "change_pct":  # a relative change: no unit, no conversion
                 header = f"{name} {extra[suffix][0 if language == 'zh' else 1]}"
                 out.append((header, column, [format_cell(v, ",.1f") for v in shown(column)]))
@@ -126,7 +133,10 @@ def display_columns(
             if suffix:
                 name = f"{name} {extra[suffix][0 if language == 'zh' else 1]}"
             # A count's header needs no unit (投诉量); a duration, % or amount does.
-            header = name + ("" if unit in COUNT_UNITS else unit_suffix(unit, language))
+            if suffix == "change" and unit == "%":  # a change of a % is in points
+                header = name + ("（百分点）" if language == "zh" else " (points)")
+            else:
+                header = name + ("" if unit in COUNT_UNITS else unit_suffix(unit, language))
             fmt = MINUTES_FORMAT if factor != 1.0 else meta.format
             cells = [
                 format_cell(None if missing(v) else float(v) * factor, fmt) for v in shown(column)

@@ -247,3 +247,109 @@ NEGATION_AROUND = re.compile(
     r"except for|except|excluding|excluded|exclude|other than|apart from|aside from|"
     r"not counting|not including|not included|left out|but not)"
 )
+
+
+# A ranking by change ("满意度下降最多的大区", "which region's CSAT fell the most"): a change
+# word next to a superlative. The change word says which end leads: a fall (the most negative
+# change first), a rise (the most positive first), better/worse (by the metric's good
+# direction), or either sign ("变化最大": ordering by the size of a change is not supported).
+_FALL_ZH = r"(?:下降|降低|减少|下滑|下跌|跌|降|滑落|回落)"
+_RISE_ZH = r"(?:增长|上升|提升|提高|增加|上涨|涨|攀升)"
+_BETTER_ZH = r"(?:改善|改进|好转|进步)"
+_WORSE_ZH = r"(?:恶化|变差|退步|下滑得?最厉害)"
+_ANY_ZH = r"(?:变化|变动|波动|变)"
+_SUPER_ZH = r"(?:了|得|幅|的)?\s*(?:最多|最大|最快|最厉害|最明显|最猛|最严重)"
+_FALL_EN = (
+    r"(?:f[ae]ll(?:en|ing)?|drop(?:ped|ping|s)?|declin(?:e|ed|es|ing)|decreas(?:e|ed|es|ing)|"
+    r"dipp?(?:ed|ing)?|shr[ua]nk|slipp?(?:ed|ing)?|went down)"
+)
+_RISE_EN = (
+    r"(?:r[io]s(?:e|en|es)|rising|gr[eo]w(?:n|s|ing)?|increas(?:e|ed|es|ing)|"
+    r"climb(?:ed|ing|s)?|jump(?:ed|ing|s)?|went up|gain(?:ed|ing|s)?)"
+)
+_BETTER_EN = r"(?:improv(?:e|ed|es|ing|ement))"
+_WORSE_EN = r"(?:worsen(?:ed|ing|s)?|deteriorat(?:e|ed|ing)|got worse)"
+_ANY_EN = r"(?:chang(?:e|ed|es|ing)|mov(?:e|ed|es|ing)|swung|swing)"
+_SUPER_EN_AFTER = (
+    r"\s+(?:the\s+)?(?:most|fastest|furthest|farthest|hardest|quickest|sharpest|steepest|"
+    r"biggest|largest|greatest|the\s+most)(?![a-z])"
+)
+_SUPER_EN_BEFORE = (
+    r"(?<![a-z])(?:the\s+)?(?:most|fastest|biggest|largest|greatest|sharpest|steepest|"
+    r"quickest|strongest|worst|highest)\s+"
+)
+_NOUN_EN_FALL = r"(?:drop|decline|fall|decrease|dip|slide)"
+_NOUN_EN_RISE = r"(?:rise|increase|growth|gain|jump|climb)"
+
+
+def _change_rank_pattern() -> re.Pattern[str]:
+    zh = [
+        (f"{_FALL_ZH}{_SUPER_ZH}|(?:降幅|跌幅|减幅){_SUPER_ZH}", "fall"),
+        (f"{_RISE_ZH}{_SUPER_ZH}|(?:增幅|涨幅|升幅|增速){_SUPER_ZH}", "rise"),
+        (f"{_BETTER_ZH}{_SUPER_ZH}", "better"),
+        (f"{_WORSE_ZH}{_SUPER_ZH}", "worse"),
+        (f"{_ANY_ZH}{_SUPER_ZH}|(?:变幅|波幅){_SUPER_ZH}", "any"),
+    ]
+    en = [
+        (
+            f"(?<![a-z]){_FALL_EN}{_SUPER_EN_AFTER}|{_SUPER_EN_BEFORE}{_NOUN_EN_FALL}(?![a-z])"
+            f"|{_SUPER_EN_BEFORE}(?:falling|dropping|declining|decreasing)(?![a-z])",
+            "fall",
+        ),
+        (
+            f"(?<![a-z]){_RISE_EN}{_SUPER_EN_AFTER}|{_SUPER_EN_BEFORE}{_NOUN_EN_RISE}(?![a-z])"
+            f"|{_SUPER_EN_BEFORE}(?:growing|rising|increasing|climbing)(?![a-z])",
+            "rise",
+        ),
+        (
+            f"(?<![a-z]){_BETTER_EN}{_SUPER_EN_AFTER}|{_SUPER_EN_BEFORE}{_BETTER_EN}(?![a-z])",
+            "better",
+        ),
+        (
+            f"(?<![a-z]){_WORSE_EN}{_SUPER_EN_AFTER}|{_SUPER_EN_BEFORE}(?:worsening|deterioration)"
+            r"(?![a-z])",
+            "worse",
+        ),
+        (
+            f"(?<![a-z]){_ANY_EN}{_SUPER_EN_AFTER}|{_SUPER_EN_BEFORE}(?:change|swing|move|mover)s?"
+            r"(?![a-z])",
+            "any",
+        ),
+    ]
+    return re.compile("|".join(f"(?P<{kind}{i}>{p})" for i, (p, kind) in enumerate(zh + en)))
+
+
+CHANGE_RANK = _change_rank_pattern()
+FASTEST = re.compile(r"(最快|增速|fastest|quickest)")
+# "降幅最大的三个渠道": the number after the superlative; "the 3 regions where ... fell most".
+_CHANGE_COUNT = re.compile(
+    r"最(?:多|大|快|厉害|明显)的?\s*(\d+|[一二三四五六七八九十两]+)\s*(?:个|名|位|家|条)"
+    r"|(?<![a-z])the\s+(\d+)\s+(?=[a-z])"
+)
+
+
+@dataclass(frozen=True)
+class ChangeRanking:
+    """Which end of a ranking by change leads: "fall", "rise", "better", "worse" or "any"."""
+
+    direction: str
+    fastest: bool  # "增长最快" / "fastest": a relative change on a count or a duration
+    limit: int | None
+    span: tuple[int, int]
+    count_span: tuple[int, int] | None = None  # the number of groups asked, when written
+
+
+def find_change_ranking(text: str) -> ChangeRanking | None:
+    match = CHANGE_RANK.search(text)
+    if match is None:
+        return None
+    kind = next(k for k, v in match.groupdict().items() if v is not None)
+    count = COUNT.search(text) or _CHANGE_COUNT.search(text)
+    number = next((g for g in count.groups() if g), None) if count else None
+    return ChangeRanking(
+        direction=kind.rstrip("0123456789"),
+        fastest=bool(FASTEST.search(match.group())),
+        limit=chinese_number(number) if number else None,
+        span=match.span(),
+        count_span=count.span() if count else None,
+    )

@@ -101,10 +101,7 @@ def describe_query(
     if query.compare_to:
         parts.append(_COMPARE[query.compare_to][0 if zh else 1])
     for order in query.order_by:
-        if zh:
-            parts.append("从高到低排序" if order.descending else "从低到高排序")
-        else:
-            parts.append("highest first" if order.descending else "lowest first")
+        parts.append(_describe_order(order.field, order.descending, query.compare_to, zh))
     if query.limit:
         parts.append(f"前{query.limit}" if zh else f"top {query.limit}")
     text = ("理解为：" + "，".join(parts)) if zh else "I read this as: " + ", ".join(parts)
@@ -127,3 +124,32 @@ def describe_root_cause(
         f"Explain the change of {label.en} in {period_label(period.start, period.end, 'en')} "
         f"vs {period_label(previous.start, previous.end, 'en')}"
     )
+
+
+# The period a change is measured against, as the ordering names it.
+_AGAINST = {
+    "previous_period": ("上一周期", "the previous period"),
+    "same_period_last_year": ("去年同期", "the same period last year"),
+}
+
+
+def _describe_order(field: str, descending: bool, compare_to: str | None, zh: bool) -> str:
+    """ "从高到低排序", or for a ranking by change "按与上一周期相比的变化排序，下降最多在前"."""
+    relative = field.endswith("__change_pct")
+    if not (relative or field.endswith("__change")):
+        if zh:
+            return "从高到低排序" if descending else "从低到高排序"
+        return "highest first" if descending else "lowest first"
+    against = _AGAINST.get(compare_to or "", ("对比期", "the comparison period"))
+    if zh:
+        kind = "变化率（%）" if relative else "变化"
+        lead = (
+            ("增长最快" if descending else "下降最快")
+            if relative
+            else ("上升最多" if descending else "下降最多")
+        )
+        lead += "在前"
+        return f"按与{against[0]}相比的{kind}排序，{lead}"
+    kind = "relative change (%)" if relative else "change"
+    lead = ("fastest" if relative else "largest") + (" rise first" if descending else " fall first")
+    return f"ordered by the {kind} vs {against[1]}, {lead}"

@@ -9,6 +9,7 @@ returned, so a plan that cannot run never reaches the user.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from contextvars import ContextVar
@@ -67,12 +68,15 @@ from semantic_layer.periods import (
     quarter_start,
 )
 from semantic_layer.query import Filter, MetricFilter, MetricQuery, OrderBy, TimeRange
+from semantic_layer.spec import Metric as MetricSpec
 
 MAX_QUESTION_CHARS = 2_000
 
 MEAN_UNITS = frozenset({"minutes", "hours", "CNY", "score"})
 # Units of a rate: a share or a count per base, never a count itself.
 RATE_UNITS = frozenset({"%", "per 1,000 orders"})
+# Units whose "fastest" change is read in the metric's own points, not as a relative change.
+CHANGE_IN_POINTS_UNITS = frozenset({"%", "points", "score"})
 
 
 DEFAULT_TREND_MONTHS = 6
@@ -97,6 +101,8 @@ class _Reading:
     grain: str | None = None
     trend: bool = False
     ranking: cues.Ranking | None = None
+    # "下降最多的大区": ordered by the change against the comparison period, not the value.
+    change_rank: cues.ChangeRanking | None = None
     ambiguous: tuple[str, ...] = ()
     ambiguous_word: str = ""
     add_dimension: bool = False
@@ -245,6 +251,8 @@ class OfflinePlanner:
             return self._follow_up(reading, last, state)
         if not reading.metrics:
             return self._no_metric(text, reading, state)
+        if self._change_direction_unclear(reading):
+            return self._clarify_change_direction(reading, state)
         query, assumptions = self._build(reading, state)
         return self._finish(query, language, assumptions=assumptions)
 
@@ -259,6 +267,9 @@ class OfflinePlanner:
             reading.grain = reading.grain or grain
         reading.trend = bool(cues.TREND.search(masked)) or reading.grain is not None
         reading.change = change = self._about_a_change(masked, reading)
+        reading.change_rank = cues.find_change_ranking(masked)
+        if reading.change_rank is not None and not reading.compare and len(reading.ranges) <= 1:
+            reading.compare = PREVIOUS_PERIOD  # 上个月下降最多: against the month before
         if change and len(reading.ranges) == 1 and reading.ranges[0].span_grain:
             reading.trend = True  # 二季度到三季度变化了多少: each quarter, the change between
             reading.grain = reading.grain or reading.ranges[0].span_grain
@@ -315,6 +326,9 @@ class OfflinePlanner:
             masked, [m.span() for m in quantities.THRESHOLD.finditer(masked)]
         )
         reading.ranking = cues.find_ranking(without_thresholds)
+        if reading.change_rank is not None and not reading.dimensions:
+            # "上个月满意度下降最多": nothing to rank, a plain change against the period before.
+            reading.ranking = None
         wants_count = (
             cues.HOW_MANY.search(masked)
             or cues.TREND.search(masked)
@@ -566,10 +580,14 @@ class OfflinePlanner:
         return query, tuple(assumptions)
 
     def _order(self, reading: _Reading) -> tuple[tuple[OrderBy, ...], int | None]:
-        ranking = reading.ranking
-        if ranking is None or not reading.metrics:
+        ranking, by_change = reading.ranking, reading.change_rank
+        if not reading.metrics:
             return (), None
         metric = self.catalog.metric(reading.metrics[0])
+        if by_change is not None and reading.dimensions:
+            return self._order_by_change(metric, by_change, ranking)
+        if ranking is None:
+            return (), None
         descending = ranking.descending
         if ranking.wants_bad_end and metric.direction != "neutral":
             descending = metric.direction == "down"
@@ -578,6 +596,79 @@ class OfflinePlanner:
         # "Which channel is slowest" shows the whole ranking, leader first; "前3" limits it.
         limit = ranking.limit
         return (OrderBy(field=metric.name, descending=descending),), limit
+
+    @staticmethod
+    def _order_by_change(
+        metric: MetricSpec, by_change: cues.ChangeRanking, ranking: cues.Ranking | None
+    ) -> tuple[tuple[OrderBy, ...], int | None]:
+        """ "下降最多的大区": the most negative change first (a rise: the most positive); "改善最
+        多" by the metric's good direction. "最快" on a count or a duration is the relative
+        change (%), on a rate or a score the change in its own points."""
+        direction = by_change.direction
+        if direction == "better":
+            direction = "rise" if metric.direction == "up" else "fall"
+        elif direction == "worse":
+            direction = "fall" if metric.direction == "up" else "rise"
+        relative = by_change.fastest and metric.unit not in CHANGE_IN_POINTS_UNITS
+        relative = relative and not metric.unit.startswith("per ")
+        field = f"{metric.name}__change_pct" if relative else f"{metric.name}__change"
+        limit = by_change.limit
+        if limit is None and ranking is not None:
+            limit = ranking.limit
+        return (OrderBy(field=field, descending=direction == "rise"),), limit
+
+    def _change_direction_unclear(self, reading: _Reading) -> bool:
+        """ "变化最大的大区" (either sign), or "改善最多" on a metric with no good direction:
+        which end leads is not said."""
+        by_change = reading.change_rank
+        if by_change is None or not reading.dimensions or not reading.metrics:
+            return False
+        if by_change.direction == "any":
+            return True
+        neutral = self.catalog.metric(reading.metrics[0]).direction == "neutral"
+        return by_change.direction in ("better", "worse") and neutral
+
+    def _clarify_change_direction(self, reading: _Reading, state: ConversationState) -> Plan:
+        """Ask whether the largest fall or the largest rise should lead (ordering by the size
+        of a change, either sign, is not a query the semantic layer runs)."""
+        language = reading.language
+        by_change = reading.change_rank
+        assert by_change is not None
+        label = self._label(reading.metrics[0], language)
+        options = []
+        for direction, zh, en in (
+            ("fall", "下降最多", "fell the most"),
+            ("rise", "上升最多", "rose the most"),
+        ):
+            candidate = _Reading(
+                **{
+                    **reading.__dict__,
+                    "change_rank": dataclasses.replace(by_change, direction=direction),
+                }
+            )
+            query, assumptions = self._build(candidate, state)
+            plan = self._finish(query, language, assumptions=assumptions)
+            if isinstance(plan, MetricPlan):
+                options.append(
+                    ClarificationOption(
+                        label=_t(language, f"{label}{zh}", f"{label} {en}"), plan=plan
+                    )
+                )
+        if by_change.direction == "any":
+            question = _t(
+                language,
+                "按变化幅度（不分升降）排序暂不支持：您想看下降最多的，还是上升最多的？",
+                "Ordering by the size of a change in either direction is not supported: "
+                "do you mean the largest fall or the largest rise?",
+            )
+        else:
+            question = _t(
+                language,
+                f"{label}没有规定好坏方向，无法判断改善或恶化：您想看下降最多的，还是上升最多的？",
+                f"{label} has no good direction, so better or worse is not defined: do you "
+                "mean the largest fall or the largest rise?",
+            )
+        return Clarification(question=question, options=tuple(options))
 
     # -- other plan kinds ---------------------------------------------------------------------
 
@@ -639,13 +730,18 @@ class OfflinePlanner:
                 _auto_grain(query.time_range) if query.time_range else "month"
             )
             query = query.with_time_grain(grain)
-        if reading.ranking is not None:
-            order_by, limit = self._order(
-                _Reading(
-                    language=reading.language, metrics=list(query.metrics), ranking=reading.ranking
-                )
+        if reading.ranking is not None or reading.change_rank is not None:
+            ordering = _Reading(
+                language=reading.language,
+                metrics=list(query.metrics),
+                dimensions=list(query.dimensions),
+                ranking=reading.ranking,
+                change_rank=reading.change_rank,
             )
+            order_by, limit = self._order(ordering)
             query = query.model_copy(update={"order_by": order_by, "limit": limit})
+            if reading.change_rank is not None and query.dimensions and not query.compare_to:
+                query = query.with_compare_to(PREVIOUS_PERIOD)
         if reading.metric_filters:
             query = query.model_copy(update={"metric_filters": tuple(reading.metric_filters)})
         return self._finish(query, reading.language, follow_up_of=last)
@@ -774,6 +870,10 @@ class OfflinePlanner:
         if reading.change or (compared and not cues.find_ranking(masked)):
             words += [m.group() for m in cues.CHANGE.finditer(masked)]
             words += [m.group() for m in cues.CHANGE_SIZE.finditer(masked)]
+        if reading.change_rank is not None:  # "下降最多": read as a ranking by change
+            for span in (reading.change_rank.span, reading.change_rank.count_span):
+                if span is not None:  # "降幅最大的三个": the number of groups is its limit
+                    words.append(masked[span[0] : span[1]].strip())
         # "达标了吗": placed by the target rule (the answer states the target or its absence).
         words += [m.group() for m in cues.TARGET.finditer(masked)]
         if reading.ranges:  # "双十一后那三周（11月12号到12月2号）": the dates restate it

@@ -524,9 +524,163 @@ def test_a_change_over_one_period_compares_with_the_one_before(planner, question
     assert plan.query.time_range.start == date(2026, 10, 1)
 
 
-def test_a_ranking_by_change_is_still_asked_about(planner):
-    # Ranking by the change itself is not a query the planner builds: it asks.
-    assert isinstance(plan_for(planner, "满意度下降最多的大区"), Clarification)
+CHANGE = "csat__change"
+
+
+@pytest.mark.parametrize(
+    ("question", "metric", "dimension", "order", "limit", "compare"),
+    [
+        # a fall: the most negative change first, the whole ranking
+        ("上个月满意度下降最多的大区是哪个", "csat", "region", (CHANGE, False), None, None),
+        ("满意度下降最多的大区", "csat", "region", (CHANGE, False), None, None),
+        (
+            "Which region's CSAT fell the most last month?",
+            "csat",
+            "region",
+            (CHANGE, False),
+            None,
+            None,
+        ),
+        (
+            "biggest drop in CSAT by region last month",
+            "csat",
+            "region",
+            (CHANGE, False),
+            None,
+            None,
+        ),
+        # a rise; 最快/fastest on a count is the relative change
+        (
+            "上个月投诉量增长最快的产品线",
+            "complaint_volume",
+            "product_line",
+            ("complaint_volume__change_pct", True),
+            None,
+            None,
+        ),
+        (
+            "Which product line's complaints grew fastest last month?",
+            "complaint_volume",
+            "product_line",
+            ("complaint_volume__change_pct", True),
+            None,
+            None,
+        ),
+        (
+            "上个月投诉量增加最多的大区",
+            "complaint_volume",
+            "region",
+            ("complaint_volume__change", True),
+            None,
+            None,
+        ),
+        # 最快 on a % metric: its points
+        ("上个月满意度提升最快的渠道", "csat", "channel", (CHANGE, True), None, None),
+        # top 3
+        ("上个月满意度下降最多的三个渠道", "csat", "channel", (CHANGE, False), 3, None),
+        ("上个月满意度降幅最大的三个渠道", "csat", "channel", (CHANGE, False), 3, None),
+        (
+            "the 3 regions where complaints rose the most last month",
+            "complaint_volume",
+            "region",
+            ("complaint_volume__change", True),
+            3,
+            None,
+        ),
+        (
+            "top 3 regions by biggest increase in complaints last month",
+            "complaint_volume",
+            "region",
+            ("complaint_volume__change", True),
+            3,
+            None,
+        ),
+        # 改善/恶化 by the metric's good direction (CSAT up is good, response time down is good)
+        ("上个月满意度改善最大的团队", "csat", "team", (CHANGE, True), None, None),
+        ("上个月满意度恶化最严重的大区", "csat", "region", (CHANGE, False), None, None),
+        (
+            "which channel's first response time improved the most last month",
+            "first_response_time_median",
+            "channel",
+            ("first_response_time_median__change", False),
+            None,
+            None,
+        ),
+        # the comparison the question names
+        (
+            "上个月满意度同比下降最多的大区",
+            "csat",
+            "region",
+            (CHANGE, False),
+            None,
+            "same_period_last_year",
+        ),
+    ],
+)
+def test_a_ranking_by_change(planner, question, metric, dimension, order, limit, compare):
+    plan = plan_for(planner, question)
+    assert isinstance(plan, MetricPlan), plan
+    query = plan.query
+    assert query.metrics == (metric,) and query.dimensions == (dimension,)
+    assert (query.time_range.start, query.time_range.end) == (date(2026, 10, 1), date(2026, 11, 1))
+    assert query.compare_to == (compare or "previous_period")
+    assert [(o.field, o.descending) for o in query.order_by] == [order]
+    assert query.limit == limit
+    against = "去年同期" if compare else "上一周期"
+    if any("\u4e00" <= c <= "\u9fff" for c in question):
+        relative = order[0].endswith("__change_pct")
+        lead = ("增长最快" if relative else "上升最多") if order[1] else "下降最多"
+        assert (
+            f"按与{against}相比的" in plan.interpretation and lead + "在前" in plan.interpretation
+        )
+    else:
+        relative = order[0].endswith("__change_pct")
+        lead = ("fastest" if relative else "largest") + (" rise" if order[1] else " fall")
+        assert "ordered by the" in plan.interpretation
+        assert f"{lead} first" in plan.interpretation
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "上个月满意度变化最大的大区",
+        "which region's CSAT changed the most last month",
+        "上个月投诉量变化最大的产品线",
+    ],
+)
+def test_a_change_of_either_sign_asks_which_end(planner, question):
+    # Ordering by the size of a change (either sign) is not supported: fall or rise?
+    plan = plan_for(planner, question)
+    assert isinstance(plan, Clarification), plan
+    orders = [option.plan.query.order_by[0].descending for option in plan.options]
+    assert orders == [False, True]
+    assert all(o.plan.query.compare_to == "previous_period" for o in plan.options)
+
+
+def test_better_on_a_metric_without_a_good_direction_asks(planner):
+    neutral = [m.name for m in planner.catalog.spec.metrics if m.direction == "neutral"]
+    assert "ticket_volume" in neutral
+    plan = plan_for(planner, "上个月工单量改善最多的大区")
+    assert isinstance(plan, Clarification), plan
+    assert "没有规定好坏方向" in plan.question
+    assert len(plan.options) == 2
+
+
+@pytest.mark.parametrize(
+    "question", ["上个月满意度下降最多", "How much did CSAT fall the most last month?"]
+)
+def test_a_change_superlative_without_a_dimension_is_a_plain_change(planner, question):
+    plan = plan_for(planner, question)
+    assert isinstance(plan, MetricPlan), plan
+    assert plan.query.dimensions == () and plan.query.order_by == ()
+    assert plan.query.compare_to == "previous_period"
+
+
+def test_a_plain_top_ranking_is_not_read_as_a_change(planner):
+    plan = plan_for(planner, "上个月投诉最多的三个大区")
+    assert isinstance(plan, MetricPlan), plan
+    assert [(o.field, o.descending) for o in plan.query.order_by] == [("complaint_volume", True)]
+    assert plan.query.compare_to is None
 
 
 @pytest.mark.parametrize(

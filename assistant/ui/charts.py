@@ -79,9 +79,56 @@ def choose_chart(result: MetricResult, language: str = "en") -> ChartSpec:
     if not dims:
         return ChartSpec(kind="kpi", **common) if len(frame) == 1 else ChartSpec("none", **common)
     if len(dims) == 1:
+        ranked = _ranked_change(result)
+        if ranked is not None:  # "下降最多的大区": the bars show what was ranked, the change
+            return _change_bar(ranked, dims[0], meta, title, common, language)
         return ChartSpec(kind="bar", x=dims[0], **common)
     few = frame[dims[1]].nunique() <= MAX_GROUPED_SERIES
     return ChartSpec(kind="grouped_bar" if few else "heatmap", x=dims[0], color=dims[1], **common)
+
+
+def _ranked_change(result: MetricResult) -> str | None:
+    """The change column a ranking by change is ordered by ("csat__change"), when present."""
+    query, metric = result.query, result.query.metrics[0]
+    if not query.order_by or query.order_by[0].field not in (
+        f"{metric}__change",
+        f"{metric}__change_pct",
+    ):
+        return None
+    field = query.order_by[0].field
+    return field if field in result.data.columns else None
+
+
+def _change_bar(
+    field: str, x: str, meta: Any, title: str, common: dict[str, Any], language: str
+) -> ChartSpec:
+    """Bars of the change against the previous period: in points for a %, in percent for a
+    relative change, else in the metric's shown unit."""
+    relative = field.endswith("_pct")
+    if relative:
+        unit, scale, fmt = "%", 1.0, "+,.1f"
+    elif meta is not None and meta.unit == "%":
+        unit, scale, fmt = "points", 1.0, "+" + meta.format
+    else:
+        unit, scale = common["unit"], common["scale"]
+        fmt = "+" + (MINUTES_FORMAT if scale != 1.0 else (meta.format if meta else ",.2f"))
+    change = "较上期变化" if language == "zh" else " change vs previous period"
+    if relative:
+        change = "较上期变化率" if language == "zh" else " relative change vs previous period"
+    if unit == "points":
+        suffix = "（百分点）" if language == "zh" else " (points)"
+    else:
+        suffix = unit_suffix(unit, language)
+    return ChartSpec(
+        kind="bar",
+        metric=field,
+        x=x,
+        title=title + change + suffix,
+        unit=unit,
+        scale=scale,
+        value_format=fmt,
+        direction=common["direction"],
+    )
 
 
 def _layout(fig: go.Figure, spec: ChartSpec, height: int = 360) -> go.Figure:

@@ -48,6 +48,37 @@ def test_chart_kind_follows_the_result_shape(api, query, kind):
 
 
 @pytest.mark.parametrize(
+    ("order", "title"),
+    [
+        ({"field": "csat__change"}, "客户满意度较上期变化（百分点）"),
+        ({"field": "csat__change", "descending": True}, "客户满意度较上期变化（百分点）"),
+    ],
+)
+def test_a_ranking_by_change_charts_the_change_with_its_leader_marked(api, order, title):
+    """A ranking by change ("下降最多的大区") draws the change that was ranked, not the values,
+    with its leader highlighted."""
+    from assistant.ui.charts import LEADER_COLOR, choose_chart, render
+
+    query = {
+        "metrics": ["csat"],
+        "dimensions": ["region"],
+        "time_range": {"start": "2026-10-01", "end": "2026-11-01"},
+        "compare_to": "previous_period",
+        "order_by": [order],
+    }
+    result = api.query_metrics(query, "executive")
+    spec = choose_chart(result, "zh")
+    assert spec.kind == "bar" and spec.metric == "csat__change" and spec.title == title
+    bars = render(spec, result, api.assistant.lexicon, "zh").data[0]
+    changes = [float(v) for v in result.data["csat__change"]]
+    leader = result.data["csat__change"].iloc[0]  # the first row, as the query ordered it
+    assert sorted(bars.x) == sorted(changes)
+    marked = [x for x, c in zip(bars.x, bars.marker.color, strict=True) if c == LEADER_COLOR]
+    assert marked == [leader]
+    assert leader == (max(changes) if order.get("descending") else min(changes))
+
+
+@pytest.mark.parametrize(
     ("grain", "zh", "en"),
     [
         (

@@ -35,6 +35,29 @@ COUNT = re.compile(
     r"(?:前|top|bottom|倒数|后|最[高低多少好差]的?|哪|which)\s*(\d+|[一二三四五六七八九十两]+)\s*"
     r"(?:个|名|位|家|条)?"
 )
+_EN_COUNT_WORDS = {
+    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10,
+}  # fmt: skip
+_N_EN = r"(\d+|two|three|four|five|six|seven|eight|nine|ten)"
+# "the 3 regions with the most complaints", "5 worst teams", "three best channels".
+COUNT_EN = re.compile(
+    rf"(?<![\w.,]){_N_EN}\s+(?:worst|best|highest|lowest|top|bottom|biggest|largest|smallest|"
+    r"slowest|fastest|most|least)(?![a-z])"
+    rf"|(?<![a-z])the\s+{_N_EN}\s+(?=[a-z])"
+)
+
+
+def ranking_count(text: str) -> re.Match[str] | None:
+    """Where a ranking says how many groups it wants ("前3", "top 5", "the 3 regions")."""
+    return COUNT.search(text) or COUNT_EN.search(text)
+
+
+def count_value(match: re.Match[str]) -> int:
+    number = next(g for g in match.groups() if g)
+    return _EN_COUNT_WORDS.get(number.lower()) or chinese_number(number)
+
+
 TREND = re.compile(
     r"(趋势|走势|变化情况|变化趋势|曲线|按月|逐月|每月|每周|每天|逐日|逐周|trend|over time|"
     r"month by month|week by week|day by day|timelines?\b|history)"
@@ -206,8 +229,8 @@ def find_ranking(text: str) -> Ranking | None:
     top, bottom = TOP.search(text), BOTTOM.search(text)
     if not top and not bottom:
         return None
-    count = COUNT.search(text)
-    limit = chinese_number(count.group(1)) if count else None
+    count = ranking_count(text)
+    limit = count_value(count) if count else None
     if ORDER_ASC.search(text):
         descending = False
     elif ORDER_DESC.search(text):
@@ -324,7 +347,6 @@ FASTEST = re.compile(r"(最快|增速|fastest|quickest)")
 # "降幅最大的三个渠道": the number after the superlative; "the 3 regions where ... fell most".
 _CHANGE_COUNT = re.compile(
     r"最(?:多|大|快|厉害|明显)的?\s*(\d+|[一二三四五六七八九十两]+)\s*(?:个|名|位|家|条)"
-    r"|(?<![a-z])the\s+(\d+)\s+(?=[a-z])"
 )
 
 
@@ -344,12 +366,11 @@ def find_change_ranking(text: str) -> ChangeRanking | None:
     if match is None:
         return None
     kind = next(k for k, v in match.groupdict().items() if v is not None)
-    count = COUNT.search(text) or _CHANGE_COUNT.search(text)
-    number = next((g for g in count.groups() if g), None) if count else None
+    count = ranking_count(text) or _CHANGE_COUNT.search(text)
     return ChangeRanking(
         direction=kind.rstrip("0123456789"),
         fastest=bool(FASTEST.search(match.group())),
-        limit=chinese_number(number) if number else None,
+        limit=count_value(count) if count else None,
         span=match.span(),
         count_span=count.span() if count else None,
     )

@@ -103,7 +103,9 @@ def describe_query(
     for order in query.order_by:
         parts.append(_describe_order(order.field, order.descending, query.compare_to, zh))
     if query.limit:
-        parts.append(f"前{query.limit}" if zh else f"top {query.limit}")
+        ascending = bool(query.order_by) and not query.order_by[0].descending
+        en = "bottom" if ascending and "__" not in query.order_by[0].field else "top"
+        parts.append(f"前{query.limit}" if zh else f"{en} {query.limit}")
     text = ("理解为：" + "，".join(parts)) if zh else "I read this as: " + ", ".join(parts)
     if assumptions:
         text += ("（" + "；".join(assumptions) + "）") if zh else f" ({'; '.join(assumptions)})"

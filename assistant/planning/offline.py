@@ -870,6 +870,9 @@ class OfflinePlanner:
         if reading.change or (compared and not cues.find_ranking(masked)):
             words += [m.group() for m in cues.CHANGE.finditer(masked)]
             words += [m.group() for m in cues.CHANGE_SIZE.finditer(masked)]
+        count = cues.ranking_count(masked) if cues.find_ranking(masked) else None
+        if count is not None:  # "three best channels": the number of groups is its limit
+            words.append(count.group().strip())
         if reading.change_rank is not None:  # "下降最多": read as a ranking by change
             for span in (reading.change_rank.span, reading.change_rank.count_span):
                 if span is not None:  # "降幅最大的三个": the number of groups is its limit

@@ -765,3 +765,21 @@ def test_an_overall_question_asks_which_headline_metric(planner, question) -> No
     got = plan_for(planner, question)
     assert isinstance(got, Clarification), got
     assert [o.plan.query.metrics for o in got.options][0] == ("csat",)
+
+
+@pytest.mark.parametrize(
+    ("question", "metric", "descending", "limit"),
+    [
+        ("the 3 regions with the most complaints last month", "complaint_volume", True, 3),
+        ("5 worst teams by CSAT last month", "csat", False, 5),
+        ("three best channels by FCR last month", "first_contact_resolution", True, 3),
+        ("the three regions with the lowest CSAT last month", "csat", False, 3),
+    ],
+)
+def test_a_ranking_keeps_the_number_of_groups_asked(planner, question, metric, descending, limit):
+    """The number of groups asked ("the 3 regions with the most", "5 worst") is the limit;
+    it was ignored and every group shown."""
+    got = plan_for(planner, question)
+    assert isinstance(got, MetricPlan), got
+    assert got.query.metrics == (metric,) and got.query.limit == limit
+    assert got.query.order_by[0].descending is descending

@@ -159,7 +159,7 @@ def narrate(result: MetricResult, lexicon: Lexicon, language: str) -> str:
         text = ("；" if language == "zh" else "; ").join(sentences)
         return text + _partial_note(result, language) + ("。" if language == "zh" else ".")
     if len(metas) > 1:
-        others = ", ".join(_label(m, language) for m in metas[1:])
+        others = ("、" if language == "zh" else ", ").join(_label(m, language) for m in metas[1:])
         text += (
             f" 另含：{others}（见表格）。"
             if language == "zh"

@@ -16,6 +16,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from assistant.headline import HEADLINE_METRICS
 from assistant.messages import cannot_compute
 from assistant.messages import pick as _t
 from assistant.planning import cues, quantities, words
@@ -825,12 +826,40 @@ class OfflinePlanner:
             assumptions = ()
         return self._finish(query, reading.language, assumptions=assumptions)
 
+    def _overview(
+        self, reading: _Reading, state: ConversationState, last: MetricQuery | None
+    ) -> Plan | None:
+        """The headline KPIs over the question's scope and period, each against the period
+        before: what a vague "怎么样" / "how are we doing" most often wants."""
+        metrics = [m for m in HEADLINE_METRICS if m in self.catalog.metrics]
+        if len(metrics) < 2:
+            return None
+        compare = reading.compare or (None if reading.trend else PREVIOUS_PERIOD)
+        candidate = _Reading(
+            **{**reading.__dict__, "metrics": metrics, "ambiguous": (), "compare": compare}
+        )
+        query, assumptions = self._build(candidate, state)
+        if last is not None and not reading.ranges and last.time_range is not None:
+            query = query.with_time_range(last.time_range.start, last.time_range.end)
+            assumptions = ()
+        return self._finish(query, reading.language, assumptions=assumptions)
+
     def _clarify_metric(
         self, reading: _Reading, state: ConversationState, last: MetricQuery | None
     ) -> Plan:
         language = reading.language
         options = []
-        for metric in reading.ambiguous[:3]:
+        if reading.ambiguous_word in self.lexicon.vague_words:
+            overview = self._overview(reading, state, last)
+            if isinstance(overview, MetricPlan):
+                n = len(overview.query.metrics)
+                label = _t(
+                    language,
+                    f"整体概况（{n}项核心指标，与上期对比）",
+                    f"Overview ({n} headline KPIs against the period before)",
+                )
+                options.append(ClarificationOption(label=label, plan=overview))
+        for metric in reading.ambiguous[: 3 - len(options)]:  # three options at most
             plan = self._with_metric(reading, metric, state, last)
             if isinstance(plan, MetricPlan):
                 label = self.catalog.metric(metric).label
@@ -838,6 +867,15 @@ class OfflinePlanner:
                     ClarificationOption(label=label.zh if language == "zh" else label.en, plan=plan)
                 )
         word = reading.ambiguous_word
+        if options and len(options[0].plan.query.metrics) > 1:  # the overview is offered
+            return Clarification(
+                question=_t(
+                    language,
+                    f"“{word}”可以看整体概况，也可以看某一个指标：您想看哪个？",
+                    f"“{word}” can mean the overall picture or one metric; which do you want?",
+                ),
+                options=tuple(options),
+            )
         question = _t(
             language,
             f"“{word}”可以指几个不同的指标，您想看哪一个？" if word else "您想看哪个指标？",

@@ -764,7 +764,7 @@ def test_an_overall_question_asks_which_headline_metric(planner, question) -> No
     of scope."""
     got = plan_for(planner, question)
     assert isinstance(got, Clarification), got
-    assert [o.plan.query.metrics for o in got.options][0] == ("csat",)
+    assert [o.plan.query.metrics for o in got.options][1] == ("csat",)
 
 
 @pytest.mark.parametrize(
@@ -783,3 +783,22 @@ def test_a_ranking_keeps_the_number_of_groups_asked(planner, question, metric, d
     assert isinstance(got, MetricPlan), got
     assert got.query.metrics == (metric,) and got.query.limit == limit
     assert got.query.order_by[0].descending is descending
+
+
+@pytest.mark.parametrize(
+    "question", ["华东上个月怎么样", "How are we doing?", "上个月整体情况如何"]
+)
+def test_a_vague_question_is_offered_the_headline_overview_first(planner, question) -> None:
+    """The overview (the cockpit's headline KPIs against the period before) comes first,
+    then single metrics; three options at most."""
+    from assistant.headline import HEADLINE_METRICS
+
+    got = plan_for(planner, question)
+    assert isinstance(got, Clarification), got
+    overview = got.options[0].plan
+    assert isinstance(overview, MetricPlan) and overview.query.metrics == HEADLINE_METRICS
+    assert overview.query.compare_to == "previous_period"
+    assert (str(overview.query.time_range.start), str(overview.query.time_range.end)) == OCT
+    if question.startswith("华东"):
+        assert overview.query.filters == (f("region", "east"),)
+    assert len(got.options) == 3 and got.options[1].plan.query.metrics == ("csat",)

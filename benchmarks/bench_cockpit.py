@@ -159,7 +159,7 @@ def timed(page, action, crumbs: int) -> dict[str, float]:
     ("total"), split into the handler's run ("server"), the rest until its message arrived
     ("wire") and the drawing after it ("draw")."""
     clicked = page.evaluate("performance.now()")
-    started = time.perf_counter()
+    at, started = time.time(), time.perf_counter()
     action()
     page.wait_for_function(DRAWN, arg=[crumbs], polling=20)
     total = time.perf_counter() - started
@@ -169,7 +169,7 @@ def timed(page, action, crumbs: int) -> dict[str, float]:
         [clicked, COCKPIT_OUTPUTS],
     )
     if not done:  # no message seen: report the total alone
-        return {"total": total}
+        return {"total": total, "at": at}
     last = done[-1]
     arrived = (last["at"] - clicked) / 1000
     server = float(last["server"] or 0.0)
@@ -178,6 +178,7 @@ def timed(page, action, crumbs: int) -> dict[str, float]:
         "server": server,
         "wire": max(0.0, arrived - server),
         "draw": max(0.0, (drawn - last["at"]) / 1000),
+        "at": at,  # wall-clock time of the click (to lay beside a server trace)
     }
 
 

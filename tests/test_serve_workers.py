@@ -208,6 +208,8 @@ def test_background_lane_runs_at_low_priority_and_never_holds_up_the_shutdown() 
 
     lane = BackgroundLane()
     assert lane.call(os.nice, 0) == BACKGROUND_NICE > 0
+    # Linux: the idle class, so it runs only on a core that nothing else wants
+    assert lane.call(os.sched_getscheduler, 0) == os.SCHED_IDLE
     (pid,) = _children(os.getpid()) & {p.pid for p in lane._pool._pool}
     stuck = threading.Thread(target=lambda: _ignore(lane.call, time.sleep, 60), daemon=True)
     stuck.start()
@@ -218,6 +220,30 @@ def test_background_lane_runs_at_low_priority_and_never_holds_up_the_shutdown() 
     while _alive(pid) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not _alive(pid) and time.monotonic() - started < 10
+
+
+def policy_after(seconds: float) -> tuple[int, int]:
+    """(scheduling class, nice) of the process after ``seconds`` without using the CPU."""
+    time.sleep(seconds)
+    return os.sched_getscheduler(0), os.nice(0)
+
+
+def test_background_work_starved_in_the_idle_class_runs_again_at_nice() -> None:
+    """A call whose idle-class process gets no CPU (here: it sleeps, as it would when no core
+    is ever free) is run again in a fresh process at BACKGROUND_NICE, so the quality scan
+    still ends under constant use; the next call is in the idle class again."""
+    from assistant.workers import BACKGROUND_NICE, BackgroundLane
+
+    lane = BackgroundLane(starved_after_s=1.0, starved_cpu_s=0.5)
+    try:
+        assert lane.call(policy_after, 0) == (os.SCHED_IDLE, BACKGROUND_NICE)  # warm process
+        started = time.monotonic()
+        assert lane.call(policy_after, 2.0) == (os.SCHED_OTHER, BACKGROUND_NICE)
+        assert lane.rerun == 1 and 3.0 <= time.monotonic() - started < 15
+        assert lane.call(policy_after, 0) == (os.SCHED_IDLE, BACKGROUND_NICE)
+        assert lane.rerun == 1
+    finally:
+        lane.close()
 
 
 def _ignore(fn, *args) -> None:

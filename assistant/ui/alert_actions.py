@@ -11,6 +11,7 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
+from assistant import trace
 from assistant.errors import AccessDenied
 from assistant.operations import act_on_alert, alerts_with_state
 from assistant.roles import get_role
@@ -133,7 +134,8 @@ def build_alert_actions(ctx: UIContext, tr: Translator, lang_radio: gr.Radio, ta
 
     def show(lang_value: str, episode: str | None, request: gr.Request) -> list[Any]:
         _, role = ctx.identity(request)
-        return render_alert_actions(ctx, role, lang_value, keep=episode)
+        with trace.span("handler.alert_actions"):
+            return render_alert_actions(ctx, role, lang_value, keep=episode)
 
     def act(action: str):  # noqa: ANN202 - a Gradio handler
         def handler(episode, owner_text, lang_value, request: gr.Request) -> list[Any]:

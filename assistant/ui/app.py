@@ -175,6 +175,9 @@ def _gradio_endpoint(tool: Any, backend: Any) -> Any:
 
 def launch(ctx: UIContext, *, host: str = "127.0.0.1", port: int = 7860) -> None:
     """Serve until interrupted (blocking)."""
+    from assistant import trace
+
+    trace.start_sampler()  # only when SERVICEPILOT_TRACE names a file
     app = build_app(ctx)
     auth = login_check(ctx)
     middleware = [Middleware(ClientAddressMiddleware)]

@@ -16,6 +16,7 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
+from assistant import trace
 from assistant.alerts import why_plan
 from assistant.answer.narrate import format_change, format_value
 from assistant.answer.table import unit_suffix
@@ -320,8 +321,9 @@ def _figure(
 
 def _drawn(ctx: UIContext, result: MetricResult, lang: str) -> tuple[Any, MetricResult, str]:
     """``_figure`` of a result already at hand."""
-    spec = choose_chart(result, lang)
-    return render(spec, result, ctx.api.assistant.lexicon, lang), result, spec.unit
+    with trace.span("cockpit.figure"):
+        spec = choose_chart(result, lang)
+        return render(spec, result, ctx.api.assistant.lexicon, lang), result, spec.unit
 
 
 def _titled(fig: Any, title: str, x_title: str, y_title: str) -> Any:
@@ -466,20 +468,27 @@ def cockpit(
                 filters=scope.filters(),
             )
             by_future = pool.submit(_figure, ctx, by, role, lang)
-        alerts = alerts_markdown(ctx, role, lang, scope)
-        choices = alert_choices(ctx, role, lang, scope)
-        trend, _, unit = _trend(ctx, trend_metric, series.result(), role, end, scope, lang)
+        with trace.span("cockpit.alerts"):
+            alerts = alerts_markdown(ctx, role, lang, scope)
+            choices = alert_choices(ctx, role, lang, scope)
+        with trace.span("cockpit.wait_series"):
+            done = series.result()
+        with trace.span("cockpit.trend_fig"):
+            trend, _, unit = _trend(ctx, trend_metric, done, role, end, scope, lang)
         axis = label + unit_suffix(unit, lang)  # e.g. 客户满意度（%）
         trend = _titled(trend, t(lang, "chart_trend", metric=label), t(lang, "axis_month"), axis)
         drill_plot, members, member_list = None, (), ""
         if by_future is not None:
-            drill_plot, result, unit = by_future.result()
+            with trace.span("cockpit.wait_breakdown"):
+                drill_plot, result, unit = by_future.result()
             axis = label + unit_suffix(unit, lang)
             dimension = lexicon.dimension_label(breakdown, lang)
             drill_plot = _titled(
                 drill_plot, t(lang, "chart_by", metric=label, dimension=dimension), axis, dimension
             )
             members, member_list = _members(result, breakdown, lexicon, lang)
+        with trace.span("cockpit.wait_cards"):
+            cards.result()
         return CockpitView(
             scope=scope,
             members=members,
@@ -647,8 +656,9 @@ def build_cockpit_tab(ctx: UIContext, tr: Translator, lang_radio: gr.Radio, tab:
 
     def run(request, period_value, metric, lang_value, scope, by=None) -> list[Any]:
         _, role = ctx.identity(request)
-        view = cockpit(ctx, role, period_value, metric, lang_value, scope, by)
-        return show(view, lang_value)
+        with trace.span("handler.cockpit", depth=len(scope.steps) if scope else -1):
+            view = cockpit(ctx, role, period_value, metric, lang_value, scope, by)
+            return show(view, lang_value)
 
     def on_refresh(period_value, metric, lang_value, scope, by, request: gr.Request):
         return run(request, period_value, metric, lang_value, scope, by)

@@ -13,6 +13,7 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
+from assistant import trace
 from assistant.answer.narrate import format_value
 from assistant.errors import AccessDenied
 from assistant.ui.context import UIContext
@@ -191,7 +192,8 @@ def build_live_panel(ctx: UIContext, tr: Translator, lang_radio: gr.Radio, tab: 
 
     def refresh(lang_value: str, request: gr.Request) -> list[Any]:
         _, role = ctx.identity(request)
-        return render_live(ctx, role, lang_value)
+        with trace.span("handler.live"):
+            return render_live(ctx, role, lang_value)
 
     def start(lang_value: str, request: gr.Request) -> list[Any]:
         return [*refresh(lang_value, request), gr.Timer(active=True)]

@@ -19,6 +19,7 @@ import gradio as gr
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from assistant import trace
 from assistant.roles import get_role
 from assistant.ui.context import UIContext
 from assistant.ui.i18n import Translator, t
@@ -119,11 +120,13 @@ def _file_url(engine: Engine) -> str | None:
 def scan_file(url: str, today: date) -> tuple[QualityReport, dict[str, dict]]:
     """``quality_report`` and ``daily_counts`` over the DuckDB file at ``url``, opened read-only
     for this scan alone (a writer may need the file to itself afterwards)."""
+    from assistant import trace
     from tools.warehouse.engine import make_engine
 
     engine = make_engine(url, read_only=True, create_dir=False)
     try:
-        return quality_report(engine), daily_counts(engine, today)
+        with trace.span("quality.scan"):
+            return quality_report(engine), daily_counts(engine, today)
     except Exception as exc:  # the server shows the message; the error's class may not pickle
         raise RuntimeError(str(exc)) from None
     finally:
@@ -186,7 +189,8 @@ def build_quality_panel(
 
     def on_refresh(lang_value: str, request: gr.Request) -> str:
         _, role = ctx.identity(request)
-        return quality_html(engine, role, lang_value, ctx.api.today, kept)
+        with trace.span("handler.quality"):
+            return quality_html(engine, role, lang_value, ctx.api.today, kept)
 
     for trigger in triggers:
         trigger(on_refresh, [lang_radio], panel, api_visibility="undocumented")

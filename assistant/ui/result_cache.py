@@ -17,6 +17,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
+from assistant import trace
 from semantic_layer.executor import MetricResult, data_version
 from semantic_layer.query import MetricQuery
 
@@ -68,7 +69,10 @@ class ResultCache:
                 self.hits += 1
         if found is not None:
             return _copy(found)
-        result = self._run(query, role)
+        with trace.span(
+            "cache.miss", metrics=",".join(query.metrics), dims=",".join(query.dimensions)
+        ):
+            result = self._run(query, role)
         with self._lock:
             self.misses += 1
             if self._keeps(version, catalog):  # not when new data came while this ran

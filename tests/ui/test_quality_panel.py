@@ -103,6 +103,7 @@ def test_panel_scans_once_per_data_version_and_again_after_new_data(
         assert after == quality_html(engine, "executive", "en", today)
         if lane is not None:
             assert lane.call(os.nice, 0) == BACKGROUND_NICE > 0  # below every request's work
+            assert lane.call(os.sched_getscheduler, 0) == os.SCHED_IDLE  # only on a free core
     finally:
         engine.dispose()
         if lane is not None:

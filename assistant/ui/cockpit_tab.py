@@ -21,6 +21,7 @@ from assistant.alerts import why_plan
 from assistant.answer.narrate import format_change, format_value
 from assistant.answer.table import unit_suffix
 from assistant.errors import AccessDenied
+from assistant.headline import HEADLINE_METRICS
 from assistant.ui.alert_actions import build_alert_actions
 from assistant.ui.charts import choose_chart, render
 from assistant.ui.context import UIContext
@@ -43,14 +44,6 @@ from semantic_layer.periods import last_full_month, month_start, quarter_start
 from semantic_layer.query import MetricQuery, TimeRange
 
 log = logging.getLogger(__name__)
-HEADLINE_METRICS = (
-    "csat",
-    "first_response_time_median",
-    "sla_compliance",
-    "complaint_volume",
-    "backlog",
-    "nps",
-)
 
 
 def period_range(period: str, today: date) -> tuple[date, date]:

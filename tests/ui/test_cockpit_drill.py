@@ -180,8 +180,8 @@ def test_trend_drawn_from_the_sparkline_series_is_the_trend_metrics_own(ctx):
     of its own: the same figure (values, months, unit, titles) as that query draws, at every
     drill level, for each headline metric, both languages; a drill step runs three queries
     (this period with the previous one, the monthly series, the breakdown)."""
+    from assistant.headline import HEADLINE_METRICS
     from assistant.ui.cockpit_tab import (
-        HEADLINE_METRICS,
         _figure,
         _monthly,
         _series_result,

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from assistant.app import build_app
-from assistant.ui.cockpit_tab import HEADLINE_METRICS
+from assistant.headline import HEADLINE_METRICS
 from assistant.ui.context import UIContext
 from assistant.ui.export import export_file
 from assistant.ui.live_panel import ago_text, countdown, live_html, sla_frame

@@ -79,14 +79,62 @@ def format_cell(value: float | None, fmt: str) -> str:
         return f"{value:,.2f}"
 
 
+Columns = list[tuple[str, str, list[Any] | None]]
+
+
 def display_columns(
     result: MetricResult, lexicon: Any = None, language: str = "en", max_rows: int = 50
-) -> tuple[list[int], list[tuple[str, str, list[Any] | None]]]:
+) -> tuple[list[int], Columns]:
     """The readable table's rows and columns: (the result rows shown, in order; per column its
     header, the result column it shows, and its shown values, None where the values are the
     result's own). Labelled codes and metrics, helper columns dropped. A breakdown nobody asked
     to order lists the largest first, as its chart does (not by code); equal values and
-    missing ones (last) keep their order."""
+    missing ones (last) keep their order. One row of several metrics (an overview) is shown
+    a row per metric."""
+    order, columns = _result_columns(result, lexicon, language, max_rows)
+    if _one_row_of_metrics(result):
+        return _by_metric(columns, language)
+    return order, columns
+
+
+def _one_row_of_metrics(result: MetricResult) -> bool:
+    """Several numbers of one scope and period (an overview): a row per metric reads better
+    than a column per number (eighteen for six metrics against the period before)."""
+    query = result.query
+    return (
+        len(query.metrics) > 1
+        and not query.dimensions
+        and query.time_grain is None
+        and len(result.table) == 1
+    )
+
+
+def _by_metric(columns: Columns, language: str) -> tuple[list[int], Columns]:
+    """The one row's columns turned: a row per metric (named by its value column's header,
+    with the unit), its value, previous value and changes where the result has them."""
+    zh = language == "zh"
+    parts = {"": ("数值", "Value"), "previous": ("上期", "Previous")}
+    parts |= {"change": ("变化", "Change"), "change_pct": ("变化%", "Change %")}
+    cells: dict[str, dict[str, Any]] = {}
+    names: dict[str, str] = {}
+    for header, source, values in columns:
+        base, _, suffix = source.partition("__")
+        if suffix in parts:
+            cells.setdefault(base, {})[suffix] = values[0] if values else None
+            if not suffix:
+                names[base] = header
+    shown = [part for part in parts if any(part in c for c in cells.values())]
+    out: Columns = [("指标" if zh else "Metric", "", [names.get(m, m) for m in cells])]
+    for part in shown:
+        header = parts[part][0 if zh else 1]
+        out.append((header, "", [c.get(part, "–") for c in cells.values()]))
+    return list(range(len(cells))), out
+
+
+def _result_columns(
+    result: MetricResult, lexicon: Any, language: str, max_rows: int
+) -> tuple[list[int], Columns]:
+    """``display_columns`` before an overview's row is turned."""
     table = result.table
     query = result.query
     order = list(range(len(table)))

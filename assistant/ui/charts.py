@@ -23,7 +23,8 @@ from assistant.answer.table import (
 from assistant.planning.period_text import format_period
 from semantic_layer.executor import MetricResult
 
-ChartKind = Literal["kpi", "line", "bar", "grouped_bar", "heatmap", "none"]
+ChartKind = Literal["kpi", "kpi_grid", "line", "bar", "grouped_bar", "heatmap", "none"]
+KPI_GRID_COLUMNS = 3
 MAX_GROUPED_SERIES = 5
 PALETTE = ["#2563eb", "#f97316", "#16a34a", "#dc2626", "#9333ea", "#0891b2", "#ca8a04"]
 LEADER_COLOR = "#f97316"  # the group a ranking question asked for
@@ -77,7 +78,10 @@ def choose_chart(result: MetricResult, language: str = "en") -> ChartSpec:
     if has_period:
         return ChartSpec(kind="line", x="period", color=dims[0] if dims else None, **common)
     if not dims:
-        return ChartSpec(kind="kpi", **common) if len(frame) == 1 else ChartSpec("none", **common)
+        if len(frame) != 1:
+            return ChartSpec("none", **common)
+        # several numbers (an overview): a card each, as the cockpit shows them
+        return ChartSpec(kind="kpi_grid" if len(query.metrics) > 1 else "kpi", **common)
     if len(dims) == 1:
         ranked = _ranked_change(result)
         if ranked is not None:  # "下降最多的大区": the bars show what was ranked, the change
@@ -85,6 +89,41 @@ def choose_chart(result: MetricResult, language: str = "en") -> ChartSpec:
         return ChartSpec(kind="bar", x=dims[0], **common)
     few = frame[dims[1]].nunique() <= MAX_GROUPED_SERIES
     return ChartSpec(kind="grouped_bar" if few else "heatmap", x=dims[0], color=dims[1], **common)
+
+
+def _kpi_grid(result: MetricResult, language: str) -> go.Figure:
+    """One card per metric of a one-row result: its value in the unit the table shows, and
+    the change against the previous period coloured by the metric's good direction."""
+    frame, metrics = result.data, result.query.metrics
+    columns = KPI_GRID_COLUMNS if len(metrics) > 4 else 2
+    rows = -(-len(metrics) // columns)
+    fig = go.Figure()
+    for i, name in enumerate(metrics):
+        meta = result.metrics.get(name)
+        row = frame.iloc[0]
+        value, previous = row.get(name), row.get(f"{name}__previous")
+        unit, scale = shown_unit(meta.unit, [value, previous]) if meta else ("", 1.0)
+        label = (meta.label_zh if language == "zh" else meta.label_en) if meta else name
+        card = ChartSpec(
+            kind="kpi",
+            metric=name,
+            unit=unit,
+            value_format=MINUTES_FORMAT if scale != 1.0 else (meta.format if meta else ",.2f"),
+            direction=meta.direction if meta else "neutral",
+        )
+        compared = previous is not None and pd.notna(previous)
+        fig.add_trace(
+            go.Indicator(
+                mode="number+delta" if compared else "number",
+                value=float(value) * scale if pd.notna(value) else None,
+                number={"valueformat": card.value_format, "suffix": _suffix(unit)},
+                delta=_delta(float(previous) * scale, card) if compared else None,
+                title={"text": label + unit_suffix(unit if unit != "%" else "", language)},
+                domain={"row": i // columns, "column": i % columns},
+            )
+        )
+    fig.update_layout(grid={"rows": rows, "columns": columns, "pattern": "independent"})
+    return _layout(fig, ChartSpec(kind="kpi_grid", metric=metrics[0]), height=170 * rows + 40)
 
 
 def _ranked_change(result: MetricResult) -> str | None:
@@ -167,6 +206,8 @@ def render(
             )
         )
         return _layout(fig, spec, height=220)
+    if spec.kind == "kpi_grid":
+        return _kpi_grid(result, language)
     if spec.kind == "line":
         fig = go.Figure()
         x = frame["period"].astype(str).str[:10]

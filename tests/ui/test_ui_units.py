@@ -25,6 +25,7 @@ def api(demo_warehouse_url):
     ("query", "kind"),
     [
         ({"metrics": ["csat"], "compare_to": "previous_period"}, "kpi"),
+        ({"metrics": ["csat", "nps", "backlog"], "compare_to": "previous_period"}, "kpi_grid"),
         ({"metrics": ["csat"], "time_grain": "month"}, "line"),
         ({"metrics": ["complaint_volume"], "dimensions": ["channel"]}, "bar"),
         ({"metrics": ["complaint_volume"], "dimensions": ["channel", "priority"]}, "grouped_bar"),
@@ -45,6 +46,35 @@ def test_chart_kind_follows_the_result_shape(api, query, kind):
     assert not any("__n" in c for c in table.columns)  # helper columns hidden
     if "channel" in query.get("dimensions", []):
         assert "微信" in table.to_string()  # codes shown with their labels
+
+
+def test_one_row_of_several_metrics_reads_a_row_per_metric(api):
+    """An overview (six numbers against the period before) is a row per metric, not eighteen
+    columns; each cell is the number the one-row table would show."""
+    from assistant.answer.table import display_table
+
+    query = {
+        "metrics": ["csat", "first_response_time_median", "complaint_volume"],
+        "time_range": {"start": "2026-10-01", "end": "2026-11-01"},
+        "compare_to": "previous_period",
+    }
+    result = api.query_metrics(query, "executive")
+    for lang, head in (
+        ("zh", ["指标", "数值", "上期", "变化%"]),
+        ("en", ["Metric", "Value", "Previous", "Change %"]),
+    ):
+        table = display_table(result, api.assistant.lexicon, lang)
+        assert list(table.columns) == head and len(table) == 3
+    row = result.data.iloc[0]
+    zh = display_table(result, api.assistant.lexicon, "zh")
+    assert list(zh["指标"]) == ["客户满意度（%）", "首次响应时长中位数（分钟）", "投诉量"]
+    assert (
+        zh["数值"][0] == f"{row['csat']:.1f}"
+        and zh["上期"][2] == f"{row['complaint_volume__previous']:,.0f}"
+    )
+    assert (
+        zh["数值"][1] == f"{row['first_response_time_median'] * 60:.1f}"
+    )  # hours shown in minutes
 
 
 @pytest.mark.parametrize(

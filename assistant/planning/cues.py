@@ -35,10 +35,6 @@ COUNT = re.compile(
     r"(?:前|top|bottom|倒数|后|最[高低多少好差]的?|哪|which)\s*(\d+|[一二三四五六七八九十两]+)\s*"
     r"(?:个|名|位|家|条)?"
 )
-_EN_COUNT_WORDS = {
-    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10,
-}  # fmt: skip
 _N_EN = r"(\d+|two|three|four|five|six|seven|eight|nine|ten)"
 # "the 3 regions with the most complaints", "5 worst teams", "three best channels".
 COUNT_EN = re.compile(
@@ -54,8 +50,7 @@ def ranking_count(text: str) -> re.Match[str] | None:
 
 
 def count_value(match: re.Match[str]) -> int:
-    number = next(g for g in match.groups() if g)
-    return _EN_COUNT_WORDS.get(number.lower()) or chinese_number(number)
+    return chinese_number(next(g for g in match.groups() if g))  # 3, 三, three
 
 
 TREND = re.compile(

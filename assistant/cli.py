@@ -85,9 +85,9 @@ def _leave(code: int) -> NoReturn:
     """Everything a normal exit does that can matter to the user, then ``os._exit``: wait for
     the threads a normal exit waits for, run the exit handlers (logging, temporary folders,
     child processes), flush the output; skip freeing the modules' objects."""
-    for thread in threading.enumerate():
-        if thread is not threading.current_thread() and not thread.daemon:
-            thread.join()
+    # What the interpreter's own exit runs first: thread pools told to stop (an idle pool's
+    # workers would otherwise be waited for forever), then every non-daemon thread joined.
+    threading._shutdown()  # noqa: SLF001
     atexit._run_exitfuncs()  # noqa: SLF001 - the handlers os._exit would otherwise skip
     try:
         sys.stdout.flush()

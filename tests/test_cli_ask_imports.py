@@ -212,6 +212,9 @@ def test_the_quick_exit_still_waits_for_threads_and_runs_exit_handlers() -> None
         "from assistant.cli import _leave\n"
         "atexit.register(lambda: print('handler ran', flush=True))\n"
         "threading.Thread(target=lambda: (time.sleep(0.3), print('thread done'))).start()\n"
+        # an idle thread pool left open: a normal exit stops it, so must this one
+        "from concurrent.futures import ThreadPoolExecutor\n"
+        "ThreadPoolExecutor(2).submit(lambda: None).result()\n"
         "print('answer', end=' ')\n"
         "_leave(3)\n"
     )
@@ -221,6 +224,7 @@ def test_the_quick_exit_still_waits_for_threads_and_runs_exit_handlers() -> None
         capture_output=True,
         text=True,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=60,
     )
     assert done.returncode == 3
     assert done.stdout.split() == ["answer", "thread", "done", "handler", "ran"]

@@ -298,12 +298,24 @@ _SUPER_EN_BEFORE = (
 )
 _NOUN_EN_FALL = r"(?:drop|decline|fall|decrease|dip|slide)"
 _NOUN_EN_RISE = r"(?:rise|increase|growth|gain|jump|climb)"
+# "top 3 regions by complaint growth": ranked by a change named after "by"
+_BY_EN = r"(?<![a-z])by\s+(?:[a-z-]+\s+){0,2}?"
 
 
 def _change_rank_pattern() -> re.Pattern[str]:
+    # "增长前三的大区" / "降幅排名前5": a change word before 前N (the number is the count's)
+    top_n = r"(?:排名|排行)?(?=前\s*(?:\d+|[一二三四五六七八九十两]+))"
     zh = [
-        (f"{_FALL_ZH}{_SUPER_ZH}|(?:降幅|跌幅|减幅){_SUPER_ZH}", "fall"),
-        (f"{_RISE_ZH}{_SUPER_ZH}|(?:增幅|涨幅|升幅|增速){_SUPER_ZH}", "rise"),
+        (
+            f"{_FALL_ZH}{_SUPER_ZH}|(?:降幅|跌幅|减幅){_SUPER_ZH}"
+            f"|(?:{_FALL_ZH}|降幅|跌幅|减幅){top_n}",
+            "fall",
+        ),
+        (
+            f"{_RISE_ZH}{_SUPER_ZH}|(?:增幅|涨幅|升幅|增速){_SUPER_ZH}"
+            f"|(?:{_RISE_ZH}|增幅|涨幅|升幅|增速){top_n}",
+            "rise",
+        ),
         (f"{_BETTER_ZH}{_SUPER_ZH}", "better"),
         (f"{_WORSE_ZH}{_SUPER_ZH}", "worse"),
         (f"{_ANY_ZH}{_SUPER_ZH}|(?:变幅|波幅){_SUPER_ZH}", "any"),
@@ -311,12 +323,14 @@ def _change_rank_pattern() -> re.Pattern[str]:
     en = [
         (
             f"(?<![a-z]){_FALL_EN}{_SUPER_EN_AFTER}|{_SUPER_EN_BEFORE}{_NOUN_EN_FALL}(?![a-z])"
-            f"|{_SUPER_EN_BEFORE}(?:falling|dropping|declining|decreasing)(?![a-z])",
+            f"|{_SUPER_EN_BEFORE}(?:falling|dropping|declining|decreasing)(?![a-z])"
+            f"|{_BY_EN}{_NOUN_EN_FALL}(?![a-z])",
             "fall",
         ),
         (
             f"(?<![a-z]){_RISE_EN}{_SUPER_EN_AFTER}|{_SUPER_EN_BEFORE}{_NOUN_EN_RISE}(?![a-z])"
-            f"|{_SUPER_EN_BEFORE}(?:growing|rising|increasing|climbing)(?![a-z])",
+            f"|{_SUPER_EN_BEFORE}(?:growing|rising|increasing|climbing)(?![a-z])"
+            f"|{_BY_EN}{_NOUN_EN_RISE}(?![a-z])",
             "rise",
         ),
         (

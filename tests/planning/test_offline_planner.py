@@ -595,6 +595,24 @@ CHANGE = "csat__change"
             3,
             None,
         ),
+        # the change named after "by", or before 前N
+        (
+            "top 3 regions by complaint growth last month",
+            "complaint_volume",
+            "region",
+            ("complaint_volume__change", True),
+            3,
+            None,
+        ),
+        (
+            "上个月投诉增长前三的大区",
+            "complaint_volume",
+            "region",
+            ("complaint_volume__change", True),
+            3,
+            None,
+        ),
+        ("上个月满意度降幅排名前5的团队", "csat", "team", (CHANGE, False), 5, None),
         # 改善/恶化 by the metric's good direction (CSAT up is good, response time down is good)
         ("上个月满意度改善最大的团队", "csat", "team", (CHANGE, True), None, None),
         ("上个月满意度恶化最严重的大区", "csat", "region", (CHANGE, False), None, None),

@@ -28,6 +28,17 @@ NOT_ON_THE_ASK_PATH = (
 )
 
 
+def _env(data_dir: Path, cache_dir: Path | None = None) -> dict[str, str]:
+    """A fresh interpreter's environment: this checkout, its own data (and cache) folder."""
+    return {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "SERVICEPILOT_DATA_DIR": str(data_dir),
+        "HF_HUB_OFFLINE": "1",
+        **({"SERVICEPILOT_CACHE_DIR": str(cache_dir)} if cache_dir else {}),
+    }
+
+
 def _ask_in_fresh_process(
     db: Path, question: str, data_dir: Path, as_json: bool = True, cache_dir: Path | None = None
 ) -> tuple[dict | str, list[str]]:
@@ -41,13 +52,7 @@ def _ask_in_fresh_process(
         "answer = json.loads(r.output) if '--json' in sys.argv[1:] else r.output\n"
         "print(json.dumps({'answer': answer, 'modules': sorted(sys.modules)}))\n"
     )
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "SERVICEPILOT_DATA_DIR": str(data_dir),
-        "HF_HUB_OFFLINE": "1",
-        **({"SERVICEPILOT_CACHE_DIR": str(cache_dir)} if cache_dir else {}),
-    }
+    env = _env(data_dir, cache_dir)
     done = subprocess.run(
         [sys.executable, "-c", code, *(["--json"] if as_json else [])],
         cwd=ROOT,
@@ -119,12 +124,7 @@ def _query_in_fresh_process(db: Path, args: list[str], data_dir: Path) -> tuple[
         "assert r.exit_code == 0, r.output\n"
         "print(json.dumps({'output': r.output, 'modules': sorted(sys.modules)}))\n"
     )
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "SERVICEPILOT_DATA_DIR": str(data_dir),
-        "HF_HUB_OFFLINE": "1",
-    }
+    env = _env(data_dir)
     done = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=env
     )
@@ -162,13 +162,7 @@ def _run_cli_in_fresh_process(
     """``run()``, the console script's entry, in a new interpreter; ``prelude`` runs first."""
     argv = ["servicepilot", *args]
     code = f"{prelude}\nimport sys\nimport assistant.cli as cli\nsys.argv = {argv!r}\ncli.run()\n"
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "SERVICEPILOT_DATA_DIR": str(data_dir),
-        "HF_HUB_OFFLINE": "1",
-        **({"SERVICEPILOT_CACHE_DIR": str(cache_dir)} if cache_dir else {}),
-    }
+    env = _env(data_dir, cache_dir)
     return subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=env
     )

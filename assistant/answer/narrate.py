@@ -10,7 +10,7 @@ import math
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from assistant.answer.table import UNITS
+from assistant.answer.table import UNITS, change_order
 from assistant.planning.interpret import describe_threshold
 from assistant.planning.lexicon import Lexicon
 from assistant.planning.period_text import format_period
@@ -143,10 +143,10 @@ def narrate(result: MetricResult, lexicon: Lexicon, language: str) -> str:
     if has_period and not dimensions:
         text = _trend(rows, main, query.time_grain, language, _complete_periods(rows, result))
         text += _partial_note(result, language)
-    elif dimensions and not has_period and _by_change(query.order_by, main):
-        order = query.order_by[0]
+    elif dimensions and not has_period and (key := change_order(query)) is not None:
+        descending = query.order_by[0].descending
         text = _change_ranking(
-            rows, main, dimensions, lexicon, language, order.field, order.descending, query.limit
+            rows, main, dimensions, lexicon, language, key, descending, query.limit
         )
     elif dimensions:
         ranked_by_main = bool(query.order_by) and query.order_by[0].field == main.name
@@ -445,25 +445,20 @@ def _breakdown(
     return text
 
 
-def _by_change(order_by: tuple, meta: MetricMeta) -> bool:
-    """Is the result ranked by the main metric's change ("下降最多的大区")?"""
-    return bool(order_by) and order_by[0].field in (
-        f"{meta.name}__change",
-        f"{meta.name}__change_pct",
-    )
-
-
 def _signed_change(row: Row, meta: MetricMeta, key: str, language: str) -> str:
     """ "-14.2个百分点" / "+12件，+50.0%": the change with its sign (and the relative change
     when the ranking is by it)."""
     change = float(row[f"{meta.name}__change"])
-    sign = "+" if change > 0 else "-" if change < 0 else "±"
-    text = sign + format_change(change, meta, language)
+    text = _sign(change) + format_change(change, meta, language)
     pct = row.get(f"{meta.name}__change_pct")
     if key.endswith("__change_pct") and not missing(pct):
-        pct_text = f"{'+' if pct > 0 else '-' if pct < 0 else '±'}{abs(float(pct)):.1f}%"
+        pct_text = f"{_sign(float(pct))}{abs(float(pct)):.1f}%"
         text = f"{pct_text}{'，' if language == 'zh' else ', '}{text}"
     return text
+
+
+def _sign(change: float) -> str:
+    return "+" if change > 0 else "-" if change < 0 else "±"
 
 
 def _change_ranking(

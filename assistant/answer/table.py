@@ -82,6 +82,15 @@ def format_cell(value: float | None, fmt: str) -> str:
 Columns = list[tuple[str, str, list[Any] | None]]
 
 
+def change_order(query: Any) -> str | None:
+    """The change column a ranking by change is ordered by ("下降最多的大区": "csat__change",
+    "增长最快": "…__change_pct"), or None when the query is not ranked by its metric's change."""
+    if not query.order_by or not query.metrics:
+        return None
+    field, metric = query.order_by[0].field, query.metrics[0]
+    return field if field in (f"{metric}__change", f"{metric}__change_pct") else None
+
+
 def display_columns(
     result: MetricResult, lexicon: Any = None, language: str = "en", max_rows: int = 50
 ) -> tuple[list[int], Columns]:
@@ -149,11 +158,11 @@ def _result_columns(
     label = labeler(result, lexicon, language)
     # A ranking by the change in the metric's own unit ("下降最多", -7.5 points) shows that
     # change beside the relative one, so the order can be read off the table.
-    ranked_change = {o.field for o in query.order_by if o.field.endswith("__change")}
+    ranked_change = change_order(query)
     keep = [
         c
         for c in table.names
-        if "__" not in c or c.partition("__")[2] in ("previous", "change_pct") or c in ranked_change
+        if "__" not in c or c.partition("__")[2] in ("previous", "change_pct") or c == ranked_change
     ]
 
     def shown(column: str) -> list[Any]:

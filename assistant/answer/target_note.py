@@ -57,8 +57,7 @@ def _single_note(
     value = result.table.row(0).get(name)
     if meta is None or value is None or value != value:  # no value (NaN): nothing to judge
         return ""
-    span = (query.time_range.start, query.time_range.end) if query.time_range else None
-    target = None if targets is None else targets.for_slice(name, _slice(query, role), span)
+    target = None if targets is None else targets.for_slice(name, _slice(query, role), _span(query))
     if target is None:
         return msg(language, "target_none", metric=_label(meta, language)) if asked else ""
     sign = "≥" if meta.direction == "up" else "≤"
@@ -73,14 +72,27 @@ def _single_note(
         goal = (
             msg(language, "target_of", metric=_label(meta, language)) + goal[0].lower() + goal[1:]
         )
-    sample = result.table.row(0).get(f"{name}__n")
-    if sample is not None and sample == sample and 0 < sample < SMALL_N:
-        return goal + msg(language, "kpi_small_n", n=int(sample)) + _stop(language)
+    sample = _small_sample(result.table.row(0), name)
+    if sample is not None:
+        return goal + msg(language, "kpi_small_n", n=sample) + _stop(language)
     status = target.status(float(value), meta.direction)
     if status == "ok":
         return goal + msg(language, "target_met") + _stop(language)
     gap = format_change(abs(float(value) - target.target), meta, language)
     return goal + msg(language, f"target_{status}", gap=gap) + _stop(language)
+
+
+def _span(query: Any) -> tuple[Any, Any] | None:
+    """[start, end) of the numbers: a count's monthly target judges only a whole month."""
+    return (query.time_range.start, query.time_range.end) if query.time_range else None
+
+
+def _small_sample(row: dict[str, Any], name: str) -> int | None:
+    """The sample size behind ``name`` in ``row`` when it is too small to judge a target."""
+    sample = row.get(f"{name}__n")
+    if sample is None or sample != sample or not 0 < sample < SMALL_N:
+        return None
+    return int(sample)
 
 
 def _one_breakdown(query: Any) -> bool:
@@ -97,8 +109,7 @@ def _groups_note(
     query = result.query
     name, dimension = query.metrics[0], query.dimensions[0]
     meta = result.metrics[name]
-    span = (query.time_range.start, query.time_range.end) if query.time_range else None
-    base = _slice(query, role)
+    span, base = _span(query), _slice(query, role)
     off: list[tuple[int, float, str]] = []
     on = small = untargeted = 0
     for row in result.table.rows():
@@ -110,8 +121,7 @@ def _groups_note(
         if target is None:
             untargeted += 1
             continue
-        sample = row.get(f"{name}__n")
-        if sample is not None and sample == sample and 0 < sample < SMALL_N:
+        if _small_sample(row, name) is not None:
             small += 1
             continue
         status = target.status(float(value), meta.direction)

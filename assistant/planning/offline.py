@@ -15,6 +15,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from assistant.headline import HEADLINE_METRICS
 from assistant.messages import cannot_compute
@@ -815,11 +816,18 @@ class OfflinePlanner:
         return self._clarify_metric(reading, state, None)
 
     def _with_metric(
-        self, reading: _Reading, metric: str, state: ConversationState, last: MetricQuery | None
+        self,
+        reading: _Reading,
+        metric: str | list[str],
+        state: ConversationState,
+        last: MetricQuery | None,
+        **changes: Any,
     ) -> Plan:
-        """The plan of this reading with ``metric`` as its metric (a clarification option);
-        a follow-up without its own period keeps the previous turn's."""
-        candidate = _Reading(**{**reading.__dict__, "metrics": [metric], "ambiguous": ()})
+        """The plan of this reading with ``metric`` (or several) as its metrics and ``changes``
+        to the reading (a clarification option); a follow-up without its own period keeps the
+        previous turn's."""
+        metrics = [metric] if isinstance(metric, str) else metric
+        candidate = _Reading(**{**reading.__dict__, "metrics": metrics, "ambiguous": (), **changes})
         query, assumptions = self._build(candidate, state)
         if last is not None and not reading.ranges and last.time_range is not None:
             query = query.with_time_range(last.time_range.start, last.time_range.end)
@@ -835,20 +843,14 @@ class OfflinePlanner:
         if len(metrics) < 2:
             return None
         compare = reading.compare or (None if reading.trend else PREVIOUS_PERIOD)
-        candidate = _Reading(
-            **{**reading.__dict__, "metrics": metrics, "ambiguous": (), "compare": compare}
-        )
-        query, assumptions = self._build(candidate, state)
-        if last is not None and not reading.ranges and last.time_range is not None:
-            query = query.with_time_range(last.time_range.start, last.time_range.end)
-            assumptions = ()
-        return self._finish(query, reading.language, assumptions=assumptions)
+        return self._with_metric(reading, metrics, state, last, compare=compare)
 
     def _clarify_metric(
         self, reading: _Reading, state: ConversationState, last: MetricQuery | None
     ) -> Plan:
         language = reading.language
         options = []
+        overview = None
         if reading.ambiguous_word in self.lexicon.vague_words:
             overview = self._overview(reading, state, last)
             if isinstance(overview, MetricPlan):
@@ -867,7 +869,7 @@ class OfflinePlanner:
                     ClarificationOption(label=label.zh if language == "zh" else label.en, plan=plan)
                 )
         word = reading.ambiguous_word
-        if options and len(options[0].plan.query.metrics) > 1:  # the overview is offered
+        if isinstance(overview, MetricPlan):
             return Clarification(
                 question=_t(
                     language,

@@ -15,6 +15,7 @@ import plotly.io as pio
 
 from assistant.answer.table import (
     MINUTES_FORMAT,
+    change_order,
     format_cell,
     labeler,
     shown_unit,
@@ -83,8 +84,10 @@ def choose_chart(result: MetricResult, language: str = "en") -> ChartSpec:
         # several numbers (an overview): a card each, as the cockpit shows them
         return ChartSpec(kind="kpi_grid" if len(query.metrics) > 1 else "kpi", **common)
     if len(dims) == 1:
-        ranked = _ranked_change(result)
-        if ranked is not None:  # "下降最多的大区": the bars show what was ranked, the change
+        ranked = change_order(query)
+        if (
+            ranked is not None and ranked in frame.columns
+        ):  # "下降最多的大区": the bars show what was ranked, the change
             return _change_bar(ranked, dims[0], meta, title, common, language)
         return ChartSpec(kind="bar", x=dims[0], **common)
     few = frame[dims[1]].nunique() <= MAX_GROUPED_SERIES
@@ -98,9 +101,9 @@ def _kpi_grid(result: MetricResult, language: str) -> go.Figure:
     columns = KPI_GRID_COLUMNS if len(metrics) > 4 else 2
     rows = -(-len(metrics) // columns)
     fig = go.Figure()
+    row = frame.iloc[0]
     for i, name in enumerate(metrics):
         meta = result.metrics.get(name)
-        row = frame.iloc[0]
         value, previous = row.get(name), row.get(f"{name}__previous")
         unit, scale = shown_unit(meta.unit, [value, previous]) if meta else ("", 1.0)
         label = (meta.label_zh if language == "zh" else meta.label_en) if meta else name
@@ -124,18 +127,6 @@ def _kpi_grid(result: MetricResult, language: str) -> go.Figure:
         )
     fig.update_layout(grid={"rows": rows, "columns": columns, "pattern": "independent"})
     return _layout(fig, ChartSpec(kind="kpi_grid", metric=metrics[0]), height=170 * rows + 40)
-
-
-def _ranked_change(result: MetricResult) -> str | None:
-    """The change column a ranking by change is ordered by ("csat__change"), when present."""
-    query, metric = result.query, result.query.metrics[0]
-    if not query.order_by or query.order_by[0].field not in (
-        f"{metric}__change",
-        f"{metric}__change_pct",
-    ):
-        return None
-    field = query.order_by[0].field
-    return field if field in result.data.columns else None
 
 
 def _change_bar(

@@ -27,6 +27,7 @@ from assistant.ui.charts import choose_chart, render
 from assistant.ui.context import UIContext
 from assistant.ui.drill import (
     CRUMB_JS,
+    DRILL_DONE_JS,
     MEMBERS_JS,
     DrillScope,
     breadcrumb_html,
@@ -707,10 +708,15 @@ def build_cockpit_tab(ctx: UIContext, tr: Translator, lang_radio: gr.Radio, tab:
     for trigger in (refresh.click, period.change, trend_metric.change):
         trigger(on_refresh, [*common, breakdown], outputs, **hidden)
     opened = tab.select(on_refresh, [*common, breakdown], outputs, **hidden)
-    breakdown.input(on_refresh, [*common, breakdown], outputs, **hidden)
-    member_list.click(on_member, [*common, members_state, breakdown], outputs, **hidden)
-    breadcrumb.click(on_crumb, common, outputs, **hidden)
-    back.click(on_back, common, outputs, **hidden)
+    # a drill step shows its wait by dimming the panels (drill.CRUMB_JS), not Gradio's progress
+    quiet = {**hidden, "show_progress": "hidden"}
+    for drilled in (
+        breakdown.input(on_refresh, [*common, breakdown], outputs, **quiet),
+        member_list.click(on_member, [*common, members_state, breakdown], outputs, **quiet),
+        breadcrumb.click(on_crumb, common, outputs, **quiet),
+        back.click(on_back, common, outputs, **quiet),
+    ):
+        drilled.then(None, js=DRILL_DONE_JS, **hidden)
 
     def on_why(index, lang_value, request: gr.Request):
         user, role = ctx.identity(request)

@@ -18,6 +18,17 @@ from semantic_layer.query import Filter
 # on every step, the listener on the component stays). A click on a bar of the breakdown chart
 # beside the list is passed on with the bar's label.
 CRUMB_JS = """
+if (!window.__spDrillBusy) {
+  // a drill step (a member, a bar, a crumb, back, another breakdown) dims the panels until its
+  // answer is drawn
+  window.__spDrillBusy = true;
+  const busy = () => document.body.classList.add('sp-drilling');
+  document.addEventListener('click', (e) => {
+    if (e.target.closest('.sp-member, .sp-crumb:not(:disabled), #sp-drill-back:not(:disabled)'))
+      busy();
+  }, true);
+  document.addEventListener('input', (e) => { if (e.target.closest('#sp-drill-by')) busy(); }, true);
+}
 element.addEventListener('click', (e) => {
   const item = e.target.closest('[data-depth]');
   if (item && !item.disabled) trigger('click', {depth: Number(item.dataset.depth)});
@@ -34,7 +45,9 @@ setInterval(() => {
     plot.dataset.spDrill = '1';
     plot.on('plotly_click', (data) => {
       const point = data && data.points && data.points[0];
-      if (point) trigger('click', {label: String(point.y)});
+      if (!point) return;
+      document.body.classList.add('sp-drilling');
+      trigger('click', {label: String(point.y)});
     });
   });
 }, 400);
@@ -163,4 +176,12 @@ DRILL_CSS = """
 .sp-member {display:flex; justify-content:space-between; gap:12px; padding:6px 10px;
   border:1px solid #e5e7eb; border-radius:8px; background:#fff; cursor:pointer; text-align:left;}
 .sp-member:hover {border-color:#2563eb; background:#eff6ff;}
+body.sp-drilling {cursor:progress;}
+body.sp-drilling :is(#sp-cockpit-cards, #sp-cockpit-trend, #sp-drill-plot, #sp-drill-members,
+  #sp-cockpit-alerts) {opacity:0.45; transition-property:opacity; transition-duration:0.01s;
+  transition-delay:0.2s;}
 """
+# Ends the dimming of a drill click (CRUMB_JS), after the step's answer or its error. The cockpit
+# shows no Gradio progress on a drill step: its per-panel trackers redraw every frame while
+# they wait, which on two cores slowed the step they stood for.
+DRILL_DONE_JS = "() => { document.body.classList.remove('sp-drilling'); }"

@@ -29,12 +29,37 @@ def _wait_crumbs(page, count: int) -> None:
         f"document.querySelectorAll('#sp-breadcrumb .sp-crumb').length === {count}"
     )
     page.wait_for_selector("#sp-drill-members .sp-member, #sp-drill-members .sp-members-empty")
+    page.wait_for_function("!document.body.classList.contains('sp-drilling')")  # undimmed
 
 
 def _member(page, index: int = 0) -> tuple[str, str]:
     """(label, code) of a member in the clickable list."""
     item = page.locator("#sp-drill-members .sp-member").nth(index)
     return item.locator("span").inner_text().strip(), item.get_attribute("data-code")
+
+
+# Each change of the page's "drilling" state (the body's class), with the cards' dimming rule as it then applies
+DIM_LOG = """() => {
+  window.__spDim = [];
+  if (window.__spDimWatched) return;
+  window.__spDimWatched = true;
+  let was = false;
+  new MutationObserver(() => {
+    const busy = document.body.classList.contains('sp-drilling');
+    if (busy === was) return;  // another of the body's classes
+    was = busy;
+    const cards = getComputedStyle(document.querySelector('#sp-cockpit-cards'));
+    window.__spDim.push([busy, busy ? cards.transitionDelay : '']);
+  }).observe(document.body, {attributes: true, attributeFilter: ['class']});
+}"""
+
+
+def _dimmed_while_waiting(page, steps: int) -> None:
+    """Each of the last ``steps`` drill clicks dimmed the panels (after 0.2 s: a quick step
+    does not flicker) and the answer undimmed them."""
+    page.wait_for_function("!document.body.classList.contains('sp-drilling')")
+    log = page.evaluate("window.__spDim")
+    assert log == [[True, "0.2s"], [False, ""]] * steps, log
 
 
 def _by(page) -> str:
@@ -58,11 +83,13 @@ def test_executive_drills_company_to_agent_and_back(ui_server, browser):  # noqa
     assert _crumbs(page) == ["全部", region]
     assert "按产品线" in page.locator("#sp-drill-plot").inner_text()
     path = [region]
+    page.evaluate(DIM_LOG)
     for expected in (3, 4):  # product line, then team, by the member list
         label, _ = _member(page)
         page.locator("#sp-drill-members .sp-member").first.click()
         _wait_crumbs(page, expected)
         path.append(label)
+    _dimmed_while_waiting(page, 2)
     agent, _ = _member(page)
     page.locator("#sp-drill-members .sp-member").first.click()
     _wait_crumbs(page, 5)
@@ -76,15 +103,19 @@ def test_executive_drills_company_to_agent_and_back(ui_server, browser):  # noqa
     page.locator("#sp-breadcrumb .sp-crumb").nth(2).click()
     _wait_crumbs(page, 3)
     assert _crumbs(page) == ["全部", *path[:2]]
+    page.evaluate(DIM_LOG)
     page.locator("#sp-drill-back").click()
     _wait_crumbs(page, 2)
     assert _crumbs(page) == ["全部", region]
+    _dimmed_while_waiting(page, 1)
     page.locator("#sp-breadcrumb .sp-crumb").first.click()
     _wait_crumbs(page, 1)
 
     # side path: by channel at the top, a channel, then the main path goes on
+    page.evaluate(DIM_LOG)
     page.locator("#sp-drill-by").get_by_text("渠道").click()
     page.wait_for_function("document.querySelector('#sp-drill-plot').innerText.includes('按渠道')")
+    _dimmed_while_waiting(page, 1)
     channel, _ = _member(page)
     page.locator("#sp-drill-members .sp-member").first.click()
     _wait_crumbs(page, 2)

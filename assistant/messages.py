@@ -261,6 +261,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Last {days} days received / quarantined (daily)",
     ),
     "quality_none": ("仓库中还没有数据。", "The warehouse has no data yet."),
+    "quality_checking": ("正在检查各来源的数据质量……", "Checking each source's data quality…"),
     "quality_restricted": (
         "数据质量面板统计所有区域的记录，仅对可查看全部区域的角色显示。",
         "The data-quality panel counts rows of every region; it is shown to roles that see all "

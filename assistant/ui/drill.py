@@ -27,7 +27,9 @@ if (!window.__spDrillBusy) {
     if (e.target.closest('.sp-member, .sp-crumb:not(:disabled), #sp-drill-back:not(:disabled)'))
       busy();
   }, true);
-  document.addEventListener('input', (e) => { if (e.target.closest('#sp-drill-by')) busy(); }, true);
+  document.addEventListener('input', (e) => {
+    if (e.target.closest('#sp-drill-by')) busy();
+  }, true);
 }
 element.addEventListener('click', (e) => {
   const item = e.target.closest('[data-depth]');

@@ -182,7 +182,11 @@ def build_quality_panel(
 ) -> None:
     """Add the panel under the cockpit; ``triggers`` (tab select, refresh click) fill it."""
     tr.heading("quality_panel")
-    panel = gr.HTML(elem_id="sp-cockpit-quality")
+    # Until the first scan answers, the panel says it is checking. The scan takes seconds after
+    # new data; Gradio's progress timer on the panel would redraw the page every frame all that
+    # time, slowing the cockpit steps taken meanwhile (two cores), so the events show none.
+    checking = f"<p class='sp-quality-note'>{html.escape(t(tr.lang, 'quality_checking'))}</p>"
+    panel = gr.HTML(checking, elem_id="sp-cockpit-quality")
     engine = ctx.api.app.services.engine
     # one scan per data version for every session, at a low CPU priority
     kept = KeptQuality(engine, BackgroundLane())
@@ -193,4 +197,6 @@ def build_quality_panel(
             return quality_html(engine, role, lang_value, ctx.api.today, kept)
 
     for trigger in triggers:
-        trigger(on_refresh, [lang_radio], panel, api_visibility="undocumented")
+        trigger(
+            on_refresh, [lang_radio], panel, api_visibility="undocumented", show_progress="hidden"
+        )

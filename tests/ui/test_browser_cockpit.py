@@ -38,7 +38,8 @@ def _member(page, index: int = 0) -> tuple[str, str]:
     return item.locator("span").inner_text().strip(), item.get_attribute("data-code")
 
 
-# Each change of the page's "drilling" state (the body's class), with the cards' dimming rule as it then applies
+# Each change of the page's "drilling" state (the body's class), with the cards' dimming rule
+# as it then applies
 DIM_LOG = """() => {
   window.__spDim = [];
   if (window.__spDimWatched) return;

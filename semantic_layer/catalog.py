@@ -126,6 +126,21 @@ class Catalog:
         valid = [f"{model.name}.{m.name}" for m in model.measures]
         raise UnknownItemError(ref, valid, context=f"(measures of model {model.name})")
 
+    def counts(self, metric: Metric) -> bool:
+        """Whether ``metric`` counts things (a simple count of rows or distinct values): its
+        relative change needs a base (stats.MIN_RELATIVE_BASE)."""
+        if metric.type != "simple" or not metric.measure:
+            return False
+        return self.measure(metric.measure)[1].agg in ("count", "count_distinct")
+
+    def counted_change(self, field: str) -> str | None:
+        """The count metric whose relative change ``field`` is ("complaint_volume__change_pct"),
+        else None: ranked by it, a group's base must be large enough (stats.MIN_RELATIVE_BASE)."""
+        name, _, suffix = field.partition("__")
+        if suffix != "change_pct" or name not in self.metrics:
+            return None
+        return name if self.counts(self.metrics[name]) else None
+
     def components(self, metric: Metric) -> list[Component]:
         """The measures a metric needs, each with the time column that attributes it."""
         if metric.type == "derived":

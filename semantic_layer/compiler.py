@@ -50,6 +50,7 @@ from semantic_layer.sql_functions import (
     seconds_between,
     timestamp_literal,
 )
+from semantic_layer.stats import MIN_RELATIVE_BASE
 
 UNIT_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
 ADDITIVE = ("count", "count_distinct", "sum")
@@ -563,10 +564,14 @@ def build_statement(plan: QueryPlan, catalog: Catalog) -> Select:
     by_public = {names.get(c.name, c.name): result.c[c.name] for c in result.c}
     # NULLs (a group with no value, or no previous value to change from) last on every engine:
     # PostgreSQL puts them first in a DESC order and Spark first in an ASC order by default.
-    order = [
-        (by_public[o.field].desc() if o.descending else by_public[o.field].asc()).nulls_last()
-        for o in query.order_by
-    ]
+    order = []
+    for o in query.order_by:
+        keys_of = [by_public[o.field]]
+        counted = catalog.counted_change(o.field)
+        if counted is not None:  # a count's relative change from too small a base sorts after
+            base = by_public[f"{counted}__previous"]
+            keys_of.insert(0, sa.case((sa.func.abs(base) >= MIN_RELATIVE_BASE, keys_of[0])))
+        order += [(k.desc() if o.descending else k.asc()).nulls_last() for k in keys_of]
     order += [result.c[k].asc() for k in keys]  # deterministic output
     out = out.order_by(*order)
     if query.limit is not None:

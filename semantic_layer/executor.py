@@ -34,7 +34,7 @@ from semantic_layer.query import MetricQuery
 from semantic_layer.result_table import ResultTable, as_date
 from semantic_layer.result_warning import ResultWarning
 from semantic_layer.spec import Metric, Model
-from semantic_layer.stats import SMALL_N, wilson_intervals
+from semantic_layer.stats import MIN_RELATIVE_BASE, SMALL_N, wilson_intervals
 from semantic_layer.user_cache import cache_dir
 
 DEFAULT_ROW_LIMIT = 50_000
@@ -272,7 +272,7 @@ def _floats(values: list[Any]) -> list[float]:
 
 
 def _result_table(
-    rows: list[Any], columns: list[str], compiled: CompiledQuery
+    rows: list[Any], columns: list[str], compiled: CompiledQuery, catalog: Catalog
 ) -> tuple[ResultTable, dict[str, SampleSize], list[str]]:
     """The rows as plain columns with the sample size behind every ratio, small-n flags and
     Wilson intervals for proportions (a metric answer has few rows: plain Python, no pandas;
@@ -311,6 +311,13 @@ def _result_table(
                     small=SMALL_N,
                 )
             )
+    for order in compiled.query.order_by:
+        counted = catalog.counted_change(order.field)
+        if counted is not None and f"{counted}__previous" in data:
+            bases = _floats(data[f"{counted}__previous"])
+            flag = f"{counted}__small_base"
+            data[flag] = [not math.isnan(b) and abs(b) < MIN_RELATIVE_BASE for b in bases]
+            dtypes[flag] = "bool"
     raw: dict[str, list[Any]] = {}
     if PERIOD in data and not _all_dates(data[PERIOD]):
         raw[PERIOD] = data[PERIOD]
@@ -372,7 +379,7 @@ def execute(
                 ) from exc
             raise ExecutionError(f"The warehouse could not run the query: {message}") from exc
     truncated = len(rows) > row_limit
-    table, sample_sizes, warnings = _result_table(rows[:row_limit], columns, compiled)
+    table, sample_sizes, warnings = _result_table(rows[:row_limit], columns, compiled, catalog)
     if truncated:
         warnings.append(row_limit_warning(row_limit))
     warnings += future + _freshness_warnings(query, freshness)

@@ -241,7 +241,7 @@ def execute_spark(
     columns, rows = wh.run(tree, timeout_s)
     freshness, future = _freshness(wh, compiled, catalog, timeout_s)
     truncated = len(rows) > row_limit
-    table, sample_sizes, warnings = ex._result_table(rows[:row_limit], columns, compiled)
+    table, sample_sizes, warnings = ex._result_table(rows[:row_limit], columns, compiled, catalog)
     if truncated:
         warnings.append(ex.row_limit_warning(row_limit))
     warnings += future + ex._freshness_warnings(query, freshness)

@@ -6,6 +6,11 @@ import math
 from collections.abc import Sequence
 
 SMALL_N = 30
+# A count's relative change needs a base: 2 → 6 complaints is +200 % and says little. A group
+# that counted fewer than this in the period compared against is not ranked by its relative
+# change: it sorts after the others (compiler) and the answer names it (result flag
+# ``<metric>__small_base``).
+MIN_RELATIVE_BASE = SMALL_N
 
 
 def wilson_interval(p: float, n: int, z: float = 1.96) -> tuple[float, float]:

@@ -7,6 +7,7 @@ orders them, it never derives a new number beyond ranking them.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -18,6 +19,7 @@ from semantic_layer.executor import MetricMeta, MetricResult
 from semantic_layer.periods import add_months
 from semantic_layer.plan import PERIOD
 from semantic_layer.result_table import as_date, missing
+from semantic_layer.stats import MIN_RELATIVE_BASE
 
 Row = dict[str, Any]  # one result row: column name -> value (MetricResult.table)
 
@@ -461,6 +463,31 @@ def _sign(change: float) -> str:
     return "+" if change > 0 else "-" if change < 0 else "±"
 
 
+def _small_bases(
+    rows: list[Row],
+    every: bool,
+    meta: MetricMeta,
+    name: Callable[[Row], str],
+    detail: Callable[[Row], str],
+    language: str,
+) -> str:
+    """The groups whose count in the period compared against was too small a base for a
+    relative change, with their values (``every``: all groups were, so all were ranked)."""
+    base = format_value(MIN_RELATIVE_BASE, meta, language)
+    if every:
+        if language == "zh":
+            return f"各组上期都不足{base}，变化率的基数都很小，请谨慎解读。"
+        return (
+            f"Every group counted fewer than {base} the period before: read the relative "
+            "changes with care."
+        )
+    if language == "zh":
+        items = "；".join(f"{name(r)}{detail(r)}" for r in rows)
+        return f"上期不足{base}的组基数太小，不按变化率排名：{items}。"
+    items = "; ".join(f"{name(r)} {detail(r)}" for r in rows)
+    return f"Not ranked by relative change (fewer than {base} the period before): {items}."
+
+
 def _change_ranking(
     rows: list[Row],
     meta: MetricMeta,
@@ -502,6 +529,13 @@ def _change_ranking(
         )
     else:
         word = ("rose" if rise else "fell") + (" fastest" if fastest else " the most")
+    # A count's relative change from too small a base (2 → 6: +200 %) is not ranked: such groups
+    # are named after the ranking with their values (the warehouse sorted them last;
+    # stats.MIN_RELATIVE_BASE). When every base is that small, all are ranked and that is said.
+    small = [r for r in comparable if bool(r.get(f"{meta.name}__small_base", False))]
+    all_small = bool(small) and len(small) == len(comparable)
+    if not all_small:
+        comparable = [r for r in comparable if not any(r is s for s in small)]
     # Leader first (the warehouse sorted already; equal changes keep its order).
     ranked = sorted(comparable, key=lambda r: float(r[key]), reverse=descending)
     moved = [r for r in ranked if (float(r[change]) > 0 if rise else float(r[change]) < 0)]
@@ -586,6 +620,8 @@ def _change_ranking(
             if zh
             else f"{len(moved)} of the {len(ranked)} comparable groups {verb_en}."
         )
+    if small:
+        sentences.append(_small_bases(small, all_small, meta, name, detail, language))
     if excluded:
         names = ("、" if zh else ", ").join(name(r) for r in excluded)
         sentences.append(

@@ -9,6 +9,7 @@ from assistant.planning.lexicon import Lexicon
 from assistant.planning.period_text import period_label
 from semantic_layer.catalog import Catalog
 from semantic_layer.query import MetricFilter, MetricQuery, TimeRange
+from semantic_layer.stats import MIN_RELATIVE_BASE
 
 _OPS_ZH = {
     "=": "=",
@@ -102,6 +103,12 @@ def describe_query(
         parts.append(_COMPARE[query.compare_to][0 if zh else 1])
     for order in query.order_by:
         parts.append(_describe_order(order.field, order.descending, query.compare_to, zh))
+        if catalog.counted_change(order.field) is not None:  # semantic_layer.stats
+            parts.append(
+                f"上期不足{MIN_RELATIVE_BASE}的组基数太小，排在最后"
+                if zh
+                else f"groups under {MIN_RELATIVE_BASE} the period before (too small a base) last"
+            )
     if query.limit:
         ascending = bool(query.order_by) and not query.order_by[0].descending
         en = "bottom" if ascending and "__" not in query.order_by[0].field else "top"

@@ -119,10 +119,8 @@ def test_every_order_is_explicit_about_nulls_for_spark():
             assert order.startswith("ORDER BY result.csat__change ASC NULLS LAST")
 
 
-@pytest.mark.postgres
-@pytest.mark.parametrize("descending", [False, True])
-def test_no_previous_value_sorts_last_on_postgres(postgres_url, descending):
-    # PostgreSQL puts NULLs first in a DESC order unless told otherwise.
+def _on_postgres(postgres_url: str, rows: dict[str, list[dict]], query: MetricQuery):
+    """``query``'s rows on a real PostgreSQL holding ``rows`` (and the base tables)."""
     from tools.warehouse.engine import create_schema, make_engine, write_frame
     from tools.warehouse.schema import metadata
 
@@ -130,19 +128,33 @@ def test_no_previous_value_sorts_last_on_postgres(postgres_url, descending):
     metadata.drop_all(engine)  # the session's server is shared: start empty
     create_schema(engine)
     with engine.begin() as conn:
-        for name, rows in {**BASE, **_every_region_rose()}.items():
-            frame = pd.DataFrame(rows)
+        for name, table in {**BASE, **rows}.items():
+            frame = pd.DataFrame(table)
             ints = [c for c in ("csat", "nps", "ces") if c in frame.columns]
             write_frame(conn, name, frame.astype({c: "Int64" for c in ints}))
     try:
-        assert "NULLS LAST" in compile_query(_by_change(descending), dialect="postgresql").sql
-        data = execute(_by_change(descending), engine, catalog=default_catalog()).data
-        assert data["region"].tolist() == (
-            ["east", "north", "south"] if descending else ["north", "east", "south"]
-        )
+        return execute(query, engine, catalog=default_catalog()).data
     finally:
         metadata.drop_all(engine)
         engine.dispose()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("descending", [False, True])
+def test_no_previous_value_sorts_last_on_postgres(postgres_url, descending):
+    # PostgreSQL puts NULLs first in a DESC order unless told otherwise.
+    assert "NULLS LAST" in compile_query(_by_change(descending), dialect="postgresql").sql
+    data = _on_postgres(postgres_url, _every_region_rose(), _by_change(descending))
+    assert data["region"].tolist() == (
+        ["east", "north", "south"] if descending else ["north", "east", "south"]
+    )
+
+
+@pytest.mark.postgres
+def test_a_count_from_too_small_a_base_sorts_after_on_postgres(postgres_url):
+    query = _by_relative_change("complaint_volume", True)
+    data = _on_postgres(postgres_url, _complaints(), query)
+    assert data["region"].tolist() == ["east", "north", "south"]
 
 
 @pytest.mark.spark
@@ -157,3 +169,104 @@ def test_no_previous_value_sorts_last_on_spark(warehouse, spark_connect_remote, 
         assert data["region"].tolist() == (
             ["east", "north", "south"] if descending else ["north", "east", "south"]
         )
+
+
+def _complaints() -> dict[str, list[dict]]:
+    """Complaints, February -> March: 华东 30 -> 45 (+50 %), 华北 40 -> 44 (+10 %) and 华南
+    2 -> 6 (+200 %, from a base too small to rank by its relative change)."""
+    counts = {("east", FEB): 30, ("east", MAR): 45, ("north", FEB): 40, ("north", MAR): 44}
+    counts |= {("south", FEB): 2, ("south", MAR): 6}
+    return {
+        "tickets": [
+            ticket(
+                f"C{region}{when:%m}{i}", region=region, created_at=when, ticket_type="complaint"
+            )
+            for (region, when), n in counts.items()
+            for i in range(n)
+        ]
+    }
+
+
+def _by_relative_change(metric: str, descending: bool) -> MetricQuery:
+    return MetricQuery(
+        metrics=(metric,),
+        dimensions=("region",),
+        time_range=MARCH,
+        compare_to="previous_period",
+        order_by=(OrderBy(field=f"{metric}__change_pct", descending=descending),),
+    )
+
+
+@pytest.mark.parametrize("descending", [True, False])
+def test_a_count_from_too_small_a_base_sorts_after_the_others(warehouse, descending):
+    engine = warehouse(**_complaints())
+    data = execute(_by_relative_change("complaint_volume", descending), engine).data
+    # 华南's +200 % is the largest change, yet it is ranked after the groups with a base
+    assert data["region"].tolist() == (
+        ["east", "north", "south"] if descending else ["north", "east", "south"]
+    )
+    assert data["complaint_volume__change_pct"].tolist() == pytest.approx(
+        [50.0, 10.0, 200.0] if descending else [10.0, 50.0, 200.0]
+    )
+    assert data["complaint_volume__small_base"].tolist() == [False, False, True]
+
+
+def test_a_rate_is_not_held_to_a_count_base(warehouse):
+    # CSAT's relative change is a share's, read with its sample size: no base rule, no flag
+    engine = warehouse(**_every_region_rose())
+    data = execute(_by_relative_change("csat", True), engine).data
+    assert data["region"].tolist() == ["east", "north", "south"]
+    assert "csat__small_base" not in data
+
+
+def test_the_answer_names_a_group_too_small_to_rank(warehouse, planner):
+    engine = warehouse(**_complaints())
+    plan, text = _answer(planner, engine, "上个月投诉量增长最快的大区", "zh")
+    assert plan.query.order_by == (OrderBy(field="complaint_volume__change_pct", descending=True),)
+    assert text.startswith("华东的投诉量增长最快：从30件升到45件（+50.0%，+15件）")
+    assert "上期不足30件的组基数太小，不按变化率排名：华南从2件升到6件（+200.0%，+4件）" in text
+    _, en = _answer(planner, engine, "Which region's complaints grew the fastest last month?", "en")
+    assert en.startswith("Complaint volume rose fastest in East China")
+    assert "Not ranked by relative change (fewer than 30 complaints the period before): " in en
+    assert "South China 2 complaints → 6 complaints (+200.0%" in en
+
+
+def test_every_base_too_small_is_ranked_and_said(warehouse, planner):
+    engine = warehouse(
+        tickets=[
+            ticket(f"C{r}{w:%m}{i}", region=r, created_at=w, ticket_type="complaint")
+            for r, w, n in (
+                ("east", FEB, 2),
+                ("east", MAR, 6),
+                ("north", FEB, 3),
+                ("north", MAR, 4),
+            )
+            for i in range(n)
+        ]
+    )
+    _, text = _answer(planner, engine, "上个月投诉量增长最快的大区", "zh")
+    assert text.startswith("华东的投诉量增长最快：从2件升到6件")
+    assert "各组上期都不足30件，变化率的基数都很小，请谨慎解读。" in text
+
+
+def test_the_base_rule_reaches_spark_and_postgresql_sql():
+    query = _by_relative_change("complaint_volume", True)
+    for sql in (
+        transpile(compile_query(query), "spark", pretty=False),
+        compile_query(query, dialect="postgresql").sql,
+    ):
+        order = sql[sql.rindex("ORDER BY") :]
+        assert "CASE WHEN" in order and "complaint_volume__previous" in order and ">= 30" in order
+
+
+@pytest.mark.spark
+def test_a_count_from_too_small_a_base_sorts_after_on_spark(
+    warehouse, spark_connect_remote, tmp_path
+):
+    from tools.warehouse.export import export_parquet
+
+    export_parquet(warehouse(**_complaints()), tmp_path / "parquet")
+    url = f"spark+connect://{spark_connect_remote}?path={tmp_path / 'parquet'}"
+    data = execute(_by_relative_change("complaint_volume", True), url, timeout_s=600.0).data
+    assert data["region"].tolist() == ["east", "north", "south"]
+    assert data["complaint_volume__small_base"].tolist() == [False, False, True]

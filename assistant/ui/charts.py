@@ -225,13 +225,19 @@ def render(
             LEADER_COLOR if i in leaders else (MUTED_COLOR if ranked else PALETTE[0])
             for i in ordered.index
         ]
+        text = [format_cell(v, spec.value_format) for v in ordered[m]]
+        # a count's relative change from too small a base was not ranked: hatched, and said
+        small_base = f"{m.removesuffix('__change_pct')}__small_base"
+        small = ordered[small_base].tolist() if small_base in ordered else [False] * len(ordered)
+        note = " · 基数太小" if language == "zh" else " · base too small"
         fig = go.Figure(
             go.Bar(
                 x=ordered[m],
                 y=[label(spec.x or "", v) for v in ordered[spec.x]],
                 orientation="h",
                 marker_color=colors,
-                text=[format_cell(v, spec.value_format) for v in ordered[m]],
+                marker_pattern_shape=["/" if s else "" for s in small],
+                text=[t + note if s else t for t, s in zip(text, small, strict=True)],
                 textposition="auto",
             )
         )

@@ -270,3 +270,25 @@ def test_a_count_from_too_small_a_base_sorts_after_on_spark(
     data = execute(_by_relative_change("complaint_volume", True), url, timeout_s=600.0).data
     assert data["region"].tolist() == ["east", "north", "south"]
     assert data["complaint_volume__small_base"].tolist() == [False, False, True]
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_the_chart_hatches_a_group_too_small_to_rank(warehouse, language):
+    from assistant.ui.charts import LEADER_COLOR, choose_chart, render
+
+    engine = warehouse(**_complaints())
+    result = execute(_by_relative_change("complaint_volume", True), engine)
+    spec = choose_chart(result, language)
+    assert spec.metric == "complaint_volume__change_pct"
+    bars = render(spec, result, lexicon_for(default_catalog()), language).data[0]
+    by_change = {
+        x: (c, p, t)
+        for x, c, p, t in zip(
+            bars.x, bars.marker.color, bars.marker.pattern.shape, bars.text, strict=True
+        )
+    }
+    note = "基数太小" if language == "zh" else "base too small"
+    colour, pattern, text = by_change[200.0]  # 华南, 2 -> 6: drawn, hatched, not the leader
+    assert pattern == "/" and text.endswith(note) and colour != LEADER_COLOR
+    colour, pattern, text = by_change[50.0]  # 华东 leads
+    assert pattern == "" and note not in text and colour == LEADER_COLOR

@@ -532,10 +532,11 @@ def _change_ranking(
     # A count's relative change from too small a base (2 → 6: +200 %) is not ranked: such groups
     # are named after the ranking with their values (the warehouse sorted them last;
     # stats.MIN_RELATIVE_BASE). When every base is that small, all are ranked and that is said.
-    small = [r for r in comparable if bool(r.get(f"{meta.name}__small_base", False))]
+    small_base = f"{meta.name}__small_base"
+    small = [r for r in comparable if r.get(small_base)]
     all_small = bool(small) and len(small) == len(comparable)
     if not all_small:
-        comparable = [r for r in comparable if not any(r is s for s in small)]
+        comparable = [r for r in comparable if not r.get(small_base)]
     # Leader first (the warehouse sorted already; equal changes keep its order).
     ranked = sorted(comparable, key=lambda r: float(r[key]), reverse=descending)
     moved = [r for r in ranked if (float(r[change]) > 0 if rise else float(r[change]) < 0)]

@@ -171,11 +171,14 @@ def test_no_previous_value_sorts_last_on_spark(warehouse, spark_connect_remote, 
         )
 
 
-def _complaints() -> dict[str, list[dict]]:
-    """Complaints, February -> March: 华东 30 -> 45 (+50 %), 华北 40 -> 44 (+10 %) and 华南
-    2 -> 6 (+200 %, from a base too small to rank by its relative change)."""
-    counts = {("east", FEB): 30, ("east", MAR): 45, ("north", FEB): 40, ("north", MAR): 44}
-    counts |= {("south", FEB): 2, ("south", MAR): 6}
+# Complaints, February -> March: 华东 30 -> 45 (+50 %), 华北 40 -> 44 (+10 %) and 华南 2 -> 6
+# (+200 %, from a base too small to rank by its relative change).
+COMPLAINTS = {("east", FEB): 30, ("east", MAR): 45, ("north", FEB): 40, ("north", MAR): 44}
+COMPLAINTS |= {("south", FEB): 2, ("south", MAR): 6}
+
+
+def _complaints(counts: dict[tuple[str, datetime], int] = COMPLAINTS) -> dict[str, list[dict]]:
+    """``counts`` complaint tickets per (region, time)."""
     return {
         "tickets": [
             ticket(
@@ -232,18 +235,8 @@ def test_the_answer_names_a_group_too_small_to_rank(warehouse, planner):
 
 
 def test_every_base_too_small_is_ranked_and_said(warehouse, planner):
-    engine = warehouse(
-        tickets=[
-            ticket(f"C{r}{w:%m}{i}", region=r, created_at=w, ticket_type="complaint")
-            for r, w, n in (
-                ("east", FEB, 2),
-                ("east", MAR, 6),
-                ("north", FEB, 3),
-                ("north", MAR, 4),
-            )
-            for i in range(n)
-        ]
-    )
+    small = {("east", FEB): 2, ("east", MAR): 6, ("north", FEB): 3, ("north", MAR): 4}
+    engine = warehouse(**_complaints(small))
     _, text = _answer(planner, engine, "上个月投诉量增长最快的大区", "zh")
     assert text.startswith("华东的投诉量增长最快：从2件升到6件")
     assert "各组上期都不足30件，变化率的基数都很小，请谨慎解读。" in text
